@@ -1,0 +1,128 @@
+// Command telnyx-sim serves the Telnyx Video Rooms API simulator (package telnyxsim) on a
+// local address, for manual exploration and for running the gateway against it. It must stay
+// a thin shell: behaviour belongs in telnyxsim.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/roomgraph/roomgraph/telnyxsim"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "telnyx-sim:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses flags, listens, prints the base URL and keys, and serves until ctx is done.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("telnyx-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		addr       = fs.String("addr", "127.0.0.1:4010", "listen address (host:port; port 0 picks a free one)")
+		seed       = fs.Int64("seed", 1, "seed of the generated data and of fault decisions")
+		rooms      = fs.Int("rooms", 36, "rooms per account")
+		perRoom    = fs.Int("sessions-per-room", 12, "average sessions per room")
+		perSession = fs.Int("participants-per-session", 6, "max participants per session")
+		keys       = fs.String("keys", "KEY_demo", "comma-separated API keys, one account each")
+		relax      = fs.Bool("relax-action-auth", false, "end/kick/mute/unmute need no Authorization (spec security: [])")
+		epoch      = fs.String("epoch", "", "RFC 3339 instant the generated data leads up to (default 2026-11-01T00:00:00Z)")
+
+		route       = fs.String("fault-route", telnyxsim.RouteAll, `route template the fault flags apply to, e.g. "GET /v2/rooms/{room_id}/sessions", or "*"`)
+		latency     = fs.Duration("latency", 0, "added latency per request")
+		jitter      = fs.Duration("jitter", 0, "uniform random extra latency in [0, jitter)")
+		errorRate   = fs.Float64("error-rate", 0, "probability of a 5xx (code 10007)")
+		errorStatus = fs.Int("error-status", 500, "status of injected errors")
+		tooMany     = fs.Float64("429-rate", 0, "probability of a 429 (code 10011)")
+		retryAfter  = fs.Duration("retry-after", 0, "Retry-After of injected 429s (default 1s; rate limit: until the window resets)")
+		rateLimit   = fs.Int("rate-limit", 0, "max requests per -rate-window per API key (0 = unlimited)")
+		rateWindow  = fs.Duration("rate-window", time.Second, "window of -rate-limit")
+		resetRate   = fs.Float64("reset-rate", 0, "probability of a connection reset without answer")
+		hangRate    = fs.Float64("hang-rate", 0, "probability of never answering")
+		truncRate   = fs.Float64("truncate-rate", 0, "probability of a JSON body cut in half")
+		malformed   = fs.Float64("malformed-rate", 0, "probability of a 200 whose body is not JSON")
+		wrongCT     = fs.Float64("wrong-content-type-rate", 0, "probability of a 200 text/html body")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg := telnyxsim.Config{
+		Seed:                   *seed,
+		Rooms:                  *rooms,
+		SessionsPerRoom:        *perRoom,
+		ParticipantsPerSession: *perSession,
+		RelaxActionAuth:        *relax,
+	}
+	for _, k := range strings.Split(*keys, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			cfg.Keys = append(cfg.Keys, k)
+		}
+	}
+	if *epoch != "" {
+		t, err := time.Parse(time.RFC3339Nano, *epoch)
+		if err != nil {
+			return fmt.Errorf("-epoch: %w", err)
+		}
+		cfg.Epoch = t
+	}
+	fault := telnyxsim.Fault{
+		Latency: *latency, Jitter: *jitter, ErrorRate: *errorRate, TooManyRate: *tooMany,
+		RetryAfter: *retryAfter, RateLimit: *rateLimit, ResetRate: *resetRate, HangRate: *hangRate,
+		TruncateRate: *truncRate, MalformedRate: *malformed, WrongContentTypeRate: *wrongCT,
+	}
+	if fault != (telnyxsim.Fault{}) {
+		fault.ErrorStatus = *errorStatus
+		fault.RateWindow = *rateWindow
+		cfg.Faults = map[string]telnyxsim.Fault{*route: fault}
+	}
+	sim := telnyxsim.New(cfg)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	// Cancelling the base context on shutdown releases requests parked by a hang fault.
+	baseCtx, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	srv := &http.Server{
+		Handler:           sim,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+	}
+	fmt.Fprintf(stdout, "TELNYX_BASE_URL=http://%s/v2\n", ln.Addr())
+	fmt.Fprintf(stdout, "TELNYX_API_KEY=%s\n", sim.Keys()[0])
+	fmt.Fprintf(stdout, "TELNYX_API_KEYS=%s\n", strings.Join(sim.Keys(), ","))
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	cancelBase()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

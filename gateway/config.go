@@ -1,0 +1,113 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/roomgraph/roomgraph/telnyx"
+)
+
+// AuthMode says whose Telnyx API key the gateway sends upstream.
+type AuthMode string
+
+const (
+	// AuthServerKey sends the gateway's own key (Config.APIKey) for every caller.
+	AuthServerKey AuthMode = "key"
+	// AuthForward sends each caller's own `Authorization: Bearer …` upstream; callers without one are
+	// refused with UNAUTHENTICATED before any upstream call.
+	AuthForward AuthMode = "forward"
+)
+
+// Config is everything the gateway can be told. The zero value of every field but BaseURL/APIKey means
+// "the default" (see Defaults).
+type Config struct {
+	// BaseURL of the Telnyx API, e.g. https://api.telnyx.com/v2.
+	BaseURL string
+	// APIKey is the server's key, used in AuthServerKey mode. Never logged or echoed.
+	APIKey string
+	// Auth picks the credential mode; default AuthServerKey.
+	Auth AuthMode
+
+	// DefaultFirst is the page size when a connection gets neither first nor last; default 20.
+	DefaultFirst int
+	// MaxFirst is the largest first/last accepted; default 100. Larger values are refused before any
+	// upstream call.
+	MaxFirst int
+	// CursorSecret keys the cursors' integrity check. Cursors stay valid across restarts and replicas that
+	// share it. Default: a fixed built-in secret (cursors are tamper-evident, not confidential).
+	CursorSecret string
+
+	// LoaderWait is how long loaders collect needs before calling the upstream; default 1ms.
+	LoaderWait time.Duration
+	// MaxParallel bounds one operation's concurrent upstream calls; default 8.
+	MaxParallel int
+	// UpstreamTimeout bounds each upstream call; default 10s.
+	UpstreamTimeout time.Duration
+
+	// AllowTrace lets callers ask for the query trace (header X-Roomgraph-Trace: 1) in extensions.
+	AllowTrace bool
+	// Introspection enables schema introspection and "did you mean" suggestions.
+	Introspection bool
+	// Playground serves GraphiQL at /.
+	Playground bool
+
+	// MaxBodyBytes bounds a request body; default 1 MiB.
+	MaxBodyBytes int64
+}
+
+// Defaults returns cfg with every unset knob at its default.
+func (cfg Config) Defaults() Config {
+	if cfg.Auth == "" {
+		cfg.Auth = AuthServerKey
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = telnyx.DefaultBaseURL
+	}
+	if cfg.DefaultFirst == 0 {
+		cfg.DefaultFirst = 20
+	}
+	if cfg.MaxFirst == 0 {
+		cfg.MaxFirst = 100
+	}
+	if cfg.CursorSecret == "" {
+		cfg.CursorSecret = "roomgraph-cursor-v1"
+	}
+	if cfg.LoaderWait == 0 {
+		cfg.LoaderWait = time.Millisecond
+	}
+	if cfg.MaxParallel == 0 {
+		cfg.MaxParallel = 8
+	}
+	if cfg.UpstreamTimeout == 0 {
+		cfg.UpstreamTimeout = 10 * time.Second
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	return cfg
+}
+
+// validate reports the first setting that cannot work. It names settings, never the key's value.
+func (cfg Config) validate() error {
+	switch cfg.Auth {
+	case AuthServerKey, AuthForward:
+	default:
+		return fmt.Errorf("gateway: unknown auth mode %q (want %q or %q)", cfg.Auth, AuthServerKey, AuthForward)
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("gateway: base URL must be an absolute http(s) URL")
+	}
+	if cfg.MaxFirst < 1 || cfg.MaxFirst > 250 {
+		return fmt.Errorf("gateway: MaxFirst must be within 1..250, got %d", cfg.MaxFirst)
+	}
+	if cfg.DefaultFirst < 1 || cfg.DefaultFirst > cfg.MaxFirst {
+		return fmt.Errorf("gateway: DefaultFirst must be within 1..MaxFirst (%d), got %d", cfg.MaxFirst, cfg.DefaultFirst)
+	}
+	if cfg.MaxParallel < 1 || cfg.LoaderWait < 0 || cfg.UpstreamTimeout < 0 || cfg.MaxBodyBytes < 1 {
+		return errors.New("gateway: MaxParallel, LoaderWait, UpstreamTimeout and MaxBodyBytes must be positive")
+	}
+	return nil
+}

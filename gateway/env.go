@@ -1,0 +1,88 @@
+package gateway
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Env describes one environment variable LoadConfig reads; EnvVars lists them all (the README's table is
+// written from it, and a test keeps the two in step).
+type Env struct {
+	Name, Default, Meaning string
+}
+
+// EnvVars are the variables LoadConfig reads.
+var EnvVars = []Env{
+	{"TELNYX_API_KEY", "(unset)", "Server API key sent upstream in key mode. With TELNYX_BASE_URL also unset (and not in forward mode), `go run .` starts the embedded simulator instead."},
+	{"TELNYX_BASE_URL", "https://api.telnyx.com/v2", "Upstream base URL."},
+	{"ROOMGRAPH_AUTH", "key", "`key`: send TELNYX_API_KEY for everyone; `forward`: send each caller's own `Authorization: Bearer …` (callers without one get UNAUTHENTICATED)."},
+	{"ROOMGRAPH_DEFAULT_FIRST", "20", "Page size when a connection gets neither `first` nor `last`."},
+	{"ROOMGRAPH_MAX_FIRST", "100", "Largest `first`/`last` accepted (1..250); above it: BAD_USER_INPUT, no upstream call."},
+	{"ROOMGRAPH_CURSOR_SECRET", "(built-in)", "Key of the cursors' integrity check; share it across replicas."},
+	{"ROOMGRAPH_LOADER_WAIT", "1ms", "How long loaders collect needs before calling the upstream."},
+	{"ROOMGRAPH_MAX_PARALLEL", "8", "Concurrent upstream calls one operation may have in flight."},
+	{"ROOMGRAPH_UPSTREAM_TIMEOUT", "10s", "Timeout of each upstream call."},
+	{"ROOMGRAPH_TRACE", "on with the embedded simulator, else off", "Allow the query trace (request header `X-Roomgraph-Trace: 1`)."},
+	{"ROOMGRAPH_INTROSPECTION", "on with the embedded simulator, else off", "Schema introspection and field suggestions."},
+	{"ROOMGRAPH_PLAYGROUND", "on with the embedded simulator, else off", "GraphiQL at `/`."},
+	{"ROOMGRAPH_MAX_BODY_BYTES", "1048576", "Largest request body accepted."},
+}
+
+// LoadConfig reads the gateway's configuration through getenv (os.Getenv in production, a map in tests).
+// embedded says whether the caller runs the embedded simulator, which changes the defaults of the
+// developer conveniences (trace, introspection, playground) to on.
+func LoadConfig(getenv func(string) string, embedded bool) (Config, error) {
+	cfg := Config{
+		APIKey:        strings.TrimSpace(getenv("TELNYX_API_KEY")),
+		BaseURL:       strings.TrimSpace(getenv("TELNYX_BASE_URL")),
+		Auth:          AuthMode(strings.ToLower(strings.TrimSpace(getenv("ROOMGRAPH_AUTH")))),
+		CursorSecret:  getenv("ROOMGRAPH_CURSOR_SECRET"),
+		AllowTrace:    embedded,
+		Introspection: embedded,
+		Playground:    embedded,
+	}
+	var err error
+	set := func(name string, parse func(string) error) {
+		if err != nil {
+			return
+		}
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			if perr := parse(v); perr != nil {
+				err = fmt.Errorf("%s=%q: %w", name, v, perr)
+			}
+		}
+	}
+	atoi := func(dst *int) func(string) error {
+		return func(v string) (e error) { *dst, e = strconv.Atoi(v); return e }
+	}
+	duration := func(dst *time.Duration) func(string) error {
+		return func(v string) (e error) { *dst, e = time.ParseDuration(v); return e }
+	}
+	boolean := func(dst *bool) func(string) error {
+		return func(v string) (e error) { *dst, e = strconv.ParseBool(v); return e }
+	}
+	set("ROOMGRAPH_DEFAULT_FIRST", atoi(&cfg.DefaultFirst))
+	set("ROOMGRAPH_MAX_FIRST", atoi(&cfg.MaxFirst))
+	set("ROOMGRAPH_LOADER_WAIT", duration(&cfg.LoaderWait))
+	set("ROOMGRAPH_MAX_PARALLEL", atoi(&cfg.MaxParallel))
+	set("ROOMGRAPH_UPSTREAM_TIMEOUT", duration(&cfg.UpstreamTimeout))
+	set("ROOMGRAPH_TRACE", boolean(&cfg.AllowTrace))
+	set("ROOMGRAPH_INTROSPECTION", boolean(&cfg.Introspection))
+	set("ROOMGRAPH_PLAYGROUND", boolean(&cfg.Playground))
+	set("ROOMGRAPH_MAX_BODY_BYTES", func(v string) (e error) { cfg.MaxBodyBytes, e = strconv.ParseInt(v, 10, 64); return e })
+	if err != nil {
+		return Config{}, err
+	}
+	cfg = cfg.Defaults()
+	return cfg, cfg.validate()
+}
+
+// Embedded reports whether the environment configures no upstream at all, so that `go run .` should serve
+// the embedded simulator: TELNYX_BASE_URL and TELNYX_API_KEY both unset or empty, and not forward mode.
+func Embedded(getenv func(string) string) bool {
+	return strings.TrimSpace(getenv("TELNYX_BASE_URL")) == "" &&
+		strings.TrimSpace(getenv("TELNYX_API_KEY")) == "" &&
+		!strings.EqualFold(strings.TrimSpace(getenv("ROOMGRAPH_AUTH")), string(AuthForward))
+}

@@ -1,0 +1,148 @@
+// Package gateway assembles roomgraph: the GraphQL server (gqlgen), its per-operation loaders, the Telnyx
+// client, and the HTTP routes. It is what a Go BFF imports: New returns an http.Handler to mount, and
+// GraphQL returns just the endpoint for a mux of one's own.
+//
+// Configuration arrives as a Config value; this package reads no environment variables.
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/roomgraph/roomgraph/apperr"
+	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/loaders"
+	"github.com/roomgraph/roomgraph/pagination"
+	"github.com/roomgraph/roomgraph/resolvers"
+	"github.com/roomgraph/roomgraph/telnyx"
+)
+
+// Gateway is roomgraph as an http.Handler: POST/GET /graphql, GraphiQL at / (when enabled), /healthz.
+type Gateway struct {
+	cfg     Config
+	graphql http.Handler
+	mux     *http.ServeMux
+}
+
+// New builds the gateway. httpClient carries the upstream calls (nil: a client over telnyx.NewTransport);
+// logger receives internal errors (nil: discarded).
+func New(cfg Config, logger *slog.Logger, httpClient *http.Client) (*Gateway, error) {
+	cfg = cfg.Defaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if httpClient == nil {
+		httpClient = &http.Client{Transport: telnyx.NewTransport()}
+	}
+	hc := *httpClient
+	if hc.Timeout == 0 || hc.Timeout > cfg.UpstreamTimeout {
+		hc.Timeout = cfg.UpstreamTimeout
+	}
+	client, err := telnyx.New(telnyx.Options{BaseURL: cfg.BaseURL, HTTPClient: &hc, Observe: observe})
+	if err != nil {
+		return nil, err
+	}
+
+	res := &resolvers.Resolver{
+		Pages:  pagination.Limits{DefaultFirst: cfg.DefaultFirst, MaxFirst: cfg.MaxFirst},
+		Codec:  pagination.NewCodec([]byte(cfg.CursorSecret)),
+		Logger: logger,
+	}
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true)
+	}
+	srv.SetErrorPresenter(presentError(logger))
+	srv.SetRecoverFunc(recoverPanic(logger))
+
+	loaderCfg := loaders.Config{Wait: cfg.LoaderWait, MaxParallel: cfg.MaxParallel}
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		op := graphql.GetOperationContext(ctx)
+		key := cfg.APIKey
+		if cfg.Auth == AuthForward {
+			key = bearer(op.Headers.Get("Authorization"))
+			if key == "" {
+				return unauthenticated()
+			}
+		}
+		ctx = loaders.With(ctx, loaders.New(client, key, loaderCfg))
+		if cfg.AllowTrace && wantsTrace(op.Headers.Get(TraceHeader)) {
+			t := &trace{}
+			ctx = withTrace(ctx, t)
+			respond := next(ctx)
+			return func(ctx context.Context) *graphql.Response {
+				resp := respond(ctx)
+				if resp != nil {
+					if resp.Extensions == nil {
+						resp.Extensions = map[string]any{}
+					}
+					resp.Extensions[traceExtension] = t.snapshot()
+				}
+				return resp
+			}
+		}
+		return next(ctx)
+	})
+
+	g := &Gateway{cfg: cfg, graphql: http.MaxBytesHandler(srv, cfg.MaxBodyBytes), mux: http.NewServeMux()}
+	g.mux.Handle("/graphql", g.graphql)
+	g.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	if cfg.Playground {
+		g.mux.Handle("GET /{$}", playground.Handler("roomgraph", "/graphql"))
+	}
+	return g, nil
+}
+
+// ServeHTTP serves every route of the gateway.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
+
+// GraphQL returns the GraphQL endpoint alone (GET, POST, OPTIONS), to mount at any path of one's own mux.
+func (g *Gateway) GraphQL() http.Handler { return g.graphql }
+
+// bearer extracts the token of an `Authorization: Bearer <token>` header, or "".
+func bearer(h string) string {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
+
+func wantsTrace(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// unauthenticated ends an operation before any resolver runs.
+func unauthenticated() graphql.ResponseHandler {
+	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+		Message:    "this gateway forwards your Telnyx API key: send Authorization: Bearer <key>",
+		Extensions: map[string]any{"code": string(apperr.Unauthenticated)},
+	}}})
+}

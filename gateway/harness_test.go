@@ -1,0 +1,168 @@
+package gateway_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/telnyxsim"
+)
+
+const keyA, keyB = "KEY_alpha", "KEY_bravo"
+
+// harness is a gateway in front of a simulator, both over loopback HTTP.
+type harness struct {
+	sim    *telnyxsim.Sim
+	simURL string // API base, …/v2
+	gwURL  string // …/graphql
+}
+
+func newHarness(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config) *harness {
+	t.Helper()
+	if simCfg.Keys == nil {
+		simCfg.Keys = []string{keyA, keyB}
+	}
+	sim := telnyxsim.New(simCfg)
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(simSrv.Close)
+	cfg.BaseURL = simSrv.URL + "/v2"
+	if cfg.APIKey == "" && cfg.Auth != gateway.AuthForward {
+		cfg.APIKey = keyA
+	}
+	gw, err := gateway.New(cfg, nil, simSrv.Client())
+	require.NoError(t, err)
+	gwSrv := httptest.NewServer(gw)
+	t.Cleanup(gwSrv.Close)
+	return &harness{sim: sim, simURL: simSrv.URL + "/v2", gwURL: gwSrv.URL + "/graphql"}
+}
+
+// gqlError is one entry of a response's errors.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+func (e gqlError) code() string { c, _ := e.Extensions["code"].(string); return c }
+
+type response struct {
+	Status     int
+	Data       json.RawMessage            `json:"data"`
+	Errors     []gqlError                 `json:"errors"`
+	Extensions map[string]json.RawMessage `json:"extensions"`
+}
+
+func (r response) codes() []string {
+	var out []string
+	for _, e := range r.Errors {
+		out = append(out, e.code())
+	}
+	return out
+}
+
+// post sends one GraphQL request; headers are name, value pairs.
+func (h *harness) post(t testing.TB, query string, vars map[string]any, headers ...string) response {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, h.gwURL, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out response
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	out.Status = resp.StatusCode
+	return out
+}
+
+// ok sends a request that must succeed without errors and decodes data into dst.
+func (h *harness) ok(t testing.TB, query string, vars map[string]any, dst any, headers ...string) {
+	t.Helper()
+	r := h.post(t, query, vars, headers...)
+	require.Empty(t, r.Errors, "errors: %+v", r.Errors)
+	require.NoError(t, json.Unmarshal(r.Data, dst))
+}
+
+// calls returns the upstream requests the simulator saw since the last reset, and resets.
+func (h *harness) calls() []telnyxsim.RequestRecord {
+	s := h.sim.Stats()
+	h.sim.ResetStats()
+	return s.Requests
+}
+
+// restSessions lists a room's sessions straight from the simulator's REST API: the ground truth.
+func (h *harness) restSessions(t testing.TB, key, roomID string, query url.Values) []string {
+	t.Helper()
+	var ids []string
+	for page := 1; ; page++ {
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Set("page[size]", "250")
+		q.Set("page[number]", itoa(page))
+		req, err := http.NewRequest(http.MethodGet, h.simURL+"/rooms/"+roomID+"/sessions?"+q.Encode(), nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var body struct {
+			Data []struct {
+				ID string `json:"id"`
+			} `json:"data"`
+			Meta struct {
+				TotalPages int `json:"total_pages"`
+			} `json:"meta"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		for _, d := range body.Data {
+			ids = append(ids, d.ID)
+		}
+		if page >= body.Meta.TotalPages {
+			break
+		}
+	}
+	h.sim.ResetStats()
+	return ids
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// decodedQuery returns a recorded request's query decoded.
+func decodedQuery(t testing.TB, rec telnyxsim.RequestRecord) url.Values {
+	t.Helper()
+	q, err := url.ParseQuery(rec.RawQuery)
+	require.NoError(t, err)
+	return q
+}
+
+// roomsBySessions returns the account's rooms ordered by how many sessions they have, most first.
+func roomsBySessions(sim *telnyxsim.Sim, key string) (busiest, empty string) {
+	most := -1
+	for _, r := range sim.Rooms(key) {
+		n := len(sim.Sessions(key, r.ID))
+		if n > most {
+			most, busiest = n, r.ID
+		}
+		if n == 0 && empty == "" {
+			empty = r.ID
+		}
+	}
+	return busiest, empty
+}
+
+func gqlString(s string) string { b, _ := json.Marshal(s); return string(b) }
+

@@ -1,0 +1,73 @@
+package model
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/roomgraph/roomgraph/apperr"
+	"github.com/roomgraph/roomgraph/telnyx"
+)
+
+// dateTimeLayout keeps the upstream's microseconds: every timestamp has exactly six fractional digits.
+const dateTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+// MarshalDateTime writes t in UTC as RFC 3339 with microseconds.
+func MarshalDateTime(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		var buf [40]byte
+		b := append(buf[:0], '"')
+		b = t.UTC().AppendFormat(b, dateTimeLayout)
+		b = append(b, '"')
+		_, _ = w.Write(b)
+	})
+}
+
+// UnmarshalDateTime reads an RFC 3339 timestamp.
+func UnmarshalDateTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, apperr.Errorf(apperr.BadUserInput, "DateTime must be a string, got %s", describe(v))
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, apperr.Errorf(apperr.BadUserInput, "invalid DateTime %s: want RFC 3339, e.g. 2026-04-16T09:46:20.954863Z", strconv.Quote(s))
+	}
+	return t.UTC(), nil
+}
+
+// MarshalDate writes a date as YYYY-MM-DD.
+func MarshalDate(d telnyx.Date) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(d.String()))
+	})
+}
+
+// UnmarshalDate reads a strict YYYY-MM-DD calendar date.
+func UnmarshalDate(v any) (telnyx.Date, error) {
+	s, ok := v.(string)
+	if !ok {
+		return telnyx.Date{}, apperr.Errorf(apperr.BadUserInput, "Date must be a string, got %s", describe(v))
+	}
+	d, err := telnyx.ParseDate(s)
+	if err != nil {
+		return telnyx.Date{}, apperr.Errorf(apperr.BadUserInput, "invalid Date %s: want YYYY-MM-DD, e.g. 2026-04-25", strconv.Quote(s))
+	}
+	return d, nil
+}
+
+func describe(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case int, int64, float64, int32:
+		return "a number"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}

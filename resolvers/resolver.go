@@ -1,0 +1,22 @@
+// Package resolvers holds roomgraph's GraphQL resolvers. They stay thin: validate arguments, describe the
+// need (room, filter, window, embeds) to the operation's loaders, and wrap what comes back in the graph's
+// models. They make no HTTP calls and handle no JSON.
+package resolvers
+
+import (
+	"log/slog"
+
+	"github.com/roomgraph/roomgraph/pagination"
+)
+
+//go:generate go tool gqlgen generate
+
+// Resolver is the root resolver; it holds what every resolver shares.
+type Resolver struct {
+	// Pages bounds first/last and sets the default page size.
+	Pages pagination.Limits
+	// Codec makes and checks cursors.
+	Codec pagination.Codec
+	// Logger receives what resolvers need to report.
+	Logger *slog.Logger
+}

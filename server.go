@@ -1,0 +1,158 @@
+// Command roomgraph serves the GraphQL gateway over the Telnyx Video Rooms API.
+//
+//	go run .                      # no TELNYX_* set: the embedded simulator with demo data
+//	TELNYX_API_KEY=KEY… go run .  # the real API
+//
+// Everything lives in package gateway; main only reads the environment and runs the server.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/telnyxsim"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "roomgraph:", err)
+		os.Exit(1)
+	}
+}
+
+// demoKey is the embedded simulator's only account. It never leaves the machine.
+const demoKey = "KEY_roomgraph_demo"
+
+// run serves until ctx ends, then drains in-flight requests.
+func run(ctx context.Context, _ []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	embedded := gateway.Embedded(getenv)
+	cfg, err := gateway.LoadConfig(getenv, embedded)
+	if err != nil {
+		return err
+	}
+	addr := ":8080"
+	if p := strings.TrimSpace(getenv("PORT")); p != "" {
+		addr = ":" + p
+	}
+
+	var demoRoom string
+	if embedded {
+		sim := telnyxsim.New(telnyxsim.Config{Seed: 1, Keys: []string{demoKey}})
+		simURL, stopSim, err := serveSimulator(sim)
+		if err != nil {
+			return err
+		}
+		defer stopSim()
+		cfg.BaseURL, cfg.APIKey = simURL, demoKey
+		demoRoom = busiestRoom(sim, demoKey)
+	}
+
+	gw, err := gateway.New(cfg, logger, nil)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           gw,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	base := "http://" + displayAddr(ln.Addr())
+	fmt.Fprintf(stdout, "roomgraph listening on %s\n  GraphQL: %s/graphql\n", base, base)
+	if cfg.Playground {
+		fmt.Fprintf(stdout, "  Playground: %s/\n", base)
+	}
+	if embedded {
+		fmt.Fprintf(stdout, "  upstream: embedded Telnyx simulator with demo data (set TELNYX_API_KEY for the real API)\n")
+		fmt.Fprintf(stdout, "\nTry this query in the Playground:\n\n%s\n", demoQuery(demoRoom))
+	}
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// serveSimulator serves sim on a loopback port and returns its API base URL.
+func serveSimulator(sim *telnyxsim.Sim) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String() + "/v2", func() { _ = srv.Close() }, nil
+}
+
+// busiestRoom picks the demo room with the most sessions, so the ready query shows something.
+func busiestRoom(sim *telnyxsim.Sim, key string) string {
+	rooms := sim.Rooms(key)
+	if len(rooms) == 0 {
+		return "00000000-0000-0000-0000-000000000000"
+	}
+	count := func(r telnyxsim.Room) int { return len(sim.Sessions(key, r.ID)) }
+	return slices.MaxFunc(rooms, func(a, b telnyxsim.Room) int { return count(a) - count(b) }).ID
+}
+
+func demoQuery(roomID string) string {
+	return `{
+  room(id: "` + roomID + `") {
+    id
+    sessions(first: 5, filter: { active: false }) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        cursor
+        node { id active createdAt endedAt participants { context joinedAt leftAt } }
+      }
+    }
+  }
+}`
+}
+
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		port := 0
+		if ok {
+			port = tcp.Port
+		}
+		return "localhost:" + strconv.Itoa(port)
+	}
+	return tcp.String()
+}
