@@ -14,27 +14,30 @@ func (p Page) End() int { return p.Number * p.Size }
 // the fewest fetched items (calls*size), then the smaller size. An empty window gives nil; a negative
 // Start counts as 0.
 //
-// It tries every size once (two divisions each) and allocates only the result.
+// It allocates only the result and usually stops after a few sizes: see the loop comment.
 func PlanPages(w Window) []Page {
 	start := max(w.Start, 0)
-	if w.End <= start {
+	length := w.End - start
+	if length <= 0 {
 		return nil
 	}
-	last := w.End - 1
-	bestSize, bestCalls, bestFetched := 0, 0, 0
-	// Sizes below the window length / 250 can never win, but the loop is too cheap to be worth pruning.
-	for size := 1; size <= MaxUpstreamPageSize; size++ {
-		calls := last/size - start/size + 1
-		fetched := calls * size
-		// Increasing size order makes "smaller size" the tie-break for free.
-		if bestSize == 0 || calls < bestCalls || (calls == bestCalls && fetched < bestFetched) {
-			bestSize, bestCalls, bestFetched = size, calls, fetched
+	// k calls of size s cover the window iff the first page's slack before the window plus the window
+	// fits in them: start%s + length <= k*s, which also needs s >= ceil(length/k). Trying k upward and, for
+	// each k, s upward from that bound, the first hit has the fewest calls, then the fewest fetched items
+	// (k*s grows with s), then the smallest size. Size MaxUpstreamPageSize always succeeds by
+	// k = ceil(length/MaxUpstreamPageSize)+1, so at most two passes run.
+	for calls := ceilDiv(length, MaxUpstreamPageSize); ; calls++ {
+		for size := ceilDiv(length, calls); size <= MaxUpstreamPageSize; size++ {
+			if start%size+length <= calls*size {
+				pages := make([]Page, calls)
+				first := start/size + 1
+				for i := range pages {
+					pages[i] = Page{Number: first + i, Size: size}
+				}
+				return pages
+			}
 		}
 	}
-	pages := make([]Page, bestCalls)
-	first := start/bestSize + 1
-	for i := range pages {
-		pages[i] = Page{Number: first + i, Size: bestSize}
-	}
-	return pages
 }
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }

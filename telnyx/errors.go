@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -112,7 +113,11 @@ func describeTransport(err error, timeout bool) string {
 			parts = append(parts, "dns lookup: "+dnsErr.Err)
 		case errors.As(err, &opErr):
 			s := opErr.Op
-			if opErr.Err != nil {
+			var sysErr *os.SyscallError
+			switch {
+			case errors.As(opErr.Err, &sysErr):
+				s += ": " + sysErr.Err.Error()
+			case opErr.Err != nil:
 				s += ": " + opErr.Err.Error()
 			}
 			parts = append(parts, s)

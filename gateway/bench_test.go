@@ -1,0 +1,57 @@
+package gateway_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/telnyxsim"
+)
+
+// BenchmarkQueries runs representative queries end to end: HTTP client → gateway → simulator over
+// loopback. upstream-calls/op comes from the simulator's counters.
+func BenchmarkQueries(b *testing.B) {
+	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, gateway.Config{})
+	rooms := h.sim.Rooms(keyA)
+	room, _ := roomsBySessions(h.sim, keyA)
+	cases := []struct {
+		name  string
+		query string
+		vars  map[string]any
+	}{
+		{"id-only", `query($id: ID!) { room(id: $id) { id } }`, map[string]any{"id": room}},
+		{"25-sessions", `query($id: ID!) { room(id: $id) { sessions(first: 25) { nodes { id active createdAt endedAt } } } }`, map[string]any{"id": room}},
+		{"25-sessions-participants", `query($id: ID!) { room(id: $id) { sessions(first: 25) { totalCount pageInfo { hasNextPage endCursor }
+			edges { cursor node { id active createdAt endedAt participants { id context joinedAt leftAt } } } } } }`, map[string]any{"id": room}},
+		{"overlapping-aliases", `query($id: ID!) { room(id: $id) { a: sessions(first: 10) { nodes { id } } b: sessions(first: 25) { nodes { id participants { id } } } } }`, map[string]any{"id": room}},
+		{"tail-5", `query($id: ID!) { room(id: $id) { sessions(last: 5) { nodes { id } } } }`, map[string]any{"id": room}},
+		{"5-rooms", `query($a: ID!, $b: ID!, $c: ID!, $d: ID!, $e: ID!) {
+			a: room(id: $a) { sessions(first: 5) { nodes { id } } } b: room(id: $b) { sessions(first: 5) { nodes { id } } }
+			c: room(id: $c) { sessions(first: 5) { nodes { id } } } d: room(id: $d) { sessions(first: 5) { nodes { id } } }
+			e: room(id: $e) { sessions(first: 5) { nodes { id } } } }`,
+			map[string]any{"a": rooms[0].ID, "b": rooms[1].ID, "c": rooms[2].ID, "d": rooms[3].ID, "e": rooms[4].ID}},
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	for _, c := range cases {
+		body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
+		b.Run(c.name, func(b *testing.B) {
+			h.sim.ResetStats()
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := client.Post(h.gwURL, "application/json", bytes.NewReader(body))
+				if err != nil {
+					b.Fatal(err)
+				}
+				out, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`)) {
+					b.Fatalf("status %d: %s", resp.StatusCode, out)
+				}
+			}
+			b.ReportMetric(float64(h.sim.Stats().Total)/float64(b.N), "upstream-calls/op")
+		})
+	}
+}

@@ -1,0 +1,104 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/telnyxsim"
+)
+
+func TestRoutes(t *testing.T) {
+	sim := httptest.NewServer(telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}}))
+	t.Cleanup(sim.Close)
+	for _, playground := range []bool{true, false} {
+		gw, err := gateway.New(gateway.Config{BaseURL: sim.URL + "/v2", APIKey: keyA, Playground: playground}, nil, nil)
+		require.NoError(t, err)
+		srv := httptest.NewServer(gw)
+		t.Cleanup(srv.Close)
+
+		resp, err := http.Get(srv.URL + "/healthz")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "ok\n", string(body))
+
+		resp, err = http.Get(srv.URL + "/")
+		require.NoError(t, err)
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if playground {
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.Contains(t, string(body), "graphiql")
+		} else {
+			assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+		}
+
+		q := url.Values{"query": {`{ room(id: "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0") { id } }`}}
+		resp, err = http.Get(srv.URL + "/graphql?" + q.Encode())
+		require.NoError(t, err)
+		var out struct {
+			Data map[string]any `json:"data"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, map[string]any{"id": "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"}, out.Data["room"])
+	}
+}
+
+func TestIntrospectionSwitch(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		h := newHarness(t, defaultSim(), gateway.Config{Introspection: on})
+		r := h.post(t, `{ __schema { queryType { name } } }`, nil)
+		if on {
+			assert.Empty(t, r.Errors)
+			assert.JSONEq(t, `{"__schema":{"queryType":{"name":"Query"}}}`, string(r.Data))
+		} else {
+			require.NotEmpty(t, r.Errors)
+		}
+		r = h.post(t, `{ rom(id: "x") { id } }`, nil)
+		require.NotEmpty(t, r.Errors)
+		if on {
+			assert.Contains(t, r.Errors[0].Message, "Did you mean")
+		} else {
+			assert.NotContains(t, r.Errors[0].Message, "Did you mean")
+		}
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  gateway.Config
+	}{
+		{"unknown auth mode", gateway.Config{Auth: "magic"}},
+		{"relative base URL", gateway.Config{BaseURL: "/v2"}},
+		{"max first above the upstream's page", gateway.Config{MaxFirst: 251}},
+		{"default above max", gateway.Config{MaxFirst: 10, DefaultFirst: 11}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := gateway.New(tc.cfg, nil, nil)
+			require.Error(t, err)
+		})
+	}
+}
+
+func TestMaxFirstIsConfigurable(t *testing.T) {
+	h := newHarness(t, defaultSim(), gateway.Config{MaxFirst: 5, DefaultFirst: 5})
+	room, _ := roomsBySessions(h.sim, keyA)
+	r := h.post(t, pageQuery, map[string]any{"id": room, "first": 6})
+	assert.Equal(t, []string{"BAD_USER_INPUT"}, r.codes())
+	var d roomSessions
+	h.ok(t, pageQuery, map[string]any{"id": room}, &d)
+	assert.Len(t, d.Room.Sessions.Edges, 5, "default first")
+}
