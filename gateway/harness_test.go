@@ -163,6 +163,3 @@ func roomsBySessions(sim *telnyxsim.Sim, key string) (busiest, empty string) {
 	}
 	return busiest, empty
 }
-
-func gqlString(s string) string { b, _ := json.Marshal(s); return string(b) }
-

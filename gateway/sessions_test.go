@@ -170,10 +170,10 @@ func TestWindows(t *testing.T) {
 				assert.Len(t, calls, 2, "a tail needs the total first: probe + tail")
 			} else {
 				assert.Len(t, calls, 1, "one covering upstream call")
-			for _, c := range calls {
-				size := decodedQuery(t, c).Get("page[size]")
-				assert.LessOrEqual(t, len(size), 3)
-			}
+				for _, c := range calls {
+					size := decodedQuery(t, c).Get("page[size]")
+					assert.LessOrEqual(t, len(size), 3)
+				}
 			}
 			if len(tc.want) == 0 {
 				assert.Nil(t, c.PageInfo.StartCursor)

@@ -52,7 +52,7 @@ func ints(from, to int) []int {
 }
 
 func known(start, end int) need { return need{req: pagination.Request{Start: start, End: end}} }
-func tail(n int) need          { return need{req: pagination.Request{Start: 0, End: -1, Last: n}} }
+func tail(n int) need           { return need{req: pagination.Request{Start: 0, End: -1, Last: n}} }
 
 func TestServeList(t *testing.T) {
 	tests := []struct {
