@@ -3,8 +3,8 @@ package telnyxsim_test
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -457,30 +457,13 @@ func nilIfEmpty(s []string) []string {
 	return s
 }
 
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
+func contains(s []string, v string) bool { return slices.Contains(s, v) }
 
 func keys(o object) []string {
 	out := make([]string, 0, len(o))
 	for k := range o {
 		out = append(out, k)
 	}
-	sortStrings(out)
+	slices.Sort(out)
 	return out
 }
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-}
-
-var _ = time.Now
