@@ -7,27 +7,29 @@ import (
 	"time"
 )
 
-// Env describes one environment variable LoadConfig reads; EnvVars lists them all (the README's table is
-// written from it, and a test keeps the two in step).
+// Env describes one environment variable LoadConfig reads; EnvVars lists them all (a test keeps the
+// README's table in step with it).
 type Env struct {
 	Name, Default, Meaning string
 }
 
-// EnvVars are the variables LoadConfig reads.
-var EnvVars = []Env{
-	{"TELNYX_API_KEY", "(unset)", "Server API key sent upstream in key mode. With TELNYX_BASE_URL also unset (and not in forward mode), `go run .` starts the embedded simulator instead."},
-	{"TELNYX_BASE_URL", "https://api.telnyx.com/v2", "Upstream base URL."},
-	{"ROOMGRAPH_AUTH", "key", "`key`: send TELNYX_API_KEY for everyone; `forward`: send each caller's own `Authorization: Bearer …` (callers without one get UNAUTHENTICATED)."},
-	{"ROOMGRAPH_DEFAULT_FIRST", "20", "Page size when a connection gets neither `first` nor `last`."},
-	{"ROOMGRAPH_MAX_FIRST", "100", "Largest `first`/`last` accepted (1..250); above it: BAD_USER_INPUT, no upstream call."},
-	{"ROOMGRAPH_CURSOR_SECRET", "(built-in)", "Key of the cursors' integrity check; share it across replicas."},
-	{"ROOMGRAPH_LOADER_WAIT", "1ms", "How long loaders collect needs before calling the upstream."},
-	{"ROOMGRAPH_MAX_PARALLEL", "8", "Concurrent upstream calls one operation may have in flight."},
-	{"ROOMGRAPH_UPSTREAM_TIMEOUT", "10s", "Timeout of each upstream call."},
-	{"ROOMGRAPH_TRACE", "on with the embedded simulator, else off", "Allow the query trace (request header `X-Roomgraph-Trace: 1`)."},
-	{"ROOMGRAPH_INTROSPECTION", "on with the embedded simulator, else off", "Schema introspection and field suggestions."},
-	{"ROOMGRAPH_PLAYGROUND", "on with the embedded simulator, else off", "GraphiQL at `/`."},
-	{"ROOMGRAPH_MAX_BODY_BYTES", "1048576", "Largest request body accepted."},
+// EnvVars returns the variables LoadConfig reads.
+func EnvVars() []Env {
+	return []Env{
+		{"TELNYX_API_KEY", "(unset)", "Server API key sent upstream in key mode. With TELNYX_BASE_URL also unset (and not in forward mode), `go run .` starts the embedded simulator instead."},
+		{"TELNYX_BASE_URL", "https://api.telnyx.com/v2", "Upstream base URL."},
+		{"ROOMGRAPH_AUTH", "key", "`key`: send TELNYX_API_KEY for everyone; `forward`: send each caller's own `Authorization: Bearer …` (callers without one get UNAUTHENTICATED)."},
+		{"ROOMGRAPH_DEFAULT_FIRST", "20", "Page size when a connection gets neither `first` nor `last`."},
+		{"ROOMGRAPH_MAX_FIRST", "100", "Largest `first`/`last` accepted (1..250); above it: BAD_USER_INPUT, no upstream call."},
+		{"ROOMGRAPH_CURSOR_SECRET", "(built-in)", "Key of the cursors' integrity check; share it across replicas."},
+		{"ROOMGRAPH_LOADER_WAIT", "1ms", "How long loaders collect needs before calling the upstream."},
+		{"ROOMGRAPH_MAX_PARALLEL", "8", "Concurrent upstream calls one operation may have in flight."},
+		{"ROOMGRAPH_UPSTREAM_TIMEOUT", "10s", "Timeout of each upstream call."},
+		{"ROOMGRAPH_TRACE", "on with the embedded simulator, else off", "Allow the query trace (request header `X-Roomgraph-Trace: 1`)."},
+		{"ROOMGRAPH_INTROSPECTION", "on with the embedded simulator, else off", "Schema introspection and field suggestions."},
+		{"ROOMGRAPH_PLAYGROUND", "on with the embedded simulator, else off", "GraphiQL at `/`."},
+		{"ROOMGRAPH_MAX_BODY_BYTES", "1048576", "Largest request body accepted."},
+	}
 }
 
 // LoadConfig reads the gateway's configuration through getenv (os.Getenv in production, a map in tests).
