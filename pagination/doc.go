@@ -14,17 +14,21 @@
 //	after  = cursor of offset a  -> Start = a+1
 //	before = cursor of offset b  -> End   = b          (End < Start collapses to an empty window)
 //	first  = f                   -> End   = min(End, Start+f)
-//	last   = l                   -> Start = max(Start, End-l)
+//	last   = l                   -> Start = max(Start, End-l), End clamped to the total first
 //
 // With no first and no last, first defaults to [Limits.DefaultFirst]. `last` without `before` or `first`
 // means "the tail of the list", which cannot be placed before the total is known ([Request.NeedsTotal]);
 // every other request is placed up front ([Request.Known]) and clamped to the total afterwards
-// ([Request.Window]). The upstream's meta.total_results is exact, so [Info] gives exact hasPreviousPage
+// ([Request.Window]). first+last without before fetches the first-window and keeps its last items once the
+// total is known, because a list shorter than first moves them. Counts outside 0..MaxFirst are rejected,
+// not clamped, and so is an empty-string cursor: "" is not a cursor this package issued, and treating
+// it as absent would hide client bugs. The upstream's meta.total_results is exact, so [Info] gives exact hasPreviousPage
 // (Start > 0) and hasNextPage (End < total) in both directions, not the "may return false" Relay allows.
 //
 // [PlanPages] chooses one page size for the whole window and the consecutive page numbers that cover it:
 // first the fewest calls, then the fewest items fetched, then the smallest size. An unaligned window of
-// 20 items at offset 30 is one call (page 2 of size 25, or page 1 of size 50), not two.
+// 20 items at offset 30 is one call (page 2 of size 25 rather than page 1 of size 50), not two; in the
+// tests every window of up to 125 items fits one call.
 //
 // # Cursors
 //

@@ -59,7 +59,6 @@ func TestCreateRoom(t *testing.T) {
 		assert.Less(t, rooms[0].ID, rooms[1].ID)
 		data, _ = decodeList(t, c.get("/v2/rooms?page[size]=2"))
 		assert.Equal(t, []string{rooms[0].ID, rooms[1].ID}, ids(t, data))
-		assert.NotNil(t, rooms[0].WebhookTimeoutSecs)
 	})
 
 	tests := []struct {

@@ -1,0 +1,103 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/telnyxsim"
+)
+
+// inflight wraps an upstream and records the most requests it had at once.
+type inflight struct {
+	next      http.Handler
+	now, peak atomic.Int64
+}
+
+func (f *inflight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := f.now.Add(1)
+	defer f.now.Add(-1)
+	for {
+		p := f.peak.Load()
+		if n <= p || f.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	f.next.ServeHTTP(w, r)
+}
+
+const fiveRooms = `query($a: ID!, $b: ID!, $c: ID!, $d: ID!, $e: ID!) {
+	a: room(id: $a) { sessions(first: 2) { nodes { id } } } b: room(id: $b) { sessions(first: 2) { nodes { id } } }
+	c: room(id: $c) { sessions(first: 2) { nodes { id } } } d: room(id: $d) { sessions(first: 2) { nodes { id } } }
+	e: room(id: $e) { sessions(first: 2) { nodes { id } } } }`
+
+func fiveRoomVars(sim *telnyxsim.Sim) map[string]any {
+	r := sim.Rooms(keyA)
+	return map[string]any{"a": r[0].ID, "b": r[1].ID, "c": r[2].ID, "d": r[3].ID, "e": r[4].ID}
+}
+
+func gatewayOver(t *testing.T, upstream http.Handler, cfg gateway.Config) string {
+	t.Helper()
+	up := httptest.NewServer(upstream)
+	t.Cleanup(up.Close)
+	cfg.BaseURL, cfg.APIKey = up.URL+"/v2", keyA
+	gw, err := gateway.New(cfg, nil, nil)
+	require.NoError(t, err)
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/graphql"
+}
+
+// TestFanOutBound: one wave's calls go out together, but never more than MaxParallel at once.
+func TestFanOutBound(t *testing.T) {
+	for _, limit := range []int{1, 2, 5} {
+		sim := telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}, Rooms: 8})
+		sim.SetFault(telnyxsim.RouteListRoomSessions, telnyxsim.Fault{Latency: 20 * time.Millisecond})
+		up := &inflight{next: sim}
+		h := &harness{sim: sim, gwURL: gatewayOver(t, up, gateway.Config{MaxParallel: limit})}
+		r := h.post(t, fiveRooms, fiveRoomVars(sim))
+		require.Empty(t, r.Errors)
+		assert.Equal(t, 5, sim.Stats().Total)
+		assert.Equal(t, int64(limit), up.peak.Load(), "peak concurrent upstream calls")
+	}
+}
+
+// TestCancellationIsPerRequest: a caller that gives up cancels only its own upstream calls.
+func TestCancellationIsPerRequest(t *testing.T) {
+	sim := telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}, Rooms: 8})
+	sim.SetFault(telnyxsim.RouteListRoomSessions, telnyxsim.Fault{Latency: 150 * time.Millisecond})
+	url := gatewayOver(t, sim, gateway.Config{})
+	body, _ := json.Marshal(map[string]any{"query": fiveRooms, "variables": fiveRoomVars(sim)})
+
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	wg.Go(func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		_, err := http.DefaultClient.Do(req)
+		assert.Error(t, err, "the impatient caller gives up")
+	})
+	var out response
+	wg.Go(func() {
+		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+		if !assert.NoError(t, err) {
+			return
+		}
+		defer resp.Body.Close()
+		assert.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	})
+	wg.Wait()
+	assert.Empty(t, out.Errors, "the patient caller is not affected")
+	assert.Contains(t, string(out.Data), `"e":{"sessions"`)
+}
