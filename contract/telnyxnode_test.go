@@ -86,35 +86,37 @@ func TestTelnyxNodeSDK(t *testing.T) {
 		for _, tc := range []struct {
 			name             string
 			got              *filteredList
-			keep             func(got *filteredList, s telnyxsim.Session) bool
+			keep             func(t *testing.T, got *filteredList, s telnyxsim.Session) bool
 			size             int
 			withParticipants bool
 		}{
 			{
 				name: "list0 filter room_id",
 				got:  out.SessionsList0ByRoom,
-				keep: func(got *filteredList, s telnyxsim.Session) bool { return s.RoomID == got.Filter.RoomID },
+				keep: func(_ *testing.T, got *filteredList, s telnyxsim.Session) bool { return s.RoomID == got.Filter.RoomID },
 				size: 2,
 			},
 			{
 				name: "list1 filter date_created_at gte",
 				got:  out.SessionsList1DateFilter,
-				keep: func(got *filteredList, s telnyxsim.Session) bool {
+				keep: func(t *testing.T, got *filteredList, s telnyxsim.Session) bool {
 					return s.RoomID == got.RoomID && !s.CreatedAt.Before(dayStart(t, got.Filter.DateCreatedAt.Gte))
 				},
 				size: 2,
 			},
 			{
-				name:             "list1 filter active",
-				got:              out.SessionsList1Active,
-				keep:             func(got *filteredList, s telnyxsim.Session) bool { return s.RoomID == got.RoomID && s.Active },
+				name: "list1 filter active",
+				got:  out.SessionsList1Active,
+				keep: func(_ *testing.T, got *filteredList, s telnyxsim.Session) bool {
+					return s.RoomID == got.RoomID && s.Active
+				},
 				size:             20,
 				withParticipants: true,
 			},
 			{
 				name: "list0 filter active false and date_created_at lte",
 				got:  out.SessionsList0InactiveDated,
-				keep: func(got *filteredList, s telnyxsim.Session) bool {
+				keep: func(t *testing.T, got *filteredList, s telnyxsim.Session) bool {
 					return !s.Active && s.CreatedAt.Before(dayStart(t, got.Filter.DateCreatedAt.Lte).AddDate(0, 0, 1))
 				},
 				size: 5,
@@ -124,7 +126,7 @@ func TestTelnyxNodeSDK(t *testing.T) {
 				require.NotNil(t, tc.got)
 				var want []telnyxsim.Session
 				for _, s := range before.sessions {
-					if tc.keep(tc.got, s) {
+					if tc.keep(t, tc.got, s) {
 						want = append(want, s)
 					}
 				}
@@ -378,18 +380,18 @@ func TestTelnyxNodeSDK(t *testing.T) {
 
 	t.Run("pagination on the wire", func(t *testing.T) {
 		// The SDK's auto-pager asks for page[number]=n+1 with the previous query otherwise unchanged, and
-		// must stop at meta.total_pages: for a room with 5 sessions at size 2 that is exactly 3 requests.
+		// must stop at meta.total_pages: a room with 5 sessions at size 2 gets exactly 3 requests, and an
+		// empty room one.
+		require.NotNil(t, out.SessionsByRoom)
 		perRoom := map[string][]string{}
 		for _, req := range stats.Requests {
-			if req.Route != telnyxsim.RouteListRoomSessions {
-				continue
-			}
 			q, err := url.ParseQuery(req.RawQuery)
 			require.NoError(t, err, req.RawQuery)
-			for _, k := range []string{"number", "page", "size", "page[page]"} {
-				assert.NotContains(t, q, k, "unexpected pagination key in %s", req.RawQuery)
+			// Keys a buggy pager sends instead of page[number] (the Go SDK before 2026-01-14 sent "number").
+			for _, k := range []string{"number", "size", "page", "page_number", "page[page]"} {
+				assert.NotContains(t, q, k, "stray pagination key in %s %s", req.Route, req.RawQuery)
 			}
-			if q.Get("filter[date_created_at][lte]") != out.SessionsByRoom.Filter.DateCreatedAt.Lte {
+			if req.Route != telnyxsim.RouteListRoomSessions || q.Get("filter[date_created_at][lte]") != out.SessionsByRoom.Filter.DateCreatedAt.Lte {
 				continue
 			}
 			if q.Has("page[number]") {
@@ -415,6 +417,7 @@ func TestTelnyxNodeSDK(t *testing.T) {
 			list1Pages += len(got.Pages)
 		}
 		for _, got := range []*filteredList{out.SessionsList1DateFilter, out.SessionsList1Active} {
+			require.NotNil(t, got)
 			list1Pages += len(got.Pages)
 		}
 		assert.Equal(t, list1Pages, stats.ByRoute[telnyxsim.RouteListRoomSessions], "the simulator saw exactly the list1 pages the SDK reported")

@@ -3,6 +3,7 @@ package telnyx_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -216,6 +217,7 @@ func TestRequestShape(t *testing.T) {
 			assert.Equal(t, tc.status, call.Status)
 			assert.NoError(t, call.Err)
 			assert.GreaterOrEqual(t, call.Duration, time.Duration(0))
+			assert.NotContains(t, fmt.Sprintf("%#v", call), testKey, "a Call never carries the key")
 		})
 	}
 }

@@ -39,43 +39,54 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-func appendPadded(b []byte, v, width int) []byte {
-	var tmp [8]byte
-	for i := width - 1; i >= 0; i-- {
-		tmp[i] = byte('0' + v%10)
-		v /= 10
-	}
-	return append(b, tmp[:width]...)
+// appendID writes an id the simulator generated itself: always a canonical UUID, so it needs
+// no escaping.
+func appendID(b []byte, id string) []byte {
+	b = append(b, '"')
+	b = append(b, id...)
+	return append(b, '"')
+}
+
+func put2(dst []byte, v int) {
+	dst[0] = byte('0' + v/10)
+	dst[1] = byte('0' + v%10)
 }
 
 // appendTime writes a quoted RFC 3339 UTC timestamp with exactly six fractional digits and a
-// Z suffix, e.g. "2021-04-16T09:46:20.954863Z".
+// Z suffix, e.g. "2021-04-16T09:46:20.954863Z". Years outside 0000-9999 are not supported.
 func appendTime(b []byte, us int64) []byte {
 	t := time.UnixMicro(us).UTC()
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
-	b = append(b, '"')
-	b = appendPadded(b, y, 4)
-	b = append(b, '-')
-	b = appendPadded(b, int(mo), 2)
-	b = append(b, '-')
-	b = appendPadded(b, d, 2)
-	b = append(b, 'T')
-	b = appendPadded(b, h, 2)
-	b = append(b, ':')
-	b = appendPadded(b, mi, 2)
-	b = append(b, ':')
-	b = appendPadded(b, s, 2)
-	b = append(b, '.')
-	b = appendPadded(b, t.Nanosecond()/1000, 6)
-	return append(b, 'Z', '"')
+	frac := t.Nanosecond() / 1000
+	var buf [29]byte
+	buf[0] = '"'
+	put2(buf[1:], y/100%100)
+	put2(buf[3:], y%100)
+	buf[5] = '-'
+	put2(buf[6:], int(mo))
+	buf[8] = '-'
+	put2(buf[9:], d)
+	buf[11] = 'T'
+	put2(buf[12:], h)
+	buf[14] = ':'
+	put2(buf[15:], mi)
+	buf[17] = ':'
+	put2(buf[18:], s)
+	buf[20] = '.'
+	put2(buf[21:], frac/10000)
+	put2(buf[23:], frac/100%100)
+	put2(buf[25:], frac%100)
+	buf[27] = 'Z'
+	buf[28] = '"'
+	return append(b, buf[:]...)
 }
 
 // appendRoom leaves active_session_id out when the room has no active session, and sessions
 // out unless include_sessions=true (contract §4.2, §4.3).
 func appendRoom(b []byte, r *roomRec, withSessions bool) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, r.id)
+	b = appendID(b, r.id)
 	b = append(b, `,"unique_name":`...)
 	b = appendString(b, r.uniqueName)
 	b = append(b, `,"max_participants":`...)
@@ -94,7 +105,7 @@ func appendRoom(b []byte, r *roomRec, withSessions bool) []byte {
 	}
 	if r.active != nil {
 		b = append(b, `,"active_session_id":`...)
-		b = appendString(b, r.active.id)
+		b = appendID(b, r.active.id)
 	}
 	if withSessions {
 		b = append(b, `,"sessions":[`...)
@@ -117,9 +128,9 @@ func appendRoom(b []byte, r *roomRec, withSessions bool) []byte {
 // include_participants=true.
 func appendSession(b []byte, s *sessionRec, withParticipants bool) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, s.id)
+	b = appendID(b, s.id)
 	b = append(b, `,"room_id":`...)
-	b = appendString(b, s.room.id)
+	b = appendID(b, s.room.id)
 	b = append(b, `,"active":`...)
 	b = strconv.AppendBool(b, s.active)
 	b = append(b, `,"created_at":`...)
@@ -146,9 +157,9 @@ func appendSession(b []byte, s *sessionRec, withParticipants bool) []byte {
 // appendParticipant leaves left_at out while the participant is present.
 func appendParticipant(b []byte, p *participantRec) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, p.id)
+	b = appendID(b, p.id)
 	b = append(b, `,"session_id":`...)
-	b = appendString(b, p.session.id)
+	b = appendID(b, p.session.id)
 	b = append(b, `,"context":`...)
 	b = appendString(b, p.context)
 	b = append(b, `,"joined_at":`...)

@@ -1,9 +1,6 @@
 package telnyxsim
 
-import (
-	"net/http"
-	"strconv"
-)
+import "net/http"
 
 // apiError is one entry of the {"errors":[...]} envelope (contract §3.5, §4.4).
 type apiError struct {
@@ -103,5 +100,3 @@ func errorStatus(errs []apiError) int {
 	}
 	return errs[0].status
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -167,10 +167,13 @@ func generateAccount(cfg Config, key string) *account {
 		}
 		seen := map[int64]bool{}
 		for len(g.starts) < ended {
-			t := between(epoch-150*dayMicros, epoch-dayMicros)
+			lo := epoch - 150*dayMicros
+			t := between(lo, epoch-dayMicros)
 			if rng.IntN(100) < 15 {
-				// Recurring meetings start on the hour: exact created_at ties across rooms.
-				t = t - t%dayMicros + 9*hourMicros
+				// Recurring meetings start at 09:00:00.000000: exact created_at ties across rooms.
+				if snapped := t - t%dayMicros + 9*hourMicros; snapped >= lo && snapped < epoch-dayMicros {
+					t = snapped
+				}
 			}
 			if !seen[t] {
 				seen[t] = true
@@ -264,28 +267,28 @@ func generateAccount(cfg Config, key string) *account {
 	return a
 }
 
-// forceSessionTie makes the earliest ended session of one room start at exactly the same
-// instant as that of another room, so the account-wide session list has an id tie-break.
+// forceSessionTie makes the earliest sessions of two rooms start at exactly the same instant,
+// so the account-wide session list needs its id tie-break. Moving the later of the two
+// earliest starts back to the earlier one keeps each room's starts strictly ascending.
 func forceSessionTie(rooms []*genRoom) {
-	for i, ga := range rooms {
-		if len(ga.starts) == 0 || (ga.active && len(ga.starts) == 1) {
-			continue
+	var pair []*genRoom
+	for _, g := range rooms {
+		ended := len(g.starts)
+		if g.active {
+			ended--
 		}
-		t := ga.starts[0]
-		for _, gb := range rooms[i+1:] {
-			endedB := len(gb.starts)
-			if gb.active {
-				endedB--
-			}
-			if endedB == 0 {
-				continue
-			}
-			if endedB == 1 || t < gb.starts[1] {
-				gb.starts[0] = t
-				return
+		if ended > 0 {
+			pair = append(pair, g)
+			if len(pair) == 2 {
+				break
 			}
 		}
 	}
+	if len(pair) < 2 {
+		return
+	}
+	t := min(pair[0].starts[0], pair[1].starts[0])
+	pair[0].starts[0], pair[1].starts[0] = t, t
 }
 
 func uniqueRoomName(rng *rand.Rand, bases, teams []string, used map[string]bool) string {

@@ -94,12 +94,12 @@ type listSpec struct {
 }
 
 type listQuery struct {
-	number, size                         int
-	dates                                [numDateFields]timeRange
-	activeSet, active                    bool
-	roomID, sessionID, context, name     strFilter
-	include                              bool
-	hasFilter                            bool
+	number, size                     int
+	dates                            [numDateFields]timeRange
+	activeSet, active                bool
+	roomID, sessionID, context, name strFilter
+	include                          bool
+	hasFilter                        bool
 }
 
 func firstValue(q url.Values, key string) (string, bool) {

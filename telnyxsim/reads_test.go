@@ -249,7 +249,9 @@ func TestSessionFilters(t *testing.T) {
 		{"created gte", url.Values{"filter[date_created_at][gte]": {cd}}, func(s telnyxsim.Session) bool { return day(s.CreatedAt) >= cd }},
 		{"created lte", url.Values{"filter[date_created_at][lte]": {cd}}, func(s telnyxsim.Session) bool { return day(s.CreatedAt) <= cd }},
 		{"created range", url.Values{"filter[date_created_at][gte]": {"2026-07-01"}, "filter[date_created_at][lte]": {"2026-08-31"}},
-			func(s telnyxsim.Session) bool { return day(s.CreatedAt) >= "2026-07-01" && day(s.CreatedAt) <= "2026-08-31" }},
+			func(s telnyxsim.Session) bool {
+				return day(s.CreatedAt) >= "2026-07-01" && day(s.CreatedAt) <= "2026-08-31"
+			}},
 		{"updated eq", url.Values{"filter[date_updated_at][eq]": {ud}}, func(s telnyxsim.Session) bool { return day(s.UpdatedAt) == ud }},
 		{"updated gte", url.Values{"filter[date_updated_at][gte]": {ud}}, func(s telnyxsim.Session) bool { return day(s.UpdatedAt) >= ud }},
 		{"updated lte", url.Values{"filter[date_updated_at][lte]": {ud}}, func(s telnyxsim.Session) bool { return day(s.UpdatedAt) <= ud }},
@@ -354,7 +356,9 @@ func TestParticipantFilters(t *testing.T) {
 		{"context is case-sensitive and not substring", url.Values{"filter[context]": {"alice"}}, func(p telnyxsim.Participant) bool { return p.Context == "alice" }},
 		{"session_id", url.Values{"filter[session_id]": {present.SessionID}}, func(p telnyxsim.Participant) bool { return p.SessionID == present.SessionID }},
 		{"session_id and context", url.Values{"filter[session_id]": {present.SessionID}, "filter[context]": {present.Context}},
-			func(p telnyxsim.Participant) bool { return p.SessionID == present.SessionID && p.Context == present.Context }},
+			func(p telnyxsim.Participant) bool {
+				return p.SessionID == present.SessionID && p.Context == present.Context
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -54,7 +54,7 @@ type sessionRec struct {
 	room                 *roomRec
 	active               bool
 	createdAt, updatedAt int64
-	endedAt              int64 // meaningful only when !active
+	endedAt              int64             // meaningful only when !active
 	participants         []*participantRec // joined_at desc, id asc
 }
 
