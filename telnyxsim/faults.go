@@ -144,6 +144,8 @@ type windowBook struct {
 	windows map[string]*window
 }
 
+const maxWindows = 10000
+
 type window struct {
 	start time.Time
 	count int
@@ -179,6 +181,10 @@ func (wb *windowBook) take(key string, limit int, win time.Duration, now time.Ti
 	defer wb.mu.Unlock()
 	w := wb.windows[key]
 	if w == nil {
+		// Any Authorization value gets a window; forget them all rather than grow without bound.
+		if len(wb.windows) >= maxWindows {
+			clear(wb.windows)
+		}
 		w = &window{start: now}
 		wb.windows[key] = w
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -275,4 +276,52 @@ func TestStats(t *testing.T) {
 		assert.Equal(t, "i=10005", st.Requests[0].RawQuery)
 		assert.Equal(t, "i=20004", st.Requests[9999].RawQuery)
 	})
+}
+
+func TestControlEndpointErrors(t *testing.T) {
+	_, c := startSim(t, smallConfig())
+	resp, err := http.Post(c.base+"/_sim/stats", "application/json", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	resp, err = http.Get(c.base + "/_sim/nope")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
+
+func TestEveryRouteIsCounted(t *testing.T) {
+	sim, c := startSim(t, smallConfig())
+	s := activeSession(t, sim, demoKey)
+	p := sim.Participants(demoKey, s.ID)[0]
+	calls := map[string]func() response{
+		telnyxsim.RouteListSessions:            func() response { return c.get("/v2/room_sessions") },
+		telnyxsim.RouteListRoomSessions:        func() response { return c.get("/v2/rooms/" + s.RoomID + "/sessions") },
+		telnyxsim.RouteGetSession:              func() response { return c.get("/v2/room_sessions/" + s.ID) },
+		telnyxsim.RouteListSessionParticipants: func() response { return c.get("/v2/room_sessions/" + s.ID + "/participants") },
+		telnyxsim.RouteListParticipants:        func() response { return c.get("/v2/room_participants") },
+		telnyxsim.RouteGetParticipant:          func() response { return c.get("/v2/room_participants/" + p.ID) },
+		telnyxsim.RouteListRooms:               func() response { return c.get("/v2/rooms") },
+		telnyxsim.RouteGetRoom:                 func() response { return c.get("/v2/rooms/" + s.RoomID) },
+		telnyxsim.RouteCreateRoom:              func() response { return c.do("POST", "/v2/rooms", `{}`) },
+		telnyxsim.RouteUpdateRoom:              func() response { return c.do("PATCH", "/v2/rooms/"+s.RoomID, `{}`) },
+		telnyxsim.RouteMute: func() response {
+			return c.do("POST", "/v2/room_sessions/"+s.ID+"/actions/mute", `{"participants":"all"}`)
+		},
+		telnyxsim.RouteUnmute: func() response {
+			return c.do("POST", "/v2/room_sessions/"+s.ID+"/actions/unmute", `{"participants":"all"}`)
+		},
+		telnyxsim.RouteKick:       func() response { return c.do("POST", "/v2/room_sessions/"+s.ID+"/actions/kick", `{"participants":[]}`) },
+		telnyxsim.RouteEndSession: func() response { return c.do("POST", "/v2/room_sessions/"+s.ID+"/actions/end", "") },
+		telnyxsim.RouteDeleteRoom: func() response { return c.do("DELETE", "/v2/rooms/"+s.RoomID, "") },
+	}
+	require.Len(t, calls, len(telnyxsim.Routes()))
+	// Delete last: it removes the session the actions use.
+	routes := append(slices.DeleteFunc(telnyxsim.Routes(), func(r string) bool { return r == telnyxsim.RouteDeleteRoom }), telnyxsim.RouteDeleteRoom)
+	for _, route := range routes {
+		sim.ResetStats()
+		r := calls[route]()
+		require.Less(t, r.status, 300, "%s: %s", route, r.body)
+		assert.Equal(t, map[string]int{route: 1}, sim.Stats().ByRoute, route)
+	}
 }

@@ -3,6 +3,7 @@ package telnyxsim_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -315,4 +316,20 @@ func TestActionAuth(t *testing.T) {
 		// Reads still need auth.
 		decodeErrors(t, anon.get("/v2/room_sessions/"+s.ID), 401, "10009")
 	})
+}
+
+func TestStringsRoundTripThroughEscaping(t *testing.T) {
+	_, c := startSim(t, smallConfig())
+	name := "a\"b\\c\n\r\t\u0001 é 😀 </script>"
+	body, err := json.Marshal(map[string]string{"unique_name": name})
+	require.NoError(t, err)
+	r := c.do("POST", "/v2/rooms", string(body))
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	require.True(t, json.Valid(r.body))
+	var env struct{ Data object }
+	require.NoError(t, json.Unmarshal(r.body, &env))
+	assert.Equal(t, name, str(t, env.Data, "unique_name"))
+	data, _ := decodeList(t, c.get("/v2/rooms?filter%5Bunique_name%5D="+url.QueryEscape(name)))
+	require.Len(t, data, 1)
+	assert.Equal(t, name, str(t, data[0], "unique_name"))
 }
