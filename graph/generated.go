@@ -29,14 +29,32 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Mutation() MutationResolver
 	Query() QueryResolver
 	Room() RoomResolver
+	RoomParticipant() RoomParticipantResolver
+	RoomSession() RoomSessionResolver
+	RoomSessionPayload() RoomSessionPayloadResolver
 }
 
 type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	DeleteRoomPayload struct {
+		DeletedRoomID func(childComplexity int) int
+	}
+
+	Mutation struct {
+		CreateRoom         func(childComplexity int, input CreateRoomInput) int
+		DeleteRoom         func(childComplexity int, id string) int
+		EndRoomSession     func(childComplexity int, id string) int
+		KickParticipants   func(childComplexity int, sessionID string, participants ParticipantSelection) int
+		MuteParticipants   func(childComplexity int, sessionID string, participants ParticipantSelection) int
+		UnmuteParticipants func(childComplexity int, sessionID string, participants ParticipantSelection) int
+		UpdateRoom         func(childComplexity int, id string, input UpdateRoomInput) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -45,12 +63,39 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Room func(childComplexity int, id string) int
+		Room             func(childComplexity int, id string) int
+		RoomParticipant  func(childComplexity int, id string) int
+		RoomParticipants func(childComplexity int, sessionID *string, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) int
+		RoomSession      func(childComplexity int, id string) int
+		RoomSessions     func(childComplexity int, roomID *string, filter *RoomSessionFilter, first *int, after *string, last *int, before *string) int
+		Rooms            func(childComplexity int, filter *RoomFilter, first *int, after *string, last *int, before *string) int
 	}
 
 	Room struct {
-		ID       func(childComplexity int) int
-		Sessions func(childComplexity int, filter *RoomSessionFilter, first *int, after *string, last *int, before *string) int
+		ActiveSession           func(childComplexity int) int
+		ActiveSessionID         func(childComplexity int) int
+		CreatedAt               func(childComplexity int) int
+		EnableRecording         func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		MaxParticipants         func(childComplexity int) int
+		Sessions                func(childComplexity int, filter *RoomSessionFilter, first *int, after *string, last *int, before *string) int
+		UniqueName              func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
+		WebhookEventFailoverURL func(childComplexity int) int
+		WebhookEventURL         func(childComplexity int) int
+		WebhookTimeoutSecs      func(childComplexity int) int
+	}
+
+	RoomConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		RoomNodes  func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RoomEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	RoomParticipant struct {
@@ -58,18 +103,37 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		JoinedAt  func(childComplexity int) int
 		LeftAt    func(childComplexity int) int
+		Session   func(childComplexity int) int
 		SessionID func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
 	}
 
+	RoomParticipantConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RoomParticipantEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RoomPayload struct {
+		Room func(childComplexity int) int
+	}
+
 	RoomSession struct {
-		Active       func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		EndedAt      func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Participants func(childComplexity int) int
-		RoomID       func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
+		Active                 func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		EndedAt                func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Participants           func(childComplexity int) int
+		ParticipantsConnection func(childComplexity int, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) int
+		Room                   func(childComplexity int) int
+		RoomID                 func(childComplexity int) int
+		UpdatedAt              func(childComplexity int) int
 	}
 
 	RoomSessionConnection struct {
@@ -83,17 +147,59 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	RoomSessionPayload struct {
+		Room      func(childComplexity int) int
+		Session   func(childComplexity int) int
+		SessionID func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
 
 // region    ************************** generated!.gotpl **************************
 
+type MutationResolver interface {
+	CreateRoom(ctx context.Context, input CreateRoomInput) (*RoomPayload, error)
+	UpdateRoom(ctx context.Context, id string, input UpdateRoomInput) (*RoomPayload, error)
+	DeleteRoom(ctx context.Context, id string) (*DeleteRoomPayload, error)
+	EndRoomSession(ctx context.Context, id string) (*RoomSessionPayload, error)
+	KickParticipants(ctx context.Context, sessionID string, participants ParticipantSelection) (*RoomSessionPayload, error)
+	MuteParticipants(ctx context.Context, sessionID string, participants ParticipantSelection) (*RoomSessionPayload, error)
+	UnmuteParticipants(ctx context.Context, sessionID string, participants ParticipantSelection) (*RoomSessionPayload, error)
+}
 type QueryResolver interface {
 	Room(ctx context.Context, id string) (*model.Room, error)
+	Rooms(ctx context.Context, filter *RoomFilter, first *int, after *string, last *int, before *string) (*model.RoomConnection, error)
+	RoomSessions(ctx context.Context, roomID *string, filter *RoomSessionFilter, first *int, after *string, last *int, before *string) (*model.RoomSessionConnection, error)
+	RoomSession(ctx context.Context, id string) (*telnyx.RoomSession, error)
+	RoomParticipants(ctx context.Context, sessionID *string, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error)
+	RoomParticipant(ctx context.Context, id string) (*telnyx.RoomParticipant, error)
 }
 type RoomResolver interface {
+	UniqueName(ctx context.Context, obj *model.Room) (*string, error)
+	MaxParticipants(ctx context.Context, obj *model.Room) (int, error)
+	EnableRecording(ctx context.Context, obj *model.Room) (bool, error)
+	WebhookEventURL(ctx context.Context, obj *model.Room) (*string, error)
+	WebhookEventFailoverURL(ctx context.Context, obj *model.Room) (*string, error)
+	WebhookTimeoutSecs(ctx context.Context, obj *model.Room) (*int, error)
+	ActiveSessionID(ctx context.Context, obj *model.Room) (*string, error)
+	ActiveSession(ctx context.Context, obj *model.Room) (*telnyx.RoomSession, error)
+	CreatedAt(ctx context.Context, obj *model.Room) (*time.Time, error)
+	UpdatedAt(ctx context.Context, obj *model.Room) (*time.Time, error)
 	Sessions(ctx context.Context, obj *model.Room, filter *RoomSessionFilter, first *int, after *string, last *int, before *string) (*model.RoomSessionConnection, error)
+}
+type RoomParticipantResolver interface {
+	Session(ctx context.Context, obj *telnyx.RoomParticipant) (*telnyx.RoomSession, error)
+}
+type RoomSessionResolver interface {
+	Room(ctx context.Context, obj *telnyx.RoomSession) (*model.Room, error)
+
+	ParticipantsConnection(ctx context.Context, obj *telnyx.RoomSession, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error)
+}
+type RoomSessionPayloadResolver interface {
+	Session(ctx context.Context, obj *RoomSessionPayload) (*telnyx.RoomSession, error)
+	Room(ctx context.Context, obj *RoomSessionPayload) (*model.Room, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -113,6 +219,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "DeleteRoomPayload.deletedRoomId":
+		if e.ComplexityRoot.DeleteRoomPayload.DeletedRoomID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteRoomPayload.DeletedRoomID(childComplexity), true
+
+	case "Mutation.createRoom":
+		if e.ComplexityRoot.Mutation.CreateRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRoom(childComplexity, args["input"].(CreateRoomInput)), true
+	case "Mutation.deleteRoom":
+		if e.ComplexityRoot.Mutation.DeleteRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteRoom(childComplexity, args["id"].(string)), true
+	case "Mutation.endRoomSession":
+		if e.ComplexityRoot.Mutation.EndRoomSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endRoomSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndRoomSession(childComplexity, args["id"].(string)), true
+	case "Mutation.kickParticipants":
+		if e.ComplexityRoot.Mutation.KickParticipants == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_kickParticipants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.KickParticipants(childComplexity, args["sessionId"].(string), args["participants"].(ParticipantSelection)), true
+	case "Mutation.muteParticipants":
+		if e.ComplexityRoot.Mutation.MuteParticipants == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_muteParticipants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MuteParticipants(childComplexity, args["sessionId"].(string), args["participants"].(ParticipantSelection)), true
+	case "Mutation.unmuteParticipants":
+		if e.ComplexityRoot.Mutation.UnmuteParticipants == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unmuteParticipants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnmuteParticipants(childComplexity, args["sessionId"].(string), args["participants"].(ParticipantSelection)), true
+	case "Mutation.updateRoom":
+		if e.ComplexityRoot.Mutation.UpdateRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRoom(childComplexity, args["id"].(string), args["input"].(UpdateRoomInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -150,13 +341,98 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Room(childComplexity, args["id"].(string)), true
+	case "Query.roomParticipant":
+		if e.ComplexityRoot.Query.RoomParticipant == nil {
+			break
+		}
 
+		args, err := ec.field_Query_roomParticipant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RoomParticipant(childComplexity, args["id"].(string)), true
+	case "Query.roomParticipants":
+		if e.ComplexityRoot.Query.RoomParticipants == nil {
+			break
+		}
+
+		args, err := ec.field_Query_roomParticipants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RoomParticipants(childComplexity, args["sessionId"].(*string), args["filter"].(*RoomParticipantFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.roomSession":
+		if e.ComplexityRoot.Query.RoomSession == nil {
+			break
+		}
+
+		args, err := ec.field_Query_roomSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RoomSession(childComplexity, args["id"].(string)), true
+	case "Query.roomSessions":
+		if e.ComplexityRoot.Query.RoomSessions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_roomSessions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RoomSessions(childComplexity, args["roomId"].(*string), args["filter"].(*RoomSessionFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.rooms":
+		if e.ComplexityRoot.Query.Rooms == nil {
+			break
+		}
+
+		args, err := ec.field_Query_rooms_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Rooms(childComplexity, args["filter"].(*RoomFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+
+	case "Room.activeSession":
+		if e.ComplexityRoot.Room.ActiveSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.ActiveSession(childComplexity), true
+	case "Room.activeSessionId":
+		if e.ComplexityRoot.Room.ActiveSessionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.ActiveSessionID(childComplexity), true
+	case "Room.createdAt":
+		if e.ComplexityRoot.Room.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.CreatedAt(childComplexity), true
+	case "Room.enableRecording":
+		if e.ComplexityRoot.Room.EnableRecording == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.EnableRecording(childComplexity), true
 	case "Room.id":
 		if e.ComplexityRoot.Room.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Room.ID(childComplexity), true
+	case "Room.maxParticipants":
+		if e.ComplexityRoot.Room.MaxParticipants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.MaxParticipants(childComplexity), true
 	case "Room.sessions":
 		if e.ComplexityRoot.Room.Sessions == nil {
 			break
@@ -168,6 +444,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Room.Sessions(childComplexity, args["filter"].(*RoomSessionFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Room.uniqueName":
+		if e.ComplexityRoot.Room.UniqueName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.UniqueName(childComplexity), true
+	case "Room.updatedAt":
+		if e.ComplexityRoot.Room.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.UpdatedAt(childComplexity), true
+	case "Room.webhookEventFailoverUrl":
+		if e.ComplexityRoot.Room.WebhookEventFailoverURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.WebhookEventFailoverURL(childComplexity), true
+	case "Room.webhookEventUrl":
+		if e.ComplexityRoot.Room.WebhookEventURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.WebhookEventURL(childComplexity), true
+	case "Room.webhookTimeoutSecs":
+		if e.ComplexityRoot.Room.WebhookTimeoutSecs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.WebhookTimeoutSecs(childComplexity), true
+
+	case "RoomConnection.edges":
+		if e.ComplexityRoot.RoomConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomConnection.Edges(childComplexity), true
+	case "RoomConnection.pageInfo":
+		if e.ComplexityRoot.RoomConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomConnection.PageInfo(childComplexity), true
+	case "RoomConnection.nodes":
+		if e.ComplexityRoot.RoomConnection.RoomNodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomConnection.RoomNodes(childComplexity), true
+	case "RoomConnection.totalCount":
+		if e.ComplexityRoot.RoomConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomConnection.TotalCount(childComplexity), true
+
+	case "RoomEdge.cursor":
+		if e.ComplexityRoot.RoomEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomEdge.Cursor(childComplexity), true
+	case "RoomEdge.node":
+		if e.ComplexityRoot.RoomEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomEdge.Node(childComplexity), true
 
 	case "RoomParticipant.context":
 		if e.ComplexityRoot.RoomParticipant.Context == nil {
@@ -193,6 +537,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomParticipant.LeftAt(childComplexity), true
+	case "RoomParticipant.session":
+		if e.ComplexityRoot.RoomParticipant.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipant.Session(childComplexity), true
 	case "RoomParticipant.sessionId":
 		if e.ComplexityRoot.RoomParticipant.SessionID == nil {
 			break
@@ -205,6 +555,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomParticipant.UpdatedAt(childComplexity), true
+
+	case "RoomParticipantConnection.edges":
+		if e.ComplexityRoot.RoomParticipantConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantConnection.Edges(childComplexity), true
+	case "RoomParticipantConnection.nodes":
+		if e.ComplexityRoot.RoomParticipantConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantConnection.Nodes(childComplexity), true
+	case "RoomParticipantConnection.pageInfo":
+		if e.ComplexityRoot.RoomParticipantConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantConnection.PageInfo(childComplexity), true
+	case "RoomParticipantConnection.totalCount":
+		if e.ComplexityRoot.RoomParticipantConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantConnection.TotalCount(childComplexity), true
+
+	case "RoomParticipantEdge.cursor":
+		if e.ComplexityRoot.RoomParticipantEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantEdge.Cursor(childComplexity), true
+	case "RoomParticipantEdge.node":
+		if e.ComplexityRoot.RoomParticipantEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantEdge.Node(childComplexity), true
+
+	case "RoomPayload.room":
+		if e.ComplexityRoot.RoomPayload.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomPayload.Room(childComplexity), true
 
 	case "RoomSession.active":
 		if e.ComplexityRoot.RoomSession.Active == nil {
@@ -236,6 +631,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomSession.Participants(childComplexity), true
+	case "RoomSession.participantsConnection":
+		if e.ComplexityRoot.RoomSession.ParticipantsConnection == nil {
+			break
+		}
+
+		args, err := ec.field_RoomSession_participantsConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RoomSession.ParticipantsConnection(childComplexity, args["filter"].(*RoomParticipantFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "RoomSession.room":
+		if e.ComplexityRoot.RoomSession.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSession.Room(childComplexity), true
 	case "RoomSession.roomId":
 		if e.ComplexityRoot.RoomSession.RoomID == nil {
 			break
@@ -287,6 +699,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomSessionEdge.Node(childComplexity), true
 
+	case "RoomSessionPayload.room":
+		if e.ComplexityRoot.RoomSessionPayload.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionPayload.Room(childComplexity), true
+	case "RoomSessionPayload.session":
+		if e.ComplexityRoot.RoomSessionPayload.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionPayload.Session(childComplexity), true
+	case "RoomSessionPayload.sessionId":
+		if e.ComplexityRoot.RoomSessionPayload.SessionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionPayload.SessionID(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -296,8 +727,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CreateRoomInput", ec.unmarshalInputCreateRoomInput),
 			graphql.NewInputUnmarshaler("DateFilter", ec.unmarshalInputDateFilter),
+			graphql.NewInputUnmarshaler("ParticipantSelection", ec.unmarshalInputParticipantSelection),
+			graphql.NewInputUnmarshaler("RoomFilter", ec.unmarshalInputRoomFilter),
+			graphql.NewInputUnmarshaler("RoomParticipantFilter", ec.unmarshalInputRoomParticipantFilter),
 			graphql.NewInputUnmarshaler("RoomSessionFilter", ec.unmarshalInputRoomSessionFilter),
+			graphql.NewInputUnmarshaler("UpdateRoomInput", ec.unmarshalInputUpdateRoomInput),
 		)
 	}
 	first := true
@@ -333,6 +769,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -359,6 +810,134 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/mutation.graphqls", Input: `"""
+Changes to rooms and sessions. Mutations run one after another, in the order given; each is one upstream
+call, never retried by the gateway, and checked before it is sent. What a payload returns is read anew
+after the change.
+"""
+type Mutation {
+  "Create a room."
+  createRoom(
+    "The new room's settings; every field is optional."
+    input: CreateRoomInput!
+  ): RoomPayload!
+  "Change a room's settings; fields left out keep their value."
+  updateRoom(
+    "The room's id (a UUID)."
+    id: ID!
+    "The settings to change."
+    input: UpdateRoomInput!
+  ): RoomPayload!
+  "Delete a room. Its participants are kicked and it can no longer be joined."
+  deleteRoom(
+    "The room's id (a UUID)."
+    id: ID!
+  ): DeleteRoomPayload!
+  "End a session: it stops being active and everyone still present is kicked."
+  endRoomSession(
+    "The session's id (a UUID)."
+    id: ID!
+  ): RoomSessionPayload!
+  "Remove participants from a session."
+  kickParticipants(
+    "The session's id (a UUID)."
+    sessionId: ID!
+    "Whom to kick: everyone, or these ids, minus the excluded ids."
+    participants: ParticipantSelection!
+  ): RoomSessionPayload!
+  "Mute participants of a session (the upstream keeps no visible mute state)."
+  muteParticipants(
+    "The session's id (a UUID)."
+    sessionId: ID!
+    "Whom to mute: everyone, or these ids, minus the excluded ids."
+    participants: ParticipantSelection!
+  ): RoomSessionPayload!
+  "Unmute participants of a session."
+  unmuteParticipants(
+    "The session's id (a UUID)."
+    sessionId: ID!
+    "Whom to unmute: everyone, or these ids, minus the excluded ids."
+    participants: ParticipantSelection!
+  ): RoomSessionPayload!
+}
+
+"""
+Settings of a new room. Ranges are checked before the upstream is called.
+"""
+input CreateRoomInput {
+  "A name unique within the account (1 to 255 characters)."
+  uniqueName: String
+  "How many participants may be in the room at once: 2 to 50 (the upstream's default is 10)."
+  maxParticipants: Int
+  "Whether to record sessions (default false)."
+  enableRecording: Boolean
+  "An absolute http(s) URL for webhook events."
+  webhookEventUrl: String
+  "An absolute http(s) URL for webhook events when the main URL fails."
+  webhookEventFailoverUrl: String
+  "How long to wait for the webhook URL, 0 to 30 seconds."
+  webhookTimeoutSecs: Int
+}
+
+"""
+Settings to change on a room; fields left out (or null) keep their value. Ranges as for CreateRoomInput.
+"""
+input UpdateRoomInput {
+  "A name unique within the account (1 to 255 characters)."
+  uniqueName: String
+  "How many participants may be in the room at once: 2 to 50."
+  maxParticipants: Int
+  "Whether to record sessions."
+  enableRecording: Boolean
+  "An absolute http(s) URL for webhook events."
+  webhookEventUrl: String
+  "An absolute http(s) URL for webhook events when the main URL fails."
+  webhookEventFailoverUrl: String
+  "How long to wait for the webhook URL, 0 to 30 seconds."
+  webhookTimeoutSecs: Int
+}
+
+"""
+Which participants a session action targets: either ` + "`" + `all: true` + "`" + ` or a non-empty ` + "`" + `ids` + "`" + ` list (not both),
+minus ` + "`" + `exclude` + "`" + `.
+"""
+input ParticipantSelection {
+  "Target every participant of the session."
+  all: Boolean
+  "Target these participants (UUIDs)."
+  ids: [ID!]
+  "Leave these participants (UUIDs) out."
+  exclude: [ID!]
+}
+
+"""
+The room a mutation created or changed.
+"""
+type RoomPayload {
+  "The room as the upstream returned it after the change."
+  room: Room!
+}
+
+"""
+The result of deleting a room.
+"""
+type DeleteRoomPayload {
+  "The id of the room that was deleted."
+  deletedRoomId: ID!
+}
+
+"""
+The session an action changed, read anew after the action.
+"""
+type RoomSessionPayload {
+  "The id of the session acted on."
+  sessionId: ID!
+  "The session as it is after the action (fetched when selected)."
+  session: RoomSession
+  "The session's room as it is after the action (fetched when selected)."
+  room: Room
+}
+`, BuiltIn: false},
 	{Name: "../schema/participant.graphqls", Input: `"""
 Someone who joined a room session.
 """
@@ -367,6 +946,8 @@ type RoomParticipant {
   id: ID!
   "The id of the session the participant joined."
   sessionId: ID!
+  "The session the participant joined. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call."
+  session: RoomSession!
   "Free text the client SDK set when joining, such as a display name."
   context: String!
   "When the participant joined."
@@ -376,20 +957,128 @@ type RoomParticipant {
   "When the participant left; null while still present."
   leftAt: DateTime
 }
+
+"""
+Conditions on participants. Every condition that is given must hold.
+"""
+input RoomParticipantFilter {
+  "On the time the participant joined."
+  dateJoinedAt: DateFilter
+  "On the participant's last update time."
+  dateUpdatedAt: DateFilter
+  "On the time the participant left; participants still present never match."
+  dateLeftAt: DateFilter
+  "Only participants whose context is exactly this text."
+  context: String
+}
+
+"""
+A page of participants, in the Relay Cursor Connections form.
+"""
+type RoomParticipantConnection {
+  "The participants of this page, each with its cursor."
+  edges: [RoomParticipantEdge!]!
+  "The participants of this page, without cursors."
+  nodes: [RoomParticipant!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many participants match the filter in all (exact, from the upstream)."
+  totalCount: Int!
+}
+
+"""
+A participant with its position in the list.
+"""
+type RoomParticipantEdge {
+  "An opaque cursor for this position; valid only with the same list and filter."
+  cursor: String!
+  "The participant."
+  node: RoomParticipant!
+}
 `, BuiltIn: false},
 	{Name: "../schema/query.graphqls", Input: `"""
 The root of every read. roomgraph answers from the Telnyx Video Rooms API, making the fewest upstream calls
-the query needs: nothing is fetched that the query does not select.
+the query needs: nothing is fetched that the query does not select, and what several fields need is
+fetched once.
 """
 type Query {
   """
-  A video room by id. Selecting only ` + "`" + `id` + "`" + ` makes no upstream call; the room's existence is checked when one of
-  its fields that needs the upstream (such as ` + "`" + `sessions` + "`" + `) is resolved.
+  A video room by id. Selecting only ` + "`" + `id` + "`" + ` (and ` + "`" + `sessions` + "`" + `) makes no call for the room itself; selecting any
+  other field fetches the room once per operation, however many paths reach it. An unknown room is null,
+  with a NOT_FOUND error.
   """
   room(
     "The room's id (a UUID)."
     id: ID!
   ): Room
+
+  """
+  The account's rooms, newest first (by creation time, then id), as a Relay connection.
+  """
+  rooms(
+    "Only rooms that match every given condition."
+    filter: RoomFilter
+    "How many rooms to return from the start of the window (0 to the configured maximum, 100 by default)."
+    first: Int
+    "Return rooms after this cursor (from an edge of an earlier page with the same filter)."
+    after: String
+    "How many rooms to return from the end of the window (0 to the configured maximum)."
+    last: Int
+    "Return rooms before this cursor (from an edge of an earlier page with the same filter)."
+    before: String
+  ): RoomConnection!
+
+  """
+  Sessions across the account (or of one room), newest first, as a Relay connection.
+  """
+  roomSessions(
+    "Only the sessions of this room."
+    roomId: ID
+    "Only sessions that match every given condition."
+    filter: RoomSessionFilter
+    "How many sessions to return from the start of the window (0 to the configured maximum)."
+    first: Int
+    "Return sessions after this cursor (from an earlier page with the same roomId and filter)."
+    after: String
+    "How many sessions to return from the end of the window (0 to the configured maximum)."
+    last: Int
+    "Return sessions before this cursor (from an earlier page with the same roomId and filter)."
+    before: String
+  ): RoomSessionConnection!
+
+  """
+  One session by id; null, with a NOT_FOUND error, when there is none.
+  """
+  roomSession(
+    "The session's id (a UUID)."
+    id: ID!
+  ): RoomSession
+
+  """
+  Participants across the account's sessions (or of one session), newest first, as a Relay connection.
+  """
+  roomParticipants(
+    "Only the participants of this session."
+    sessionId: ID
+    "Only participants that match every given condition."
+    filter: RoomParticipantFilter
+    "How many participants to return from the start of the window (0 to the configured maximum)."
+    first: Int
+    "Return participants after this cursor (from an earlier page with the same sessionId and filter)."
+    after: String
+    "How many participants to return from the end of the window (0 to the configured maximum)."
+    last: Int
+    "Return participants before this cursor (from an earlier page with the same sessionId and filter)."
+    before: String
+  ): RoomParticipantConnection!
+
+  """
+  One participant by id; null, with a NOT_FOUND error, when there is none.
+  """
+  roomParticipant(
+    "The participant's id (a UUID)."
+    id: ID!
+  ): RoomParticipant
 }
 `, BuiltIn: false},
 	{Name: "../schema/room.graphqls", Input: `"""
@@ -398,6 +1087,26 @@ A Telnyx video room: a place participants join. Each time people meet in it, the
 type Room {
   "The room's id (a UUID)."
   id: ID!
+  "The room's name, unique within the account; null when the room was created without one."
+  uniqueName: String
+  "How many participants may be in the room at once (2 to 50)."
+  maxParticipants: Int!
+  "Whether sessions in this room are recorded."
+  enableRecording: Boolean!
+  "Where Telnyx sends the room's webhook events; null when unset."
+  webhookEventUrl: String
+  "Where webhook events go when the main URL fails; null when unset."
+  webhookEventFailoverUrl: String
+  "How long Telnyx waits for the webhook URL to answer, in seconds (0 to 30); null when unset."
+  webhookTimeoutSecs: Int
+  "The id of the session in progress, or null when none is."
+  activeSessionId: ID
+  "The session in progress, or null when none is."
+  activeSession: RoomSession
+  "When the room was created."
+  createdAt: DateTime!
+  "When the room last changed."
+  updatedAt: DateTime!
   """
   The room's sessions, newest first (by creation time, then id), as a Relay connection. Pass ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `
   to page forward and ` + "`" + `last` + "`" + `/` + "`" + `before` + "`" + ` to page backward; ` + "`" + `last` + "`" + ` alone gives the tail of the list. With no
@@ -415,6 +1124,42 @@ type Room {
     "Return sessions before this cursor (from an edge of an earlier page of the same room and filter)."
     before: String
   ): RoomSessionConnection!
+}
+
+"""
+Conditions on rooms. Every condition that is given must hold.
+"""
+input RoomFilter {
+  "Only the room with exactly this unique name."
+  uniqueName: String
+  "On the room's creation time."
+  dateCreatedAt: DateFilter
+  "On the room's last update time."
+  dateUpdatedAt: DateFilter
+}
+
+"""
+A page of rooms, in the Relay Cursor Connections form.
+"""
+type RoomConnection {
+  "The rooms of this page, each with its cursor."
+  edges: [RoomEdge!]!
+  "The rooms of this page, without cursors."
+  nodes: [Room!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many rooms match the filter in all (exact, from the upstream)."
+  totalCount: Int!
+}
+
+"""
+A room with its position in the list.
+"""
+type RoomEdge {
+  "An opaque cursor for this position; valid only with the same filter."
+  cursor: String!
+  "The room."
+  node: Room!
 }
 `, BuiltIn: false},
 	{Name: "../schema/scalars.graphqls", Input: `"""
@@ -464,6 +1209,8 @@ type RoomSession {
   id: ID!
   "The id of the room that hosts this session."
   roomId: ID!
+  "The room that hosts this session. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call."
+  room: Room!
   "True while the session is in progress."
   active: Boolean!
   "When the session was created."
@@ -477,6 +1224,22 @@ type RoomSession {
   in the same call that lists the sessions (` + "`" + `include_participants=true` + "`" + `); it costs no extra call.
   """
   participants: [RoomParticipant!]!
+  """
+  The session's participants page by page, with filters, as a Relay connection (one upstream call per
+  session and window; sessions of one query are fetched together).
+  """
+  participantsConnection(
+    "Only participants that match every given condition."
+    filter: RoomParticipantFilter
+    "How many participants to return from the start of the window (0 to the configured maximum)."
+    first: Int
+    "Return participants after this cursor (from an earlier page of the same session and filter)."
+    after: String
+    "How many participants to return from the end of the window (0 to the configured maximum)."
+    last: Int
+    "Return participants before this cursor (from an earlier page of the same session and filter)."
+    before: String
+  ): RoomParticipantConnection!
 }
 
 """
@@ -511,7 +1274,7 @@ type RoomSessionConnection {
 A session with its position in the list.
 """
 type RoomSessionEdge {
-  "An opaque cursor for this position; valid only with the same room and filter."
+  "An opaque cursor for this position; valid only with the same list and filter."
   cursor: String!
   "The session."
   node: RoomSession!
@@ -523,6 +1286,14 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_DeleteRoomPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedRoomId":
+		return ec.fieldContext_DeleteRoomPayload_deletedRoomId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteRoomPayload", field.Name)
+}
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -542,10 +1313,54 @@ func (ec *executionContext) childFields_Room(ctx context.Context, field graphql.
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Room_id(ctx, field)
+	case "uniqueName":
+		return ec.fieldContext_Room_uniqueName(ctx, field)
+	case "maxParticipants":
+		return ec.fieldContext_Room_maxParticipants(ctx, field)
+	case "enableRecording":
+		return ec.fieldContext_Room_enableRecording(ctx, field)
+	case "webhookEventUrl":
+		return ec.fieldContext_Room_webhookEventUrl(ctx, field)
+	case "webhookEventFailoverUrl":
+		return ec.fieldContext_Room_webhookEventFailoverUrl(ctx, field)
+	case "webhookTimeoutSecs":
+		return ec.fieldContext_Room_webhookTimeoutSecs(ctx, field)
+	case "activeSessionId":
+		return ec.fieldContext_Room_activeSessionId(ctx, field)
+	case "activeSession":
+		return ec.fieldContext_Room_activeSession(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Room_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Room_updatedAt(ctx, field)
 	case "sessions":
 		return ec.fieldContext_Room_sessions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Room", field.Name)
+}
+
+func (ec *executionContext) childFields_RoomConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RoomConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RoomConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RoomConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RoomConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoomConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RoomEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RoomEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RoomEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoomEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_RoomParticipant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -554,6 +1369,8 @@ func (ec *executionContext) childFields_RoomParticipant(ctx context.Context, fie
 		return ec.fieldContext_RoomParticipant_id(ctx, field)
 	case "sessionId":
 		return ec.fieldContext_RoomParticipant_sessionId(ctx, field)
+	case "session":
+		return ec.fieldContext_RoomParticipant_session(ctx, field)
 	case "context":
 		return ec.fieldContext_RoomParticipant_context(ctx, field)
 	case "joinedAt":
@@ -566,12 +1383,46 @@ func (ec *executionContext) childFields_RoomParticipant(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type RoomParticipant", field.Name)
 }
 
+func (ec *executionContext) childFields_RoomParticipantConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RoomParticipantConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RoomParticipantConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RoomParticipantConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RoomParticipantConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoomParticipantConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RoomParticipantEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RoomParticipantEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RoomParticipantEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoomParticipantEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RoomPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "room":
+		return ec.fieldContext_RoomPayload_room(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoomPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RoomSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RoomSession_id(ctx, field)
 	case "roomId":
 		return ec.fieldContext_RoomSession_roomId(ctx, field)
+	case "room":
+		return ec.fieldContext_RoomSession_room(ctx, field)
 	case "active":
 		return ec.fieldContext_RoomSession_active(ctx, field)
 	case "createdAt":
@@ -582,6 +1433,8 @@ func (ec *executionContext) childFields_RoomSession(ctx context.Context, field g
 		return ec.fieldContext_RoomSession_endedAt(ctx, field)
 	case "participants":
 		return ec.fieldContext_RoomSession_participants(ctx, field)
+	case "participantsConnection":
+		return ec.fieldContext_RoomSession_participantsConnection(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoomSession", field.Name)
 }
@@ -608,6 +1461,18 @@ func (ec *executionContext) childFields_RoomSessionEdge(ctx context.Context, fie
 		return ec.fieldContext_RoomSessionEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoomSessionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RoomSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sessionId":
+		return ec.fieldContext_RoomSessionPayload_sessionId(ctx, field)
+	case "session":
+		return ec.fieldContext_RoomSessionPayload_session(ctx, field)
+	case "room":
+		return ec.fieldContext_RoomSessionPayload_room(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoomSessionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -726,6 +1591,136 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_createRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateRoomInput, error) {
+			return ec.unmarshalNCreateRoomInput2githubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐCreateRoomInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_endRoomSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_kickParticipants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sessionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sessionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "participants",
+		func(ctx context.Context, v any) (ParticipantSelection, error) {
+			return ec.unmarshalNParticipantSelection2githubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐParticipantSelection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["participants"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_muteParticipants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sessionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sessionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "participants",
+		func(ctx context.Context, v any) (ParticipantSelection, error) {
+			return ec.unmarshalNParticipantSelection2githubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐParticipantSelection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["participants"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unmuteParticipants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sessionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sessionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "participants",
+		func(ctx context.Context, v any) (ParticipantSelection, error) {
+			return ec.unmarshalNParticipantSelection2githubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐParticipantSelection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["participants"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateRoomInput, error) {
+			return ec.unmarshalNUpdateRoomInput2githubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐUpdateRoomInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -740,6 +1735,142 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_roomParticipant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_roomParticipants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sessionId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sessionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*RoomParticipantFilter, error) {
+			return ec.unmarshalORoomParticipantFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomParticipantFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_roomSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_roomSessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*RoomSessionFilter, error) {
+			return ec.unmarshalORoomSessionFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_room_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -751,6 +1882,98 @@ func (ec *executionContext) field_Query_room_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_rooms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*RoomFilter, error) {
+			return ec.unmarshalORoomFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_RoomSession_participantsConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*RoomParticipantFilter, error) {
+			return ec.unmarshalORoomParticipantFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomParticipantFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -873,6 +2096,337 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _DeleteRoomPayload_deletedRoomId(ctx context.Context, field graphql.CollectedField, obj *DeleteRoomPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteRoomPayload_deletedRoomId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedRoomID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteRoomPayload_deletedRoomId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteRoomPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Mutation_createRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateRoom(ctx, fc.Args["input"].(CreateRoomInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
+			return ec.marshalNRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRoom(ctx, fc.Args["id"].(string), fc.Args["input"].(UpdateRoomInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
+			return ec.marshalNRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteRoom(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *DeleteRoomPayload) graphql.Marshaler {
+			return ec.marshalNDeleteRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDeleteRoomPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteRoomPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endRoomSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endRoomSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndRoomSession(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
+			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endRoomSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endRoomSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_kickParticipants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_kickParticipants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().KickParticipants(ctx, fc.Args["sessionId"].(string), fc.Args["participants"].(ParticipantSelection))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
+			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_kickParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_kickParticipants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_muteParticipants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_muteParticipants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MuteParticipants(ctx, fc.Args["sessionId"].(string), fc.Args["participants"].(ParticipantSelection))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
+			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_muteParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_muteParticipants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unmuteParticipants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unmuteParticipants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnmuteParticipants(ctx, fc.Args["sessionId"].(string), fc.Args["participants"].(ParticipantSelection))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
+			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unmuteParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unmuteParticipants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -1010,6 +2564,226 @@ func (ec *executionContext) fieldContext_Query_room(ctx context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_rooms(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_rooms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Rooms(ctx, fc.Args["filter"].(*RoomFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
+			return ec.marshalNRoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_rooms(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_rooms_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_roomSessions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_roomSessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RoomSessions(ctx, fc.Args["roomId"].(*string), fc.Args["filter"].(*RoomSessionFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
+			return ec.marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomSessionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_roomSessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSessionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_roomSessions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_roomSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_roomSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RoomSession(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_roomSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_roomSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_roomParticipants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_roomParticipants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RoomParticipants(ctx, fc.Args["sessionId"].(*string), fc.Args["filter"].(*RoomParticipantFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
+			return ec.marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_roomParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipantConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_roomParticipants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_roomParticipant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_roomParticipant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RoomParticipant(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+			return ec.marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_roomParticipant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_roomParticipant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1109,6 +2883,245 @@ func (ec *executionContext) fieldContext_Room_id(_ context.Context, field graphq
 	return graphql.NewScalarFieldContext("Room", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Room_uniqueName(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_uniqueName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().UniqueName(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Room_uniqueName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, true, "String")
+}
+
+func (ec *executionContext) _Room_maxParticipants(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_maxParticipants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().MaxParticipants(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_maxParticipants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Room_enableRecording(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_enableRecording(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().EnableRecording(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_enableRecording(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Room_webhookEventUrl(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_webhookEventUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().WebhookEventURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Room_webhookEventUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, true, "String")
+}
+
+func (ec *executionContext) _Room_webhookEventFailoverUrl(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_webhookEventFailoverUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().WebhookEventFailoverURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Room_webhookEventFailoverUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, true, "String")
+}
+
+func (ec *executionContext) _Room_webhookTimeoutSecs(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_webhookTimeoutSecs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().WebhookTimeoutSecs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Room_webhookTimeoutSecs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Room_activeSessionId(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_activeSessionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().ActiveSessionID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Room_activeSessionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Room_activeSession(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_activeSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().ActiveSession(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Room_activeSession(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Room",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Room_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().CreatedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Room_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().UpdatedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, true, "DateTime")
+}
+
 func (ec *executionContext) _Room_sessions(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1149,6 +3162,180 @@ func (ec *executionContext) fieldContext_Room_sessions(ctx context.Context, fiel
 	if fc.Args, err = ec.field_Room_sessions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RoomConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RoomEdge) graphql.Marshaler {
+			return ec.marshalNRoomEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.RoomConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoomNodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Room) graphql.Marshaler {
+			return ec.marshalNRoom2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RoomConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RoomConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoomEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RoomEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoomEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RoomEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -1197,6 +3384,38 @@ func (ec *executionContext) _RoomParticipant_sessionId(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_RoomParticipant_sessionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoomParticipant", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomParticipant_session(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomParticipant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipant_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipant().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalNRoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipant_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RoomParticipant_context(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomParticipant) (ret graphql.Marshaler) {
@@ -1291,6 +3510,212 @@ func (ec *executionContext) fieldContext_RoomParticipant_leftAt(_ context.Contex
 	return graphql.NewScalarFieldContext("RoomParticipant", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _RoomParticipantConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RoomParticipantEdge) graphql.Marshaler {
+			return ec.marshalNRoomParticipantEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipantEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []telnyx.RoomParticipant) graphql.Marshaler {
+			return ec.marshalNRoomParticipant2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipantᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoomParticipantEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoomParticipantEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+			return ec.marshalNRoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomPayload_room(ctx context.Context, field graphql.CollectedField, obj *RoomPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomPayload_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Room, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomPayload_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RoomSession_id(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1335,6 +3760,38 @@ func (ec *executionContext) _RoomSession_roomId(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_RoomSession_roomId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoomSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomSession_room(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSession_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomSession().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSession_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RoomSession_active(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomSession) (ret graphql.Marshaler) {
@@ -1457,6 +3914,50 @@ func (ec *executionContext) fieldContext_RoomSession_participants(_ context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RoomParticipant(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSession_participantsConnection(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSession_participantsConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RoomSession().ParticipantsConnection(ctx, obj, fc.Args["filter"].(*RoomParticipantFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
+			return ec.marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSession_participantsConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipantConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RoomSession_participantsConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -1630,6 +4131,93 @@ func (ec *executionContext) fieldContext_RoomSessionEdge_node(_ context.Context,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSessionPayload_sessionId(ctx context.Context, field graphql.CollectedField, obj *RoomSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionPayload_sessionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionPayload_sessionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomSessionPayload_session(ctx context.Context, field graphql.CollectedField, obj *RoomSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionPayload_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomSessionPayload().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionPayload_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSessionPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSessionPayload_room(ctx context.Context, field graphql.CollectedField, obj *RoomSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionPayload_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomSessionPayload().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionPayload_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSessionPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
 		},
 	}
 	return fc, nil
@@ -2708,6 +5296,83 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputCreateRoomInput(ctx context.Context, obj any) (CreateRoomInput, error) {
+	var it CreateRoomInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"uniqueName", "maxParticipants", "enableRecording", "webhookEventUrl", "webhookEventFailoverUrl", "webhookTimeoutSecs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "uniqueName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uniqueName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UniqueName = data
+		case "maxParticipants":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxParticipants"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxParticipants = data
+		case "enableRecording":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enableRecording"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnableRecording = data
+		case "webhookEventUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookEventUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WebhookEventURL = data
+		case "webhookEventFailoverUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookEventFailoverUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WebhookEventFailoverURL = data
+		case "webhookTimeoutSecs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookTimeoutSecs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WebhookTimeoutSecs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateRoomInput unmarshals raw into the CreateRoomInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateRoomInput(ctx context.Context, raw any) (CreateRoomInput, error) {
+	var out CreateRoomInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateRoomInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDateFilter(ctx context.Context, obj any) (DateFilter, error) {
 	var it DateFilter
 	if obj == nil {
@@ -2761,6 +5426,181 @@ func (ec *executionContext) unmarshalInputDateFilter(ctx context.Context, obj an
 func UnmarshalDateFilter(ctx context.Context, raw any) (DateFilter, error) {
 	var out DateFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DateFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputParticipantSelection(ctx context.Context, obj any) (ParticipantSelection, error) {
+	var it ParticipantSelection
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"all", "ids", "exclude"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "all":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("all"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.All = data
+		case "ids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ids"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ids = data
+		case "exclude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exclude"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exclude = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalParticipantSelection unmarshals raw into the ParticipantSelection input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalParticipantSelection(ctx context.Context, raw any) (ParticipantSelection, error) {
+	var out ParticipantSelection
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ParticipantSelection", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRoomFilter(ctx context.Context, obj any) (RoomFilter, error) {
+	var it RoomFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"uniqueName", "dateCreatedAt", "dateUpdatedAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "uniqueName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uniqueName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UniqueName = data
+		case "dateCreatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedAt"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateCreatedAt = data
+		case "dateUpdatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateUpdatedAt"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateUpdatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRoomFilter unmarshals raw into the RoomFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRoomFilter(ctx context.Context, raw any) (RoomFilter, error) {
+	var out RoomFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoomFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRoomParticipantFilter(ctx context.Context, obj any) (RoomParticipantFilter, error) {
+	var it RoomParticipantFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"dateJoinedAt", "dateUpdatedAt", "dateLeftAt", "context"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "dateJoinedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateJoinedAt"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateJoinedAt = data
+		case "dateUpdatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateUpdatedAt"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateUpdatedAt = data
+		case "dateLeftAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateLeftAt"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateLeftAt = data
+		case "context":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("context"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Context = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRoomParticipantFilter unmarshals raw into the RoomParticipantFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRoomParticipantFilter(ctx context.Context, raw any) (RoomParticipantFilter, error) {
+	var out RoomParticipantFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoomParticipantFilter", raw, &out)
 	return out, err
 }
 
@@ -2827,6 +5667,83 @@ func UnmarshalRoomSessionFilter(ctx context.Context, raw any) (RoomSessionFilter
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateRoomInput(ctx context.Context, obj any) (UpdateRoomInput, error) {
+	var it UpdateRoomInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"uniqueName", "maxParticipants", "enableRecording", "webhookEventUrl", "webhookEventFailoverUrl", "webhookTimeoutSecs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "uniqueName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uniqueName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UniqueName = data
+		case "maxParticipants":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxParticipants"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxParticipants = data
+		case "enableRecording":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enableRecording"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnableRecording = data
+		case "webhookEventUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookEventUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WebhookEventURL = data
+		case "webhookEventFailoverUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookEventFailoverUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WebhookEventFailoverURL = data
+		case "webhookTimeoutSecs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookTimeoutSecs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WebhookTimeoutSecs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateRoomInput unmarshals raw into the UpdateRoomInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateRoomInput(ctx context.Context, raw any) (UpdateRoomInput, error) {
+	var out UpdateRoomInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRoomInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -2834,6 +5751,124 @@ func UnmarshalRoomSessionFilter(ctx context.Context, raw any) (RoomSessionFilter
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var deleteRoomPayloadImplementors = []string{"DeleteRoomPayload"}
+
+func (ec *executionContext) _DeleteRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *DeleteRoomPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteRoomPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteRoomPayload")
+		case "deletedRoomId":
+			out.Values[i] = ec._DeleteRoomPayload_deletedRoomId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createRoom":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createRoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRoom":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteRoom":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteRoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endRoomSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endRoomSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kickParticipants":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_kickParticipants(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "muteParticipants":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_muteParticipants(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unmuteParticipants":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unmuteParticipants(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var pageInfoImplementors = []string{"PageInfo"}
 
@@ -2908,6 +5943,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_room(ctx, field)
 				})
+		case "rooms":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_rooms(ctx, field)
+				})
+		case "roomSessions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_roomSessions(ctx, field)
+				})
+		case "roomSession":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_roomSession(ctx, field)
+				})
+		case "roomParticipants":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_roomParticipants(ctx, field)
+				})
+		case "roomParticipant":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_roomParticipant(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -2955,12 +6020,158 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "uniqueName":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_uniqueName(ctx, field, obj)
+				})
+		case "maxParticipants":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_maxParticipants(ctx, field, obj)
+				})
+		case "enableRecording":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_enableRecording(ctx, field, obj)
+				})
+		case "webhookEventUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_webhookEventUrl(ctx, field, obj)
+				})
+		case "webhookEventFailoverUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_webhookEventFailoverUrl(ctx, field, obj)
+				})
+		case "webhookTimeoutSecs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_webhookTimeoutSecs(ctx, field, obj)
+				})
+		case "activeSessionId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_activeSessionId(ctx, field, obj)
+				})
+		case "activeSession":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_activeSession(ctx, field, obj)
+				})
+		case "createdAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_createdAt(ctx, field, obj)
+				})
+		case "updatedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_updatedAt(ctx, field, obj)
+				})
 		case "sessions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Room_sessions(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roomConnectionImplementors = []string{"RoomConnection"}
+
+func (ec *executionContext) _RoomConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RoomConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomConnection")
+		case "edges":
+			out.Values[i] = ec._RoomConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._RoomConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RoomConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RoomConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roomEdgeImplementors = []string{"RoomEdge"}
+
+func (ec *executionContext) _RoomEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RoomEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomEdge")
+		case "cursor":
+			out.Values[i] = ec._RoomEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RoomEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -2992,31 +6203,156 @@ func (ec *executionContext) _RoomParticipant(ctx context.Context, sel ast.Select
 		case "id":
 			out.Values[i] = ec._RoomParticipant_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sessionId":
 			out.Values[i] = ec._RoomParticipant_sessionId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipant_session(ctx, field, obj)
+				})
 		case "context":
 			out.Values[i] = ec._RoomParticipant_context(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "joinedAt":
 			out.Values[i] = ec._RoomParticipant_joinedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._RoomParticipant_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "leftAt":
 			out.Values[i] = ec._RoomParticipant_leftAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roomParticipantConnectionImplementors = []string{"RoomParticipantConnection"}
+
+func (ec *executionContext) _RoomParticipantConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RoomParticipantConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomParticipantConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomParticipantConnection")
+		case "edges":
+			out.Values[i] = ec._RoomParticipantConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._RoomParticipantConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RoomParticipantConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RoomParticipantConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roomParticipantEdgeImplementors = []string{"RoomParticipantEdge"}
+
+func (ec *executionContext) _RoomParticipantEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RoomParticipantEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomParticipantEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomParticipantEdge")
+		case "cursor":
+			out.Values[i] = ec._RoomParticipantEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RoomParticipantEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roomPayloadImplementors = []string{"RoomPayload"}
+
+func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionSet, obj *RoomPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomPayload")
+		case "room":
+			out.Values[i] = ec._RoomPayload_room(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -3050,38 +6386,50 @@ func (ec *executionContext) _RoomSession(ctx context.Context, sel ast.SelectionS
 		case "id":
 			out.Values[i] = ec._RoomSession_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "roomId":
 			out.Values[i] = ec._RoomSession_roomId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSession_room(ctx, field, obj)
+				})
 		case "active":
 			out.Values[i] = ec._RoomSession_active(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._RoomSession_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._RoomSession_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "endedAt":
 			out.Values[i] = ec._RoomSession_endedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "participants":
 			out.Values[i] = ec._RoomSession_participants(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "participantsConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSession_participantsConnection(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -3168,6 +6516,51 @@ func (ec *executionContext) _RoomSessionEdge(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roomSessionPayloadImplementors = []string{"RoomSessionPayload"}
+
+func (ec *executionContext) _RoomSessionPayload(ctx context.Context, sel ast.SelectionSet, obj *RoomSessionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomSessionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomSessionPayload")
+		case "sessionId":
+			out.Values[i] = ec._RoomSessionPayload_sessionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSessionPayload_session(ctx, field, obj)
+				})
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSessionPayload_room(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -3561,6 +6954,11 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNCreateRoomInput2githubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐCreateRoomInput(ctx context.Context, v any) (CreateRoomInput, error) {
+	res, err := ec.unmarshalInputCreateRoomInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -3573,6 +6971,32 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNDateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := model.UnmarshalDateTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDateTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DateTime!")
+		return graphql.Null
+	}
+	_ = sel
+	res := model.MarshalDateTime(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNDeleteRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDeleteRoomPayload(ctx context.Context, sel ast.SelectionSet, v *DeleteRoomPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteRoomPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteRoomPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -3607,6 +7031,63 @@ func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgrap
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) unmarshalNParticipantSelection2githubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐParticipantSelection(ctx context.Context, v any) (ParticipantSelection, error) {
+	res, err := ec.unmarshalInputParticipantSelection(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRoom2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Room) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx context.Context, sel ast.SelectionSet, v *model.Room) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Room!")
+		return graphql.Null
+	}
+	return ec._Room(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoomConnection!")
+		return graphql.Null
+	}
+	return ec._RoomConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRoomEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomEdge) graphql.Marshaler {
+	return ec._RoomEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoomEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RoomEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoomEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRoomParticipant2githubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipant(ctx context.Context, sel ast.SelectionSet, v telnyx.RoomParticipant) graphql.Marshaler {
 	return ec._RoomParticipant(ctx, sel, &v)
 }
@@ -3625,6 +7106,50 @@ func (ec *executionContext) marshalNRoomParticipant2ᚕgithubᚗcomᚋroomgraph�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNRoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipant(ctx context.Context, sel ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoomParticipant!")
+		return graphql.Null
+	}
+	return ec._RoomParticipant(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoomParticipantConnection!")
+		return graphql.Null
+	}
+	return ec._RoomParticipantConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRoomParticipantEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomParticipantEdge) graphql.Marshaler {
+	return ec._RoomParticipantEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoomParticipantEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RoomParticipantEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoomParticipantEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx context.Context, sel ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoomPayload!")
+		return graphql.Null
+	}
+	return ec._RoomPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRoomSession2githubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v telnyx.RoomSession) graphql.Marshaler {
@@ -3683,6 +7208,14 @@ func (ec *executionContext) marshalNRoomSessionEdge2ᚕgithubᚗcomᚋroomgraph�
 	return ret
 }
 
+func (ec *executionContext) marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx context.Context, sel ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoomSessionPayload!")
+		return graphql.Null
+	}
+	return ec._RoomSessionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -3695,6 +7228,11 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateRoomInput2githubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐUpdateRoomInput(ctx context.Context, v any) (UpdateRoomInput, error) {
+	res, err := ec.unmarshalInputUpdateRoomInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -3913,6 +7451,59 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -3936,6 +7527,36 @@ func (ec *executionContext) marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraph
 		return graphql.Null
 	}
 	return ec._Room(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORoomFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomFilter(ctx context.Context, v any) (*RoomFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRoomFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipant(ctx context.Context, sel ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomParticipant(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORoomParticipantFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomParticipantFilter(ctx context.Context, v any) (*RoomParticipantFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRoomParticipantFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomSession(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORoomSessionFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionFilter(ctx context.Context, v any) (*RoomSessionFilter, error) {

@@ -3,8 +3,25 @@
 package graph
 
 import (
+	"github.com/roomgraph/roomgraph/model"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
+
+// Settings of a new room. Ranges are checked before the upstream is called.
+type CreateRoomInput struct {
+	// A name unique within the account (1 to 255 characters).
+	UniqueName *string `json:"uniqueName,omitempty"`
+	// How many participants may be in the room at once: 2 to 50 (the upstream's default is 10).
+	MaxParticipants *int `json:"maxParticipants,omitempty"`
+	// Whether to record sessions (default false).
+	EnableRecording *bool `json:"enableRecording,omitempty"`
+	// An absolute http(s) URL for webhook events.
+	WebhookEventURL *string `json:"webhookEventUrl,omitempty"`
+	// An absolute http(s) URL for webhook events when the main URL fails.
+	WebhookEventFailoverURL *string `json:"webhookEventFailoverUrl,omitempty"`
+	// How long to wait for the webhook URL, 0 to 30 seconds.
+	WebhookTimeoutSecs *int `json:"webhookTimeoutSecs,omitempty"`
+}
 
 // Bounds on a date. Every bound that is given must hold; a filter with no bound matches everything.
 type DateFilter struct {
@@ -16,9 +33,61 @@ type DateFilter struct {
 	Lte *telnyx.Date `json:"lte,omitempty"`
 }
 
+// The result of deleting a room.
+type DeleteRoomPayload struct {
+	// The id of the room that was deleted.
+	DeletedRoomID string `json:"deletedRoomId"`
+}
+
+// Changes to rooms and sessions. Mutations run one after another, in the order given; each is one upstream
+// call, never retried by the gateway, and checked before it is sent. What a payload returns is read anew
+// after the change.
+type Mutation struct {
+}
+
+// Which participants a session action targets: either `all: true` or a non-empty `ids` list (not both),
+// minus `exclude`.
+type ParticipantSelection struct {
+	// Target every participant of the session.
+	All *bool `json:"all,omitempty"`
+	// Target these participants (UUIDs).
+	Ids []string `json:"ids,omitempty"`
+	// Leave these participants (UUIDs) out.
+	Exclude []string `json:"exclude,omitempty"`
+}
+
 // The root of every read. roomgraph answers from the Telnyx Video Rooms API, making the fewest upstream calls
-// the query needs: nothing is fetched that the query does not select.
+// the query needs: nothing is fetched that the query does not select, and what several fields need is
+// fetched once.
 type Query struct {
+}
+
+// Conditions on rooms. Every condition that is given must hold.
+type RoomFilter struct {
+	// Only the room with exactly this unique name.
+	UniqueName *string `json:"uniqueName,omitempty"`
+	// On the room's creation time.
+	DateCreatedAt *DateFilter `json:"dateCreatedAt,omitempty"`
+	// On the room's last update time.
+	DateUpdatedAt *DateFilter `json:"dateUpdatedAt,omitempty"`
+}
+
+// Conditions on participants. Every condition that is given must hold.
+type RoomParticipantFilter struct {
+	// On the time the participant joined.
+	DateJoinedAt *DateFilter `json:"dateJoinedAt,omitempty"`
+	// On the participant's last update time.
+	DateUpdatedAt *DateFilter `json:"dateUpdatedAt,omitempty"`
+	// On the time the participant left; participants still present never match.
+	DateLeftAt *DateFilter `json:"dateLeftAt,omitempty"`
+	// Only participants whose context is exactly this text.
+	Context *string `json:"context,omitempty"`
+}
+
+// The room a mutation created or changed.
+type RoomPayload struct {
+	// The room as the upstream returned it after the change.
+	Room *model.Room `json:"room"`
 }
 
 // Conditions on sessions. Every condition that is given must hold.
@@ -31,4 +100,30 @@ type RoomSessionFilter struct {
 	DateEndedAt *DateFilter `json:"dateEndedAt,omitempty"`
 	// True for sessions in progress, false for ended ones.
 	Active *bool `json:"active,omitempty"`
+}
+
+// The session an action changed, read anew after the action.
+type RoomSessionPayload struct {
+	// The id of the session acted on.
+	SessionID string `json:"sessionId"`
+	// The session as it is after the action (fetched when selected).
+	Session *telnyx.RoomSession `json:"session,omitempty"`
+	// The session's room as it is after the action (fetched when selected).
+	Room *model.Room `json:"room,omitempty"`
+}
+
+// Settings to change on a room; fields left out (or null) keep their value. Ranges as for CreateRoomInput.
+type UpdateRoomInput struct {
+	// A name unique within the account (1 to 255 characters).
+	UniqueName *string `json:"uniqueName,omitempty"`
+	// How many participants may be in the room at once: 2 to 50.
+	MaxParticipants *int `json:"maxParticipants,omitempty"`
+	// Whether to record sessions.
+	EnableRecording *bool `json:"enableRecording,omitempty"`
+	// An absolute http(s) URL for webhook events.
+	WebhookEventURL *string `json:"webhookEventUrl,omitempty"`
+	// An absolute http(s) URL for webhook events when the main URL fails.
+	WebhookEventFailoverURL *string `json:"webhookEventFailoverUrl,omitempty"`
+	// How long to wait for the webhook URL, 0 to 30 seconds.
+	WebhookTimeoutSecs *int `json:"webhookTimeoutSecs,omitempty"`
 }

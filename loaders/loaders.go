@@ -2,15 +2,17 @@
 // lives for one GraphQL operation (created in the server's AroundOperations) and carries that operation's
 // credential, so nothing one caller fetched can reach another.
 //
-// Resolvers describe needs (a room's sessions, this filter, this window, with or without participants);
-// dataloaders collect the needs of one execution wave, identical needs collapse into one key, and the batch
-// functions merge overlapping needs on the same list into covering upstream pages (see serveList).
+// Resolvers describe needs (a room's sessions, this filter, this window, with or without participants; a
+// room by id); dataloaders collect the needs of one execution wave, identical needs collapse into one key,
+// and the batch functions merge overlapping needs on the same list into covering upstream pages (see
+// serveList). Records that lists return prime the by-id loaders, so a record reached twice is fetched once.
 //
 // It knows nothing of GraphQL or HTTP handlers: only the telnyx client and the pagination arithmetic.
 package loaders
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -36,35 +38,98 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Upstream is what the loaders need of the Telnyx client.
+// Upstream is what the loaders need of the Telnyx client (*telnyx.Client implements it).
 type Upstream interface {
 	ListRoomSessions(ctx context.Context, key string, p telnyx.ListRoomSessionsParams) (*telnyx.List[telnyx.RoomSession], error)
+	ListSessions(ctx context.Context, key string, p telnyx.ListSessionsParams) (*telnyx.List[telnyx.RoomSession], error)
+	GetSession(ctx context.Context, key, id string, includeParticipants bool) (*telnyx.RoomSession, error)
+	ListSessionParticipants(ctx context.Context, key string, p telnyx.ListSessionParticipantsParams) (*telnyx.List[telnyx.RoomParticipant], error)
+	ListParticipants(ctx context.Context, key string, p telnyx.ListParticipantsParams) (*telnyx.List[telnyx.RoomParticipant], error)
+	GetParticipant(ctx context.Context, key, id string) (*telnyx.RoomParticipant, error)
+	ListRooms(ctx context.Context, key string, p telnyx.ListRoomsParams) (*telnyx.List[telnyx.Room], error)
+	GetRoom(ctx context.Context, key, id string, includeSessions bool) (*telnyx.Room, error)
+	CreateRoom(ctx context.Context, key string, p telnyx.RoomParams) (*telnyx.Room, error)
+	UpdateRoom(ctx context.Context, key, id string, p telnyx.RoomParams) (*telnyx.Room, error)
+	DeleteRoom(ctx context.Context, key, id string) error
+	EndSession(ctx context.Context, key, id string) error
+	KickParticipants(ctx context.Context, key, sessionID string, a telnyx.ParticipantsAction) error
+	MuteParticipants(ctx context.Context, key, sessionID string, a telnyx.ParticipantsAction) error
+	UnmuteParticipants(ctx context.Context, key, sessionID string, a telnyx.ParticipantsAction) error
 }
+
+// The lists the loaders know. Each value identifies one upstream list up to paging.
+type (
+	// RoomSessionsList is GET /rooms/{room_id}/sessions (Filter.RoomID is ignored).
+	RoomSessionsList struct {
+		RoomID string
+		Filter telnyx.SessionFilter
+	}
+	// SessionsList is GET /room_sessions; Filter.RoomID narrows it to one room.
+	SessionsList struct{ Filter telnyx.SessionFilter }
+	// SessionParticipantsList is GET /room_sessions/{id}/participants (Filter.SessionID is ignored).
+	SessionParticipantsList struct {
+		SessionID string
+		Filter    telnyx.ParticipantFilter
+	}
+	// ParticipantsList is GET /room_participants; Filter.SessionID narrows it to one session.
+	ParticipantsList struct{ Filter telnyx.ParticipantFilter }
+	// RoomsList is GET /rooms.
+	RoomsList struct{ Filter telnyx.RoomFilter }
+)
 
 // Loaders holds one operation's loaders.
 type Loaders struct {
 	up         Upstream
 	credential string
+	cfg        Config
 	slots      chan struct{} // bounds this operation's concurrent upstream calls
 
-	roomSessions *dataloader.Loader[SessionsKey, *SessionsPage]
+	roomSessions        *dataloader.Loader[ListNeed[RoomSessionsList], *Page[telnyx.RoomSession]]
+	sessions            *dataloader.Loader[ListNeed[SessionsList], *Page[telnyx.RoomSession]]
+	sessionParticipants *dataloader.Loader[ListNeed[SessionParticipantsList], *Page[telnyx.RoomParticipant]]
+	participants        *dataloader.Loader[ListNeed[ParticipantsList], *Page[telnyx.RoomParticipant]]
+	rooms               *dataloader.Loader[ListNeed[RoomsList], *Page[telnyx.Room]]
+
+	room        *dataloader.Loader[entityKey, *telnyx.Room]
+	session     *dataloader.Loader[entityKey, *telnyx.RoomSession]
+	participant *dataloader.Loader[entityKey, *telnyx.RoomParticipant]
 }
 
 // New returns the loaders of one operation, calling up with credential.
 func New(up Upstream, credential string, cfg Config) *Loaders {
-	cfg = cfg.withDefaults()
-	l := &Loaders{up: up, credential: credential, slots: make(chan struct{}, cfg.MaxParallel)}
-	l.roomSessions = dataloader.NewBatchedLoader(l.batchRoomSessions,
-		dataloader.WithWait[SessionsKey, *SessionsPage](cfg.Wait))
+	l := &Loaders{up: up, credential: credential, cfg: cfg.withDefaults()}
+	l.slots = make(chan struct{}, l.cfg.MaxParallel)
+
+	l.roomSessions = newListLoader(l, func(ctx context.Context, key string, s RoomSessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
+		return up.ListRoomSessions(ctx, key, telnyx.ListRoomSessionsParams{RoomID: s.RoomID, Filter: s.Filter, IncludeParticipants: embed, Page: p})
+	}, l.primeSessions)
+	l.sessions = newListLoader(l, func(ctx context.Context, key string, s SessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
+		return up.ListSessions(ctx, key, telnyx.ListSessionsParams{Filter: s.Filter, IncludeParticipants: embed, Page: p})
+	}, l.primeSessions)
+	l.sessionParticipants = newListLoader(l, func(ctx context.Context, key string, s SessionParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
+		return up.ListSessionParticipants(ctx, key, telnyx.ListSessionParticipantsParams{SessionID: s.SessionID, Filter: s.Filter, Page: p})
+	}, l.primeParticipants)
+	l.participants = newListLoader(l, func(ctx context.Context, key string, s ParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
+		return up.ListParticipants(ctx, key, telnyx.ListParticipantsParams{Filter: s.Filter, Page: p})
+	}, l.primeParticipants)
+	l.rooms = newListLoader(l, func(ctx context.Context, key string, s RoomsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.Room], error) {
+		return up.ListRooms(ctx, key, telnyx.ListRoomsParams{Filter: s.Filter, Page: p})
+	}, l.primeRooms)
+
+	l.room = newEntityLoader(l, func(ctx context.Context, key, id string, _ bool) (*telnyx.Room, error) {
+		return up.GetRoom(ctx, key, id, false)
+	})
+	l.session = newEntityLoader(l, up.GetSession)
+	l.participant = newEntityLoader(l, func(ctx context.Context, key, id string, _ bool) (*telnyx.RoomParticipant, error) {
+		return up.GetParticipant(ctx, key, id)
+	})
 	return l
 }
 
 type ctxKey struct{}
 
 // With returns ctx carrying l.
-func With(ctx context.Context, l *Loaders) context.Context {
-	return context.WithValue(ctx, ctxKey{}, l)
-}
+func With(ctx context.Context, l *Loaders) context.Context { return context.WithValue(ctx, ctxKey{}, l) }
 
 // From returns the operation's loaders, or nil outside an operation.
 func From(ctx context.Context) *Loaders {
@@ -79,5 +144,42 @@ func (l *Loaders) acquire(ctx context.Context) (release func(), err error) {
 		return func() { <-l.slots }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// parallel runs f(0..n-1) concurrently and waits; one item runs inline.
+func (l *Loaders) parallel(n int, f func(i int)) {
+	if n == 1 {
+		f(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { f(i) })
+	}
+	wg.Wait()
+}
+
+// Records from lists prime the by-id loaders, so reaching them again costs no call.
+func (l *Loaders) primeSessions(ctx context.Context, items []telnyx.RoomSession, embed bool) {
+	for i := range items {
+		s := &items[i]
+		l.session.Prime(ctx, entityKey{ID: s.ID}, s)
+		if embed {
+			l.session.Prime(ctx, entityKey{ID: s.ID, Embed: true}, s)
+			l.primeParticipants(ctx, s.Participants, false)
+		}
+	}
+}
+
+func (l *Loaders) primeParticipants(ctx context.Context, items []telnyx.RoomParticipant, _ bool) {
+	for i := range items {
+		l.participant.Prime(ctx, entityKey{ID: items[i].ID}, &items[i])
+	}
+}
+
+func (l *Loaders) primeRooms(ctx context.Context, items []telnyx.Room, _ bool) {
+	for i := range items {
+		l.room.Prime(ctx, entityKey{ID: items[i].ID}, &items[i])
 	}
 }

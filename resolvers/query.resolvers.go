@@ -9,14 +9,70 @@ import (
 	"context"
 
 	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/loaders"
 	"github.com/roomgraph/roomgraph/model"
+	"github.com/roomgraph/roomgraph/telnyx"
 )
 
 func (r *queryResolver) Room(ctx context.Context, id string) (*model.Room, error) {
 	if err := checkID("id", id); err != nil {
 		return nil, err
 	}
-	return &model.Room{ID: id}, nil
+	room := &model.Room{ID: id}
+	for _, f := range collected(ctx) {
+		if f != "id" && f != "sessions" && f != "__typename" {
+			// A field of the room's record: fetch it here, so an unknown room is null, not a half object.
+			rec, err := loaders.From(ctx).Room(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			room.Data = rec
+			break
+		}
+	}
+	return room, nil
+}
+
+func (r *queryResolver) Rooms(ctx context.Context, filter *graph.RoomFilter, first *int, after *string, last *int, before *string) (*model.RoomConnection, error) {
+	f := roomFilter(filter)
+	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("rooms", "", f), loaders.RoomsList{Filter: f}, false, loaders.From(ctx).Rooms)
+	return &model.RoomConnection{Connection: c}, err
+}
+
+func (r *queryResolver) RoomSessions(ctx context.Context, roomID *string, filter *graph.RoomSessionFilter, first *int, after *string, last *int, before *string) (*model.RoomSessionConnection, error) {
+	id, err := optionalID("roomId", roomID)
+	if err != nil {
+		return nil, err
+	}
+	f := sessionFilter(filter)
+	f.RoomID = id
+	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("room_sessions", "", f), loaders.SessionsList{Filter: f}, participantsSelected(ctx), loaders.From(ctx).Sessions)
+	return &model.RoomSessionConnection{Connection: c}, err
+}
+
+func (r *queryResolver) RoomSession(ctx context.Context, id string) (*telnyx.RoomSession, error) {
+	if err := checkID("id", id); err != nil {
+		return nil, err
+	}
+	return loaders.From(ctx).Session(ctx, id, anySelected(ctx, "participants"))
+}
+
+func (r *queryResolver) RoomParticipants(ctx context.Context, sessionID *string, filter *graph.RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error) {
+	id, err := optionalID("sessionId", sessionID)
+	if err != nil {
+		return nil, err
+	}
+	f := participantFilter(filter)
+	f.SessionID = id
+	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("room_participants", "", f), loaders.ParticipantsList{Filter: f}, false, loaders.From(ctx).Participants)
+	return &model.RoomParticipantConnection{Connection: c}, err
+}
+
+func (r *queryResolver) RoomParticipant(ctx context.Context, id string) (*telnyx.RoomParticipant, error) {
+	if err := checkID("id", id); err != nil {
+		return nil, err
+	}
+	return loaders.From(ctx).Participant(ctx, id)
 }
 
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }

@@ -7,13 +7,99 @@ package resolvers
 
 import (
 	"context"
+	"time"
 
 	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/loaders"
 	"github.com/roomgraph/roomgraph/model"
+	"github.com/roomgraph/roomgraph/telnyx"
 )
 
+func (r *roomResolver) UniqueName(ctx context.Context, obj *model.Room) (*string, error) {
+	rec, err := roomRecord(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return nonEmpty(rec.UniqueName), nil
+}
+
+func (r *roomResolver) MaxParticipants(ctx context.Context, obj *model.Room) (int, error) {
+	rec, err := roomRecord(ctx, obj)
+	if err != nil {
+		return 0, err
+	}
+	return rec.MaxParticipants, nil
+}
+
+func (r *roomResolver) EnableRecording(ctx context.Context, obj *model.Room) (bool, error) {
+	rec, err := roomRecord(ctx, obj)
+	if err != nil {
+		return false, err
+	}
+	return rec.EnableRecording, nil
+}
+
+func (r *roomResolver) WebhookEventURL(ctx context.Context, obj *model.Room) (*string, error) {
+	rec, err := roomRecord(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return nonEmpty(rec.WebhookEventURL), nil
+}
+
+func (r *roomResolver) WebhookEventFailoverURL(ctx context.Context, obj *model.Room) (*string, error) {
+	rec, err := roomRecord(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return nonEmpty(rec.WebhookEventFailoverURL), nil
+}
+
+func (r *roomResolver) WebhookTimeoutSecs(ctx context.Context, obj *model.Room) (*int, error) {
+	rec, err := roomRecord(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return rec.WebhookTimeoutSecs, nil
+}
+
+func (r *roomResolver) ActiveSessionID(ctx context.Context, obj *model.Room) (*string, error) {
+	rec, err := roomRecord(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return nonEmpty(rec.ActiveSessionID), nil
+}
+
+func (r *roomResolver) ActiveSession(ctx context.Context, obj *model.Room) (*telnyx.RoomSession, error) {
+	rec, err := roomRecord(ctx, obj)
+	if err != nil || rec.ActiveSessionID == "" {
+		return nil, err
+	}
+	return session(ctx, rec.ActiveSessionID)
+}
+
+func (r *roomResolver) CreatedAt(ctx context.Context, obj *model.Room) (*time.Time, error) {
+	rec, err := roomRecord(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return &rec.CreatedAt, nil
+}
+
+func (r *roomResolver) UpdatedAt(ctx context.Context, obj *model.Room) (*time.Time, error) {
+	rec, err := roomRecord(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return &rec.UpdatedAt, nil
+}
+
 func (r *roomResolver) Sessions(ctx context.Context, obj *model.Room, filter *graph.RoomSessionFilter, first *int, after *string, last *int, before *string) (*model.RoomSessionConnection, error) {
-	return r.roomSessions(ctx, obj, filter, first, after, last, before)
+	f := sessionFilter(filter)
+	list := loaders.RoomSessionsList{RoomID: obj.ID, Filter: f}
+	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("rooms/sessions", obj.ID, f), list, participantsSelected(ctx), loaders.From(ctx).RoomSessions)
+	return &model.RoomSessionConnection{Connection: c}, err
 }
 
 func (r *Resolver) Room() graph.RoomResolver { return &roomResolver{r} }

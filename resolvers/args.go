@@ -1,0 +1,172 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/roomgraph/roomgraph/apperr"
+	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/loaders"
+	"github.com/roomgraph/roomgraph/model"
+	"github.com/roomgraph/roomgraph/pagination"
+	"github.com/roomgraph/roomgraph/telnyx"
+)
+
+// uuidPattern accepts the canonical 8-4-4-4-12 hexadecimal form every Telnyx id has.
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// checkID refuses an id that cannot exist upstream, so no call is made for it.
+func checkID(arg, id string) error {
+	if !uuidPattern.MatchString(id) {
+		return apperr.Errorf(apperr.BadUserInput, "%s must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0, got %q", arg, truncate(id, 64))
+	}
+	return nil
+}
+
+// optionalID checks an optional id argument and returns it ("" when absent).
+func optionalID(arg string, id *string) (string, error) {
+	if id == nil {
+		return "", nil
+	}
+	return *id, checkID(arg, *id)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// Filters: GraphQL inputs to the upstream's filter parameters.
+
+func sessionFilter(f *graph.RoomSessionFilter) telnyx.SessionFilter {
+	var out telnyx.SessionFilter
+	if f == nil {
+		return out
+	}
+	out.DateCreatedAt = dateFilter(f.DateCreatedAt)
+	out.DateUpdatedAt = dateFilter(f.DateUpdatedAt)
+	out.DateEndedAt = dateFilter(f.DateEndedAt)
+	if f.Active != nil {
+		out.Active = telnyx.BoolOf(*f.Active)
+	}
+	return out
+}
+
+func participantFilter(f *graph.RoomParticipantFilter) telnyx.ParticipantFilter {
+	var out telnyx.ParticipantFilter
+	if f == nil {
+		return out
+	}
+	out.DateJoinedAt = dateFilter(f.DateJoinedAt)
+	out.DateUpdatedAt = dateFilter(f.DateUpdatedAt)
+	out.DateLeftAt = dateFilter(f.DateLeftAt)
+	if f.Context != nil {
+		out.Context = *f.Context
+	}
+	return out
+}
+
+func roomFilter(f *graph.RoomFilter) telnyx.RoomFilter {
+	var out telnyx.RoomFilter
+	if f == nil {
+		return out
+	}
+	out.DateCreatedAt = dateFilter(f.DateCreatedAt)
+	out.DateUpdatedAt = dateFilter(f.DateUpdatedAt)
+	if f.UniqueName != nil {
+		out.UniqueName = *f.UniqueName
+	}
+	return out
+}
+
+func dateFilter(f *graph.DateFilter) telnyx.DateFilter {
+	var out telnyx.DateFilter
+	if f == nil {
+		return out
+	}
+	if f.Eq != nil {
+		out.Eq = *f.Eq
+	}
+	if f.Gte != nil {
+		out.Gte = *f.Gte
+	}
+	if f.Lte != nil {
+		out.Lte = *f.Lte
+	}
+	return out
+}
+
+// scope names one list for its cursors: a cursor of one list (endpoint, parent, filter) is refused by
+// another. fmt's rendering of the filter structs is deterministic and covers every field.
+func scope(endpoint, parent string, filter any) string {
+	return pagination.Scope(endpoint, parent, fmt.Sprintf("%+v", filter))
+}
+
+// pageArgs are a connection field's Relay arguments.
+type pageArgs struct {
+	first, last   *int
+	after, before *string
+}
+
+// selection says what a connection field's selection needs from the upstream.
+type selection struct {
+	any   bool // anything beyond __typename: an upstream call is needed
+	items bool // edges or nodes: items are needed, not only the total
+}
+
+func selectionOf(ctx context.Context) selection {
+	items := graphql.AnyFieldRequested(ctx, "edges", "nodes")
+	return selection{items: items, any: items || graphql.AnyFieldRequested(ctx, "pageInfo", "totalCount")}
+}
+
+// connect resolves one connection field: it validates the Relay arguments against the list's scope (a
+// BAD_USER_INPUT error, and no upstream call, when they are wrong), asks the loader for the window, and
+// returns the page. embed asks for the list's embedded children.
+func connect[L comparable, T any](ctx context.Context, r *Resolver, a pageArgs, sc string, list L, embed bool,
+	load func(context.Context, loaders.ListNeed[L]) (*loaders.Page[T], error)) (model.Connection[T], error) {
+	conn := model.Connection[T]{Cursors: model.Cursors{Codec: r.Codec, Scope: sc}}
+	req, err := pagination.Resolve(pagination.Args{First: a.first, After: a.after, Last: a.last, Before: a.before}, r.Pages, r.Codec, sc)
+	if err != nil {
+		if pe, ok := errors.AsType[*pagination.Error](err); ok {
+			return conn, apperr.Wrap(apperr.BadUserInput, err, pe.Error())
+		}
+		return conn, err
+	}
+	sel := selectionOf(ctx)
+	if !sel.any {
+		return conn, nil
+	}
+	page, err := load(ctx, loaders.ListNeed[L]{List: list, Embed: embed && sel.items, Request: req, MetaOnly: !sel.items})
+	if err != nil {
+		return conn, err
+	}
+	conn.Nodes, conn.Window, conn.TotalCount = page.Items, page.Window, page.Total
+	return conn, nil
+}
+
+// participantsSelected reports whether a session connection's nodes select their inline participants.
+func participantsSelected(ctx context.Context) bool {
+	return graphql.AnyFieldRequested(ctx, "edges.node.participants", "nodes.participants")
+}
+
+// onlyID reports whether the current field selects nothing of its object but id (and __typename), so a
+// stub with the id answers it without an upstream call.
+func onlyID(ctx context.Context) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name != "id" && f.Name != "__typename" {
+			return false
+		}
+	}
+	return true
+}
+
+// anySelected reports whether the current field's selection contains one of the names.
+func anySelected(ctx context.Context, names ...string) bool {
+	return graphql.AnyFieldRequested(ctx, names...)
+}
