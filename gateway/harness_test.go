@@ -104,6 +104,12 @@ func (h *harness) calls() []telnyxsim.RequestRecord {
 // restSessions lists a room's sessions straight from the simulator's REST API: the ground truth.
 func (h *harness) restSessions(t testing.TB, key, roomID string, query url.Values) []string {
 	t.Helper()
+	return h.restIDs(t, key, "/rooms/"+roomID+"/sessions", query)
+}
+
+// restIDs walks every page of a REST list of the simulator and returns the ids in order.
+func (h *harness) restIDs(t testing.TB, key, path string, query url.Values) []string {
+	t.Helper()
 	var ids []string
 	for page := 1; ; page++ {
 		q := url.Values{}
@@ -112,7 +118,7 @@ func (h *harness) restSessions(t testing.TB, key, roomID string, query url.Value
 		}
 		q.Set("page[size]", "250")
 		q.Set("page[number]", itoa(page))
-		req, err := http.NewRequest(http.MethodGet, h.simURL+"/rooms/"+roomID+"/sessions?"+q.Encode(), nil)
+		req, err := http.NewRequest(http.MethodGet, h.simURL+path+"?"+q.Encode(), nil)
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := http.DefaultClient.Do(req)

@@ -1,0 +1,214 @@
+package gateway_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/telnyxsim"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/query-plans.md from the query plan table")
+
+// plan is one row of the query plan table: a query and the upstream calls it makes, by route.
+type plan struct {
+	name  string
+	query string
+	calls func(f *planFixture) map[string]int
+}
+
+// planFixture is the data the plan table runs on.
+type planFixture struct {
+	sim        *telnyxsim.Sim
+	room       string // the busiest room
+	activeRoom string // a room with an active session
+	session    string // a session with participants
+}
+
+func (f *planFixture) vars() map[string]any {
+	return map[string]any{"room": f.room, "activeRoom": f.activeRoom, "session": f.session}
+}
+
+func (f *planFixture) distinctRooms(sessions []telnyxsim.Session) int {
+	seen := map[string]bool{}
+	for _, s := range sessions {
+		seen[s.RoomID] = true
+	}
+	return len(seen)
+}
+
+func (f *planFixture) participantsAcross(n int) (sessions, rooms int) {
+	parts := f.sim.Participants(keyA, "")[:n]
+	ss, rs := map[string]bool{}, map[string]bool{}
+	for _, p := range parts {
+		ss[p.SessionID] = true
+	}
+	for _, s := range f.sim.Sessions(keyA, "") {
+		if ss[s.ID] {
+			rs[s.RoomID] = true
+		}
+	}
+	return len(ss), len(rs)
+}
+
+const (
+	rListRooms        = telnyxsim.RouteListRooms
+	rGetRoom          = telnyxsim.RouteGetRoom
+	rRoomSessions     = telnyxsim.RouteListRoomSessions
+	rSessions         = telnyxsim.RouteListSessions
+	rGetSession       = telnyxsim.RouteGetSession
+	rSessionParts     = telnyxsim.RouteListSessionParticipants
+	rParticipants     = telnyxsim.RouteListParticipants
+	rGetParticipant   = telnyxsim.RouteGetParticipant
+	queryPlansDocPath = "../docs/query-plans.md"
+)
+
+func calls(kv ...any) func(*planFixture) map[string]int {
+	return func(*planFixture) map[string]int { return pairs(kv...) }
+}
+
+func pairs(kv ...any) map[string]int {
+	m := map[string]int{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if n := kv[i+1].(int); n > 0 {
+			m[kv[i].(string)] = n
+		}
+	}
+	return m
+}
+
+var plans = []plan{
+	{"a room's id only", `query($room: ID!) { room(id: $room) { id } }`, calls()},
+	{"a room's sessions", `query($room: ID!) { room(id: $room) { sessions(first: 10) { nodes { id createdAt } } } }`, calls(rRoomSessions, 1)},
+	{"a room's sessions with participants (include_participants=true)", `query($room: ID!) { room(id: $room) { sessions(first: 10) { nodes { id participants { context } } } } }`, calls(rRoomSessions, 1)},
+	{"overlapping aliases: first 10 and first 25 with participants", `query($room: ID!) { room(id: $room) { a: sessions(first: 10) { nodes { id } } b: sessions(first: 25) { nodes { participants { id } } } } }`, calls(rRoomSessions, 1)},
+	{"the tail of a room's sessions (last: 5)", `query($room: ID!) { room(id: $room) { sessions(last: 5) { nodes { id } } } }`, calls(rRoomSessions, 2)},
+	{"totalCount only", `query($room: ID!) { room(id: $room) { sessions { totalCount } } }`, calls(rRoomSessions, 1)},
+	{"a room's fields and its sessions", `query($room: ID!) { room(id: $room) { uniqueName maxParticipants sessions(first: 5) { nodes { id } } } }`, calls(rGetRoom, 1, rRoomSessions, 1)},
+	{"the same room from two aliases", `query($room: ID!) { a: room(id: $room) { uniqueName } b: room(id: $room) { maxParticipants } }`, calls(rGetRoom, 1)},
+	{"a room's active session id only", `query($activeRoom: ID!) { room(id: $activeRoom) { activeSession { id } } }`, calls(rGetRoom, 1)},
+	{"a room's active session with participants", `query($activeRoom: ID!) { room(id: $activeRoom) { activeSession { active participants { context } } } }`, calls(rGetRoom, 1, rGetSession, 1)},
+	{"rooms with names", `{ rooms(first: 3) { nodes { uniqueName createdAt } } }`, calls(rListRooms, 1)},
+	{"rooms with their sessions and participants", `{ rooms(first: 3) { nodes { uniqueName sessions(first: 5) { nodes { id participants { context } } } } } }`, calls(rListRooms, 1, rRoomSessions, 3)},
+	{"100 account sessions, back-reference room { id }", `{ roomSessions(first: 100) { nodes { id room { id } } } }`, calls(rSessions, 1)},
+	{"100 account sessions, back-reference room { uniqueName }", `{ roomSessions(first: 100) { nodes { id room { uniqueName } } } }`,
+		func(f *planFixture) map[string]int {
+			return pairs(rSessions, 1, rGetRoom, f.distinctRooms(f.sim.Sessions(keyA, "")[:100]))
+		}},
+	{"participants' session back-reference, primed by the list", `{ roomSessions(first: 20) { nodes { participants { context session { id active } } } } }`, calls(rSessions, 1)},
+	{"participants page by page for 5 sessions", `{ roomSessions(first: 5) { nodes { participantsConnection(first: 3) { totalCount nodes { context } } } } }`, calls(rSessions, 1, rSessionParts, 5)},
+	{"one session: room, participants page", `query($session: ID!) { roomSession(id: $session) { active room { uniqueName } participantsConnection(first: 5) { nodes { context } } } }`,
+		calls(rGetSession, 1, rGetRoom, 1, rSessionParts, 1)},
+	{"account participants with their sessions and rooms", `{ roomParticipants(first: 30) { nodes { context session { active room { uniqueName } } } } }`,
+		func(f *planFixture) map[string]int {
+			s, r := f.participantsAcross(30)
+			return pairs(rParticipants, 1, rGetSession, s, rGetRoom, r)
+		}},
+	{"a participant and its session's id", `query($session: ID!) { roomParticipants(sessionId: $session, first: 1) { nodes { id session { id } } } }`, calls(rParticipants, 1)},
+	{"dashboard: rooms, active session, recent sessions, participants, back-reference", `{ rooms(first: 3) { nodes { uniqueName
+		activeSession { id participants { context } }
+		sessions(first: 5) { nodes { id endedAt participants { context session { id } } room { uniqueName } } } } } }`,
+		func(f *planFixture) map[string]int {
+			active := 0
+			for _, r := range f.sim.Rooms(keyA)[:3] {
+				if r.ActiveSessionID != "" {
+					active++
+				}
+			}
+			return pairs(rListRooms, 1, rRoomSessions, 3, rGetSession, active)
+		}},
+}
+
+func newPlanFixture(t testing.TB) (*harness, *planFixture) {
+	h := newHarness(t, telnyxsim.Config{Seed: 11, Rooms: 6, SessionsPerRoom: 20, ParticipantsPerSession: 5}, gateway.Config{})
+	f := &planFixture{sim: h.sim}
+	f.room, _ = roomsBySessions(h.sim, keyA)
+	for _, r := range h.sim.Rooms(keyA) {
+		if r.ActiveSessionID != "" {
+			f.activeRoom = r.ID
+			break
+		}
+	}
+	for _, s := range h.sim.Sessions(keyA, "") {
+		if len(h.sim.Participants(keyA, s.ID)) >= 3 {
+			f.session = s.ID
+			break
+		}
+	}
+	require.NotEmpty(t, f.activeRoom)
+	require.NotEmpty(t, f.session)
+	return h, f
+}
+
+// TestQueryPlans asserts every row of the query plan table (docs/query-plans.md) through the simulator's
+// counters, and keeps the document in step with the table (-update rewrites it).
+func TestQueryPlans(t *testing.T) {
+	h, f := newPlanFixture(t)
+	var doc strings.Builder
+	doc.WriteString(planDocHeader)
+	for _, p := range plans {
+		t.Run(p.name, func(t *testing.T) {
+			vars := map[string]any{}
+			for k, v := range f.vars() {
+				if strings.Contains(p.query, "$"+k) {
+					vars[k] = v
+				}
+			}
+			h.calls()
+			r := h.post(t, p.query, vars)
+			require.Empty(t, r.Errors, "%+v", r.Errors)
+			got := map[string]int{}
+			for _, c := range h.calls() {
+				got[c.Route]++
+			}
+			want := p.calls(f)
+			assert.Equal(t, want, got)
+			fmt.Fprintf(&doc, "| %s | `%s` | %s |\n", p.name, oneLine(p.query), describeCalls(want))
+		})
+	}
+	path := queryPlansDocPath
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(doc.String()), 0o644))
+		return
+	}
+	current, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, doc.String(), string(current), "docs/query-plans.md is out of date: go test ./gateway -run TestQueryPlans -update")
+}
+
+func oneLine(q string) string {
+	return strings.ReplaceAll(strings.Join(strings.Fields(q), " "), "|", `\|`)
+}
+
+func describeCalls(m map[string]int) string {
+	if len(m) == 0 {
+		return "**0**"
+	}
+	total := 0
+	var parts []string
+	for route, n := range m {
+		total += n
+		parts = append(parts, fmt.Sprintf("%d × `%s`", n, strings.TrimPrefix(route, "GET /v2")))
+	}
+	slices.Sort(parts)
+	return fmt.Sprintf("**%d**: %s", total, strings.Join(parts, ", "))
+}
+
+const planDocHeader = `# Query plans: what each query costs upstream
+
+Generated by ` + "`go test ./gateway -run TestQueryPlans -update`" + ` and asserted by the same test through the
+simulator's request counters (seed 11: 6 rooms, about 20 sessions each, up to 5 participants per session).
+Variables: ` + "`$room`" + ` is the busiest room, ` + "`$activeRoom`" + ` a room with a session in progress,
+` + "`$session`" + ` a session with participants. Calls in one row that do not depend on each other go out
+concurrently.
+
+| query shape | query | upstream calls |
+|---|---|---|
+`
