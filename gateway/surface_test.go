@@ -308,3 +308,70 @@ func TestSessionAndParticipantByID(t *testing.T) {
 		assert.Empty(t, h.calls())
 	})
 }
+
+// TestListFilters compares the new lists' filters with the simulator's REST answers.
+func TestListFilters(t *testing.T) {
+	h := newHarness(t, surfaceSim(), gateway.Config{})
+	rooms := h.sim.Rooms(keyA)
+	parts := h.sim.Participants(keyA, "")
+	day := func(ts interface{ Format(string) string }) string { return ts.Format("2006-01-02") }
+	var leftDay string
+	for _, p := range parts {
+		if p.LeftAt != nil {
+			leftDay = day(p.LeftAt.UTC())
+			break
+		}
+	}
+	joined := day(parts[len(parts)/2].JoinedAt.UTC())
+	tests := []struct {
+		name  string
+		query string
+		path  string
+		rest  url.Values
+	}{
+		{"rooms by unique name", `{ rooms(filter: {uniqueName: "` + rooms[4].UniqueName + `"}) { ` + connFields + ` } }`, "/rooms",
+			url.Values{"filter[unique_name]": {rooms[4].UniqueName}}},
+		{"rooms updated since", `{ rooms(first: 100, filter: {dateUpdatedAt: {gte: "` + day(rooms[10].UpdatedAt.UTC()) + `"}}) { ` + connFields + ` } }`, "/rooms",
+			url.Values{"filter[date_updated_at][gte]": {day(rooms[10].UpdatedAt.UTC())}}},
+		{"participants by context", `{ roomParticipants(first: 100, filter: {context: "` + parts[0].Context + `"}) { ` + connFields + ` } }`, "/room_participants",
+			url.Values{"filter[context]": {parts[0].Context}}},
+		{"participants joined on", `{ roomParticipants(first: 100, filter: {dateJoinedAt: {eq: "` + joined + `"}}) { ` + connFields + ` } }`, "/room_participants",
+			url.Values{"filter[date_joined_at][eq]": {joined}}},
+		{"participants left by", `{ roomParticipants(first: 100, filter: {dateLeftAt: {lte: "` + leftDay + `"}}) { ` + connFields + ` } }`, "/room_participants",
+			url.Values{"filter[date_left_at][lte]": {leftDay}}},
+		{"participants updated since", `{ roomParticipants(first: 100, filter: {dateUpdatedAt: {gte: "` + joined + `"}}) { ` + connFields + ` } }`, "/room_participants",
+			url.Values{"filter[date_updated_at][gte]": {joined}}},
+		{"a session's participants by context", `{ roomSession(id: "` + parts[0].SessionID + `") { participantsConnection(filter: {context: "` + parts[0].Context + `"}) { ` + connFields + ` } } }`,
+			"/room_sessions/" + parts[0].SessionID + "/participants", url.Values{"filter[context]": {parts[0].Context}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := h.restIDs(t, keyA, tc.path, tc.rest)
+			require.NotEmpty(t, want)
+			r := h.post(t, tc.query, nil)
+			require.Empty(t, r.Errors)
+			var top map[string]json.RawMessage
+			require.NoError(t, json.Unmarshal(r.Data, &top))
+			raw := top["rooms"]
+			if raw == nil {
+				raw = top["roomParticipants"]
+			}
+			if raw == nil {
+				raw = dig(t, top["roomSession"], "participantsConnection")
+			}
+			var c conn
+			require.NoError(t, json.Unmarshal(raw, &c))
+			assert.Equal(t, want[:min(len(want), 100)], c.ids())
+			assert.Equal(t, len(want), c.TotalCount)
+			for _, call := range h.calls() {
+				if call.Route == telnyxsim.RouteGetSession {
+					continue
+				}
+				q := decodedQuery(t, call)
+				for k, v := range tc.rest {
+					assert.Equal(t, v, q[k], "upstream parameter %s", k)
+				}
+			}
+		})
+	}
+}
