@@ -34,6 +34,14 @@ func BenchmarkQueries(b *testing.B) {
 			e: room(id: $e) { sessions(first: 5) { nodes { id } } } }`,
 			map[string]any{"a": rooms[0].ID, "b": rooms[1].ID, "c": rooms[2].ID, "d": rooms[3].ID, "e": rooms[4].ID}},
 	}
+	cases = append(cases, struct {
+		name  string
+		query string
+		vars  map[string]any
+	}{"dashboard", `{ rooms(first: 5) { totalCount nodes { id uniqueName maxParticipants
+		activeSession { id createdAt participants { context joinedAt } }
+		sessions(first: 5) { totalCount nodes { id active createdAt endedAt
+			participants { id context joinedAt leftAt session { id } } room { uniqueName } } } } } }`, nil})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	for _, c := range cases {
 		body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
