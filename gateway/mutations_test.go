@@ -49,7 +49,7 @@ func TestRoomMutations(t *testing.T) {
 
 	t.Run("update, then reads in the same operation see the change", func(t *testing.T) {
 		var d struct {
-			Before struct{ MaxParticipants int }
+			Before     struct{ MaxParticipants int }
 			UpdateRoom struct {
 				Room struct{ MaxParticipants int }
 			}
@@ -83,7 +83,9 @@ func TestRoomMutations(t *testing.T) {
 	})
 
 	t.Run("delete", func(t *testing.T) {
-		var d struct{ DeleteRoom struct{ DeletedRoomID string } }
+		var d struct {
+			DeleteRoom struct{ DeletedRoomID string }
+		}
 		h.ok(t, `mutation($id: ID!) { deleteRoom(id: $id) { deletedRoomId } }`, map[string]any{"id": room.ID}, &d)
 		assert.Equal(t, room.ID, d.DeleteRoom.DeletedRoomID)
 		require.Len(t, h.sim.Rooms(keyA), before)

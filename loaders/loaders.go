@@ -129,7 +129,9 @@ func New(up Upstream, credential string, cfg Config) *Loaders {
 type ctxKey struct{}
 
 // With returns ctx carrying l.
-func With(ctx context.Context, l *Loaders) context.Context { return context.WithValue(ctx, ctxKey{}, l) }
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
 
 // From returns the operation's loaders, or nil outside an operation.
 func From(ctx context.Context) *Loaders {
