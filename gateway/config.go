@@ -45,6 +45,9 @@ type Config struct {
 	MaxParallel int
 	// UpstreamTimeout bounds each upstream call; default 10s.
 	UpstreamTimeout time.Duration
+	// OperationTimeout bounds a whole GraphQL operation, every upstream call and wait in it; default 15s.
+	// When it passes, the operation answers with what it has and UPSTREAM_UNAVAILABLE errors for the rest.
+	OperationTimeout time.Duration
 
 	// AllowTrace lets callers ask for the query trace (header X-Roomgraph-Trace: 1) in extensions.
 	AllowTrace bool
@@ -83,6 +86,9 @@ func (cfg Config) Defaults() Config {
 	if cfg.UpstreamTimeout == 0 {
 		cfg.UpstreamTimeout = 10 * time.Second
 	}
+	if cfg.OperationTimeout == 0 {
+		cfg.OperationTimeout = 15 * time.Second
+	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
@@ -106,8 +112,8 @@ func (cfg Config) validate() error {
 	if cfg.DefaultFirst < 1 || cfg.DefaultFirst > cfg.MaxFirst {
 		return fmt.Errorf("gateway: DefaultFirst must be within 1..MaxFirst (%d), got %d", cfg.MaxFirst, cfg.DefaultFirst)
 	}
-	if cfg.MaxParallel < 1 || cfg.LoaderWait < 0 || cfg.UpstreamTimeout < 0 || cfg.MaxBodyBytes < 1 {
-		return errors.New("gateway: MaxParallel, LoaderWait, UpstreamTimeout and MaxBodyBytes must be positive")
+	if cfg.MaxParallel < 1 || cfg.LoaderWait < 0 || cfg.UpstreamTimeout < 0 || cfg.OperationTimeout < 0 || cfg.MaxBodyBytes < 1 {
+		return errors.New("gateway: MaxParallel, LoaderWait, UpstreamTimeout, OperationTimeout and MaxBodyBytes must be positive")
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ func EnvVars() []Env {
 		{"ROOMGRAPH_LOADER_WAIT", "1ms", "How long loaders collect needs before calling the upstream."},
 		{"ROOMGRAPH_MAX_PARALLEL", "8", "Concurrent upstream calls one operation may have in flight."},
 		{"ROOMGRAPH_UPSTREAM_TIMEOUT", "10s", "Timeout of each upstream call."},
+		{"ROOMGRAPH_OPERATION_TIMEOUT", "15s", "Deadline of a whole GraphQL operation (every upstream call, retry and wait in it)."},
 		{"ROOMGRAPH_TRACE", "on with the embedded simulator, else off", "Allow the query trace (request header `X-Roomgraph-Trace: 1`)."},
 		{"ROOMGRAPH_INTROSPECTION", "on with the embedded simulator, else off", "Schema introspection and field suggestions."},
 		{"ROOMGRAPH_PLAYGROUND", "on with the embedded simulator, else off", "GraphiQL at `/`."},
@@ -70,6 +71,7 @@ func LoadConfig(getenv func(string) string, embedded bool) (Config, error) {
 	set("ROOMGRAPH_LOADER_WAIT", duration(&cfg.LoaderWait))
 	set("ROOMGRAPH_MAX_PARALLEL", atoi(&cfg.MaxParallel))
 	set("ROOMGRAPH_UPSTREAM_TIMEOUT", duration(&cfg.UpstreamTimeout))
+	set("ROOMGRAPH_OPERATION_TIMEOUT", duration(&cfg.OperationTimeout))
 	set("ROOMGRAPH_TRACE", boolean(&cfg.AllowTrace))
 	set("ROOMGRAPH_INTROSPECTION", boolean(&cfg.Introspection))
 	set("ROOMGRAPH_PLAYGROUND", boolean(&cfg.Playground))

@@ -49,9 +49,11 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client) (*Gateway, er
 		httpClient = &http.Client{Transport: telnyx.NewTransport()}
 	}
 	hc := *httpClient
-	if hc.Timeout == 0 || hc.Timeout > cfg.UpstreamTimeout {
-		hc.Timeout = cfg.UpstreamTimeout
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
 	}
+	hc.Transport = callTimeout{next: base, timeout: cfg.UpstreamTimeout}
 	client, err := telnyx.New(telnyx.Options{BaseURL: cfg.BaseURL, HTTPClient: &hc, Observe: observe})
 	if err != nil {
 		return nil, err
@@ -85,23 +87,26 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client) (*Gateway, er
 				return unauthenticated()
 			}
 		}
+		// The deadline covers the execution too: gqlgen runs the resolvers with the context given to next.
+		ctx, cancel := context.WithTimeout(ctx, cfg.OperationTimeout)
 		ctx = loaders.With(ctx, loaders.New(client, key, loaderCfg))
+		var t *trace
 		if cfg.AllowTrace && wantsTrace(op.Headers.Get(TraceHeader)) {
-			t := &trace{}
+			t = &trace{}
 			ctx = withTrace(ctx, t)
-			respond := next(ctx)
-			return func(ctx context.Context) *graphql.Response {
-				resp := respond(ctx)
-				if resp != nil {
-					if resp.Extensions == nil {
-						resp.Extensions = map[string]any{}
-					}
-					resp.Extensions[traceExtension] = t.snapshot()
-				}
-				return resp
-			}
 		}
-		return next(ctx)
+		respond := next(ctx)
+		return func(ctx context.Context) *graphql.Response {
+			defer cancel()
+			resp := respond(ctx)
+			if resp != nil && t != nil {
+				if resp.Extensions == nil {
+					resp.Extensions = map[string]any{}
+				}
+				resp.Extensions[traceExtension] = t.snapshot()
+			}
+			return resp
+		}
 	})
 
 	g := &Gateway{cfg: cfg, graphql: http.MaxBytesHandler(srv, cfg.MaxBodyBytes), mux: http.NewServeMux()}

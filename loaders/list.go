@@ -47,7 +47,7 @@ func newListLoader[L comparable, T any](l *Loaders, fetch listFetch[L, T], prime
 			groups[k.List] = append(groups[k.List], i)
 		}
 		out := make([]*dataloader.Result[*Page[T]], len(keys))
-		l.parallel(len(order), func(g int) {
+		panics := l.parallel(len(order), func(g int) {
 			list, idx := order[g], groups[order[g]]
 			embed := false
 			needs := make([]need, len(idx))
@@ -75,6 +75,13 @@ func newListLoader[L comparable, T any](l *Loaders, fetch listFetch[L, T], prime
 				out[idx[j]] = &dataloader.Result[*Page[T]]{Data: &Page[T]{Items: s.items, Window: s.window, Total: s.total}}
 			}
 		})
+		for g, err := range panics {
+			if err != nil {
+				for _, i := range groups[order[g]] {
+					out[i] = &dataloader.Result[*Page[T]]{Error: err}
+				}
+			}
+		}
 		return out
 	}
 	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[ListNeed[L], *Page[T]](l.cfg.Wait))
@@ -106,7 +113,7 @@ func newEntityLoader[T any](l *Loaders, fetch entityFetch[T]) *dataloader.Loader
 			embed[k.ID] = embed[k.ID] || k.Embed
 		}
 		out := make([]*dataloader.Result[*T], len(keys))
-		l.parallel(len(ids), func(n int) {
+		panics := l.parallel(len(ids), func(n int) {
 			id := ids[n]
 			var res dataloader.Result[*T]
 			release, err := l.acquire(ctx)
@@ -119,6 +126,13 @@ func newEntityLoader[T any](l *Loaders, fetch entityFetch[T]) *dataloader.Loader
 				out[i] = &res
 			}
 		})
+		for n, err := range panics {
+			if err != nil {
+				for _, i := range byID[ids[n]] {
+					out[i] = &dataloader.Result[*T]{Error: err}
+				}
+			}
+		}
 		return out
 	}
 	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[entityKey, *T](l.cfg.Wait))

@@ -12,11 +12,14 @@ package loaders
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
 
+	"github.com/roomgraph/roomgraph/apperr"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
 
@@ -149,17 +152,39 @@ func (l *Loaders) acquire(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// parallel runs f(0..n-1) concurrently and waits; one item runs inline.
-func (l *Loaders) parallel(n int, f func(i int)) {
+// parallel runs f(0..n-1) concurrently and waits; one item runs inline. A panic in f(i) does not take the
+// process down: it is recovered and reported as an INTERNAL error for item i (errs[i]); errs is nil when
+// nothing panicked.
+func (l *Loaders) parallel(n int, f func(i int)) (errs []error) {
+	var mu sync.Mutex
+	run := func(i int) {
+		defer func() {
+			if p := recover(); p != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				if errs == nil {
+					errs = make([]error, n)
+				}
+				errs[i] = panicError(p)
+			}
+		}()
+		f(i)
+	}
 	if n == 1 {
-		f(0)
-		return
+		run(0)
+		return errs
 	}
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { f(i) })
+		wg.Go(func() { run(i) })
 	}
 	wg.Wait()
+	return errs
+}
+
+// panicError turns a recovered panic into an INTERNAL error; the value and stack go to the cause only.
+func panicError(p any) error {
+	return apperr.Wrap(apperr.Internal, fmt.Errorf("panic: %v\n%s", p, debug.Stack()), "internal error")
 }
 
 // Records from lists prime the by-id loaders, so reaching them again costs no call.

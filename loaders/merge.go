@@ -150,7 +150,16 @@ func (g *gather[T]) fetchAll(ctx context.Context, spans []pagination.Window) {
 }
 
 func (g *gather[T]) fetchOne(ctx context.Context, p pagination.Page) {
-	list, err := g.fetch(ctx, p)
+	var list *telnyx.List[T]
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = panicError(r)
+			}
+		}()
+		list, err = g.fetch(ctx, p)
+		return err
+	}()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if err != nil {
