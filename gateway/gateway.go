@@ -109,7 +109,7 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client) (*Gateway, er
 		}
 	})
 
-	g := &Gateway{cfg: cfg, graphql: http.MaxBytesHandler(srv, cfg.MaxBodyBytes), mux: http.NewServeMux()}
+	g := &Gateway{cfg: cfg, graphql: checkEnvelope(cfg.MaxBodyBytes, http.MaxBytesHandler(srv, cfg.MaxBodyBytes)), mux: http.NewServeMux()}
 	g.mux.Handle("/graphql", g.graphql)
 	g.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -1,0 +1,400 @@
+package limits
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Saturated is the largest figure Measure reports: counts that would exceed it (fragments spread n times
+// in n nested fragments grow as n^n) stop there instead of overflowing.
+const Saturated = math.MaxInt32
+
+// Stats are the measured figures of one operation, the ones the limits compare with.
+type Stats struct {
+	// Depth is the deepest nesting of fields (fragments expanded; __typename and the inside of
+	// __schema/__type not counted).
+	Depth int `json:"depth"`
+	// Aliases counts aliased fields, fragments expanded.
+	Aliases int `json:"aliases"`
+	// RootFields counts the operation's top-level fields, fragments expanded, __typename not counted.
+	RootFields int `json:"rootFields"`
+	// Cost is the predicted worst-case number of upstream calls.
+	Cost int `json:"cost"`
+}
+
+// Cost returns the number of upstream calls op could make in the worst case: each field of the cost
+// table (CostTable) costs its calls once per instance, and instances multiply down the tree by the page
+// size under a connection (first/last, literal or variable, else DefaultFirst; min(first, last) when
+// both; clamped to 0..MaxFirst) and by ListFanOut under a plain list. Aliases and repeated fields count
+// separately, fragments are expanded and @skip/@include are honoured. cfg's zero knobs take their
+// defaults. op must come from a document validated against schema (fragment spreads resolved); anything
+// it cannot resolve counts as nothing rather than failing.
+func Cost(schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any, cfg Config) int {
+	return Measure(schema, op, vars, cfg).Cost
+}
+
+// Measure returns every figure the limits check, in one walk. See Cost for the rules.
+func Measure(schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any, cfg Config) Stats {
+	return measure(schema, newCostIndex(), cfg.Defaults(), op, vars)
+}
+
+func measure(schema *ast.Schema, costs costIndex, cfg Config, op *ast.OperationDefinition, vars map[string]any) Stats {
+	if schema == nil || op == nil {
+		return Stats{}
+	}
+	w := walker{schema: schema, costs: costs, cfg: cfg, op: op, vars: vars}
+	var root *ast.Definition
+	switch op.Operation {
+	case ast.Mutation:
+		root = schema.Mutation
+	case ast.Subscription:
+		root = schema.Subscription
+	default:
+		root = schema.Query
+	}
+	t := w.selectionSet(op.SelectionSet, root, cfg.ListFanOut)
+	return Stats{Depth: t.depth, Aliases: t.aliases, RootFields: t.fields, Cost: t.cost}
+}
+
+// tally is what a selection set adds up to, relative to where it stands: depth below it, fields directly
+// in it (through fragments).
+type tally struct{ cost, depth, aliases, fields int }
+
+func (t *tally) add(u tally) {
+	t.cost = satAdd(t.cost, u.cost)
+	t.aliases = satAdd(t.aliases, u.aliases)
+	t.fields = satAdd(t.fields, u.fields)
+	t.depth = max(t.depth, u.depth)
+}
+
+// spreadKey memoizes a fragment's tally: it depends only on the fragment and on the multiplier its
+// direct list fields get (a page size when it is spread straight into a connection), because variables
+// are fixed for the walk. The memo keeps the walk linear in the document's size.
+type spreadKey struct {
+	frag     *ast.FragmentDefinition
+	listSize int
+}
+
+// beyondKey memoizes whether a fragment selects a field outside the FetchUnless set of a table entry.
+type beyondKey struct {
+	frag  *ast.FragmentDefinition
+	entry fieldKey
+}
+
+type walker struct {
+	schema *ast.Schema
+	costs  costIndex
+	cfg    Config
+	op     *ast.OperationDefinition
+	vars   map[string]any
+
+	spreads map[spreadKey]tally
+	beyonds map[beyondKey]bool
+	// active holds the fragments being walked: a cycle (only in documents that failed validation) is cut
+	// instead of recursing until the stack overflows.
+	active map[*ast.FragmentDefinition]bool
+}
+
+// selectionSet walks set on an object of type parent; listSize multiplies the children of its direct
+// list fields.
+func (w *walker) selectionSet(set ast.SelectionSet, parent *ast.Definition, listSize int) tally {
+	var t tally
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if !w.skipped(sel.Directives) {
+				t.add(w.field(sel, parent, listSize))
+			}
+		case *ast.InlineFragment:
+			if w.skipped(sel.Directives) {
+				continue
+			}
+			typ := parent
+			if sel.TypeCondition != "" {
+				typ = w.schema.Types[sel.TypeCondition]
+			}
+			t.add(w.selectionSet(sel.SelectionSet, typ, listSize))
+		case *ast.FragmentSpread:
+			if !w.skipped(sel.Directives) {
+				t.add(w.spread(sel.Definition, listSize))
+			}
+		}
+	}
+	return t
+}
+
+func (w *walker) spread(frag *ast.FragmentDefinition, listSize int) tally {
+	if frag == nil || w.active[frag] {
+		return tally{}
+	}
+	key := spreadKey{frag, listSize}
+	if t, ok := w.spreads[key]; ok {
+		return t
+	}
+	if w.active == nil {
+		w.active = map[*ast.FragmentDefinition]bool{}
+		w.spreads = map[spreadKey]tally{}
+	}
+	w.active[frag] = true
+	t := w.selectionSet(frag.SelectionSet, w.schema.Types[frag.TypeCondition], listSize)
+	delete(w.active, frag)
+	w.spreads[key] = t
+	return t
+}
+
+func (w *walker) field(f *ast.Field, parent *ast.Definition, listSize int) tally {
+	var t tally
+	if f.Alias != "" && f.Alias != f.Name {
+		t.aliases = 1
+	}
+	if f.Name == "__typename" {
+		return t
+	}
+	t.fields = 1
+	def := f.Definition
+	if parent != nil {
+		if d := parent.Fields.ForName(f.Name); d != nil {
+			def = d
+		}
+	}
+	var child *ast.Definition
+	if def != nil && def.Type != nil {
+		child = w.schema.Types[def.Type.Name()]
+	}
+	if f.Name == "__schema" || f.Name == "__type" {
+		// No upstream call, and gqlparser's MaxIntrospectionDepth rule already bounds the nesting that
+		// matters; GraphiQL's own introspection query is deeper than MaxDepth's default. Aliases inside
+		// still count.
+		t.aliases = satAdd(t.aliases, w.selectionSet(f.SelectionSet, child, w.cfg.ListFanOut).aliases)
+		t.depth = 1
+		return t
+	}
+	if child == nil {
+		// Unknown to the schema: only a document that failed validation gets here.
+		t.depth = 1
+		return t
+	}
+
+	var (
+		rule FieldCost
+		key  fieldKey
+	)
+	if parent != nil {
+		key = fieldKey{parent.Name, f.Name}
+		rule = w.costs[key]
+	}
+	own := rule.Calls
+	childList := w.cfg.ListFanOut
+	if rule.Connection {
+		size, calls := w.window(f)
+		own += calls
+		childList = size
+	}
+	if rule.FetchUnless != nil && w.beyond(f.SelectionSet, rule.FetchUnless, key) {
+		own++
+	}
+	sub := w.selectionSet(f.SelectionSet, child, childList)
+
+	mult := 1
+	for typ, n := def.Type, listSize; typ.Elem != nil; typ, n = typ.Elem, w.cfg.ListFanOut {
+		mult = satMul(mult, n)
+	}
+	t.cost = satAdd(own, satMul(mult, sub.cost))
+	t.depth = 1 + sub.depth
+	t.aliases = satAdd(t.aliases, sub.aliases)
+	return t
+}
+
+// window returns a connection field's page size (what its nodes multiply by) and its calls.
+func (w *walker) window(f *ast.Field) (size, calls int) {
+	first, hasFirst := w.intArg(f, "first")
+	last, hasLast := w.intArg(f, "last")
+	_, hasBefore := w.arg(f, "before")
+	fetched := w.cfg.DefaultFirst
+	switch {
+	case hasFirst && hasLast:
+		// The first-window is fetched and its last items kept.
+		fetched, size = first, min(first, last)
+	case hasFirst:
+		fetched, size = first, first
+	case hasLast:
+		fetched, size = last, last
+	default:
+		size = fetched
+	}
+	calls = windowCalls(fetched)
+	if hasLast && !hasBefore {
+		calls++ // the tail needs the total before its window can be placed
+	}
+	return size, calls
+}
+
+// windowCalls is how many upstream pages a window of n items may need: pagination.PlanPages fits any
+// window of up to 125 items in one page of size <= 250; a longer one may straddle two.
+func windowCalls(n int) int {
+	if n <= maxUpstreamPageSize/2 {
+		return 1
+	}
+	return (n+maxUpstreamPageSize-1)/maxUpstreamPageSize + 1
+}
+
+// beyond reports whether set selects a field outside free (and __typename).
+func (w *walker) beyond(set ast.SelectionSet, free []string, entry fieldKey) bool {
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if !w.skipped(sel.Directives) && sel.Name != "__typename" && !slices.Contains(free, sel.Name) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if !w.skipped(sel.Directives) && w.beyond(sel.SelectionSet, free, entry) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if !w.skipped(sel.Directives) && w.beyondSpread(sel.Definition, free, entry) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (w *walker) beyondSpread(frag *ast.FragmentDefinition, free []string, entry fieldKey) bool {
+	if frag == nil || w.active[frag] {
+		return false
+	}
+	key := beyondKey{frag, entry}
+	if b, ok := w.beyonds[key]; ok {
+		return b
+	}
+	if w.active == nil {
+		w.active = map[*ast.FragmentDefinition]bool{}
+	}
+	if w.beyonds == nil {
+		w.beyonds = map[beyondKey]bool{}
+	}
+	w.active[frag] = true
+	b := w.beyond(frag.SelectionSet, free, entry)
+	delete(w.active, frag)
+	w.beyonds[key] = b
+	return b
+}
+
+// skipped applies @skip/@include; an `if` it cannot resolve keeps the selection (the safe side).
+func (w *walker) skipped(dirs ast.DirectiveList) bool {
+	for _, d := range dirs {
+		if d.Name != "skip" && d.Name != "include" {
+			continue
+		}
+		arg := d.Arguments.ForName("if")
+		if arg == nil {
+			continue
+		}
+		v, ok := w.value(arg.Value)
+		b, isBool := v.(bool)
+		if ok && isBool && b == (d.Name == "skip") {
+			return true
+		}
+	}
+	return false
+}
+
+// arg resolves a field argument; ok is false when it is absent or null.
+func (w *walker) arg(f *ast.Field, name string) (any, bool) {
+	a := f.Arguments.ForName(name)
+	if a == nil {
+		return nil, false
+	}
+	v, ok := w.value(a.Value)
+	return v, ok && v != nil
+}
+
+// intArg resolves an Int argument clamped to 0..MaxFirst: the resolver refuses values outside that range
+// before any call, so the clamp never undercounts a query that runs.
+func (w *walker) intArg(f *ast.Field, name string) (int, bool) {
+	v, ok := w.arg(f, name)
+	if !ok {
+		return 0, false
+	}
+	n, ok := toInt(v)
+	if !ok {
+		return 0, false
+	}
+	return int(min(max(n, 0), int64(w.cfg.MaxFirst))), true
+}
+
+// value resolves a literal or a variable (with the variable's default when it was not given).
+func (w *walker) value(v *ast.Value) (any, bool) {
+	if v == nil {
+		return nil, false
+	}
+	if v.Kind == ast.Variable {
+		if val, ok := w.vars[v.Raw]; ok {
+			return val, true
+		}
+		if d := w.op.VariableDefinitions.ForName(v.Raw); d != nil && d.DefaultValue != nil && d.DefaultValue.Kind != ast.Variable {
+			return w.value(d.DefaultValue)
+		}
+		return nil, false
+	}
+	switch v.Kind {
+	case ast.IntValue:
+		n, err := strconv.ParseInt(v.Raw, 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		return n, true
+	case ast.BooleanValue:
+		return v.Raw == "true", true
+	case ast.NullValue:
+		return nil, true
+	case ast.StringValue, ast.BlockValue, ast.EnumValue:
+		return v.Raw, true
+	}
+	return nil, false
+}
+
+// toInt accepts what gqlgen's variable coercion and JSON decoding produce for an Int.
+func toInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int32:
+		return int64(n), true
+	case int64:
+		return n, true
+	case float64:
+		if n != math.Trunc(n) || math.IsInf(n, 0) {
+			return 0, false
+		}
+		return int64(max(min(n, math.MaxInt32), math.MinInt32)), true
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	case string:
+		i, err := strconv.ParseInt(n, 10, 64)
+		return i, err == nil
+	}
+	return 0, false
+}
+
+func satAdd(a, b int) int {
+	if a > Saturated-b {
+		return Saturated
+	}
+	return a + b
+}
+
+func satMul(a, b int) int {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a > Saturated/b {
+		return Saturated
+	}
+	return a * b
+}
