@@ -184,4 +184,3 @@ func TestBadInputCorpus(t *testing.T) {
 		})
 	}
 }
-

@@ -27,19 +27,19 @@ type FieldCost struct {
 // that is; Rooms from a list or a mutation payload carry their record and cost nothing more.
 var upstreamCosts = map[string]FieldCost{
 	// Lists: one call per window.
-	"Query.rooms":                         {Connection: true},
-	"Query.roomSessions":                  {Connection: true},
-	"Query.roomParticipants":              {Connection: true},
-	"Room.sessions":                       {Connection: true},
+	"Query.rooms":                        {Connection: true},
+	"Query.roomSessions":                 {Connection: true},
+	"Query.roomParticipants":             {Connection: true},
+	"Room.sessions":                      {Connection: true},
 	"RoomSession.participantsConnection": {Connection: true},
 
 	// Entities by id.
-	"Query.room":               {FetchUnless: []string{"id", "sessions"}},
-	"Query.roomSession":        {Calls: 1},
-	"Query.roomParticipant":    {Calls: 1},
-	"Room.activeSession":       {FetchUnless: []string{"id"}},
-	"RoomSession.room":         {FetchUnless: []string{"id", "sessions"}},
-	"RoomParticipant.session":  {FetchUnless: []string{"id"}},
+	"Query.room":                 {FetchUnless: []string{"id", "sessions"}},
+	"Query.roomSession":          {Calls: 1},
+	"Query.roomParticipant":      {Calls: 1},
+	"Room.activeSession":         {FetchUnless: []string{"id"}},
+	"RoomSession.room":           {FetchUnless: []string{"id", "sessions"}},
+	"RoomParticipant.session":    {FetchUnless: []string{"id"}},
 	"RoomSessionPayload.session": {FetchUnless: []string{"id"}},
 	// The payload's room is found through its session (one fetch), then behaves as RoomSession.room.
 	"RoomSessionPayload.room": {Calls: 1, FetchUnless: []string{"id", "sessions"}},
