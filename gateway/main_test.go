@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/roomgraph/roomgraph/telnyx"
 )
 
 // TestMain fails the package when a test leaves goroutines behind (loaders, batchers, upstream calls).
@@ -18,3 +20,5 @@ func TestMain(m *testing.M) {
 }
 
 func uuidRE(pattern string) *regexp.Regexp { return regexp.MustCompile(pattern) }
+
+func telnyxParseDate(s string) (telnyx.Date, error) { return telnyx.ParseDate(s) }

@@ -56,27 +56,36 @@ func measure(schema *ast.Schema, costs costIndex, cfg Config, op *ast.OperationD
 	default:
 		root = schema.Query
 	}
-	t := w.selectionSet(op.SelectionSet, root, cfg.ListFanOut)
+	t := w.selectionSet(op.SelectionSet, root, scope{listSize: cfg.ListFanOut})
 	return Stats{Depth: t.depth, Aliases: t.aliases, RootFields: t.fields, Cost: t.cost}
 }
 
 // tally is what a selection set adds up to, relative to where it stands: depth below it, fields directly
-// in it (through fragments).
-type tally struct{ cost, depth, aliases, fields int }
+// in it (through fragments). once holds the calls of back-references (FieldCost.BackRef) found directly
+// in a list's item selection: the list adds them once rather than once per item.
+type tally struct{ cost, once, depth, aliases, fields int }
 
 func (t *tally) add(u tally) {
 	t.cost = satAdd(t.cost, u.cost)
+	t.once = satAdd(t.once, u.once)
 	t.aliases = satAdd(t.aliases, u.aliases)
 	t.fields = satAdd(t.fields, u.fields)
 	t.depth = max(t.depth, u.depth)
 }
 
-// spreadKey memoizes a fragment's tally: it depends only on the fragment and on the multiplier its
-// direct list fields get (a page size when it is spread straight into a connection), because variables
-// are fixed for the walk. The memo keeps the walk linear in the document's size.
-type spreadKey struct {
-	frag     *ast.FragmentDefinition
+// scope is what a selection set's direct fields inherit from the field that holds it: the multiplier of
+// their list fields (a page size straight under a connection, else ListFanOut) and the name of the field
+// that refers back to the parent of a list (FieldCost.BackRef).
+type scope struct {
 	listSize int
+	backRef  string
+}
+
+// spreadKey memoizes a fragment's tally: it depends only on the fragment and on the scope it is spread
+// in, because variables are fixed for the walk. The memo keeps the walk linear in the document's size.
+type spreadKey struct {
+	frag *ast.FragmentDefinition
+	sc   scope
 }
 
 // beyondKey memoizes whether a fragment selects a field outside the FetchUnless set of a table entry.
@@ -99,15 +108,14 @@ type walker struct {
 	active map[*ast.FragmentDefinition]bool
 }
 
-// selectionSet walks set on an object of type parent; listSize multiplies the children of its direct
-// list fields.
-func (w *walker) selectionSet(set ast.SelectionSet, parent *ast.Definition, listSize int) tally {
+// selectionSet walks set on an object of type parent.
+func (w *walker) selectionSet(set ast.SelectionSet, parent *ast.Definition, sc scope) tally {
 	var t tally
 	for _, sel := range set {
 		switch sel := sel.(type) {
 		case *ast.Field:
 			if !w.skipped(sel.Directives) {
-				t.add(w.field(sel, parent, listSize))
+				t.add(w.field(sel, parent, sc))
 			}
 		case *ast.InlineFragment:
 			if w.skipped(sel.Directives) {
@@ -117,36 +125,38 @@ func (w *walker) selectionSet(set ast.SelectionSet, parent *ast.Definition, list
 			if sel.TypeCondition != "" {
 				typ = w.schema.Types[sel.TypeCondition]
 			}
-			t.add(w.selectionSet(sel.SelectionSet, typ, listSize))
+			t.add(w.selectionSet(sel.SelectionSet, typ, sc))
 		case *ast.FragmentSpread:
 			if !w.skipped(sel.Directives) {
-				t.add(w.spread(sel.Definition, listSize))
+				t.add(w.spread(sel.Definition, sc))
 			}
 		}
 	}
 	return t
 }
 
-func (w *walker) spread(frag *ast.FragmentDefinition, listSize int) tally {
+func (w *walker) spread(frag *ast.FragmentDefinition, sc scope) tally {
 	if frag == nil || w.active[frag] {
 		return tally{}
 	}
-	key := spreadKey{frag, listSize}
+	key := spreadKey{frag, sc}
 	if t, ok := w.spreads[key]; ok {
 		return t
 	}
 	if w.active == nil {
 		w.active = map[*ast.FragmentDefinition]bool{}
+	}
+	if w.spreads == nil {
 		w.spreads = map[spreadKey]tally{}
 	}
 	w.active[frag] = true
-	t := w.selectionSet(frag.SelectionSet, w.schema.Types[frag.TypeCondition], listSize)
+	t := w.selectionSet(frag.SelectionSet, w.schema.Types[frag.TypeCondition], sc)
 	delete(w.active, frag)
 	w.spreads[key] = t
 	return t
 }
 
-func (w *walker) field(f *ast.Field, parent *ast.Definition, listSize int) tally {
+func (w *walker) field(f *ast.Field, parent *ast.Definition, sc scope) tally {
 	var t tally
 	if f.Alias != "" && f.Alias != f.Name {
 		t.aliases = 1
@@ -169,7 +179,7 @@ func (w *walker) field(f *ast.Field, parent *ast.Definition, listSize int) tally
 		// No upstream call, and gqlparser's MaxIntrospectionDepth rule already bounds the nesting that
 		// matters; GraphiQL's own introspection query is deeper than MaxDepth's default. Aliases inside
 		// still count.
-		t.aliases = satAdd(t.aliases, w.selectionSet(f.SelectionSet, child, w.cfg.ListFanOut).aliases)
+		t.aliases = satAdd(t.aliases, w.selectionSet(f.SelectionSet, child, scope{listSize: w.cfg.ListFanOut}).aliases)
 		t.depth = 1
 		return t
 	}
@@ -188,22 +198,26 @@ func (w *walker) field(f *ast.Field, parent *ast.Definition, listSize int) tally
 		rule = w.costs[key]
 	}
 	own := rule.Calls
-	childList := w.cfg.ListFanOut
+	childScope := scope{listSize: w.cfg.ListFanOut, backRef: rule.BackRef}
 	if rule.Connection {
 		size, calls := w.window(f)
 		own += calls
-		childList = size
+		childScope.listSize = size
 	}
 	if rule.FetchUnless != nil && w.beyond(f.SelectionSet, rule.FetchUnless, key) {
-		own++
+		if f.Name == sc.backRef {
+			t.once = 1
+		} else {
+			own++
+		}
 	}
-	sub := w.selectionSet(f.SelectionSet, child, childList)
+	sub := w.selectionSet(f.SelectionSet, child, childScope)
 
 	mult := 1
-	for typ, n := def.Type, listSize; typ.Elem != nil; typ, n = typ.Elem, w.cfg.ListFanOut {
+	for typ, n := def.Type, sc.listSize; typ.Elem != nil; typ, n = typ.Elem, w.cfg.ListFanOut {
 		mult = satMul(mult, n)
 	}
-	t.cost = satAdd(own, satMul(mult, sub.cost))
+	t.cost = satAdd(satAdd(own, satMul(mult, sub.cost)), sub.once)
 	t.depth = 1 + sub.depth
 	t.aliases = satAdd(t.aliases, sub.aliases)
 	return t

@@ -15,6 +15,10 @@ type FieldCost struct {
 	// holds a field outside this set (and __typename): one more call then, once per object however many
 	// fields need the record. nil means no such fetch.
 	FetchUnless []string
+	// BackRef names the field of this list's items that refers back to the object holding the list
+	// (RoomSession.participants → RoomParticipant.session): that object is already loaded, so the
+	// reference's fetch counts once for the list instead of once per item.
+	BackRef string
 }
 
 // upstreamCosts is the one place that says which fields call the upstream; keep it in step with the
@@ -32,6 +36,9 @@ var upstreamCosts = map[string]FieldCost{
 	"Query.roomParticipants":             {Connection: true},
 	"Room.sessions":                      {Connection: true},
 	"RoomSession.participantsConnection": {Connection: true},
+
+	// Embedded in the session's own call (include_participants); each participant's session is this one.
+	"RoomSession.participants": {BackRef: "session"},
 
 	// Entities by id.
 	"Query.room":                 {FetchUnless: []string{"id", "sessions"}},
