@@ -33,19 +33,8 @@ func gqlBody(query string, vars map[string]any) string {
 
 // badInputCorpus builds the corpus over real ids and cursors of the harness's simulator.
 func badInputCorpus(t *testing.T, h *harness) []badRequest {
-	room, _ := roomsBySessions(h.sim, keyA)
-	other := h.sim.Rooms(keyA)[0].ID
-	if other == room {
-		other = h.sim.Rooms(keyA)[1].ID
-	}
-	var d roomSessions
-	h.ok(t, pageQuery, map[string]any{"id": room, "first": 2}, &d)
-	cursor := *d.Room.Sessions.PageInfo.EndCursor
-	h.ok(t, pageQuery, map[string]any{"id": room, "first": 2, "filter": map[string]any{"active": false}}, &d)
-	filtered := *d.Room.Sessions.PageInfo.EndCursor
-	raw, _ := base64.RawURLEncoding.DecodeString(cursor)
-	raw[3] ^= 0xff
-	tampered := base64.RawURLEncoding.EncodeToString(raw)
+	f := newCursorFixture(t, h)
+	room, other, cursor, filtered, tampered := f.room, f.other, f.cursor, f.filtered, f.tampered
 
 	sessions := func(args string) string {
 		return gqlBody(`{ room(id: "`+room+`") { sessions(`+args+`) { nodes { id } } } }`, nil)

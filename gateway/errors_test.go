@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -15,24 +16,39 @@ import (
 
 const unknownRoom = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
 
+// cursorFixture holds real cursors of the busiest room and their misuses.
+type cursorFixture struct {
+	room, other string // the busiest room and another one
+	cursor      string // a cursor of room, unfiltered
+	filtered    string // a cursor of room under filter {active: false}
+	tampered    string // cursor with one byte of its offset changed
+}
+
+func newCursorFixture(t *testing.T, h *harness) cursorFixture {
+	t.Helper()
+	var f cursorFixture
+	f.room, _ = roomsBySessions(h.sim, keyA)
+	f.other = h.sim.Rooms(keyA)[0].ID
+	if f.other == f.room {
+		f.other = h.sim.Rooms(keyA)[1].ID
+	}
+	var d roomSessions
+	h.ok(t, pageQuery, map[string]any{"id": f.room, "first": 2}, &d)
+	f.cursor = *d.Room.Sessions.PageInfo.EndCursor
+	h.ok(t, pageQuery, map[string]any{"id": f.room, "first": 2, "filter": map[string]any{"active": false}}, &d)
+	f.filtered = *d.Room.Sessions.PageInfo.EndCursor
+	raw, err := base64.RawURLEncoding.DecodeString(f.cursor)
+	require.NoError(t, err)
+	raw[3] ^= 0xff
+	f.tampered = base64.RawURLEncoding.EncodeToString(raw)
+	return f
+}
+
 // TestBadInputMakesNoUpstreamCall: every argument error is BAD_USER_INPUT and costs no upstream call.
 func TestBadInputMakesNoUpstreamCall(t *testing.T) {
 	h := newHarness(t, defaultSim(), gateway.Config{})
-	room, _ := roomsBySessions(h.sim, keyA)
-	other := h.sim.Rooms(keyA)[0].ID
-	if other == room {
-		other = h.sim.Rooms(keyA)[1].ID
-	}
-	var d roomSessions
-	h.ok(t, pageQuery, map[string]any{"id": room, "first": 3}, &d)
-	cursor := *d.Room.Sessions.PageInfo.EndCursor
-	h.ok(t, pageQuery, map[string]any{"id": room, "first": 3, "filter": map[string]any{"active": false}}, &d)
-	filteredCursor := *d.Room.Sessions.PageInfo.EndCursor
-	tampered := []byte(cursor)
-	tampered[len(tampered)/2] ^= 0x01
-	if tampered[len(tampered)/2] == '-' || tampered[len(tampered)/2] == '_' {
-		tampered[len(tampered)/2] = 'A'
-	}
+	f := newCursorFixture(t, h)
+	room, other, cursor, filteredCursor, tampered := f.room, f.other, f.cursor, f.filtered, f.tampered
 
 	tests := []struct {
 		name string
@@ -45,7 +61,7 @@ func TestBadInputMakesNoUpstreamCall(t *testing.T) {
 		{"negative last", map[string]any{"id": room, "last": -5}, "last"},
 		{"garbage cursor", map[string]any{"id": room, "after": "not a cursor"}, "after"},
 		{"empty cursor", map[string]any{"id": room, "before": ""}, "before"},
-		{"tampered cursor", map[string]any{"id": room, "after": string(tampered)}, "after"},
+		{"tampered cursor", map[string]any{"id": room, "after": tampered}, "after"},
 		{"cursor of another room", map[string]any{"id": other, "after": cursor}, "another"},
 		{"cursor of another filter", map[string]any{"id": room, "after": filteredCursor}, "another"},
 		{"filtered cursor without the filter", map[string]any{"id": room, "after": cursor, "filter": map[string]any{"active": true}}, "another"},
