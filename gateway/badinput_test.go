@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -123,6 +124,23 @@ func badInputCorpus(t *testing.T, h *harness) []badRequest {
 		{name: "mutation with a bad webhook URL", body: gqlBody(`mutation { updateRoom(id: "`+room+`", input: {webhookEventUrl: "javascript:alert(1)"}) { room { id } } }`, nil), status: ok, code: "BAD_USER_INPUT"},
 		{name: "kick with nobody", body: gqlBody(`mutation { kickParticipants(sessionId: "`+room+`", participants: {}) { sessionId } }`, nil), status: ok, code: "BAD_USER_INPUT"},
 	}
+	// Limits: refused after validation, before any resolver.
+	deep := "{ roomSession(id: \"" + room + "\") { " + strings.Repeat("room { sessions { nodes { ", 4) + "id" + strings.Repeat(" } } }", 4) + " } }"
+	var aliases, roots strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&aliases, "a%d: totalCount ", i)
+	}
+	for range 25 {
+		roots.WriteString("rooms { totalCount } ")
+	}
+	c = append(c,
+		badRequest{name: "too deep", body: gqlBody(deep, nil), status: unproc, code: "QUERY_LIMIT_EXCEEDED"},
+		badRequest{name: "alias bomb", body: gqlBody(`{ rooms { `+aliases.String()+` } }`, nil), status: unproc, code: "QUERY_LIMIT_EXCEEDED"},
+		badRequest{name: "too many root fields", body: gqlBody(`{ `+roots.String()+` }`, nil), status: unproc, code: "QUERY_LIMIT_EXCEEDED"},
+		badRequest{name: "cost bomb", body: gqlBody(`{ rooms(first: 100) { nodes { sessions(first: 100) { nodes { participantsConnection(first: 100) { nodes { id } } } } } } }`, nil), status: unproc, code: "QUERY_LIMIT_EXCEEDED"},
+		badRequest{name: "cost bomb through variables", body: gqlBody(`query($n: Int = 100) { roomSessions(first: $n) { nodes { room { uniqueName sessions(first: $n) { nodes { participantsConnection { totalCount } } } } } } }`, nil), status: unproc, code: "QUERY_LIMIT_EXCEEDED"},
+		badRequest{name: "too many tokens", body: gqlBody(`{ rooms { `+strings.Repeat("totalCount ", 16000)+` } }`, nil), status: unproc, code: "GRAPHQL_PARSE_FAILED"},
+	)
 	return c
 }
 

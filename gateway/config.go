@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/roomgraph/roomgraph/limits"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
 
@@ -58,6 +59,11 @@ type Config struct {
 
 	// MaxBodyBytes bounds a request body; default 1 MiB.
 	MaxBodyBytes int64
+	// MaxTokens bounds the tokens of a query document; default 15000.
+	MaxTokens int
+	// Limits bound the shape and predicted upstream cost of operations (zero fields: defaults). Its
+	// DefaultFirst and MaxFirst are always taken from the fields above.
+	Limits limits.Config
 }
 
 // Defaults returns cfg with every unset knob at its default.
@@ -92,6 +98,11 @@ func (cfg Config) Defaults() Config {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.MaxTokens == 0 {
+		cfg.MaxTokens = 15000
+	}
+	cfg.Limits.DefaultFirst, cfg.Limits.MaxFirst = cfg.DefaultFirst, cfg.MaxFirst
+	cfg.Limits = cfg.Limits.Defaults()
 	return cfg
 }
 
@@ -114,6 +125,12 @@ func (cfg Config) validate() error {
 	}
 	if cfg.MaxParallel < 1 || cfg.LoaderWait < 0 || cfg.UpstreamTimeout < 0 || cfg.OperationTimeout < 0 || cfg.MaxBodyBytes < 1 {
 		return errors.New("gateway: MaxParallel, LoaderWait, UpstreamTimeout, OperationTimeout and MaxBodyBytes must be positive")
+	}
+	if cfg.MaxTokens < 1 {
+		return errors.New("gateway: MaxTokens must be positive")
+	}
+	if err := cfg.Limits.Validate(); err != nil {
+		return fmt.Errorf("gateway: limits: %w", err)
 	}
 	return nil
 }

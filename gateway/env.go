@@ -29,7 +29,12 @@ func EnvVars() []Env {
 		{"ROOMGRAPH_TRACE", "on with the embedded simulator, else off", "Allow the query trace (request header `X-Roomgraph-Trace: 1`)."},
 		{"ROOMGRAPH_INTROSPECTION", "on with the embedded simulator, else off", "Schema introspection and field suggestions."},
 		{"ROOMGRAPH_PLAYGROUND", "on with the embedded simulator, else off", "GraphiQL at `/`."},
-		{"ROOMGRAPH_MAX_BODY_BYTES", "1048576", "Largest request body accepted."},
+		{"ROOMGRAPH_MAX_BODY_BYTES", "1048576", "Largest request body accepted (larger: 413 REQUEST_TOO_LARGE)."},
+		{"ROOMGRAPH_MAX_TOKENS", "15000", "Most tokens in a query document (more: GRAPHQL_PARSE_FAILED)."},
+		{"ROOMGRAPH_MAX_DEPTH", "12", "Deepest nesting of fields, fragments expanded (deeper: QUERY_LIMIT_EXCEEDED)."},
+		{"ROOMGRAPH_MAX_ALIASES", "30", "Most aliased fields in one operation."},
+		{"ROOMGRAPH_MAX_ROOT_FIELDS", "20", "Most top-level fields in one operation."},
+		{"ROOMGRAPH_MAX_COST", "1000", "Most upstream calls an operation may be predicted to make."},
 	}
 }
 
@@ -75,6 +80,11 @@ func LoadConfig(getenv func(string) string, embedded bool) (Config, error) {
 	set("ROOMGRAPH_TRACE", boolean(&cfg.AllowTrace))
 	set("ROOMGRAPH_INTROSPECTION", boolean(&cfg.Introspection))
 	set("ROOMGRAPH_PLAYGROUND", boolean(&cfg.Playground))
+	set("ROOMGRAPH_MAX_TOKENS", atoi(&cfg.MaxTokens))
+	set("ROOMGRAPH_MAX_DEPTH", atoi(&cfg.Limits.MaxDepth))
+	set("ROOMGRAPH_MAX_ALIASES", atoi(&cfg.Limits.MaxAliases))
+	set("ROOMGRAPH_MAX_ROOT_FIELDS", atoi(&cfg.Limits.MaxRootFields))
+	set("ROOMGRAPH_MAX_COST", atoi(&cfg.Limits.MaxCost))
 	set("ROOMGRAPH_MAX_BODY_BYTES", func(v string) (e error) { cfg.MaxBodyBytes, e = strconv.ParseInt(v, 10, 64); return e })
 	if err != nil {
 		return Config{}, err

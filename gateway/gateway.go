@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -22,11 +23,16 @@ import (
 
 	"github.com/roomgraph/roomgraph/apperr"
 	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/limits"
 	"github.com/roomgraph/roomgraph/loaders"
 	"github.com/roomgraph/roomgraph/pagination"
 	"github.com/roomgraph/roomgraph/resolvers"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
+
+// registerErrorCodes makes limit refusals request errors (HTTP 4xx) in gqlgen's package-level registry,
+// the one piece of global state gqlgen requires.
+var registerErrorCodes sync.Once
 
 // Gateway is roomgraph as an http.Handler: POST/GET /graphql, GraphiQL at / (when enabled), /healthz.
 type Gateway struct {
@@ -69,6 +75,9 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client) (*Gateway, er
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(cfg.MaxTokens)
+	registerErrorCodes.Do(limits.RegisterErrorCodes)
+	srv.Use(limits.New(cfg.Limits))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {

@@ -202,7 +202,7 @@ func TestFragmentCycleNoOverflow(t *testing.T) {
 		fragment A on Room { sessions { totalCount } ...B }
 		fragment B on Room { uniqueName ...A }`})
 	require.NoError(t, perr)
-	errs := validator.Validate(s, doc)
+	errs := validator.ValidateWithRules(s, doc, nil)
 	require.NotEmpty(t, errs, "validation must refuse the cycle")
 	assert.Contains(t, errs.Error(), "Cannot spread fragment")
 	st := limits.Measure(s, doc.Operations[0], nil, limits.Config{})

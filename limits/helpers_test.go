@@ -47,7 +47,7 @@ func schema(t testing.TB) *ast.Schema {
 // operation parses and validates q against the real schema and returns its only (or first) operation.
 func operation(t testing.TB, s *ast.Schema, q string) *ast.OperationDefinition {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(s, q)
+	doc, errs := gqlparser.LoadQueryWithRules(s, q, nil)
 	require.Empty(t, errs, "query must validate: %s", q)
 	require.NotEmpty(t, doc.Operations)
 	return doc.Operations[0]
