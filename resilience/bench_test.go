@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/roomgraph/roomgraph/resilience"
 )
@@ -20,10 +21,16 @@ func BenchmarkOverhead(b *testing.B) {
 	}))
 	defer srv.Close()
 
-	run := func(b *testing.B, rt http.RoundTripper) {
+	run := func(b *testing.B, rt http.RoundTripper, deadline time.Duration) {
 		client := &http.Client{Transport: rt}
 		defer client.CloseIdleConnections()
-		req, err := http.NewRequest(http.MethodGet, srv.URL+"/v2/rooms?page%5Bsize%5D=20", nil)
+		ctx := context.Background()
+		if deadline > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, deadline)
+			defer cancel()
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v2/rooms?page%5Bsize%5D=20", nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -42,16 +49,23 @@ func BenchmarkOverhead(b *testing.B) {
 			}
 		}
 	}
-	b.Run("bare", func(b *testing.B) {
-		run(b, &http.Transport{MaxIdleConnsPerHost: 8})
-	})
-	b.Run("resilience", func(b *testing.B) {
-		run(b, resilience.New(&http.Transport{MaxIdleConnsPerHost: 8}, resilience.Config{}, resilience.Hooks{}))
-	})
+	// "deadline": the caller's context has a deadline; "short" ends before
+	// AttemptTimeout, so no per-attempt timer is needed.
+	for _, v := range []struct {
+		name     string
+		deadline time.Duration
+	}{{"", 0}, {"/deadline", time.Hour}, {"/short-deadline", 5 * time.Second}} {
+		b.Run("bare"+v.name, func(b *testing.B) {
+			run(b, &http.Transport{MaxIdleConnsPerHost: 8}, v.deadline)
+		})
+		b.Run("resilience"+v.name, func(b *testing.B) {
+			run(b, resilience.New(&http.Transport{MaxIdleConnsPerHost: 8}, resilience.Config{}, resilience.Hooks{}), v.deadline)
+		})
+	}
 	b.Run("resilience+hooks", func(b *testing.B) {
 		var n int
 		run(b, resilience.New(&http.Transport{MaxIdleConnsPerHost: 8}, resilience.Config{}, resilience.Hooks{
 			OnAttempt: func(_ context.Context, a resilience.Attempt) { n += a.Number },
-		}))
+		}), 0)
 	})
 }

@@ -40,7 +40,8 @@ func (k Kind) Error() string { return "resilience: " + k.String() }
 
 // Error is what the Transport returns when it refuses to call the upstream.
 // Upstream error statuses are never turned into an Error. Its message carries
-// the kind and the wait only: no URL, host or credential.
+// the kind and the wait only: no URL, host or credential, and not Err's text
+// either, so that a future cause naming an address cannot leak through it.
 type Error struct {
 	Kind       Kind
 	RetryAfter time.Duration // how long until a call could succeed; 0 if unknown

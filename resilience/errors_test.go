@@ -76,6 +76,7 @@ func TestErrorsMatchableAndRedacted(t *testing.T) {
 			require.ErrorAs(t, err, &re)
 			assert.Equal(t, tc.kind, re.Kind)
 			assert.ErrorIs(t, err, tc.kind)
+			assert.Equal(t, "resilience: "+tc.kind.String(), tc.kind.Error())
 			for _, other := range []resilience.Kind{resilience.KindCircuitOpen, resilience.KindBusy, resilience.KindRateLimited} {
 				if other != tc.kind {
 					assert.NotErrorIs(t, err, other)

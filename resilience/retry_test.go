@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -281,7 +282,7 @@ func TestDeadlineRespected(t *testing.T) {
 	assert.Equal(t, resilience.KindRateLimited, re.Kind)
 	assert.Greater(t, re.RetryAfter, 50*time.Second)
 	assert.LessOrEqual(t, re.RetryAfter, time.Minute)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded, "not a timeout: the deadline has not passed")
 	assert.Equal(t, 1, sim.Stats().Total, "refused without an upstream call")
 
 	// Another credential is not held back.
@@ -322,3 +323,60 @@ func TestCallerCancellationNotRetried(t *testing.T) {
 	assert.Equal(t, "closed", rt.BreakerState())
 }
 
+// With the default timer-based Sleep: short real backoffs, and a long one cut
+// short by the caller's cancellation.
+func TestRealTimers(t *testing.T) {
+	t.Run("short backoff", func(t *testing.T) {
+		sim, url := newSim(t, telnyxsim.Config{})
+		sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{ErrorRate: 1, ErrorStatus: 503})
+		rt := newTransport(t, resilience.Config{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}, resilience.Hooks{})
+		status, err := do(t, context.Background(), rt, "GET", url+"/v2/rooms", "k1")
+		require.NoError(t, err)
+		assert.Equal(t, 503, status)
+		assert.Equal(t, 3, sim.Stats().Total)
+	})
+	t.Run("cancelled while waiting", func(t *testing.T) {
+		up, url := newScripted(t, answer{status: 503, headers: map[string]string{"Retry-After": "3600"}})
+		var seen attempts
+		rt := newTransport(t, resilience.Config{}, resilience.Hooks{OnAttempt: seen.hook})
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			for len(seen.List()) == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+		}()
+		_, err := do(t, ctx, rt, "GET", url, "k1")
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, 1, up.Count())
+	})
+}
+
+// A retryable answer too large to keep in memory is final: it is returned,
+// whole, instead of being retried.
+func TestLargeErrorBodyNotRetried(t *testing.T) {
+	big := strings.Repeat("x", 300<<10)
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, big)
+	}))
+	t.Cleanup(srv.Close)
+	rt := newTransport(t, withClock(resilience.Config{MaxConcurrent: 1, MaxQueueWait: time.Millisecond}, newClock()), resilience.Hooks{})
+	req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+	require.NoError(t, err)
+	resp, err := rt.RoundTrip(req)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, 502, resp.StatusCode)
+	assert.Len(t, b, len(big))
+	assert.Equal(t, int64(1), calls.Load())
+
+	// Its slot was released when the body was closed.
+	resp, err = rt.RoundTrip(req)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+}

@@ -119,8 +119,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return giveUp(req, n, last, lastErr, err)
 		}
 
-		actx, cancel := context.WithTimeout(ctx, t.cfg.AttemptTimeout)
-		areq := req.WithContext(actx)
+		areq, cancel := t.attemptRequest(req)
 		if n > 1 && req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
 			body, err := req.GetBody()
 			if err != nil {
@@ -128,6 +127,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				t.release()
 				t.breaker.record(probe, outcomeIgnored)
 				return last, lastErr
+			}
+			if areq == req {
+				areq = req.WithContext(ctx)
 			}
 			areq.Body = body
 		}
@@ -199,6 +201,20 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
+// attemptRequest bounds one attempt by AttemptTimeout. When the caller's
+// deadline comes first anyway, the request goes as is: a timer context per
+// attempt would only cost allocations.
+func (t *Transport) attemptRequest(req *http.Request) (*http.Request, context.CancelFunc) {
+	ctx := req.Context()
+	if dl, ok := ctx.Deadline(); ok && dl.Sub(t.cfg.Now()) <= t.cfg.AttemptTimeout {
+		return req, noCancel
+	}
+	actx, cancel := context.WithTimeout(ctx, t.cfg.AttemptTimeout)
+	return req.WithContext(actx), cancel
+}
+
+func noCancel() {}
+
 // giveUp ends the request before attempt n: the first attempt reports why,
 // a retry returns what the previous attempt got, unless the caller cancelled.
 func giveUp(req *http.Request, n int, last *http.Response, lastErr, why error) (*http.Response, error) {
@@ -245,7 +261,9 @@ func (t *Transport) wait(ctx context.Context, cred *credential, delay time.Durat
 		}
 		if dl, ok := ctx.Deadline(); ok && !target.Before(dl) {
 			if byBudget {
-				return &Error{Kind: KindRateLimited, RetryAfter: target.Sub(now), Err: context.DeadlineExceeded}
+				// No context error inside: the deadline has not passed, and a
+				// caller must not mistake this for a timeout.
+				return &Error{Kind: KindRateLimited, RetryAfter: target.Sub(now)}
 			}
 			return context.DeadlineExceeded
 		}
