@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
+	"github.com/roomgraph/roomgraph/resilience"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
 
@@ -78,6 +80,9 @@ func FromUpstream(err error) error {
 	if ue, ok := errors.AsType[*telnyx.Error](err); ok {
 		return fromStatus(ue)
 	}
+	if re, ok := errors.AsType[*resilience.Error](err); ok {
+		return fromResilience(re, err)
+	}
 	if errors.Is(err, telnyx.ErrNoCredential) {
 		return Wrap(Unauthenticated, err, "no Telnyx API key: send Authorization: Bearer <key>")
 	}
@@ -95,6 +100,22 @@ func FromUpstream(err error) error {
 		return Wrap(UpstreamUnavailable, err, "the request was cancelled before the Telnyx API answered")
 	}
 	return Wrap(Internal, err, "internal error")
+}
+
+// fromResilience explains why the gateway itself did not call the upstream.
+func fromResilience(re *resilience.Error, err error) *Error {
+	wait := ""
+	if re.RetryAfter > 0 {
+		wait = fmt.Sprintf("; retry in %s", re.RetryAfter.Round(time.Millisecond))
+	}
+	switch re.Kind {
+	case resilience.KindRateLimited:
+		return &Error{Code: UpstreamRateLimited, Message: "the Telnyx API rate limit for this key is exhausted" + wait, UpstreamStatus: 429, Err: err}
+	case resilience.KindCircuitOpen:
+		return &Error{Code: UpstreamUnavailable, Message: "the Telnyx API keeps failing, so the gateway stopped calling it for a moment" + wait, Err: err}
+	default:
+		return &Error{Code: UpstreamUnavailable, Message: "the gateway has too many Telnyx API calls in flight; try again shortly", Err: err}
+	}
 }
 
 func fromStatus(ue *telnyx.Error) *Error {

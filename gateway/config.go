@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/roomgraph/roomgraph/limits"
+	"github.com/roomgraph/roomgraph/resilience"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
 
@@ -61,6 +62,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxTokens bounds the tokens of a query document; default 15000.
 	MaxTokens int
+	// Resilience tunes retries, the circuit breaker, the bound on concurrent upstream calls and the
+	// per-credential rate budget (zero fields: defaults). Its AttemptTimeout is UpstreamTimeout.
+	Resilience resilience.Config
 	// Limits bound the shape and predicted upstream cost of operations (zero fields: defaults). Its
 	// DefaultFirst and MaxFirst are always taken from the fields above.
 	Limits limits.Config
@@ -101,6 +105,8 @@ func (cfg Config) Defaults() Config {
 	if cfg.MaxTokens == 0 {
 		cfg.MaxTokens = 15000
 	}
+	cfg.Resilience.AttemptTimeout = cfg.UpstreamTimeout
+	cfg.Resilience = cfg.Resilience.Defaults()
 	cfg.Limits.DefaultFirst, cfg.Limits.MaxFirst = cfg.DefaultFirst, cfg.MaxFirst
 	cfg.Limits = cfg.Limits.Defaults()
 	return cfg
@@ -128,6 +134,9 @@ func (cfg Config) validate() error {
 	}
 	if cfg.MaxTokens < 1 {
 		return errors.New("gateway: MaxTokens must be positive")
+	}
+	if err := cfg.Resilience.Validate(); err != nil {
+		return fmt.Errorf("gateway: resilience: %w", err)
 	}
 	if err := cfg.Limits.Validate(); err != nil {
 		return fmt.Errorf("gateway: limits: %w", err)

@@ -25,6 +25,13 @@ func EnvVars() []Env {
 		{"ROOMGRAPH_LOADER_WAIT", "1ms", "How long loaders collect needs before calling the upstream."},
 		{"ROOMGRAPH_MAX_PARALLEL", "8", "Concurrent upstream calls one operation may have in flight."},
 		{"ROOMGRAPH_UPSTREAM_TIMEOUT", "10s", "Timeout of each upstream call."},
+		{"ROOMGRAPH_RETRIES", "2", "Retries of an upstream GET after a connection error, timeout, 408, 429 or 5xx (full-jitter backoff, honouring Retry-After, never past the operation deadline). Writes are never retried."},
+		{"ROOMGRAPH_RETRY_BASE_DELAY", "100ms", "Backoff before retry n: random in [0, min(max delay, base·2ⁿ)]."},
+		{"ROOMGRAPH_RETRY_MAX_DELAY", "2s", "Cap of the backoff (a longer Retry-After from the upstream still wins)."},
+		{"ROOMGRAPH_UPSTREAM_CONCURRENCY", "64", "Upstream calls in flight across all requests."},
+		{"ROOMGRAPH_UPSTREAM_QUEUE_WAIT", "2s", "Longest wait for a free upstream slot (then UPSTREAM_UNAVAILABLE)."},
+		{"ROOMGRAPH_BREAKER_FAILURES", "5", "Consecutive failed upstream attempts that open the circuit breaker (then UPSTREAM_UNAVAILABLE at once, no upstream call)."},
+		{"ROOMGRAPH_BREAKER_OPEN_FOR", "5s", "How long the breaker stays open before one probe may close it."},
 		{"ROOMGRAPH_OPERATION_TIMEOUT", "15s", "Deadline of a whole GraphQL operation (every upstream call, retry and wait in it)."},
 		{"ROOMGRAPH_TRACE", "on with the embedded simulator, else off", "Allow the query trace (request header `X-Roomgraph-Trace: 1`)."},
 		{"ROOMGRAPH_INTROSPECTION", "on with the embedded simulator, else off", "Schema introspection and field suggestions."},
@@ -77,6 +84,13 @@ func LoadConfig(getenv func(string) string, embedded bool) (Config, error) {
 	set("ROOMGRAPH_MAX_PARALLEL", atoi(&cfg.MaxParallel))
 	set("ROOMGRAPH_UPSTREAM_TIMEOUT", duration(&cfg.UpstreamTimeout))
 	set("ROOMGRAPH_OPERATION_TIMEOUT", duration(&cfg.OperationTimeout))
+	set("ROOMGRAPH_RETRIES", atoi(&cfg.Resilience.MaxRetries))
+	set("ROOMGRAPH_RETRY_BASE_DELAY", duration(&cfg.Resilience.BaseDelay))
+	set("ROOMGRAPH_RETRY_MAX_DELAY", duration(&cfg.Resilience.MaxDelay))
+	set("ROOMGRAPH_UPSTREAM_CONCURRENCY", atoi(&cfg.Resilience.MaxConcurrent))
+	set("ROOMGRAPH_UPSTREAM_QUEUE_WAIT", duration(&cfg.Resilience.MaxQueueWait))
+	set("ROOMGRAPH_BREAKER_FAILURES", atoi(&cfg.Resilience.BreakerFailures))
+	set("ROOMGRAPH_BREAKER_OPEN_FOR", duration(&cfg.Resilience.BreakerOpenFor))
 	set("ROOMGRAPH_TRACE", boolean(&cfg.AllowTrace))
 	set("ROOMGRAPH_INTROSPECTION", boolean(&cfg.Introspection))
 	set("ROOMGRAPH_PLAYGROUND", boolean(&cfg.Playground))

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -76,11 +77,30 @@ func TestEmbedded(t *testing.T) {
 	}
 }
 
-// TestReadmeListsEveryVariable keeps the README's configuration table in step with the code.
-func TestReadmeListsEveryVariable(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+// TestReadmeConfigTable keeps the README's configuration table in step with EnvVars (-update rewrites it).
+func TestReadmeConfigTable(t *testing.T) {
+	const path = "../README.md"
+	readme, err := os.ReadFile(path)
 	require.NoError(t, err)
+	const startMark, endMark = "<!-- env:start", "<!-- env:end -->"
+	start := strings.Index(string(readme), startMark)
+	end := strings.Index(string(readme), endMark)
+	require.True(t, start >= 0 && end > start, "README has the env markers")
+	start += strings.Index(string(readme[start:]), "\n") + 1
+
+	var table strings.Builder
+	table.WriteString("| variable | default | meaning |\n|---|---|---|\n| `PORT` | `8080` | Port to listen on (all interfaces). |\n")
 	for _, v := range gateway.EnvVars() {
-		assert.True(t, strings.Contains(string(readme), "| `"+v.Name+"` |"), "README lacks %s", v.Name)
+		def := v.Default
+		if !strings.HasPrefix(def, "(") && !strings.Contains(def, " ") {
+			def = "`" + def + "`"
+		}
+		fmt.Fprintf(&table, "| `%s` | %s | %s |\n", v.Name, def, v.Meaning)
 	}
+	if *update {
+		out := string(readme[:start]) + table.String() + string(readme[end:])
+		require.NoError(t, os.WriteFile(path, []byte(out), 0o644))
+		return
+	}
+	assert.Equal(t, table.String(), string(readme[start:end]), "README config table is out of date: go test ./gateway -run TestReadmeConfigTable -update")
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/roomgraph/roomgraph/limits"
 	"github.com/roomgraph/roomgraph/loaders"
 	"github.com/roomgraph/roomgraph/pagination"
+	"github.com/roomgraph/roomgraph/resilience"
 	"github.com/roomgraph/roomgraph/resolvers"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
@@ -51,16 +53,20 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client) (*Gateway, er
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if httpClient == nil {
-		httpClient = &http.Client{Transport: telnyx.NewTransport()}
+	var hc http.Client
+	if httpClient != nil {
+		hc = *httpClient
 	}
-	hc := *httpClient
-	base := hc.Transport
-	if base == nil {
-		base = http.DefaultTransport
+	if hc.Transport == nil {
+		hc.Transport = telnyx.NewTransport()
 	}
-	hc.Transport = callTimeout{next: base, timeout: cfg.UpstreamTimeout}
-	client, err := telnyx.New(telnyx.Options{BaseURL: cfg.BaseURL, HTTPClient: &hc, Observe: observe})
+	// Every upstream call, from every request, goes through one resilience layer: retries, per-attempt
+	// timeouts, the breaker, the concurrency bound and the per-credential rate budget.
+	basePath := strings.TrimSuffix(mustURL(cfg.BaseURL).Path, "/")
+	hc.Transport = resilience.New(hc.Transport, cfg.Resilience, resilience.Hooks{
+		OnAttempt: func(ctx context.Context, a resilience.Attempt) { observe(ctx, basePath, a) },
+	})
+	client, err := telnyx.New(telnyx.Options{BaseURL: cfg.BaseURL, HTTPClient: &hc})
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +141,15 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.Serv
 
 // GraphQL returns the GraphQL endpoint alone (GET, POST, OPTIONS), to mount at any path of one's own mux.
 func (g *Gateway) GraphQL() http.Handler { return g.graphql }
+
+// mustURL parses a URL that validate already checked.
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
 
 // bearer extracts the token of an `Authorization: Bearer <token>` header, or "".
 func bearer(h string) string {
