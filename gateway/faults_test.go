@@ -88,7 +88,9 @@ func TestFaultMatrix(t *testing.T) {
 					assert.True(t, faulty >= 3 && faulty <= 6, "attempts on the faulty route: %d", faulty)
 				}
 				if s.sibling {
-					var d struct{ Rooms struct{ Nodes []struct{ ID string } } }
+					var d struct {
+						Rooms struct{ Nodes []struct{ ID string } }
+					}
 					require.NoError(t, json.Unmarshal(r.Data, &d))
 					assert.Len(t, d.Rooms.Nodes, 3, "the healthy sibling keeps its data")
 					assert.Equal(t, 1, stats.ByRoute[telnyxsim.RouteListRooms])

@@ -70,7 +70,9 @@ func observe(ctx context.Context, basePath string, a resilience.Attempt) {
 	t.calls = append(t.calls, c)
 }
 
-func ms(d time.Duration) float64 { return float64(d.Round(time.Microsecond)) / float64(time.Millisecond) }
+func ms(d time.Duration) float64 {
+	return float64(d.Round(time.Microsecond)) / float64(time.Millisecond)
+}
 
 func (t *trace) snapshot() []UpstreamCall {
 	t.mu.Lock()
