@@ -128,3 +128,6 @@ func (c *RoomConnection) Edges() []RoomEdge {
 	}
 	return edges
 }
+
+// IsEntity marks Room as an Apollo Federation entity for the subgraph build (gqlgen's fedruntime.Entity).
+func (Room) IsEntity() {}

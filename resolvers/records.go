@@ -2,10 +2,12 @@ package resolvers
 
 import (
 	"context"
-	"github.com/99designs/gqlgen/graphql"
 	"net/url"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/roomgraph/roomgraph/apperr"
 	"github.com/roomgraph/roomgraph/graph"
@@ -122,4 +124,26 @@ func collected(ctx context.Context) []string {
 		names[i] = f.Name
 	}
 	return names
+}
+
+// findMany loads a batch of entity representations concurrently (so the loader sees them in one wave),
+// keeping the representations' order. An entity that fails gets its own error at its index
+// (graphql.BatchErrorList); the others resolve.
+func findMany[R, T any](ctx context.Context, reps []R, id func(R) string, load func(context.Context, string) (*T, error)) ([]*T, error) {
+	out := make([]*T, len(reps))
+	errs := make([]error, len(reps))
+	var wg sync.WaitGroup
+	for i, rep := range reps {
+		if err := checkID("representations[].id", id(rep)); err != nil {
+			return nil, err
+		}
+		wg.Go(func() { out[i], errs[i] = load(ctx, id(rep)) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return out, graphql.BatchErrorList(errs)
+		}
+	}
+	return out, nil
 }
