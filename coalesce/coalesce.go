@@ -1,0 +1,244 @@
+// Package coalesce is an http.RoundTripper that makes identical upstream reads in flight at the same time,
+// for the same credential, into one call, and can keep answers for a short time. Across all the gateway's
+// requests, ten browsers opening the same dashboard cost the upstream one call per list, not ten.
+//
+// Only GET and HEAD are shared. The credential (the Authorization header) is part of the key, kept only as
+// a hash, so two keys never share a result. Any other method passes through and, when the short-lived
+// cache is on, forgets everything cached for its credential. The shared call runs under the first caller's
+// deadline but not its cancellation: one caller giving up does not fail the others.
+//
+// It knows HTTP only; nothing of GraphQL or of the upstream's JSON.
+package coalesce
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Config tunes the transport.
+type Config struct {
+	// CacheTTL keeps successful (2xx) reads this long; 0 (the default) keeps nothing: only calls in flight
+	// at the same time are shared.
+	CacheTTL time.Duration
+	// CacheEntries bounds the cache (default 1000); the oldest entry goes first.
+	CacheEntries int
+	// MaxBody is the largest response body shared or cached (default 16 MiB); larger answers fail.
+	MaxBody int64
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Hooks report what the transport saved; both optional and called synchronously.
+type Hooks struct {
+	// OnShared is called for each caller that received another caller's in-flight response.
+	OnShared func(ctx context.Context)
+	// OnCacheHit is called for each read answered from the cache.
+	OnCacheHit func(ctx context.Context)
+}
+
+// Transport coalesces identical reads; see the package comment.
+type Transport struct {
+	next  http.RoundTripper
+	cfg   Config
+	hooks Hooks
+	group singleflight.Group
+
+	mu    sync.Mutex
+	cache map[string]*entry
+	order []string // cache keys, oldest first
+	gen   map[[32]byte]uint64
+}
+
+// snapshot is a complete upstream answer, shared read-only between callers.
+type snapshot struct {
+	status int
+	proto  string
+	header http.Header
+	body   []byte
+}
+
+type entry struct {
+	snap    *snapshot
+	cred    [32]byte
+	expires time.Time
+}
+
+var errTooLarge = errors.New("coalesce: upstream response body too large to share")
+
+// New wraps next (nil: http.DefaultTransport).
+func New(next http.RoundTripper, cfg Config, hooks Hooks) *Transport {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	if cfg.CacheEntries <= 0 {
+		cfg.CacheEntries = 1000
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 16 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Transport{next: next, cfg: cfg, hooks: hooks, cache: map[string]*entry{}, gen: map[[32]byte]uint64{}}
+}
+
+// RoundTrip shares identical concurrent reads; see the package comment.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	cred := sha256.Sum256([]byte(req.Header.Get("Authorization")))
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		t.forget(cred)
+		return t.next.RoundTrip(req)
+	}
+	key := req.Method + " " + req.URL.String() + "\x00" + req.Header.Get("Accept") + "\x00" + string(cred[:])
+	if snap := t.cached(key); snap != nil {
+		if t.hooks.OnCacheHit != nil {
+			t.hooks.OnCacheHit(req.Context())
+		}
+		return snap.response(req), nil
+	}
+	gen := t.generation(cred)
+	led := false // set only in the closure that runs, the leader's; read after its result arrives
+	ch := t.group.DoChan(key, func() (any, error) {
+		led = true
+		snap, err := t.fetch(req)
+		if err == nil && t.cfg.CacheTTL > 0 && snap.status/100 == 2 {
+			t.store(key, cred, gen, snap)
+		}
+		return snap, err
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		if res.Shared && !led && t.hooks.OnShared != nil {
+			t.hooks.OnShared(req.Context())
+		}
+		return res.Val.(*snapshot).response(req), nil
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+}
+
+// fetch makes the shared call: under the first caller's deadline, not its cancellation.
+func (t *Transport) fetch(req *http.Request) (*snapshot, error) {
+	ctx := context.WithoutCancel(req.Context())
+	if d, ok := req.Context().Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d)
+		defer cancel()
+	}
+	resp, err := t.next.RoundTrip(req.Clone(ctx))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, t.cfg.MaxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > t.cfg.MaxBody {
+		return nil, errTooLarge
+	}
+	return &snapshot{status: resp.StatusCode, proto: resp.Proto, header: resp.Header.Clone(), body: body}, nil
+}
+
+// response gives one caller its own response over the shared bytes.
+func (s *snapshot) response(req *http.Request) *http.Response {
+	h := s.header.Clone()
+	h.Set("Content-Length", strconv.Itoa(len(s.body)))
+	return &http.Response{
+		Status:        strconv.Itoa(s.status) + " " + http.StatusText(s.status),
+		StatusCode:    s.status,
+		Proto:         s.proto,
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          io.NopCloser(bytes.NewReader(s.body)),
+		ContentLength: int64(len(s.body)),
+		Request:       req,
+	}
+}
+
+func (t *Transport) cached(key string) *snapshot {
+	if t.cfg.CacheTTL <= 0 {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.cache[key]
+	if !ok {
+		return nil
+	}
+	if !t.cfg.Now().Before(e.expires) {
+		delete(t.cache, key)
+		return nil
+	}
+	return e.snap
+}
+
+func (t *Transport) generation(cred [32]byte) uint64 {
+	if t.cfg.CacheTTL <= 0 {
+		return 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.gen[cred]
+}
+
+// store caches an answer unless a write of the same credential happened since its call started.
+func (t *Transport) store(key string, cred [32]byte, gen uint64, snap *snapshot) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.gen[cred] != gen {
+		return
+	}
+	if _, ok := t.cache[key]; !ok {
+		t.order = append(t.order, key)
+	}
+	t.cache[key] = &entry{snap: snap, cred: cred, expires: t.cfg.Now().Add(t.cfg.CacheTTL)}
+	for len(t.cache) > t.cfg.CacheEntries && len(t.order) > 0 {
+		delete(t.cache, t.order[0])
+		t.order = t.order[1:]
+	}
+	if len(t.order) > 2*t.cfg.CacheEntries { // keys of deleted entries linger in order; compact
+		kept := t.order[:0]
+		for _, k := range t.order {
+			if _, ok := t.cache[k]; ok {
+				kept = append(kept, k)
+			}
+		}
+		t.order = kept
+	}
+}
+
+// forget drops the credential's cached reads: a write may have changed any of them.
+func (t *Transport) forget(cred [32]byte) {
+	if t.cfg.CacheTTL <= 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.gen[cred]++
+	for k, e := range t.cache {
+		if e.cred == cred {
+			delete(t.cache, k)
+		}
+	}
+}
+
+// CloseIdleConnections forwards to the wrapped transport.
+func (t *Transport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
