@@ -7,6 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	// The hot path: decoding pages of sessions with participants. goccy/go-json decoded a 30 KB page
+	// about 3x faster than encoding/json here (135–180 µs vs 440–485 µs), see the package doc.
+	fastjson "github.com/goccy/go-json"
 )
 
 // ListRoomSessions calls GET /rooms/{room_id}/sessions. p.Filter.RoomID is ignored.
@@ -261,7 +265,7 @@ func decodeActionResult(body []byte) error {
 func fetchList[T any](ctx context.Context, c *Client, key string, r *request, normalize func(*T)) (*List[T], error) {
 	out := new(List[T])
 	err := c.do(ctx, key, r, func(body []byte) error {
-		if err := json.Unmarshal(body, out); err != nil {
+		if err := fastjson.Unmarshal(body, out); err != nil {
 			return err
 		}
 		if out.Data == nil {
@@ -283,7 +287,7 @@ func fetchOne[T any](ctx context.Context, c *Client, key string, r *request, nor
 		Data *T `json:"data"`
 	}
 	err := c.do(ctx, key, r, func(body []byte) error {
-		if err := json.Unmarshal(body, &w); err != nil {
+		if err := fastjson.Unmarshal(body, &w); err != nil {
 			return err
 		}
 		if w.Data == nil {
