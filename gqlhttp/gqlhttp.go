@@ -1,0 +1,218 @@
+// Package gqlhttp holds roomgraph's GraphQL-over-HTTP transports for gqlgen: GET and POST as the
+// GraphQL-over-HTTP specification words them, written for speed.
+//
+// They differ from gqlgen's transport.GET and transport.POST in what the specification asks and gqlgen
+// does not do: a request error (parse, validation, a refused document) answers 200 under
+// application/json and 400 under application/graphql-response+json, with no "data" member; a GET
+// mutation is 405; a GET without a query is 400. And in speed: the response's data, which gqlgen already
+// wrote as JSON, is copied as it is instead of being parsed and compacted again by encoding/json.
+//
+// They know nothing of roomgraph's schema.
+package gqlhttp
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Media types.
+const (
+	MediaJSON            = "application/json"
+	MediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// POST serves POST requests with an application/json body.
+type POST struct{}
+
+// GET serves query operations sent as URL parameters (cacheable; mutations are refused).
+type GET struct{}
+
+var (
+	_ graphql.Transport = POST{}
+	_ graphql.Transport = GET{}
+)
+
+// Supports reports whether r is a JSON POST.
+func (POST) Supports(r *http.Request) bool {
+	if r.Header.Get("Upgrade") != "" || r.Method != http.MethodPost {
+		return false
+	}
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mediaType == MediaJSON
+}
+
+// Do executes one POSTed operation.
+func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	media := responseMedia(r)
+	w.Header().Set("Content-Type", media)
+	start := graphql.Now()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		requestError(w, media, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+		return
+	}
+	params := &graphql.RawParams{Headers: r.Header}
+	if err := decode(body, params); err != nil {
+		// Never echo the body: it may hold anything.
+		requestError(w, media, http.StatusBadRequest, "BAD_REQUEST", "the request body is not a JSON object with a GraphQL query")
+		return
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	execute(w, r, exec, params, media, false)
+}
+
+// Supports reports whether r is a GET.
+func (GET) Supports(r *http.Request) bool {
+	return r.Header.Get("Upgrade") == "" && r.Method == http.MethodGet
+}
+
+// Do executes one query operation sent as URL parameters.
+func (GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	media := responseMedia(r)
+	w.Header().Set("Content-Type", media)
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		requestError(w, media, http.StatusBadRequest, "BAD_REQUEST", "the URL query string is malformed")
+		return
+	}
+	params := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName"), Headers: r.Header}
+	params.ReadTime.Start = graphql.Now()
+	for _, p := range []struct {
+		name string
+		dst  *map[string]any
+	}{{"variables", &params.Variables}, {"extensions", &params.Extensions}} {
+		if v := q.Get(p.name); v != "" {
+			if err := decodeObject([]byte(v), p.dst); err != nil {
+				requestError(w, media, http.StatusBadRequest, "BAD_REQUEST", `the "`+p.name+`" URL parameter must be a JSON object`)
+				return
+			}
+		}
+	}
+	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
+		requestError(w, media, http.StatusBadRequest, "BAD_REQUEST", `a GET request needs a "query" URL parameter`)
+		return
+	}
+	params.ReadTime.End = graphql.Now()
+	execute(w, r, exec, params, media, true)
+}
+
+// execute runs the operation and writes its response.
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, get bool) {
+	opCtx, errs := exec.CreateOperationContext(r.Context(), params)
+	if errs != nil {
+		resp := exec.DispatchError(graphql.WithOperationContext(r.Context(), opCtx), errs)
+		w.WriteHeader(requestErrorStatus(media, errs))
+		write(w, resp, true)
+		return
+	}
+	if get {
+		if op := opCtx.Doc.Operations.ForName(opCtx.OperationName); op != nil && op.Operation != ast.Query {
+			w.Header().Set("Allow", "POST")
+			requestError(w, media, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "GET runs only query operations; send mutations with POST")
+			return
+		}
+	}
+	responses, ctx := exec.DispatchOperation(r.Context(), opCtx)
+	write(w, responses(ctx), false)
+}
+
+// requestErrorStatus is the status of an error raised before execution: application/json answers 200
+// (the specification's SHOULD); application/graphql-response+json answers 400 for a request that is not a
+// valid GraphQL request (parse, validation, limits) and 200 for the rest (for example an unknown persisted
+// query, which clients expect as a GraphQL error).
+func requestErrorStatus(media string, errs gqlerror.List) int {
+	if media == MediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
+}
+
+// requestError writes one request-level error.
+func requestError(w http.ResponseWriter, media string, status int, code, msg string) {
+	w.WriteHeader(status)
+	write(w, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}}, true)
+}
+
+// responseMedia picks the response media type from Accept: application/graphql-response+json when the
+// client names it first or only accepts it, else application/json (what every client understands).
+func responseMedia(r *http.Request) string {
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return MediaJSON
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case MediaGraphQLResponse:
+			return MediaGraphQLResponse
+		case MediaJSON, "*/*", "application/*":
+			return MediaJSON
+		}
+	}
+	return MediaJSON
+}
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// write writes a response. The data member is gqlgen's own JSON output and is copied as it is; omitData
+// leaves it out, as the GraphQL specification asks when an error was raised before execution.
+func write(w io.Writer, resp *graphql.Response, omitData bool) {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			buffers.Put(buf)
+		}
+	}()
+	buf.WriteByte('{')
+	sep := false
+	member := func(name string) {
+		if sep {
+			buf.WriteByte(',')
+		}
+		sep = true
+		buf.WriteByte('"')
+		buf.WriteString(name)
+		buf.WriteString(`":`)
+	}
+	if len(resp.Errors) > 0 {
+		member("errors")
+		b, err := json.Marshal(resp.Errors)
+		if err != nil {
+			b = []byte(`[{"message":"internal error","extensions":{"code":"INTERNAL"}}]`)
+		}
+		buf.Write(b)
+	}
+	if !omitData || resp.Data != nil {
+		member("data")
+		if len(resp.Data) == 0 {
+			buf.WriteString("null")
+		} else {
+			buf.Write(resp.Data)
+		}
+	}
+	if len(resp.Extensions) > 0 {
+		member("extensions")
+		b, err := json.Marshal(resp.Extensions)
+		if err != nil {
+			b = []byte("{}")
+		}
+		buf.Write(b)
+	}
+	buf.WriteByte('}')
+	_, _ = w.Write(buf.Bytes())
+}
