@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/telemetry"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -40,11 +40,29 @@ const demoKey = "KEY_roomgraph_demo"
 
 // run serves until ctx ends, then drains in-flight requests.
 func run(ctx context.Context, _ []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	embedded := gateway.Embedded(getenv)
 	cfg, err := gateway.LoadConfig(getenv, embedded)
 	if err != nil {
 		return err
+	}
+	logger, err := telemetry.NewLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	var opts []gateway.Option
+	tp, err := telemetry.TracerProviderFromEnv(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	if tp != nil {
+		opts = append(opts, gateway.WithTracerProvider(tp))
+		defer func() {
+			flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := tp.Shutdown(flush); err != nil {
+				logger.Warn("flushing traces", "err", err)
+			}
+		}()
 	}
 	addr := ":8080"
 	if p := strings.TrimSpace(getenv("PORT")); p != "" {
@@ -63,7 +81,7 @@ func run(ctx context.Context, _ []string, getenv func(string) string, stdout, st
 		demoRoom = busiestRoom(sim, demoKey)
 	}
 
-	gw, err := gateway.New(cfg, logger, nil)
+	gw, err := gateway.New(cfg, logger, nil, opts...)
 	if err != nil {
 		return err
 	}
@@ -84,6 +102,9 @@ func run(ctx context.Context, _ []string, getenv func(string) string, stdout, st
 
 	base := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(stdout, "roomgraph listening on %s\n  GraphQL: %s/graphql\n", base, base)
+	if cfg.ServeMetrics {
+		fmt.Fprintf(stdout, "  Metrics: %s/metrics\n", base)
+	}
 	if cfg.Playground {
 		fmt.Fprintf(stdout, "  Playground: %s/\n", base)
 	}

@@ -3,11 +3,13 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"time"
 
 	"github.com/roomgraph/roomgraph/limits"
 	"github.com/roomgraph/roomgraph/resilience"
+	"github.com/roomgraph/roomgraph/telemetry"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
 
@@ -68,6 +70,16 @@ type Config struct {
 	// Limits bound the shape and predicted upstream cost of operations (zero fields: defaults). Its
 	// DefaultFirst and MaxFirst are always taken from the fields above.
 	Limits limits.Config
+
+	// ServeMetrics serves the Prometheus metrics at GET /metrics of the gateway's mux (Metrics returns
+	// them either way).
+	ServeMetrics bool
+	// MetricsMaxOperations bounds the distinct operation names of the metrics' operation label; later
+	// names count as "other". Default 100.
+	MetricsMaxOperations int
+	// LogFormat ("text" or "json") and LogLevel ("debug", "info", "warn", "error") are for whoever builds
+	// the logger handed to New (the server does); New only checks them. Defaults: text, info.
+	LogFormat, LogLevel string
 }
 
 // Defaults returns cfg with every unset knob at its default.
@@ -105,6 +117,15 @@ func (cfg Config) Defaults() Config {
 	if cfg.MaxTokens == 0 {
 		cfg.MaxTokens = 15000
 	}
+	if cfg.MetricsMaxOperations == 0 {
+		cfg.MetricsMaxOperations = 100
+	}
+	if cfg.LogFormat == "" {
+		cfg.LogFormat = telemetry.LogText
+	}
+	if cfg.LogLevel == "" {
+		cfg.LogLevel = "info"
+	}
 	cfg.Resilience.AttemptTimeout = cfg.UpstreamTimeout
 	cfg.Resilience = cfg.Resilience.Defaults()
 	cfg.Limits.DefaultFirst, cfg.Limits.MaxFirst = cfg.DefaultFirst, cfg.MaxFirst
@@ -134,6 +155,12 @@ func (cfg Config) validate() error {
 	}
 	if cfg.MaxTokens < 1 {
 		return errors.New("gateway: MaxTokens must be positive")
+	}
+	if cfg.MetricsMaxOperations < 1 {
+		return errors.New("gateway: MetricsMaxOperations must be positive")
+	}
+	if _, err := telemetry.NewLogger(io.Discard, cfg.LogFormat, cfg.LogLevel); err != nil {
+		return fmt.Errorf("gateway: %w", err)
 	}
 	if err := cfg.Resilience.Validate(); err != nil {
 		return fmt.Errorf("gateway: resilience: %w", err)

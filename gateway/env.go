@@ -13,7 +13,8 @@ type Env struct {
 	Name, Default, Meaning string
 }
 
-// EnvVars returns the variables LoadConfig reads.
+// EnvVars returns the variables the server reads: LoadConfig's, and the standard OTEL_* ones that
+// telemetry.TracerProviderFromEnv reads.
 func EnvVars() []Env {
 	return []Env{
 		{"TELNYX_API_KEY", "(unset)", "Server API key sent upstream in key mode. With TELNYX_BASE_URL also unset (and not in forward mode), `go run .` starts the embedded simulator instead."},
@@ -42,6 +43,12 @@ func EnvVars() []Env {
 		{"ROOMGRAPH_MAX_ALIASES", "30", "Most aliased fields in one operation."},
 		{"ROOMGRAPH_MAX_ROOT_FIELDS", "20", "Most top-level fields in one operation."},
 		{"ROOMGRAPH_MAX_COST", "1000", "Most upstream calls an operation may be predicted to make."},
+		{"ROOMGRAPH_METRICS", "true", "Serve Prometheus metrics at `GET /metrics`."},
+		{"ROOMGRAPH_METRICS_MAX_OPERATIONS", "100", "Most distinct operation names in the metrics' `operation` label (later ones: `other`)."},
+		{"ROOMGRAPH_LOG_FORMAT", "text", "`text` or `json` (log/slog); one line per GraphQL request with its request id."},
+		{"ROOMGRAPH_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`."},
+		{"OTEL_TRACES_EXPORTER", "(unset)", "`otlp` exports OpenTelemetry traces over OTLP/HTTP; `none` or unset: no export, unless an OTLP endpoint below is set."},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "(unset)", "OTLP/HTTP collector base URL, e.g. `http://localhost:4318`; setting it (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) turns trace export on. The other standard `OTEL_*` variables apply (`OTEL_SERVICE_NAME`, default roomgraph; `OTEL_TRACES_SAMPLER`; `OTEL_EXPORTER_OTLP_HEADERS`; `OTEL_SDK_DISABLED`)."},
 	}
 }
 
@@ -57,6 +64,9 @@ func LoadConfig(getenv func(string) string, embedded bool) (Config, error) {
 		AllowTrace:    embedded,
 		Introspection: embedded,
 		Playground:    embedded,
+		ServeMetrics:  true,
+		LogFormat:     strings.ToLower(strings.TrimSpace(getenv("ROOMGRAPH_LOG_FORMAT"))),
+		LogLevel:      strings.TrimSpace(getenv("ROOMGRAPH_LOG_LEVEL")),
 	}
 	var err error
 	set := func(name string, parse func(string) error) {
@@ -99,6 +109,8 @@ func LoadConfig(getenv func(string) string, embedded bool) (Config, error) {
 	set("ROOMGRAPH_MAX_ALIASES", atoi(&cfg.Limits.MaxAliases))
 	set("ROOMGRAPH_MAX_ROOT_FIELDS", atoi(&cfg.Limits.MaxRootFields))
 	set("ROOMGRAPH_MAX_COST", atoi(&cfg.Limits.MaxCost))
+	set("ROOMGRAPH_METRICS", boolean(&cfg.ServeMetrics))
+	set("ROOMGRAPH_METRICS_MAX_OPERATIONS", atoi(&cfg.MetricsMaxOperations))
 	set("ROOMGRAPH_MAX_BODY_BYTES", func(v string) (e error) { cfg.MaxBodyBytes, e = strconv.ParseInt(v, 10, 64); return e })
 	if err != nil {
 		return Config{}, err

@@ -109,6 +109,7 @@ func isKind(v json.RawMessage, first ...byte) bool {
 
 // refuse writes a request-level GraphQL error.
 func refuse(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	noteRefusal(r.Context(), code)
 	ct := "application/json"
 	if acceptsGraphQLResponse(r) {
 		ct = "application/graphql-response+json"

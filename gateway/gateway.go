@@ -29,6 +29,7 @@ import (
 	"github.com/roomgraph/roomgraph/pagination"
 	"github.com/roomgraph/roomgraph/resilience"
 	"github.com/roomgraph/roomgraph/resolvers"
+	"github.com/roomgraph/roomgraph/telemetry"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
 
@@ -41,17 +42,36 @@ type Gateway struct {
 	cfg     Config
 	graphql http.Handler
 	mux     *http.ServeMux
+	obs     *observer
 }
 
 // New builds the gateway. httpClient carries the upstream calls (nil: a client over telnyx.NewTransport);
-// logger receives internal errors (nil: discarded).
-func New(cfg Config, logger *slog.Logger, httpClient *http.Client) (*Gateway, error) {
+// logger receives internal errors and one line per GraphQL request (nil: discarded). opts add optional
+// dependencies (WithTracerProvider).
+func New(cfg Config, logger *slog.Logger, httpClient *http.Client, opts ...Option) (*Gateway, error) {
 	cfg = cfg.Defaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	o.metrics.MaxOperationNames = cfg.MetricsMaxOperations
+	basePath := strings.TrimSuffix(mustURL(cfg.BaseURL).EscapedPath(), "/")
+	obs := &observer{
+		metrics: telemetry.NewMetrics(o.metrics),
+		logger:  logger,
+		prop:    telemetry.Propagator(),
+		routes:  telemetry.NewRoutes(basePath),
+	}
+	var upstreamTracer *telemetry.UpstreamTracer
+	if o.tracerProvider != nil {
+		obs.tracer = o.tracerProvider.Tracer(telemetry.InstrumentationName)
+		upstreamTracer = telemetry.NewUpstreamTracer(o.tracerProvider, obs.routes)
 	}
 	var hc http.Client
 	if httpClient != nil {
@@ -60,13 +80,20 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client) (*Gateway, er
 	if hc.Transport == nil {
 		hc.Transport = telnyx.NewTransport()
 	}
+	if upstreamTracer != nil {
+		hc.Transport = upstreamTracer.Attempts(hc.Transport)
+	}
 	// Every upstream call, from every request, goes through one resilience layer: retries, per-attempt
 	// timeouts, the breaker, the concurrency bound and the per-credential rate budget.
-	basePath := strings.TrimSuffix(mustURL(cfg.BaseURL).Path, "/")
 	hc.Transport = resilience.New(hc.Transport, cfg.Resilience, resilience.Hooks{
-		OnAttempt: func(ctx context.Context, a resilience.Attempt) { observe(ctx, basePath, a) },
+		OnAttempt:     func(ctx context.Context, a resilience.Attempt) { obs.attempt(ctx, basePath, a) },
+		OnStateChange: obs.metrics.BreakerChange,
 	})
-	client, err := telnyx.New(telnyx.Options{BaseURL: cfg.BaseURL, HTTPClient: &hc})
+	if upstreamTracer != nil {
+		hc.Transport = upstreamTracer.Calls(hc.Transport)
+	}
+	client, err := telnyx.New(telnyx.Options{BaseURL: cfg.BaseURL, HTTPClient: &hc,
+		Observe: func(_ context.Context, c telnyx.Call) { obs.call(c.Err) }})
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +108,11 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client) (*Gateway, er
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// First, so that it is the outermost: it sees every operation, refused ones included.
+	srv.Use(obs)
+	if obs.tracer != nil {
+		srv.Use(fieldTracer{tracer: obs.tracer})
+	}
 	srv.SetParserTokenLimit(cfg.MaxTokens)
 	registerErrorCodes.Do(limits.RegisterErrorCodes)
 	srv.Use(limits.New(cfg.Limits))
@@ -92,7 +124,7 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client) (*Gateway, er
 	srv.SetErrorPresenter(presentError(logger))
 	srv.SetRecoverFunc(recoverPanic(logger))
 
-	loaderCfg := loaders.Config{Wait: cfg.LoaderWait, MaxParallel: cfg.MaxParallel}
+	loaderCfg := loaders.Config{Wait: cfg.LoaderWait, MaxParallel: cfg.MaxParallel, Hooks: obs.loaderHooks()}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		op := graphql.GetOperationContext(ctx)
 		key := cfg.APIKey
@@ -124,14 +156,22 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client) (*Gateway, er
 		}
 	})
 
-	g := &Gateway{cfg: cfg, graphql: checkEnvelope(cfg.MaxBodyBytes, http.MaxBytesHandler(srv, cfg.MaxBodyBytes)), mux: http.NewServeMux()}
+	g := &Gateway{
+		cfg:     cfg,
+		graphql: obs.graphQLHandler(checkEnvelope(cfg.MaxBodyBytes, http.MaxBytesHandler(srv, cfg.MaxBodyBytes))),
+		mux:     http.NewServeMux(),
+		obs:     obs,
+	}
 	g.mux.Handle("/graphql", g.graphql)
-	g.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	g.mux.Handle("GET /healthz", obs.counted("healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
-	})
+	})))
+	if cfg.ServeMetrics {
+		g.mux.Handle("GET /metrics", obs.counted("metrics", obs.metrics.Handler()))
+	}
 	if cfg.Playground {
-		g.mux.Handle("GET /{$}", playground.Handler("roomgraph", "/graphql"))
+		g.mux.Handle("GET /{$}", obs.counted("playground", playground.Handler("roomgraph", "/graphql")))
 	}
 	return g, nil
 }

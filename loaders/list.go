@@ -36,7 +36,7 @@ type listFetch[L comparable, T any] func(ctx context.Context, key string, l L, e
 // newListLoader builds a loader over one kind of list. Its batch function groups the wave's needs by list,
 // merges each group's windows into covering pages (serveList), asks for the embeds when any need of the
 // group wants them, and primes the entity loaders with what came back.
-func newListLoader[L comparable, T any](l *Loaders, fetch listFetch[L, T], prime func(ctx context.Context, items []T, embed bool)) *dataloader.Loader[ListNeed[L], *Page[T]] {
+func newListLoader[L comparable, T any](l *Loaders, kind Kind, fetch listFetch[L, T], prime func(ctx context.Context, items []T, embed bool)) *dataloader.Loader[ListNeed[L], *Page[T]] {
 	batch := func(ctx context.Context, keys []ListNeed[L]) []*dataloader.Result[*Page[T]] {
 		groups := map[L][]int{}
 		var order []L
@@ -61,6 +61,7 @@ func newListLoader[L comparable, T any](l *Loaders, fetch listFetch[L, T], prime
 					return nil, err
 				}
 				defer release()
+				countCall(ctx)
 				res, err := fetch(ctx, l.credential, list, embed, telnyx.Page{Number: p.Number, Size: p.Size})
 				if err == nil && prime != nil {
 					prime(ctx, res.Data, embed)
@@ -84,7 +85,7 @@ func newListLoader[L comparable, T any](l *Loaders, fetch listFetch[L, T], prime
 		}
 		return out
 	}
-	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[ListNeed[L], *Page[T]](l.cfg.Wait))
+	return dataloader.NewBatchedLoader(batch, loaderOptions[ListNeed[L], *Page[T]](l, kind)...)
 }
 
 // entityKey is one need for one record by id.
@@ -100,7 +101,7 @@ type entityFetch[T any] func(ctx context.Context, key, id string, embed bool) (*
 // newEntityLoader builds a loader of records by id. The upstream has no batch endpoint, so the batch
 // function fans out one call per distinct id (bounded by the operation's slots); an id wanted both with
 // and without embeds is fetched once, with them.
-func newEntityLoader[T any](l *Loaders, fetch entityFetch[T]) *dataloader.Loader[entityKey, *T] {
+func newEntityLoader[T any](l *Loaders, kind Kind, fetch entityFetch[T]) *dataloader.Loader[entityKey, *T] {
 	batch := func(ctx context.Context, keys []entityKey) []*dataloader.Result[*T] {
 		byID := map[string][]int{}
 		var ids []string
@@ -118,6 +119,7 @@ func newEntityLoader[T any](l *Loaders, fetch entityFetch[T]) *dataloader.Loader
 			var res dataloader.Result[*T]
 			release, err := l.acquire(ctx)
 			if err == nil {
+				countCall(ctx)
 				res.Data, err = fetch(ctx, l.credential, id, embed[id])
 				release()
 			}
@@ -135,5 +137,5 @@ func newEntityLoader[T any](l *Loaders, fetch entityFetch[T]) *dataloader.Loader
 		}
 		return out
 	}
-	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[entityKey, *T](l.cfg.Wait))
+	return dataloader.NewBatchedLoader(batch, loaderOptions[entityKey, *T](l, kind)...)
 }

@@ -29,6 +29,8 @@ type Config struct {
 	Wait time.Duration
 	// MaxParallel bounds the upstream calls one operation has in flight at once. Default 8.
 	MaxParallel int
+	// Hooks observe needs and batches (metrics, traces); the zero value observes nothing.
+	Hooks Hooks
 }
 
 func (c Config) withDefaults() Config {
@@ -103,27 +105,27 @@ func New(up Upstream, credential string, cfg Config) *Loaders {
 	l := &Loaders{up: up, credential: credential, cfg: cfg.withDefaults()}
 	l.slots = make(chan struct{}, l.cfg.MaxParallel)
 
-	l.roomSessions = newListLoader(l, func(ctx context.Context, key string, s RoomSessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
+	l.roomSessions = newListLoader(l, KindRoomSessions, func(ctx context.Context, key string, s RoomSessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
 		return up.ListRoomSessions(ctx, key, telnyx.ListRoomSessionsParams{RoomID: s.RoomID, Filter: s.Filter, IncludeParticipants: embed, Page: p})
 	}, l.primeSessions)
-	l.sessions = newListLoader(l, func(ctx context.Context, key string, s SessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
+	l.sessions = newListLoader(l, KindSessions, func(ctx context.Context, key string, s SessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
 		return up.ListSessions(ctx, key, telnyx.ListSessionsParams{Filter: s.Filter, IncludeParticipants: embed, Page: p})
 	}, l.primeSessions)
-	l.sessionParticipants = newListLoader(l, func(ctx context.Context, key string, s SessionParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
+	l.sessionParticipants = newListLoader(l, KindSessionParticipants, func(ctx context.Context, key string, s SessionParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
 		return up.ListSessionParticipants(ctx, key, telnyx.ListSessionParticipantsParams{SessionID: s.SessionID, Filter: s.Filter, Page: p})
 	}, l.primeParticipants)
-	l.participants = newListLoader(l, func(ctx context.Context, key string, s ParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
+	l.participants = newListLoader(l, KindParticipants, func(ctx context.Context, key string, s ParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
 		return up.ListParticipants(ctx, key, telnyx.ListParticipantsParams{Filter: s.Filter, Page: p})
 	}, l.primeParticipants)
-	l.rooms = newListLoader(l, func(ctx context.Context, key string, s RoomsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.Room], error) {
+	l.rooms = newListLoader(l, KindRooms, func(ctx context.Context, key string, s RoomsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.Room], error) {
 		return up.ListRooms(ctx, key, telnyx.ListRoomsParams{Filter: s.Filter, Page: p})
 	}, l.primeRooms)
 
-	l.room = newEntityLoader(l, func(ctx context.Context, key, id string, _ bool) (*telnyx.Room, error) {
+	l.room = newEntityLoader(l, KindRoom, func(ctx context.Context, key, id string, _ bool) (*telnyx.Room, error) {
 		return up.GetRoom(ctx, key, id, false)
 	})
-	l.session = newEntityLoader(l, up.GetSession)
-	l.participant = newEntityLoader(l, func(ctx context.Context, key, id string, _ bool) (*telnyx.RoomParticipant, error) {
+	l.session = newEntityLoader(l, KindSession, up.GetSession)
+	l.participant = newEntityLoader(l, KindParticipant, func(ctx context.Context, key, id string, _ bool) (*telnyx.RoomParticipant, error) {
 		return up.GetParticipant(ctx, key, id)
 	})
 	return l

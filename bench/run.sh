@@ -1,0 +1,603 @@
+#!/usr/bin/env bash
+# bench/run.sh: roomgraph side by side with Tailcall v1.0.0 and the direct REST baseline, every process on
+# loopback of this machine, driven by wrk (bench/wrk/*.lua), upstream = the Telnyx simulator (cmd/telnyx-sim).
+# Method, shapes and caveats: bench/README.md. `bench/run.sh -h` lists the flags.
+#
+# It builds into a temporary directory, installs Tailcall under bench/.cache (never committed) and wrk/jq with
+# apt when missing, starts and stops every process it needs (trap on exit), and writes a Markdown report.
+set -euo pipefail
+
+usage() {
+	cat <<'EOF'
+usage: bench/run.sh [flags]
+
+  -d, --duration SEC       length of each measured run (default 20)
+  -w, --warmup SEC         length of the warm-up run before the measured runs (default 5; 0 = none)
+  -r, --runs N             measured runs per contender and shape; the report shows the median (default 3)
+  -c, --connections N      wrk connections (default 64)
+  -t, --threads N          wrk threads (default 2)
+      --shapes LIST        S1,S2,S3,S4 (default all)
+      --contenders LIST    rest,roomgraph,tailcall,tailcall-dedupe (default all)
+      --variant V          shared | pinned | both (default both). pinned: gateway on CPU 0 (taskset -c 0),
+                           wrk and the simulator on CPU 1
+  -o, --out FILE           Markdown report (default bench/results/latest.md)
+      --rooms N            simulator rooms per key (default 40)
+      --sessions N         simulator sessions per room, average (default 25)
+      --participants N     simulator participants per session, max (default 6)
+      --ports A,B,C        simulator, roomgraph, Tailcall ports on 127.0.0.1 (default 4810,4811,4812)
+      --soak SEC           soak instead of the matrix: one wrk run of SEC seconds at --rate against the first
+                           contender and shape given, RSS of the gateway sampled every 10 s (bench/README.md)
+      --rate N             requests/s of the soak (default 200)
+      --max-seconds N      kill everything after N seconds (default: estimated from the flags, x2)
+      --keep               keep the temporary directory (logs, response bodies, raw wrk JSON)
+  -h, --help
+EOF
+}
+
+DURATION=20 WARMUP=5 RUNS=3 CONNS=64 THREADS=2
+SHAPES=S1,S2,S3,S4
+CONTENDERS=rest,roomgraph,tailcall,tailcall-dedupe
+VARIANT=both
+OUT=
+ROOMS=40 SESSIONS=25 PARTICIPANTS=6
+PORTS=4810,4811,4812
+SOAK=0 RATE=200 MAX_SECONDS=0 KEEP=0
+ARGS="$*"
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-d | --duration) DURATION=$2; shift 2 ;;
+	-w | --warmup) WARMUP=$2; shift 2 ;;
+	-r | --runs) RUNS=$2; shift 2 ;;
+	-c | --connections) CONNS=$2; shift 2 ;;
+	-t | --threads) THREADS=$2; shift 2 ;;
+	--shapes) SHAPES=$2; shift 2 ;;
+	--contenders) CONTENDERS=$2; shift 2 ;;
+	--variant) VARIANT=$2; shift 2 ;;
+	-o | --out) OUT=$2; shift 2 ;;
+	--rooms) ROOMS=$2; shift 2 ;;
+	--sessions) SESSIONS=$2; shift 2 ;;
+	--participants) PARTICIPANTS=$2; shift 2 ;;
+	--ports) PORTS=$2; shift 2 ;;
+	--soak) SOAK=$2; shift 2 ;;
+	--rate) RATE=$2; shift 2 ;;
+	--max-seconds) MAX_SECONDS=$2; shift 2 ;;
+	--keep) KEEP=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "bench: unknown flag $1" >&2; usage >&2; exit 2 ;;
+	esac
+done
+
+for n in DURATION WARMUP RUNS CONNS THREADS ROOMS SESSIONS PARTICIPANTS SOAK RATE MAX_SECONDS; do
+	[[ ${!n} =~ ^[0-9]+$ ]] || { echo "bench: $n must be a whole number, got '${!n}'" >&2; exit 2; }
+done
+[ "$RUNS" -ge 1 ] && [ "$DURATION" -ge 1 ] && [ "$CONNS" -ge 1 ] && [ "$THREADS" -ge 1 ] ||
+	{ echo "bench: runs, duration, connections and threads must be >= 1" >&2; exit 2; }
+[ "$CONNS" -ge "$THREADS" ] || { echo "bench: wrk needs connections >= threads" >&2; exit 2; }
+case "$VARIANT" in shared | pinned | both) ;; *) echo "bench: --variant shared|pinned|both" >&2; exit 2 ;; esac
+IFS=, read -r SIM_PORT RG_PORT TC_PORT <<<"$PORTS"
+IFS=, read -r -a SHAPE_LIST <<<"$SHAPES"
+IFS=, read -r -a CONTENDER_LIST <<<"$CONTENDERS"
+for s in "${SHAPE_LIST[@]}"; do
+	case "$s" in S1 | S2 | S3 | S4) ;; *) echo "bench: unknown shape $s" >&2; exit 2 ;; esac
+done
+for c in "${CONTENDER_LIST[@]}"; do
+	case "$c" in rest | roomgraph | tailcall | tailcall-dedupe) ;; *) echo "bench: unknown contender $c" >&2; exit 2 ;; esac
+done
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+cd "$ROOT"
+if [ -z "$OUT" ]; then
+	if [ "$SOAK" -gt 0 ]; then OUT=$BENCH/results/soak.md; else OUT=$BENCH/results/latest.md; fi
+fi
+
+# The two accounts of the simulator: S1–S3 use K1 (the gateway's server key), S4 alternates K1 and K2.
+K1=KEY_bench_one
+K2=KEY_bench_two
+TC_VERSION=1.0.0
+TC_DIR=$BENCH/.cache/tailcall
+TC_BIN=$TC_DIR/node_modules/@tailcallhq/core-linux-x64-gnu/bin/tailcall
+CLK_TCK=$(getconf CLK_TCK)
+
+log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() {
+	log "FAILED: $*"
+	exit 1
+}
+
+# ---- processes: everything started here is recorded and stopped on exit, by pid -------------------------------
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/roomgraph-bench.XXXXXX")
+PIDS=()
+STATUS=1
+cleanup() {
+	local pid i
+	trap - EXIT INT TERM
+	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do
+		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	if [ "$KEEP" = 1 ] || [ "$STATUS" != 0 ]; then
+		log "logs and raw results kept in $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+forget_pid() {
+	local p keep=()
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+}
+
+# stop_pid PID: TERM, up to 10 s for a graceful exit, then KILL.
+stop_pid() {
+	local i
+	kill -TERM "$1" 2>/dev/null || true
+	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	forget_pid "$1"
+}
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_http URL: until anything answers over HTTP (any status), at most 30 s.
+wait_http() {
+	local i
+	for i in $(seq 300); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" 2>/dev/null)" != 000 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+peak_rss_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# reset_peak PID: VmHWM starts again from the current RSS (Linux clear_refs 5), so each run has its own peak.
+reset_peak() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || log "cannot reset VmHWM of $1; the peak is since start"; }
+
+# ---- tools --------------------------------------------------------------------------------------------------------
+
+estimate_seconds() {
+	local variants=1 shapes=${#SHAPE_LIST[@]} contenders=${#CONTENDER_LIST[@]}
+	[ "$VARIANT" = both ] && variants=2
+	if [ "$SOAK" -gt 0 ]; then
+		echo $((SOAK + 900))
+	else
+		echo $(((variants * contenders * shapes * (WARMUP + RUNS * (DURATION + 4) + 20) + 900) * 2))
+	fi
+}
+[ "$MAX_SECONDS" -gt 0 ] || MAX_SECONDS=$(estimate_seconds)
+# The watchdog ends a run that hangs anyway: TERM reaches the trap, which stops everything (after the command in
+# the foreground, itself under `timeout`). Its own sleep dies with it.
+(
+	trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+	sleep "$MAX_SECONDS" &
+	sleeper=$!
+	wait "$sleeper"
+	echo "bench: --max-seconds $MAX_SECONDS reached, stopping" >&2
+	kill -TERM $$ 2>/dev/null
+) &
+PIDS+=($!)
+
+apt_install() {
+	local runner=()
+	if [ "$(id -u)" != 0 ]; then
+		command -v sudo >/dev/null || die "$* missing and not root: install it (apt-get install -y $*)"
+		runner=(sudo)
+	fi
+	log "installing $* with apt"
+	timeout 600 "${runner[@]}" apt-get update -qq >"$WORK/apt.log" 2>&1 || die "apt-get update (see $WORK/apt.log)"
+	DEBIAN_FRONTEND=noninteractive timeout 600 "${runner[@]}" apt-get install -y -qq "$@" >>"$WORK/apt.log" 2>&1 ||
+		die "apt-get install $* (see $WORK/apt.log)"
+}
+
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v jq >/dev/null || missing+=(jq)
+command -v taskset >/dev/null || missing+=(util-linux)
+command -v curl >/dev/null || missing+=(curl)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+command -v go >/dev/null || die "go is required"
+
+need_tailcall=0
+for c in "${CONTENDER_LIST[@]}"; do case "$c" in tailcall*) need_tailcall=1 ;; esac; done
+if [ "$need_tailcall" = 1 ]; then
+	if ! [ -x "$TC_BIN" ] || [ "$("$TC_BIN" --version 2>/dev/null)" != "tailcall v$TC_VERSION" ]; then
+		command -v npm >/dev/null || die "npm is required to install Tailcall"
+		log "installing @tailcallhq/core-linux-x64-gnu@$TC_VERSION into $TC_DIR"
+		mkdir -p "$TC_DIR"
+		timeout 600 npm install --prefix "$TC_DIR" --no-save --no-package-lock --no-audit --no-fund \
+			"@tailcallhq/core-linux-x64-gnu@$TC_VERSION" >"$WORK/npm.log" 2>&1 || die "npm install (see $WORK/npm.log)"
+	fi
+	[ "$("$TC_BIN" --version 2>&1)" = "tailcall v$TC_VERSION" ] ||
+		die "$TC_BIN does not run as tailcall v$TC_VERSION: $("$TC_BIN" --version 2>&1 | head -1)"
+fi
+
+log "building roomgraph and the simulator into $WORK"
+timeout 600 go build -o "$WORK/roomgraph" . || die "go build ."
+timeout 600 go build -o "$WORK/telnyx-sim" ./cmd/telnyx-sim || die "go build ./cmd/telnyx-sim"
+
+for p in "$SIM_PORT" "$RG_PORT" "$TC_PORT"; do
+	port_busy "$p" && die "port $p on 127.0.0.1 is in use (choose others with --ports)"
+done
+
+NPROC=$(nproc)
+VARIANTS=()
+case "$VARIANT" in
+shared) VARIANTS=(shared) ;;
+pinned) VARIANTS=(pinned) ;;
+both) VARIANTS=(shared pinned) ;;
+esac
+if [ "$NPROC" -lt 2 ] && [[ " ${VARIANTS[*]} " == *" pinned "* ]]; then
+	log "only $NPROC CPU: no pinned variant"
+	VARIANTS=(shared)
+fi
+
+# ---- simulator -----------------------------------------------------------------------------------------------------
+
+SIM_PID=
+SIM=http://127.0.0.1:$SIM_PORT
+start_sim() { # $1: taskset prefix words (may be empty)
+	# shellcheck disable=SC2086
+	$1 "$WORK/telnyx-sim" -addr "127.0.0.1:$SIM_PORT" -keys "$K1,$K2" -seed 1 -rooms "$ROOMS" \
+		-sessions-per-room "$SESSIONS" -participants-per-session "$PARTICIPANTS" >"$WORK/sim.log" 2>&1 &
+	SIM_PID=$!
+	PIDS+=("$SIM_PID")
+	wait_http "$SIM/_sim/stats" || die "the simulator did not start (see $WORK/sim.log)"
+}
+sim_reset() { curl -sf -X DELETE "$SIM/_sim/stats" >/dev/null || die "DELETE /_sim/stats"; }
+sim_total() { curl -sf "$SIM/_sim/stats" | jq '.total'; }
+
+# room_ids KEY FILE: every room id of the account in API order (newest first).
+room_ids() {
+	curl -sf -H "Authorization: Bearer $1" "$SIM/v2/rooms?page%5Bsize%5D=250" | jq -r '.data[].id' >"$2"
+	[ "$(wc -l <"$2")" -ge 10 ] || die "the simulator has fewer than 10 rooms for a key (--rooms)"
+}
+
+# busiest_room KEY FILE: the room with the most sessions (S1 needs 25).
+busiest_room() {
+	local room best="" best_n=-1 n
+	while read -r room; do
+		n=$(curl -sf -H "Authorization: Bearer $1" "$SIM/v2/rooms/$room/sessions?page%5Bsize%5D=1" | jq '.meta.total_results')
+		if [ "$n" -gt "$best_n" ]; then best=$room best_n=$n; fi
+	done <"$2"
+	[ "$best_n" -ge 25 ] || die "no room has 25 sessions (raise --sessions)"
+	echo "$best"
+}
+
+# ---- gateways -----------------------------------------------------------------------------------------------------
+
+GW_PID= GW_URL=
+# start_gateway CONTENDER AUTH(key|forward) PIN(taskset prefix or empty) LOGNAME
+start_gateway() {
+	local contender=$1 auth=$2 pin=$3 logf="$WORK/$4.log" cfg
+	# Logs at warn on both sides: neither pays for a log line per request (roomgraph logs each operation at info).
+	case "$contender" in
+	roomgraph)
+		GW_URL=http://127.0.0.1:$RG_PORT
+		if [ "$auth" = forward ]; then
+			# shellcheck disable=SC2086
+			env -u TELNYX_API_KEY TELNYX_BASE_URL="$SIM/v2" ROOMGRAPH_AUTH=forward PORT="$RG_PORT" \
+				ROOMGRAPH_LOG_LEVEL="${ROOMGRAPH_LOG_LEVEL:-warn}" \
+				$pin "$WORK/roomgraph" >"$logf" 2>&1 &
+		else
+			# shellcheck disable=SC2086
+			env -u ROOMGRAPH_AUTH TELNYX_BASE_URL="$SIM/v2" TELNYX_API_KEY="$K1" PORT="$RG_PORT" \
+				ROOMGRAPH_LOG_LEVEL="${ROOMGRAPH_LOG_LEVEL:-warn}" $pin "$WORK/roomgraph" >"$logf" 2>&1 &
+		fi
+		;;
+	tailcall | tailcall-dedupe)
+		GW_URL=http://127.0.0.1:$TC_PORT
+		cfg=$auth
+		[ "$contender" = tailcall-dedupe ] && cfg=$cfg-dedupe
+		sed "s/port: 4812/port: $TC_PORT/" "$BENCH/tailcall/$cfg.graphql" >"$WORK/$cfg.graphql"
+		if [ "$auth" = forward ]; then
+			# shellcheck disable=SC2086
+			env -u TELNYX_API_KEY TELNYX_BASE_URL="$SIM/v2" TAILCALL_TRACKER=false TC_TRACKER=false \
+				TAILCALL_LOG_LEVEL=warn $pin "$TC_BIN" start "$WORK/$cfg.graphql" >"$logf" 2>&1 &
+		else
+			# shellcheck disable=SC2086
+			env TELNYX_BASE_URL="$SIM/v2" TELNYX_API_KEY="$K1" TAILCALL_TRACKER=false TC_TRACKER=false \
+				TAILCALL_LOG_LEVEL=warn $pin "$TC_BIN" start "$WORK/$cfg.graphql" >"$logf" 2>&1 &
+		fi
+		;;
+	esac
+	GW_PID=$!
+	PIDS+=("$GW_PID")
+	wait_http "$GW_URL/graphql" || die "$contender did not start (see $logf)"
+}
+
+# ---- one wrk invocation ---------------------------------------------------------------------------------------------
+
+ROOM_S1= ROOMS_K1="$WORK/rooms-k1.txt" ROOMS_K2="$WORK/rooms-k2.txt"
+
+# run_wrk CONTENDER SHAPE JSON PIN CONNS THREADS SECONDS [extra env assignments...]
+run_wrk() {
+	local contender=$1 shape=$2 json=$3 pin=$4 conns=$5 threads=$6 secs=$7 url mode=graphql key=""
+	shift 7
+	url=$GW_URL
+	if [ "$contender" = rest ]; then mode=rest url=$SIM key=$K1; fi
+	local script
+	script="$BENCH/wrk/$(tr '[:upper:]' '[:lower:]' <<<"$shape").lua"
+	rm -f "$json"
+	# shellcheck disable=SC2086
+	env BENCH_MODE=$mode BENCH_KEY="$key" BENCH_ROOM="$ROOM_S1" BENCH_ROOMS_FILE="$ROOMS_K1" \
+		BENCH_KEYS="$K1,$K2" BENCH_ROOMS_FILES="$ROOMS_K1,$ROOMS_K2" BENCH_JSON="$json" "$@" \
+		timeout $((secs + 60)) $pin wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s "$script" "$url" \
+		>"$json.out" 2>&1 || die "wrk $contender $shape (see $json.out)"
+	[ -s "$json" ] || die "wrk $contender $shape wrote no result (see $json.out)"
+}
+
+# ---- correctness check before measuring --------------------------------------------------------------------------
+
+# expected_calls SHAPE: upstream calls per request of roomgraph (docs/query-plans.md), which Tailcall's configs
+# mirror. The REST baseline makes them itself, one per HTTP request.
+expected_calls() { case "$1" in S2) echo 11 ;; *) echo 1 ;; esac; }
+
+declare -A CHECKED REF_BODY
+# check CONTENDER SHAPE VARIANT PIN: one connection for 2 s with every response inspected (status 200, no
+# "errors"), the first body kept and compared, the simulator's counters checked against the expected calls.
+check() {
+	local contender=$1 shape=$2 variant=$3 pin=$4 json="$WORK/check-$3-$1-$2.json" body="$WORK/body-$3-$1-$2.json"
+	local req bad errs total k units per jqok
+	sim_reset
+	run_wrk "$contender" "$shape" "$json" "$pin" 1 1 2 BENCH_CHECK=1 BENCH_CHECK_BODY="$body"
+	total=$(sim_total)
+	read -r req bad errs < <(jq -r '[.requests, .check_bad, (.errors | add)] | @tsv' "$json")
+	[ "$req" -gt 0 ] || die "check $contender $shape: no request completed"
+	[ "$bad" = 0 ] && [ "$errs" = 0 ] || die "check $contender $shape: $bad bad bodies, $errs wrk errors (body: $body)"
+	if [ "$contender" = rest ]; then
+		jqok=$(jq 'has("data") and (.data | length > 0)' "$body")
+	else
+		case "$shape" in
+		S2) jqok=$(jq '(.errors == null) and (.data.rooms.nodes | length == 10)
+			and all(.data.rooms.nodes[]; .sessions.nodes | type == "array")
+			and ([.data.rooms.nodes[].sessions.nodes[]] | length > 0)' "$body") ;;
+		*) jqok=$(jq '(.errors == null) and (.data.room.sessions.nodes | length > 0)
+			and all(.data.room.sessions.nodes[]; .participants | type == "array")' "$body") ;;
+		esac
+	fi
+	[ "$jqok" = true ] || die "check $contender $shape: unexpected body ($body)"
+	# S1 and S2 ask for the same data every time: every gateway must answer the same JSON.
+	if [ "$contender" != rest ] && { [ "$shape" = S1 ] || [ "$shape" = S2 ]; }; then
+		jq -S -c . "$body" >"$body.canon"
+		local refkey=$variant-$shape
+		if [ -z "${REF_BODY[$refkey]:-}" ]; then
+			REF_BODY[$refkey]=$contender:$body.canon
+		elif ! cmp -s "${REF_BODY[$refkey]#*:}" "$body.canon"; then
+			die "check $contender $shape: body differs from ${REF_BODY[$refkey]%%:*}'s ($body)"
+		fi
+	fi
+	# One connection, so one request at a time: the total is req*k, plus k for the request wrk cut off.
+	k=$(expected_calls "$shape")
+	if [ "$contender" = rest ]; then
+		units=$(jq -r '.requests / .calls_per_unit' "$json")
+		[ "$total" -ge "$req" ] && [ "$total" -le $((req + 1)) ] ||
+			die "check rest $shape: $total upstream calls for $req HTTP requests"
+	else
+		units=$req
+		[ "$total" -ge $((req * k)) ] && [ "$total" -le $(((req + 1) * k)) ] ||
+			die "check $contender $shape: $total upstream calls for $req requests, expected $k each"
+	fi
+	per=$(awk -v t="$total" -v u="$units" 'BEGIN { printf "%.2f", t / u }')
+	CHECKED[$variant-$contender-$shape]=$per
+	log "check ok: $variant $contender $shape: $req requests, $per upstream calls each (expected $k), body ok"
+}
+
+# ---- measurement ---------------------------------------------------------------------------------------------------
+
+RUNS_TSV=$WORK/runs.tsv
+printf 'variant\tcontender\tshape\trun\trps\tp50_ms\tp99_ms\tupstream_per_req\tgw_cpu_s\tgw_cpu_us_per_req\tsim_cpu_s\tgw_peak_rss_mib\terrors\n' >"$RUNS_TSV"
+
+# measure CONTENDER SHAPE VARIANT LOADPIN: warm-up, then the measured runs, one line each in runs.tsv.
+measure() {
+	local contender=$1 shape=$2 variant=$3 loadpin=$4 run json
+	local gw0=0 gw1=0 sim0 sim1 total rss="" line
+	if [ "$WARMUP" -gt 0 ]; then
+		log "warm-up: $variant $contender $shape (${WARMUP}s)"
+		run_wrk "$contender" "$shape" "$WORK/warmup-$variant-$contender-$shape.json" "$loadpin" "$CONNS" "$THREADS" "$WARMUP"
+	fi
+	for run in $(seq "$RUNS"); do
+		json="$WORK/run-$variant-$contender-$shape-$run.json"
+		sim_reset
+		if [ "$contender" != rest ]; then
+			reset_peak "$GW_PID"
+			gw0=$(cpu_ticks "$GW_PID")
+		fi
+		sim0=$(cpu_ticks "$SIM_PID")
+		run_wrk "$contender" "$shape" "$json" "$loadpin" "$CONNS" "$THREADS" "$DURATION"
+		sim1=$(cpu_ticks "$SIM_PID")
+		if [ "$contender" != rest ]; then
+			gw1=$(cpu_ticks "$GW_PID")
+			rss=$(peak_rss_kb "$GW_PID")
+		fi
+		total=$(sim_total)
+		line=$(jq -r --arg v "$variant" --arg c "$contender" --arg s "$shape" --argjson run "$run" \
+			--argjson total "$total" --argjson gw "$((gw1 - gw0))" --argjson sim "$((sim1 - sim0))" \
+			--argjson hz "$CLK_TCK" --arg rss "$rss" --arg rest "$([ "$contender" = rest ] && echo 1)" '
+			(.requests / .calls_per_unit) as $units
+			| [$v, $c, $s, $run,
+			   ($units / (.duration_us / 1e6) | . * 10 | round / 10),
+			   (.latency_us.p50 / 1000), (.latency_us.p99 / 1000),
+			   (if $units > 0 then ($total / $units * 100 | round / 100) else "" end),
+			   (if $rest == "1" then "" else $gw / $hz end),
+			   (if $rest == "1" or $units == 0 then "" else ($gw / $hz / $units * 1e6 | round) end),
+			   ($sim / $hz),
+			   (if $rss == "" then "" else ($rss | tonumber / 1024 | . * 10 | round / 10) end),
+			   (.errors | add)]
+			| @tsv' "$json")
+		printf '%s\n' "$line" >>"$RUNS_TSV"
+		log "run $run/$RUNS: $(cut -f2-13 <<<"$line" | tr '\t' ' ')"
+	done
+}
+
+# ---- soak ------------------------------------------------------------------------------------------------------------
+
+soak() {
+	local contender=${CONTENDER_LIST[0]} shape=${SHAPE_LIST[0]} auth=key pin="" conns
+	[ "$contender" != rest ] || die "--soak needs a gateway contender"
+	[ "$shape" = S4 ] && auth=forward
+	conns=$((RATE / 25))
+	[ "$conns" -ge 4 ] || conns=4
+	[ "$conns" -le 64 ] || conns=64
+	start_sim ""
+	room_ids "$K1" "$ROOMS_K1"
+	room_ids "$K2" "$ROOMS_K2"
+	ROOM_S1=$(busiest_room "$K1" "$ROOMS_K1")
+	start_gateway "$contender" "$auth" "" "soak-$contender"
+	check "$contender" "$shape" soak ""
+	local samples="$WORK/soak-rss.tsv" json="$WORK/soak.json" t=0 wrk_pid
+	printf 'seconds\trss_mib\n' >"$samples"
+	log "soak: $contender $shape at $RATE req/s for ${SOAK}s ($conns connections), RSS every 10 s"
+	sim_reset
+	run_wrk "$contender" "$shape" "$json" "" "$conns" 1 "$SOAK" BENCH_RATE="$RATE" BENCH_CONNECTIONS="$conns" &
+	wrk_pid=$!
+	while kill -0 "$wrk_pid" 2>/dev/null; do
+		printf '%d\t%s\n' "$t" "$(awk -v k="$(rss_kb "$GW_PID")" 'BEGIN { printf "%.1f", k / 1024 }')" >>"$samples"
+		sleep 10 & wait $! || true
+		t=$((t + 10))
+	done
+	wait "$wrk_pid" || die "soak wrk failed"
+	mkdir -p "$(dirname "$OUT")"
+	{
+		echo "# Soak: $contender, $shape, $RATE req/s, ${SOAK}s"
+		echo
+		echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $NPROC CPUs, $(cpu_model); command: \`bench/run.sh $ARGS\`"
+		jq -r '"- Requests: \(.requests) (\(.requests / (.duration_us / 1e6) | round) req/s), errors: \(.errors | add), p50 \(.latency_us.p50 / 1000) ms, p99 \(.latency_us.p99 / 1000) ms, max \(.latency_us.max / 1000) ms"' "$json"
+		awk -F'\t' 'NR > 1 { n++; if (n == 1) first = $2; last = $2; if ($2 > max) max = $2 }
+			END { printf "- RSS (MiB): first %s, last %s, max %s over %d samples\n", first, last, max, n }' "$samples"
+		echo
+		echo "| seconds | RSS MiB |"
+		echo "|---:|---:|"
+		awk -F'\t' 'NR > 1 { printf "| %s | %s |\n", $1, $2 }' "$samples"
+	} >"$OUT"
+	log "soak report: $OUT"
+}
+
+cpu_model() { awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo; }
+
+# ---- report ---------------------------------------------------------------------------------------------------------
+
+median() { # values on stdin, one a line (blank lines ignored)
+	grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print ""; exit }
+		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+column_of() { # VARIANT CONTENDER SHAPE COLUMN-NUMBER
+	awk -F'\t' -v v="$1" -v c="$2" -v s="$3" -v col="$4" 'NR > 1 && $1 == v && $2 == c && $3 == s { print $col }' "$RUNS_TSV"
+}
+fmt() { # NUMBER DECIMALS: "—" when empty
+	if [ -z "$1" ]; then echo "—"; else awk -v x="$1" -v d="$2" 'BEGIN { printf "%.*f\n", d, x }'; fi
+}
+
+report() {
+	local variant shape contender rps p50 p99 up gwcpu gwus simcpu rss errs ratio rg_rps label
+	mkdir -p "$(dirname "$OUT")"
+	{
+		echo "# roomgraph vs Tailcall v$TC_VERSION vs direct REST (bench/run.sh)"
+		echo
+		echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		echo "- Machine: $NPROC CPUs ($(cpu_model)), $(uname -sr), Debian $(cat /etc/debian_version 2>/dev/null || echo '?')"
+		echo "- Versions: $(go version | awk '{print $3}'); roomgraph $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -n "$(git status --porcelain 2>/dev/null)" ] && echo ' (uncommitted changes)'); Tailcall $([ "$need_tailcall" = 1 ] && "$TC_BIN" --version | awk '{print $2}' || echo 'not run') (npm @tailcallhq/core-linux-x64-gnu@$TC_VERSION); $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}')"
+		echo "- Load: wrk -t$THREADS -c$CONNS, ${DURATION}s per run, warm-up ${WARMUP}s, median of $RUNS runs; simulator: $ROOMS rooms per key, $SESSIONS sessions per room (average), up to $PARTICIPANTS participants per session, seed 1"
+		echo "- Command: \`bench/run.sh $ARGS\`"
+		echo
+		echo "Shapes: S1 one room's 25 sessions with participants (same room every request); S2 10 rooms with 5"
+		echo "sessions each (1 + 10 upstream calls); S3 S1 with a random room per request; S4 S3 with two API keys"
+		echo "taking turns (forward mode). \"checked calls/req\" is the simulator's count per request with one"
+		echo "connection (the check before measuring); \"upstream calls/req\" is the same under load (dedupe lowers it)."
+		echo "REST rows: wrk calling the simulator directly for the same upstream requests; for S2 one request = the"
+		echo "11 calls made one after another on one connection, and p50/p99 are per HTTP call."
+		echo "Compare ratios within one table: absolute numbers move with the machine's load (bench/README.md)."
+		for variant in "${VARIANTS[@]}"; do
+			echo
+			if [ "$variant" = shared ]; then
+				echo "## Shared CPUs (no pinning: gateway, simulator and wrk on all $NPROC CPUs)"
+			else
+				echo "## Pinned (gateway on CPU 0 with taskset -c 0; wrk and the simulator on CPU 1)"
+			fi
+			echo
+			echo "| shape | contender | req/s | vs roomgraph | p50 ms | p99 ms | checked calls/req | upstream calls/req | gateway CPU s | gateway CPU µs/req | simulator CPU s | gateway peak RSS MiB | errors |"
+			echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+			for shape in "${SHAPE_LIST[@]}"; do
+				rg_rps=$(column_of "$variant" roomgraph "$shape" 5 | median)
+				for contender in "${CONTENDER_LIST[@]}"; do
+					rps=$(column_of "$variant" "$contender" "$shape" 5 | median)
+					[ -n "$rps" ] || continue
+					p50=$(column_of "$variant" "$contender" "$shape" 6 | median)
+					p99=$(column_of "$variant" "$contender" "$shape" 7 | median)
+					up=$(column_of "$variant" "$contender" "$shape" 8 | median)
+					gwcpu=$(column_of "$variant" "$contender" "$shape" 9 | median)
+					gwus=$(column_of "$variant" "$contender" "$shape" 10 | median)
+					simcpu=$(column_of "$variant" "$contender" "$shape" 11 | median)
+					rss=$(column_of "$variant" "$contender" "$shape" 12 | sort -g | tail -1)
+					errs=$(column_of "$variant" "$contender" "$shape" 13 | awk '{ s += $1 } END { print s + 0 }')
+					ratio=—
+					[ -n "$rg_rps" ] && ratio=$(awk -v a="$rps" -v b="$rg_rps" 'BEGIN { printf "%.2f×", a / b }')
+					label=$contender
+					[ "$shape" = S4 ] && [ "$contender" != rest ] && label="$contender (forward)"
+					echo "| $shape | $label | $(fmt "$rps" 0) | $ratio | $(fmt "$p50" 2) | $(fmt "$p99" 2) | ${CHECKED[$variant-$contender-$shape]:-—} | $(fmt "$up" 2) | $(fmt "$gwcpu" 2) | $(fmt "$gwus" 0) | $(fmt "$simcpu" 2) | $(fmt "$rss" 1) | $errs |"
+				done
+			done
+		done
+		echo
+		echo "<details><summary>Every measured run</summary>"
+		echo
+		echo "| variant | contender | shape | run | req/s | p50 ms | p99 ms | upstream calls/req | gateway CPU s | gateway CPU µs/req | simulator CPU s | gateway peak RSS MiB | errors |"
+		echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		awk -F'\t' 'NR > 1 { line = "|"; for (i = 1; i <= NF; i++) line = line " " ($i == "" ? "—" : $i) " |"; print line }' "$RUNS_TSV"
+		echo
+		echo "</details>"
+	} >"$OUT"
+}
+
+# ---- main ---------------------------------------------------------------------------------------------------------------
+
+if [ "$SOAK" -gt 0 ]; then
+	soak
+	STATUS=0
+	exit 0
+fi
+
+for variant in "${VARIANTS[@]}"; do
+	GWPIN="" LOADPIN=""
+	if [ "$variant" = pinned ]; then GWPIN="taskset -c 0" LOADPIN="taskset -c 1"; fi
+	log "== variant $variant"
+	start_sim "$LOADPIN"
+	room_ids "$K1" "$ROOMS_K1"
+	room_ids "$K2" "$ROOMS_K2"
+	ROOM_S1=$(busiest_room "$K1" "$ROOMS_K1")
+	for contender in "${CONTENDER_LIST[@]}"; do
+		for auth in key forward; do
+			shapes=()
+			for shape in "${SHAPE_LIST[@]}"; do
+				if [ "$shape" = S4 ]; then [ "$auth" = forward ] && shapes+=("$shape"); else [ "$auth" = key ] && shapes+=("$shape"); fi
+			done
+			[ ${#shapes[@]} -gt 0 ] || continue
+			GW_PID=""
+			if [ "$contender" != rest ]; then
+				start_gateway "$contender" "$auth" "$GWPIN" "$variant-$contender-$auth"
+				log "$contender ($auth mode) started, pid $GW_PID"
+			fi
+			for shape in "${shapes[@]}"; do
+				check "$contender" "$shape" "$variant" "$LOADPIN"
+				measure "$contender" "$shape" "$variant" "$LOADPIN"
+			done
+			[ -z "$GW_PID" ] || stop_pid "$GW_PID"
+		done
+	done
+	stop_pid "$SIM_PID"
+done
+
+report
+cp "$RUNS_TSV" "${OUT%.md}.tsv"
+log "report: $OUT (every run: ${OUT%.md}.tsv)"
+cat "$OUT"
+STATUS=0

@@ -1,0 +1,94 @@
+package loaders
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/graph-gophers/dataloader/v7"
+)
+
+// Kind names a loader, for metrics and traces.
+type Kind string
+
+// The loaders of an operation.
+const (
+	KindRoomSessions        Kind = "room_sessions"        // GET /rooms/{room_id}/sessions
+	KindSessions            Kind = "sessions"             // GET /room_sessions
+	KindSessionParticipants Kind = "session_participants" // GET /room_sessions/{id}/participants
+	KindParticipants        Kind = "participants"         // GET /room_participants
+	KindRooms               Kind = "rooms"                // GET /rooms
+	KindRoom                Kind = "room"                 // GET /rooms/{id}
+	KindSession             Kind = "session"              // GET /room_sessions/{id}
+	KindParticipant         Kind = "participant"          // GET /room_participants/{id}
+)
+
+// Hooks observe what only the loaders know: how many needs resolvers stated, and how many upstream calls
+// the batches made for them. Both are optional; they run on the caller's goroutine and must be cheap.
+type Hooks struct {
+	// Need is called for every need a resolver states, with the resolver's context, before identical
+	// needs are merged and before what the operation already fetched answers it.
+	Need func(ctx context.Context, kind Kind)
+	// Batch is called when a loader starts a batch of keys distinct needs. The context it returns is the
+	// one the batch's upstream calls get (nil Batch: ctx); done, if not nil, is called when the batch has
+	// finished, with the number of upstream calls it made (retries not counted).
+	Batch func(ctx context.Context, kind Kind, keys int) (_ context.Context, done func(calls int))
+}
+
+func (h Hooks) enabled() bool { return h.Need != nil || h.Batch != nil }
+
+// hookTracer adapts Hooks to dataloader's Tracer.
+type hookTracer[K comparable, V any] struct {
+	kind  Kind
+	hooks Hooks
+}
+
+func (t hookTracer[K, V]) TraceLoad(ctx context.Context, _ K) (context.Context, dataloader.TraceLoadFinishFunc[V]) {
+	if t.hooks.Need != nil {
+		t.hooks.Need(ctx, t.kind)
+	}
+	return ctx, noLoadFinish[V]
+}
+
+func (t hookTracer[K, V]) TraceLoadMany(ctx context.Context, keys []K) (context.Context, dataloader.TraceLoadManyFinishFunc[V]) {
+	if t.hooks.Need != nil {
+		for range keys {
+			t.hooks.Need(ctx, t.kind)
+		}
+	}
+	return ctx, noLoadManyFinish[V]
+}
+
+func (t hookTracer[K, V]) TraceBatch(ctx context.Context, keys []K) (context.Context, dataloader.TraceBatchFinishFunc[V]) {
+	calls := new(atomic.Int32)
+	ctx = context.WithValue(ctx, callsKey{}, calls)
+	var done func(int)
+	if t.hooks.Batch != nil {
+		ctx, done = t.hooks.Batch(ctx, t.kind, len(keys))
+	}
+	return ctx, func([]*dataloader.Result[V]) {
+		if done != nil {
+			done(int(calls.Load()))
+		}
+	}
+}
+
+func noLoadFinish[V any](dataloader.Thunk[V])         {}
+func noLoadManyFinish[V any](dataloader.ThunkMany[V]) {}
+
+type callsKey struct{}
+
+// countCall notes one upstream call of the batch running in ctx (nothing without hooks).
+func countCall(ctx context.Context) {
+	if n, ok := ctx.Value(callsKey{}).(*atomic.Int32); ok {
+		n.Add(1)
+	}
+}
+
+// loaderOptions are the dataloader options of one loader of kind.
+func loaderOptions[K comparable, V any](l *Loaders, kind Kind) []dataloader.Option[K, V] {
+	opts := []dataloader.Option[K, V]{dataloader.WithWait[K, V](l.cfg.Wait)}
+	if l.cfg.Hooks.enabled() {
+		opts = append(opts, dataloader.WithTracer[K, V](hookTracer[K, V]{kind: kind, hooks: l.cfg.Hooks}))
+	}
+	return opts
+}

@@ -1,0 +1,203 @@
+package telemetry
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Outcomes of a GraphQL operation, the values of the outcome label.
+const (
+	OutcomeOK      = "ok"      // answered without errors
+	OutcomeError   = "error"   // executed, with at least one error (partial data or none)
+	OutcomeRefused = "refused" // refused before execution: malformed request, parse, validation, limits, auth
+)
+
+// MetricsOptions tune NewMetrics.
+type MetricsOptions struct {
+	// MaxOperationNames bounds the distinct values of the operation label; later names count as
+	// "other". Default 100.
+	MaxOperationNames int
+	// NoRuntimeCollectors leaves out the Go runtime and process collectors, for an embedder that merges
+	// Gatherer with a registry that has its own.
+	NoRuntimeCollectors bool
+}
+
+// Metrics holds roomgraph's Prometheus series on a registry of its own. Its methods are safe for
+// concurrent use and cheap enough to call on every request, attempt and loader need.
+type Metrics struct {
+	reg   *prometheus.Registry
+	names *operationNames
+
+	httpRequests       *prometheus.CounterVec
+	httpDuration       *prometheus.HistogramVec
+	operations         *prometheus.CounterVec
+	operationDuration  *prometheus.HistogramVec
+	errors             *prometheus.CounterVec
+	upstreamRequests   *prometheus.CounterVec
+	upstreamDuration   *prometheus.HistogramVec
+	upstreamRetries    *prometheus.CounterVec
+	upstreamRefused    *prometheus.CounterVec
+	breakerState       prometheus.Gauge
+	breakerTransitions *prometheus.CounterVec
+	batchSize          *prometheus.HistogramVec
+	loaderNeeds        *prometheus.CounterVec
+	loaderCalls        *prometheus.CounterVec
+}
+
+// NewMetrics registers every series on a new registry.
+func NewMetrics(opts MetricsOptions) *Metrics {
+	if opts.MaxOperationNames <= 0 {
+		opts.MaxOperationNames = 100
+	}
+	reg := prometheus.NewRegistry()
+	f := func(c prometheus.Collector) { reg.MustRegister(c) }
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+		f(v)
+		return v
+	}
+	histogram := func(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+		v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
+		f(v)
+		return v
+	}
+	m := &Metrics{reg: reg, names: newOperationNames(opts.MaxOperationNames)}
+	m.httpRequests = counter("roomgraph_http_requests_total",
+		"HTTP requests served, by handler, method and status code.", "handler", "method", "code")
+	m.httpDuration = histogram("roomgraph_http_request_duration_seconds",
+		"Time to serve an HTTP request, by handler.", prometheus.DefBuckets, "handler")
+	m.operations = counter("roomgraph_graphql_operations_total",
+		"GraphQL operations by operation name (\"\" anonymous, \"other\" past the cap), type and outcome (ok, error, refused).",
+		"operation", "type", "outcome")
+	m.operationDuration = histogram("roomgraph_graphql_operation_duration_seconds",
+		"Time from receiving a GraphQL operation to its response, by operation name and type.",
+		prometheus.DefBuckets, "operation", "type")
+	m.errors = counter("roomgraph_graphql_errors_total",
+		"GraphQL errors returned, by extensions.code.", "code")
+	m.upstreamRequests = counter("roomgraph_upstream_requests_total",
+		"HTTP requests sent to the Telnyx API (every attempt, retries included), by route template and status code (\"error\": no response).",
+		"route", "code")
+	m.upstreamDuration = histogram("roomgraph_upstream_request_duration_seconds",
+		"Time from sending an upstream request to its response headers, by route template.",
+		prometheus.DefBuckets, "route")
+	m.upstreamRetries = counter("roomgraph_upstream_retries_total",
+		"Upstream attempts after the first of a call (retries), by route template.", "route")
+	m.upstreamRefused = counter("roomgraph_upstream_refused_total",
+		"Upstream calls the gateway answered itself without an attempt, by reason (circuit_open, busy, rate_limited).", "reason")
+	m.breakerState = prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgraph_upstream_breaker_state",
+		Help: "State of the upstream circuit breaker: 0 closed, 1 half-open, 2 open."})
+	f(m.breakerState)
+	m.breakerTransitions = counter("roomgraph_upstream_breaker_transitions_total",
+		"Circuit breaker state changes, by from and to state.", "from", "to")
+	m.batchSize = histogram("roomgraph_loader_batch_size",
+		"Distinct needs a loader batch received (identical needs already merged), by loader.",
+		prometheus.ExponentialBuckets(1, 2, 9), "loader")
+	m.loaderNeeds = counter("roomgraph_loader_needs_total",
+		"Needs resolvers stated to a loader, identical and already-fetched ones included, by loader.", "loader")
+	m.loaderCalls = counter("roomgraph_loader_upstream_calls_total",
+		"Upstream calls (before retries) loader batches made to serve those needs, by loader.", "loader")
+	if !opts.NoRuntimeCollectors {
+		f(collectors.NewGoCollector())
+		f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	return m
+}
+
+// Gatherer returns the registry, to merge with one's own (prometheus.Gatherers) or serve elsewhere.
+func (m *Metrics) Gatherer() prometheus.Gatherer { return m.reg }
+
+// Handler serves the registry in the Prometheus exposition formats.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// OperationLabel returns the bounded label value of a client-chosen operation name.
+func (m *Metrics) OperationLabel(name string) string { return m.names.label(name) }
+
+// HTTPRequest counts one served request. handler is a fixed route name, never a path.
+func (m *Metrics) HTTPRequest(handler, method string, code int, d time.Duration) {
+	m.httpRequests.WithLabelValues(handler, httpMethod(method), statusLabel(code)).Inc()
+	m.httpDuration.WithLabelValues(handler).Observe(d.Seconds())
+}
+
+// Operation counts one GraphQL operation; operation is a value from OperationLabel.
+func (m *Metrics) Operation(operation, opType, outcome string, d time.Duration) {
+	m.operations.WithLabelValues(operation, opType, outcome).Inc()
+	m.operationDuration.WithLabelValues(operation, opType).Observe(d.Seconds())
+}
+
+// Error counts one GraphQL error by its code (codes are the gateway's own, a closed set).
+func (m *Metrics) Error(code string) {
+	if code == "" || len(code) > 48 {
+		code = OperationOther
+	}
+	m.errors.WithLabelValues(code).Inc()
+}
+
+// UpstreamAttempt counts one upstream HTTP attempt; status 0 means no response. attempt is 1 for the
+// first attempt of a call.
+func (m *Metrics) UpstreamAttempt(route string, status, attempt int, d time.Duration) {
+	code := "error"
+	if status != 0 {
+		code = statusLabel(status)
+	}
+	m.upstreamRequests.WithLabelValues(route, code).Inc()
+	m.upstreamDuration.WithLabelValues(route).Observe(d.Seconds())
+	if attempt > 1 {
+		m.upstreamRetries.WithLabelValues(route).Inc()
+	}
+}
+
+// UpstreamRefused counts a call answered without an upstream attempt.
+func (m *Metrics) UpstreamRefused(reason string) { m.upstreamRefused.WithLabelValues(reason).Inc() }
+
+// BreakerChange records a transition of the circuit breaker ("closed", "half-open", "open").
+func (m *Metrics) BreakerChange(from, to string) {
+	m.breakerTransitions.WithLabelValues(breakerLabel(from), breakerLabel(to)).Inc()
+	switch to {
+	case "closed":
+		m.breakerState.Set(0)
+	case "half-open":
+		m.breakerState.Set(1)
+	case "open":
+		m.breakerState.Set(2)
+	}
+}
+
+// LoaderNeed counts one need stated to loader.
+func (m *Metrics) LoaderNeed(loader string) { m.loaderNeeds.WithLabelValues(loader).Inc() }
+
+// LoaderBatch records a batch of keys distinct needs that made calls upstream calls.
+func (m *Metrics) LoaderBatch(loader string, keys, calls int) {
+	m.batchSize.WithLabelValues(loader).Observe(float64(keys))
+	m.loaderCalls.WithLabelValues(loader).Add(float64(calls))
+}
+
+func httpMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodHead, http.MethodOptions, http.MethodPut,
+		http.MethodPatch, http.MethodDelete:
+		return m
+	}
+	return "other"
+}
+
+func statusLabel(code int) string {
+	if code < 100 || code > 599 {
+		return "other"
+	}
+	return strconv.Itoa(code)
+}
+
+func breakerLabel(s string) string {
+	switch s {
+	case "closed", "half-open", "open":
+		return s
+	}
+	return "other"
+}
