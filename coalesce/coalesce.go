@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -72,6 +73,11 @@ type entry struct {
 	expires time.Time
 }
 
+// panicked carries a panic of the shared call back to its callers.
+type panicked struct{ value any }
+
+func (p *panicked) Error() string { return fmt.Sprintf("coalesce: panic in the upstream transport: %v", p.value) }
+
 var errTooLarge = errors.New("coalesce: upstream response body too large to share")
 
 // New wraps next (nil: http.DefaultTransport).
@@ -107,8 +113,15 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	gen := t.generation(cred)
 	led := false // set only in the closure that runs, the leader's; read after its result arrives
-	ch := t.group.DoChan(key, func() (any, error) {
+	ch := t.group.DoChan(key, func() (_ any, err error) {
 		led = true
+		// singleflight re-panics a panic of DoChan's function on a goroutine of its own, which would take
+		// the process down: a bug below must stay an error of this call.
+		defer func() {
+			if p := recover(); p != nil {
+				err = &panicked{value: p}
+			}
+		}()
 		snap, err := t.fetch(req)
 		if err == nil && t.cfg.CacheTTL > 0 && snap.status/100 == 2 {
 			t.store(key, cred, gen, snap)
@@ -117,6 +130,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	})
 	select {
 	case res := <-ch:
+		if p, ok := errors.AsType[*panicked](res.Err); ok {
+			panic(p.value) // again, on the caller's goroutine, where its own recovery applies
+		}
 		if res.Err != nil {
 			return nil, res.Err
 		}

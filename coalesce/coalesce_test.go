@@ -203,3 +203,14 @@ func TestCacheIsBounded(t *testing.T) {
 	_, _, _ = f.do(t, context.Background(), http.MethodGet, "/rooms/"+rooms[2].ID, k1)
 	assert.Equal(t, 4, f.sim.Stats().Total, "a recent entry is still cached")
 }
+
+type panicking struct{}
+
+func (panicking) RoundTrip(*http.Request) (*http.Response, error) { panic("boom") }
+
+// TestPanicBelowReachesTheCaller: a panic in the wrapped transport panics again on the caller's
+// goroutine, where the caller's own recovery applies, instead of on singleflight's, which would crash.
+func TestPanicBelowReachesTheCaller(t *testing.T) {
+	c := &http.Client{Transport: coalesce.New(panicking{}, coalesce.Config{}, coalesce.Hooks{})}
+	assert.PanicsWithValue(t, "boom", func() { _, _ = c.Get("http://127.0.0.1:1/v2/rooms") })
+}

@@ -57,8 +57,41 @@ type Config struct {
 	AllowTrace bool
 	// Introspection enables schema introspection and "did you mean" suggestions.
 	Introspection bool
-	// Playground serves GraphiQL at /.
+	// Playground serves GraphiQL at / (its assets come from the binary; nothing is loaded from elsewhere).
 	Playground bool
+	// PlaygroundQuery is the query GraphiQL shows when it first opens ("" = a sample query).
+	PlaygroundQuery string
+
+	// Federation serves the Apollo Federation v2 subgraph build of the schema (_service, _entities; Room,
+	// RoomSession and RoomParticipant are entities keyed by id).
+	Federation bool
+
+	// APQCacheSize bounds the automatic persisted queries (Apollo's APQ protocol, usable over GET); default
+	// 1000 documents. DisableAPQ turns the protocol off.
+	APQCacheSize int
+	DisableAPQ   bool
+	// TrustedDocuments is the path of a manifest (Apollo's persisted query manifest, or a JSON object of
+	// SHA-256 hash to document). When set, only the manifest's operations run, and APQ is off.
+	TrustedDocuments string
+
+	// DisableCoalescing stops sharing identical upstream reads in flight for the same credential (on by
+	// default: concurrent requests that need the same page cost one upstream call).
+	DisableCoalescing bool
+	// ReadCacheTTL keeps successful upstream reads this long, per credential, dropped on any write; 0 (the
+	// default) keeps none.
+	ReadCacheTTL time.Duration
+
+	// CORSOrigins are the browser origins allowed to call the GraphQL endpoint ("*" for any); empty (the
+	// default) sends no CORS headers, so only same-origin pages can call it.
+	CORSOrigins []string
+	// CORSHeaders are the request headers a cross-origin page may send (default Content-Type,
+	// Authorization, X-Roomgraph-Trace, X-Request-Id, traceparent, tracestate).
+	CORSHeaders []string
+	// CORSMaxAge is how long browsers may cache a preflight answer (default 10m).
+	CORSMaxAge time.Duration
+
+	// ReadyTimeout bounds the upstream check of /readyz (default 2s).
+	ReadyTimeout time.Duration
 
 	// MaxBodyBytes bounds a request body; default 1 MiB.
 	MaxBodyBytes int64
@@ -114,6 +147,18 @@ func (cfg Config) Defaults() Config {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.APQCacheSize == 0 {
+		cfg.APQCacheSize = 1000
+	}
+	if len(cfg.CORSHeaders) == 0 {
+		cfg.CORSHeaders = []string{"Content-Type", "Authorization", TraceHeader, "X-Request-Id", "traceparent", "tracestate"}
+	}
+	if cfg.CORSMaxAge == 0 {
+		cfg.CORSMaxAge = 10 * time.Minute
+	}
+	if cfg.ReadyTimeout == 0 {
+		cfg.ReadyTimeout = 2 * time.Second
+	}
 	if cfg.MaxTokens == 0 {
 		cfg.MaxTokens = 15000
 	}
@@ -152,6 +197,9 @@ func (cfg Config) validate() error {
 	}
 	if cfg.MaxParallel < 1 || cfg.LoaderWait < 0 || cfg.UpstreamTimeout < 0 || cfg.OperationTimeout < 0 || cfg.MaxBodyBytes < 1 {
 		return errors.New("gateway: MaxParallel, LoaderWait, UpstreamTimeout, OperationTimeout and MaxBodyBytes must be positive")
+	}
+	if cfg.APQCacheSize < 1 || cfg.ReadCacheTTL < 0 || cfg.CORSMaxAge < 0 || cfg.ReadyTimeout < 0 {
+		return errors.New("gateway: APQCacheSize, ReadCacheTTL, CORSMaxAge and ReadyTimeout must be positive")
 	}
 	if cfg.MaxTokens < 1 {
 		return errors.New("gateway: MaxTokens must be positive")

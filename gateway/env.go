@@ -36,6 +36,16 @@ func EnvVars() []Env {
 		{"ROOMGRAPH_OPERATION_TIMEOUT", "15s", "Deadline of a whole GraphQL operation (every upstream call, retry and wait in it)."},
 		{"ROOMGRAPH_TRACE", "on with the embedded simulator, else off", "Allow the query trace (request header `X-Roomgraph-Trace: 1`)."},
 		{"ROOMGRAPH_INTROSPECTION", "on with the embedded simulator, else off", "Schema introspection and field suggestions."},
+		{"ROOMGRAPH_FEDERATION", "false", "Serve the Apollo Federation v2 subgraph schema (`_service`, `_entities`; Room, RoomSession, RoomParticipant keyed by id)."},
+		{"ROOMGRAPH_APQ", "true", "Automatic persisted queries (Apollo's APQ protocol, also over GET for CDN caching)."},
+		{"ROOMGRAPH_APQ_CACHE_SIZE", "1000", "Most persisted queries remembered (least recently used go first)."},
+		{"ROOMGRAPH_TRUSTED_DOCUMENTS", "(unset)", "Path of a persisted query manifest: when set, only its operations run (PERSISTED_QUERY_NOT_ALLOWED otherwise) and APQ is off."},
+		{"ROOMGRAPH_COALESCE", "true", "Identical upstream reads in flight at the same time, for the same key, become one call."},
+		{"ROOMGRAPH_READ_CACHE_TTL", "0s", "Keep successful upstream reads this long, per key, dropped on any write (0: off)."},
+		{"ROOMGRAPH_CORS_ORIGINS", "(unset)", "Comma-separated browser origins allowed to call /graphql (`*` for any); unset: same-origin only, no CORS headers."},
+		{"ROOMGRAPH_CORS_HEADERS", "Content-Type, Authorization, X-Roomgraph-Trace, X-Request-Id, traceparent, tracestate", "Request headers cross-origin pages may send."},
+		{"ROOMGRAPH_CORS_MAX_AGE", "10m", "How long browsers may cache a preflight answer."},
+		{"ROOMGRAPH_READY_TIMEOUT", "2s", "Bound of the upstream check behind /readyz."},
 		{"ROOMGRAPH_PLAYGROUND", "on with the embedded simulator, else off", "GraphiQL at `/`."},
 		{"ROOMGRAPH_MAX_BODY_BYTES", "1048576", "Largest request body accepted (larger: 413 REQUEST_TOO_LARGE)."},
 		{"ROOMGRAPH_MAX_TOKENS", "15000", "Most tokens in a query document (more: GRAPHQL_PARSE_FAILED)."},
@@ -94,6 +104,18 @@ func LoadConfig(getenv func(string) string, embedded bool) (Config, error) {
 	set("ROOMGRAPH_MAX_PARALLEL", atoi(&cfg.MaxParallel))
 	set("ROOMGRAPH_UPSTREAM_TIMEOUT", duration(&cfg.UpstreamTimeout))
 	set("ROOMGRAPH_OPERATION_TIMEOUT", duration(&cfg.OperationTimeout))
+	set("ROOMGRAPH_FEDERATION", boolean(&cfg.Federation))
+	apq, coalescing := true, true
+	set("ROOMGRAPH_APQ", boolean(&apq))
+	set("ROOMGRAPH_APQ_CACHE_SIZE", atoi(&cfg.APQCacheSize))
+	cfg.TrustedDocuments = strings.TrimSpace(getenv("ROOMGRAPH_TRUSTED_DOCUMENTS"))
+	set("ROOMGRAPH_COALESCE", boolean(&coalescing))
+	cfg.DisableAPQ, cfg.DisableCoalescing = !apq, !coalescing
+	set("ROOMGRAPH_READ_CACHE_TTL", duration(&cfg.ReadCacheTTL))
+	cfg.CORSOrigins = list(getenv("ROOMGRAPH_CORS_ORIGINS"))
+	cfg.CORSHeaders = list(getenv("ROOMGRAPH_CORS_HEADERS"))
+	set("ROOMGRAPH_CORS_MAX_AGE", duration(&cfg.CORSMaxAge))
+	set("ROOMGRAPH_READY_TIMEOUT", duration(&cfg.ReadyTimeout))
 	set("ROOMGRAPH_RETRIES", atoi(&cfg.Resilience.MaxRetries))
 	set("ROOMGRAPH_RETRY_BASE_DELAY", duration(&cfg.Resilience.BaseDelay))
 	set("ROOMGRAPH_RETRY_MAX_DELAY", duration(&cfg.Resilience.MaxDelay))
@@ -125,4 +147,15 @@ func Embedded(getenv func(string) string) bool {
 	return strings.TrimSpace(getenv("TELNYX_BASE_URL")) == "" &&
 		strings.TrimSpace(getenv("TELNYX_API_KEY")) == "" &&
 		!strings.EqualFold(strings.TrimSpace(getenv("ROOMGRAPH_AUTH")), string(AuthForward))
+}
+
+// list splits a comma-separated variable, dropping blanks.
+func list(v string) []string {
+	var out []string
+	for part := range strings.SplitSeq(v, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -86,6 +86,8 @@ func badBody(body []byte) (msg, code string) {
 		return "the request body is not valid JSON", codeBadRequest
 	}
 	switch {
+	case len(shape.Query) == 0 && !hasPersistedQuery(shape.Extensions):
+		return `"query" is required: a string holding a GraphQL document (or extensions.persistedQuery with its hash)`, codeBadRequest
 	case !isKind(shape.Query, '"'):
 		return `"query" must be a string holding a GraphQL document`, codeBadRequest
 	case !isKind(shape.OperationName, '"', 'n'):
@@ -96,6 +98,12 @@ func badBody(body []byte) (msg, code string) {
 		return `"extensions" must be an object or null`, codeBadRequest
 	}
 	return "", ""
+}
+
+// hasPersistedQuery reports whether extensions name a persisted query (APQ or a trusted document).
+func hasPersistedQuery(ext json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	return len(ext) > 0 && json.Unmarshal(ext, &m) == nil && len(m["persistedQuery"]) > 0 && string(m["persistedQuery"]) != "null"
 }
 
 // isKind reports whether a JSON member is absent or starts with one of the given bytes. Absent members

@@ -33,7 +33,7 @@ func TestFaultMatrix(t *testing.T) {
 		code     string // "" = success
 		attempts int    // attempts on the faulty route; 0: at most 3; -1: see the row
 	}{
-		{"latency spike", telnyxsim.Fault{Latency: 150 * time.Millisecond}, "", 1},
+		{"latency spike", telnyxsim.Fault{Latency: 80 * time.Millisecond}, "", 1},
 		{"500 always", telnyxsim.Fault{ErrorRate: 1, ErrorStatus: 500}, "UPSTREAM_UNAVAILABLE", 3},
 		{"502 always", telnyxsim.Fault{ErrorRate: 1, ErrorStatus: 502}, "UPSTREAM_UNAVAILABLE", 3},
 		{"503 always", telnyxsim.Fault{ErrorRate: 1, ErrorStatus: 503}, "UPSTREAM_UNAVAILABLE", 3},

@@ -7,27 +7,32 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/roomgraph/roomgraph/apperr"
+	"github.com/roomgraph/roomgraph/gqlhttp"
 	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/graph/subgraph"
 	"github.com/roomgraph/roomgraph/limits"
 	"github.com/roomgraph/roomgraph/loaders"
 	"github.com/roomgraph/roomgraph/pagination"
-	"github.com/roomgraph/roomgraph/resilience"
+	"github.com/roomgraph/roomgraph/persisted"
+	"github.com/roomgraph/roomgraph/playground"
 	"github.com/roomgraph/roomgraph/resolvers"
 	"github.com/roomgraph/roomgraph/telemetry"
 	"github.com/roomgraph/roomgraph/telnyx"
@@ -68,50 +73,96 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client, opts ...Optio
 		prop:    telemetry.Propagator(),
 		routes:  telemetry.NewRoutes(basePath),
 	}
-	var upstreamTracer *telemetry.UpstreamTracer
 	if o.tracerProvider != nil {
 		obs.tracer = o.tracerProvider.Tracer(telemetry.InstrumentationName)
-		upstreamTracer = telemetry.NewUpstreamTracer(o.tracerProvider, obs.routes)
 	}
-	var hc http.Client
-	if httpClient != nil {
-		hc = *httpClient
+	up, err := newUpstream(cfg, obs, httpClient, o.tracerProvider, basePath)
+	if err != nil {
+		return nil, err
 	}
-	if hc.Transport == nil {
-		hc.Transport = telnyx.NewTransport()
-	}
-	if upstreamTracer != nil {
-		hc.Transport = upstreamTracer.Attempts(hc.Transport)
-	}
-	// Every upstream call, from every request, goes through one resilience layer: retries, per-attempt
-	// timeouts, the breaker, the concurrency bound and the per-credential rate budget.
-	hc.Transport = resilience.New(hc.Transport, cfg.Resilience, resilience.Hooks{
-		OnAttempt:     func(ctx context.Context, a resilience.Attempt) { obs.attempt(ctx, basePath, a) },
-		OnStateChange: obs.metrics.BreakerChange,
-	})
-	if upstreamTracer != nil {
-		hc.Transport = upstreamTracer.Calls(hc.Transport)
-	}
-	client, err := telnyx.New(telnyx.Options{BaseURL: cfg.BaseURL, HTTPClient: &hc,
-		Observe: func(_ context.Context, c telnyx.Call) { obs.call(c.Err) }})
+	srv, err := newServer(cfg, logger, obs, up.client)
 	if err != nil {
 		return nil, err
 	}
 
+	endpoint := checkEnvelope(cfg.MaxBodyBytes, http.MaxBytesHandler(srv, cfg.MaxBodyBytes))
+	if len(cfg.CORSOrigins) > 0 {
+		endpoint = cors.New(cors.Options{
+			AllowedOrigins: cfg.CORSOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost},
+			AllowedHeaders: cfg.CORSHeaders,
+			ExposedHeaders: []string{RequestIDHeader},
+			MaxAge:         int(cfg.CORSMaxAge / time.Second),
+		}).Handler(endpoint)
+	}
+	g := &Gateway{
+		cfg:     cfg,
+		graphql: obs.graphQLHandler(endpoint),
+		mux:     http.NewServeMux(),
+		obs:     obs,
+	}
+	g.mux.Handle("/graphql", g.graphql)
+	g.mux.Handle("GET /healthz", obs.counted("healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})))
+	g.mux.Handle("GET /readyz", obs.counted("readyz", up.ready(cfg)))
+	if cfg.ServeMetrics {
+		g.mux.Handle("GET /metrics", obs.counted("metrics", obs.metrics.Handler()))
+	}
+	if cfg.Playground {
+		query := cfg.PlaygroundQuery
+		if query == "" {
+			query = samplePlaygroundQuery
+		}
+		g.mux.Handle("GET /{$}", obs.counted("playground", playground.Page(playground.Options{Title: "roomgraph", Endpoint: "/graphql", DefaultQuery: query})))
+		g.mux.Handle("GET "+playground.AssetsPrefix, obs.counted("playground", playground.Assets()))
+	}
+	return g, nil
+}
+
+// samplePlaygroundQuery opens GraphiQL when no demo room is known.
+const samplePlaygroundQuery = `# roomgraph: the Telnyx Video Rooms API as one graph. Docs: the book icon on the left.
+{
+  rooms(first: 5) {
+    totalCount
+    nodes { id uniqueName activeSession { id participants { context joinedAt } } }
+  }
+}
+`
+
+// newServer builds the gqlgen server: the schema (plain or federated), transports, extensions in order,
+// and the per-operation setup (credential, deadline, loaders, query trace).
+func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Client) (*handler.Server, error) {
 	res := &resolvers.Resolver{
 		Pages:  pagination.Limits{DefaultFirst: cfg.DefaultFirst, MaxFirst: cfg.MaxFirst},
 		Codec:  pagination.NewCodec([]byte(cfg.CursorSecret)),
 		Logger: logger,
 	}
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res}))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	var schema graphql.ExecutableSchema = graph.NewExecutableSchema(graph.Config{Resolvers: res})
+	if cfg.Federation {
+		schema = subgraph.NewExecutableSchema(subgraph.Config{Resolvers: resolvers.Subgraph{Resolver: res}})
+	}
+	srv := handler.New(schema)
+	refused := func(r *http.Request, code string) { noteRefusal(r.Context(), code) }
+	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
+	srv.AddTransport(gqlhttp.GET{OnRequestError: refused})
+	srv.AddTransport(gqlhttp.POST{OnRequestError: refused})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// First, so that it is the outermost: it sees every operation, refused ones included.
 	srv.Use(obs)
 	if obs.tracer != nil {
 		srv.Use(fieldTracer{tracer: obs.tracer})
+	}
+	switch {
+	case cfg.TrustedDocuments != "":
+		m, err := persisted.LoadManifest(cfg.TrustedDocuments)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: trusted documents: %w", err)
+		}
+		srv.Use(persisted.NewTrusted(m))
+	case !cfg.DisableAPQ:
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
 	}
 	srv.SetParserTokenLimit(cfg.MaxTokens)
 	registerErrorCodes.Do(limits.RegisterErrorCodes)
@@ -155,25 +206,7 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client, opts ...Optio
 			return resp
 		}
 	})
-
-	g := &Gateway{
-		cfg:     cfg,
-		graphql: obs.graphQLHandler(checkEnvelope(cfg.MaxBodyBytes, http.MaxBytesHandler(srv, cfg.MaxBodyBytes))),
-		mux:     http.NewServeMux(),
-		obs:     obs,
-	}
-	g.mux.Handle("/graphql", g.graphql)
-	g.mux.Handle("GET /healthz", obs.counted("healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})))
-	if cfg.ServeMetrics {
-		g.mux.Handle("GET /metrics", obs.counted("metrics", obs.metrics.Handler()))
-	}
-	if cfg.Playground {
-		g.mux.Handle("GET /{$}", obs.counted("playground", playground.Handler("roomgraph", "/graphql")))
-	}
-	return g, nil
+	return srv, nil
 }
 
 // ServeHTTP serves every route of the gateway.

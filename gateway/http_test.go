@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,4 +102,28 @@ func TestMaxFirstIsConfigurable(t *testing.T) {
 	var d roomSessions
 	h.ok(t, pageQuery, map[string]any{"id": room}, &d)
 	assert.Len(t, d.Room.Sessions.Edges, 5, "default first")
+}
+
+// TestRequestErrorStatuses: errors raised before execution answer as the GraphQL-over-HTTP spec asks:
+// 200 under application/json, 400 under application/graphql-response+json, and no data member.
+func TestRequestErrorStatuses(t *testing.T) {
+	h := newHarness(t, defaultSim(), gateway.Config{})
+	for _, q := range []string{`{ rooms(`, `{ nope }`, `{ rooms { ` + strings.Repeat("a: totalCount ", 31) + `} }`} {
+		for accept, status := range map[string]int{"application/json": 200, "application/graphql-response+json": 400} {
+			body, _ := json.Marshal(map[string]string{"query": q})
+			req, _ := http.NewRequest(http.MethodPost, h.gwURL, strings.NewReader(string(body)))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", accept)
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			assert.Equal(t, status, resp.StatusCode, "%s %s: %s", accept, q, raw)
+			assert.Equal(t, accept, resp.Header.Get("Content-Type"))
+			var out map[string]json.RawMessage
+			require.NoError(t, json.Unmarshal(raw, &out))
+			assert.NotContains(t, out, "data", "no data member before execution")
+			assert.Contains(t, out, "errors")
+		}
+	}
 }

@@ -212,7 +212,7 @@ func TestMetrics(t *testing.T) {
 	})
 	t.Run("http requests", func(t *testing.T) {
 		assert.Equal(t, 6.0, sample(mfs, "roomgraph_http_requests_total", "handler", "graphql", "method", "POST"))
-		assert.Equal(t, 1.0, sample(mfs, "roomgraph_http_requests_total", "handler", "graphql", "code", "422"), "the parse error")
+		assert.Equal(t, 6.0, sample(mfs, "roomgraph_http_requests_total", "handler", "graphql", "code", "200"), "the parse error answers 200 under application/json, like the rest")
 		assert.NotNil(t, mfs["go_goroutines"], "Go runtime collector")
 	})
 	t.Run("no id in any label", func(t *testing.T) {

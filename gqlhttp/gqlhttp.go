@@ -33,10 +33,16 @@ const (
 )
 
 // POST serves POST requests with an application/json body.
-type POST struct{}
+type POST struct {
+	// OnRequestError, if set, learns the code of every request it refuses before GraphQL parses it.
+	OnRequestError func(r *http.Request, code string)
+}
 
 // GET serves query operations sent as URL parameters (cacheable; mutations are refused).
-type GET struct{}
+type GET struct {
+	// OnRequestError, if set, learns the code of every request it refuses before GraphQL parses it.
+	OnRequestError func(r *http.Request, code string)
+}
 
 var (
 	_ graphql.Transport = POST{}
@@ -53,23 +59,24 @@ func (POST) Supports(r *http.Request) bool {
 }
 
 // Do executes one POSTed operation.
-func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	refuse := refuser(w, r, p.OnRequestError)
 	media := responseMedia(r)
 	w.Header().Set("Content-Type", media)
 	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		requestError(w, media, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+		refuse(http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
 		return
 	}
 	params := &graphql.RawParams{Headers: r.Header}
 	if err := decode(body, params); err != nil {
 		// Never echo the body: it may hold anything.
-		requestError(w, media, http.StatusBadRequest, "BAD_REQUEST", "the request body is not a JSON object with a GraphQL query")
+		refuse(http.StatusBadRequest, "BAD_REQUEST", "the request body is not a JSON object with a GraphQL query")
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	execute(w, r, exec, params, media, false)
+	execute(w, r, exec, params, media, false, refuse)
 }
 
 // Supports reports whether r is a GET.
@@ -78,12 +85,13 @@ func (GET) Supports(r *http.Request) bool {
 }
 
 // Do executes one query operation sent as URL parameters.
-func (GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (g GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	refuse := refuser(w, r, g.OnRequestError)
 	media := responseMedia(r)
 	w.Header().Set("Content-Type", media)
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		requestError(w, media, http.StatusBadRequest, "BAD_REQUEST", "the URL query string is malformed")
+		refuse(http.StatusBadRequest, "BAD_REQUEST", "the URL query string is malformed")
 		return
 	}
 	params := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName"), Headers: r.Header}
@@ -94,21 +102,21 @@ func (GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor
 	}{{"variables", &params.Variables}, {"extensions", &params.Extensions}} {
 		if v := q.Get(p.name); v != "" {
 			if err := decodeObject([]byte(v), p.dst); err != nil {
-				requestError(w, media, http.StatusBadRequest, "BAD_REQUEST", `the "`+p.name+`" URL parameter must be a JSON object`)
+				refuse(http.StatusBadRequest, "BAD_REQUEST", `the "`+p.name+`" URL parameter must be a JSON object`)
 				return
 			}
 		}
 	}
 	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
-		requestError(w, media, http.StatusBadRequest, "BAD_REQUEST", `a GET request needs a "query" URL parameter`)
+		refuse(http.StatusBadRequest, "BAD_REQUEST", `a GET request needs a "query" URL parameter`)
 		return
 	}
 	params.ReadTime.End = graphql.Now()
-	execute(w, r, exec, params, media, true)
+	execute(w, r, exec, params, media, true, refuse)
 }
 
 // execute runs the operation and writes its response.
-func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, get bool) {
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, get bool, refuse func(status int, code, msg string)) {
 	opCtx, errs := exec.CreateOperationContext(r.Context(), params)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(r.Context(), opCtx), errs)
@@ -119,7 +127,7 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 	if get {
 		if op := opCtx.Doc.Operations.ForName(opCtx.OperationName); op != nil && op.Operation != ast.Query {
 			w.Header().Set("Allow", "POST")
-			requestError(w, media, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "GET runs only query operations; send mutations with POST")
+			refuse(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "GET runs only query operations; send mutations with POST")
 			return
 		}
 	}
@@ -138,10 +146,15 @@ func requestErrorStatus(media string, errs gqlerror.List) int {
 	return http.StatusOK
 }
 
-// requestError writes one request-level error.
-func requestError(w http.ResponseWriter, media string, status int, code, msg string) {
-	w.WriteHeader(status)
-	write(w, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}}, true)
+// refuser returns the function that writes one request-level error (and reports its code).
+func refuser(w http.ResponseWriter, r *http.Request, report func(*http.Request, string)) func(status int, code, msg string) {
+	return func(status int, code, msg string) {
+		if report != nil {
+			report(r, code)
+		}
+		w.WriteHeader(status)
+		write(w, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}}, true)
+	}
 }
 
 // responseMedia picks the response media type from Accept: application/graphql-response+json when the

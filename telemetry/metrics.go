@@ -42,6 +42,7 @@ type Metrics struct {
 	upstreamDuration   *prometheus.HistogramVec
 	upstreamRetries    *prometheus.CounterVec
 	upstreamRefused    *prometheus.CounterVec
+	upstreamSaved      *prometheus.CounterVec
 	breakerState       prometheus.Gauge
 	breakerTransitions *prometheus.CounterVec
 	batchSize          *prometheus.HistogramVec
@@ -87,6 +88,9 @@ func NewMetrics(opts MetricsOptions) *Metrics {
 		prometheus.DefBuckets, "route")
 	m.upstreamRetries = counter("roomgraph_upstream_retries_total",
 		"Upstream attempts after the first of a call (retries), by route template.", "route")
+	m.upstreamSaved = counter("roomgraph_upstream_coalesced_total",
+		"Upstream reads not made because an identical read of the same credential was in flight (shared) or cached (cache_hit).",
+		"reason")
 	m.upstreamRefused = counter("roomgraph_upstream_refused_total",
 		"Upstream calls the gateway answered itself without an attempt, by reason (circuit_open, busy, rate_limited).", "reason")
 	m.breakerState = prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgraph_upstream_breaker_state",
@@ -155,6 +159,9 @@ func (m *Metrics) UpstreamAttempt(route string, status, attempt int, d time.Dura
 
 // UpstreamRefused counts a call answered without an upstream attempt.
 func (m *Metrics) UpstreamRefused(reason string) { m.upstreamRefused.WithLabelValues(reason).Inc() }
+
+// UpstreamSaved records a read answered without its own upstream call ("shared" or "cache_hit").
+func (m *Metrics) UpstreamSaved(reason string) { m.upstreamSaved.WithLabelValues(reason).Inc() }
 
 // BreakerChange records a transition of the circuit breaker ("closed", "half-open", "open").
 func (m *Metrics) BreakerChange(from, to string) {

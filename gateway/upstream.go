@@ -1,0 +1,113 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	oteltrace "go.opentelemetry.io/otel/trace"
+
+	"github.com/roomgraph/roomgraph/coalesce"
+	"github.com/roomgraph/roomgraph/resilience"
+	"github.com/roomgraph/roomgraph/telemetry"
+	"github.com/roomgraph/roomgraph/telnyx"
+)
+
+// upstream is the Telnyx client and the transport stack under it. From the top:
+//
+//	telnyx.Client → [trace: one span per call] → coalesce (identical reads in flight share one call)
+//	→ resilience (retries, breaker, concurrency bound, rate budget) → [trace: one span per attempt] → base
+//
+// Coalescing sits above the retries, so a shared read is retried once for everyone who waits on it.
+type upstream struct {
+	client     *telnyx.Client
+	resilience *resilience.Transport
+	base       http.RoundTripper // the bare transport, for the readiness probe
+
+	mu         sync.Mutex // guards lastReady, readyUntil
+	lastReady  readiness
+	readyUntil time.Time
+}
+
+func newUpstream(cfg Config, obs *observer, httpClient *http.Client, tp oteltrace.TracerProvider, basePath string) (*upstream, error) {
+	var hc http.Client
+	if httpClient != nil {
+		hc = *httpClient
+	}
+	if hc.Transport == nil {
+		hc.Transport = telnyx.NewTransport()
+	}
+	up := &upstream{base: hc.Transport}
+	var tracer *telemetry.UpstreamTracer
+	if tp != nil {
+		tracer = telemetry.NewUpstreamTracer(tp, obs.routes)
+		hc.Transport = tracer.Attempts(hc.Transport)
+	}
+	up.resilience = resilience.New(hc.Transport, cfg.Resilience, resilience.Hooks{
+		OnAttempt:     func(ctx context.Context, a resilience.Attempt) { obs.attempt(ctx, basePath, a) },
+		OnStateChange: obs.metrics.BreakerChange,
+	})
+	hc.Transport = up.resilience
+	if !cfg.DisableCoalescing {
+		hc.Transport = coalesce.New(hc.Transport, coalesce.Config{CacheTTL: cfg.ReadCacheTTL}, coalesce.Hooks{
+			OnShared:   func(context.Context) { obs.metrics.UpstreamSaved("shared") },
+			OnCacheHit: func(context.Context) { obs.metrics.UpstreamSaved("cache_hit") },
+		})
+	}
+	if tracer != nil {
+		hc.Transport = tracer.Calls(hc.Transport)
+	}
+	client, err := telnyx.New(telnyx.Options{BaseURL: cfg.BaseURL, HTTPClient: &hc,
+		Observe: func(_ context.Context, c telnyx.Call) { obs.call(c.Err) }})
+	if err != nil {
+		return nil, err
+	}
+	up.client = client
+	return up, nil
+}
+
+// readiness is the body of /readyz.
+type readiness struct {
+	Ready    bool   `json:"ready"`
+	Upstream string `json:"upstream"` // "reachable", "unreachable"
+	Breaker  string `json:"breaker"`  // "closed", "half-open", "open"
+}
+
+// ready answers /readyz: 200 when the upstream answered an HTTP request within the timeout (any status
+// below 500: a 401 still proves it is there) and the circuit breaker is not open; else 503. The probe is one
+// page of one room with the server key, made at most once a second however often orchestrators ask.
+func (u *upstream) ready(cfg Config) http.Handler {
+	probe := &http.Client{Transport: u.base, Timeout: cfg.ReadyTimeout}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.mu.Lock()
+		state, fresh := u.lastReady, time.Now().Before(u.readyUntil)
+		u.mu.Unlock()
+		if !fresh {
+			state = readiness{Upstream: "unreachable", Breaker: u.resilience.BreakerState()}
+			req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, cfg.BaseURL+"/rooms?page%5Bsize%5D=1", nil)
+			if err == nil {
+				if cfg.APIKey != "" {
+					req.Header.Set("Authorization", "Bearer "+cfg.APIKey)
+				}
+				if resp, err := probe.Do(req); err == nil {
+					resp.Body.Close()
+					if resp.StatusCode < 500 {
+						state.Upstream = "reachable"
+					}
+				}
+			}
+			state.Ready = state.Upstream == "reachable" && state.Breaker != "open"
+			u.mu.Lock()
+			u.lastReady, u.readyUntil = state, time.Now().Add(time.Second)
+			u.mu.Unlock()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if !state.Ready {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_ = json.NewEncoder(w).Encode(state)
+	})
+}
