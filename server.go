@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -39,7 +40,10 @@ func main() {
 const demoKey = "KEY_roomgraph_demo"
 
 // run serves until ctx ends, then drains in-flight requests.
-func run(ctx context.Context, _ []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "schema" {
+		return printSchema(args[2:], stdout)
+	}
 	embedded := gateway.Embedded(getenv)
 	cfg, err := gateway.LoadConfig(getenv, embedded)
 	if err != nil {
@@ -79,6 +83,7 @@ func run(ctx context.Context, _ []string, getenv func(string) string, stdout, st
 		defer stopSim()
 		cfg.BaseURL, cfg.APIKey = simURL, demoKey
 		demoRoom = busiestRoom(sim, demoKey)
+		cfg.PlaygroundQuery = demoQuery(demoRoom)
 	}
 
 	gw, err := gateway.New(cfg, logger, nil, opts...)
@@ -127,6 +132,17 @@ func run(ctx context.Context, _ []string, getenv func(string) string, stdout, st
 		return err
 	}
 	return nil
+}
+
+// printSchema writes the SDL for client code generation: `go run . schema [-federation]`.
+func printSchema(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("schema", flag.ContinueOnError)
+	federation := fs.Bool("federation", false, "print the Apollo Federation subgraph schema")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, err := io.WriteString(stdout, gateway.SDL(*federation))
+	return err
 }
 
 // serveSimulator serves sim on a loopback port and returns its API base URL.

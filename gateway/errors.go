@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -16,9 +17,17 @@ import (
 // its code (and the upstream's status and Telnyx code) in extensions; gqlgen's own parse and validation
 // errors pass through; anything else is logged and shown as a generic INTERNAL error, so transport details
 // (URLs, addresses) never reach callers.
-func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
+//
+// Without introspection, validation messages also lose their "Did you mean …?" hints: gqlgen drops them
+// for unknown fields but not for unknown arguments, and they spell out schema names.
+func presentError(logger *slog.Logger, suggest bool) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		if !suggest {
+			if i := strings.Index(gerr.Message, " Did you mean "); i >= 0 {
+				gerr.Message = gerr.Message[:i]
+			}
+		}
 		if ae, ok := errors.AsType[*apperr.Error](err); ok {
 			gerr.Message = ae.Message
 			gerr.Extensions = map[string]any{"code": string(ae.Code)}

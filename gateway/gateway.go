@@ -172,7 +172,7 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	} else {
 		srv.SetDisableSuggestion(true)
 	}
-	srv.SetErrorPresenter(presentError(logger))
+	srv.SetErrorPresenter(presentError(logger, cfg.Introspection))
 	srv.SetRecoverFunc(recoverPanic(logger))
 
 	loaderCfg := loaders.Config{Wait: cfg.LoaderWait, MaxParallel: cfg.MaxParallel, Hooks: obs.loaderHooks()}
