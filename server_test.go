@@ -95,3 +95,19 @@ func TestRunRejectsBadConfig(t *testing.T) {
 	assert.Contains(t, err.Error(), "ROOMGRAPH_MAX_FIRST")
 	assert.NotContains(t, err.Error(), "KEY_x")
 }
+
+func TestSchemaCommand(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"roomgraph", "schema"}, []string{"type Query {", "roomSessions(", "scalar DateTime"}},
+		{[]string{"roomgraph", "schema", "-federation"}, []string{`@key(fields: "id")`, "type Room @key"}},
+	} {
+		var out strings.Builder
+		require.NoError(t, run(context.Background(), tc.args, func(string) string { return "" }, &out, io.Discard))
+		for _, w := range tc.want {
+			assert.Contains(t, out.String(), w, tc.args)
+		}
+	}
+}
