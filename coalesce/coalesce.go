@@ -76,7 +76,9 @@ type entry struct {
 // panicked carries a panic of the shared call back to its callers.
 type panicked struct{ value any }
 
-func (p *panicked) Error() string { return fmt.Sprintf("coalesce: panic in the upstream transport: %v", p.value) }
+func (p *panicked) Error() string {
+	return fmt.Sprintf("coalesce: panic in the upstream transport: %v", p.value)
+}
 
 var errTooLarge = errors.New("coalesce: upstream response body too large to share")
 
