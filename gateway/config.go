@@ -90,6 +90,9 @@ type Config struct {
 	// CORSMaxAge is how long browsers may cache a preflight answer (default 10m).
 	CORSMaxAge time.Duration
 
+	// Pprof serves net/http/pprof's profiles under /debug/pprof/ (off by default: never on a public port).
+	Pprof bool
+
 	// ReadyTimeout bounds the upstream check of /readyz (default 2s).
 	ReadyTimeout time.Duration
 

@@ -241,3 +241,18 @@ func TestCrossRequestCoalescing(t *testing.T) {
 		assert.Equal(t, 3, sim.Stats().ByRoute[telnyxsim.RouteListRooms])
 	})
 }
+
+func TestPprofSwitch(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		gw, err := gateway.New(gateway.Config{BaseURL: "http://127.0.0.1:1/v2", APIKey: keyA, Pprof: on}, nil, nil)
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		gw.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/pprof/heap?debug=1", nil))
+		if on {
+			assert.Equal(t, 200, rec.Code)
+			assert.Contains(t, rec.Body.String(), "heap profile")
+		} else {
+			assert.Equal(t, 404, rec.Code)
+		}
+	}
+}

@@ -45,6 +45,7 @@ func EnvVars() []Env {
 		{"ROOMGRAPH_CORS_ORIGINS", "(unset)", "Comma-separated browser origins allowed to call /graphql (`*` for any); unset: same-origin only, no CORS headers."},
 		{"ROOMGRAPH_CORS_HEADERS", "Content-Type, Authorization, X-Roomgraph-Trace, X-Request-Id, traceparent, tracestate", "Request headers cross-origin pages may send."},
 		{"ROOMGRAPH_CORS_MAX_AGE", "10m", "How long browsers may cache a preflight answer."},
+		{"ROOMGRAPH_PPROF", "false", "Serve Go's CPU, heap and goroutine profiles under `/debug/pprof/` (for profiling; keep it off on public ports)."},
 		{"ROOMGRAPH_READY_TIMEOUT", "2s", "Bound of the upstream check behind /readyz."},
 		{"ROOMGRAPH_PLAYGROUND", "on with the embedded simulator, else off", "GraphiQL at `/`."},
 		{"ROOMGRAPH_MAX_BODY_BYTES", "1048576", "Largest request body accepted (larger: 413 REQUEST_TOO_LARGE)."},
@@ -116,6 +117,7 @@ func LoadConfig(getenv func(string) string, embedded bool) (Config, error) {
 	cfg.CORSHeaders = list(getenv("ROOMGRAPH_CORS_HEADERS"))
 	set("ROOMGRAPH_CORS_MAX_AGE", duration(&cfg.CORSMaxAge))
 	set("ROOMGRAPH_READY_TIMEOUT", duration(&cfg.ReadyTimeout))
+	set("ROOMGRAPH_PPROF", boolean(&cfg.Pprof))
 	set("ROOMGRAPH_RETRIES", atoi(&cfg.Resilience.MaxRetries))
 	set("ROOMGRAPH_RETRY_BASE_DELAY", duration(&cfg.Resilience.BaseDelay))
 	set("ROOMGRAPH_RETRY_MAX_DELAY", duration(&cfg.Resilience.MaxDelay))

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"strings"
 	"sync"
@@ -109,6 +110,13 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client, opts ...Optio
 	g.mux.Handle("GET /readyz", obs.counted("readyz", up.ready(cfg)))
 	if cfg.ServeMetrics {
 		g.mux.Handle("GET /metrics", obs.counted("metrics", obs.metrics.Handler()))
+	}
+	if cfg.Pprof {
+		g.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		g.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		g.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		g.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		g.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
 	if cfg.Playground {
 		query := cfg.PlaygroundQuery
