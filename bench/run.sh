@@ -17,7 +17,8 @@ usage: bench/run.sh [flags]
   -c, --connections N      wrk connections (default 64)
   -t, --threads N          wrk threads (default 2)
       --shapes LIST        S1,S2,S3,S4 (default all)
-      --contenders LIST    rest,roomgraph,tailcall,tailcall-dedupe (default all)
+      --contenders LIST    rest,roomgraph,tailcall,tailcall-dedupe (default), and roomgraph-nocoalesce
+                           (ROOMGRAPH_COALESCE=false: no sharing of identical upstream calls in flight)
       --variant V          shared | pinned | both (default both). pinned: gateway on CPU 0 (taskset -c 0),
                            wrk and the simulator on CPU 1
   -o, --out FILE           Markdown report (default bench/results/latest.md)
@@ -84,7 +85,7 @@ for s in "${SHAPE_LIST[@]}"; do
 	case "$s" in S1 | S2 | S3 | S4) ;; *) echo "bench: unknown shape $s" >&2; exit 2 ;; esac
 done
 for c in "${CONTENDER_LIST[@]}"; do
-	case "$c" in rest | roomgraph | tailcall | tailcall-dedupe) ;; *) echo "bench: unknown contender $c" >&2; exit 2 ;; esac
+	case "$c" in rest | roomgraph | roomgraph-nocoalesce | tailcall | tailcall-dedupe) ;; *) echo "bench: unknown contender $c" >&2; exit 2 ;; esac
 done
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -114,11 +115,11 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/roomgraph-bench.XXXXXX")
 PIDS=()
 STATUS=1
 cleanup() {
-	local pid i
+	local pid _
 	trap - EXIT INT TERM
 	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 	for pid in "${PIDS[@]}"; do
-		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$pid" 2>/dev/null || true
 	done
 	if [ "$KEEP" = 1 ] || [ "$STATUS" != 0 ]; then
@@ -138,9 +139,9 @@ forget_pid() {
 
 # stop_pid PID: TERM, up to 10 s for a graceful exit, then KILL.
 stop_pid() {
-	local i
+	local _
 	kill -TERM "$1" 2>/dev/null || true
-	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 	forget_pid "$1"
@@ -279,20 +280,21 @@ busiest_room() {
 GW_PID='' GW_URL=''
 # start_gateway CONTENDER AUTH(key|forward) PIN(taskset prefix or empty) LOGNAME
 start_gateway() {
-	local contender=$1 auth=$2 pin=$3 logf="$WORK/$4.log" cfg
+	local contender=$1 auth=$2 pin=$3 logf="$WORK/$4.log" cfg coalesce=true
 	# Logs at warn on both sides: neither pays for a log line per request (roomgraph logs each operation at info).
 	case "$contender" in
-	roomgraph)
+	roomgraph | roomgraph-nocoalesce)
 		GW_URL=http://127.0.0.1:$RG_PORT
+		[ "$contender" = roomgraph-nocoalesce ] && coalesce=false
 		if [ "$auth" = forward ]; then
 			# shellcheck disable=SC2086
 			env -u TELNYX_API_KEY TELNYX_BASE_URL="$SIM/v2" ROOMGRAPH_AUTH=forward PORT="$RG_PORT" \
-				ROOMGRAPH_LOG_LEVEL="${ROOMGRAPH_LOG_LEVEL:-warn}" \
+				ROOMGRAPH_COALESCE=$coalesce ROOMGRAPH_LOG_LEVEL="${ROOMGRAPH_LOG_LEVEL:-warn}" \
 				$pin "$WORK/roomgraph" >"$logf" 2>&1 &
 		else
 			# shellcheck disable=SC2086
 			env -u ROOMGRAPH_AUTH TELNYX_BASE_URL="$SIM/v2" TELNYX_API_KEY="$K1" PORT="$RG_PORT" \
-				ROOMGRAPH_LOG_LEVEL="${ROOMGRAPH_LOG_LEVEL:-warn}" $pin "$WORK/roomgraph" >"$logf" 2>&1 &
+				ROOMGRAPH_COALESCE=$coalesce ROOMGRAPH_LOG_LEVEL="${ROOMGRAPH_LOG_LEVEL:-warn}" $pin "$WORK/roomgraph" >"$logf" 2>&1 &
 		fi
 		;;
 	tailcall | tailcall-dedupe)
@@ -498,7 +500,7 @@ cpu_model() { awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo; }
 # ---- report ---------------------------------------------------------------------------------------------------------
 
 median() { # values on stdin, one a line (blank lines ignored)
-	grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END {
+	{ grep -v '^$' || true; } | sort -g | awk '{ v[NR] = $1 } END {
 		if (NR == 0) { print ""; exit }
 		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }

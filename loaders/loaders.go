@@ -89,15 +89,20 @@ type Loaders struct {
 	cfg        Config
 	slots      chan struct{} // bounds this operation's concurrent upstream calls
 
-	roomSessions        *dataloader.Loader[ListNeed[RoomSessionsList], *Page[telnyx.RoomSession]]
-	sessions            *dataloader.Loader[ListNeed[SessionsList], *Page[telnyx.RoomSession]]
-	sessionParticipants *dataloader.Loader[ListNeed[SessionParticipantsList], *Page[telnyx.RoomParticipant]]
-	participants        *dataloader.Loader[ListNeed[ParticipantsList], *Page[telnyx.RoomParticipant]]
-	rooms               *dataloader.Loader[ListNeed[RoomsList], *Page[telnyx.Room]]
+	roomSessions        lazy[ListNeed[RoomSessionsList], *Page[telnyx.RoomSession]]
+	sessions            lazy[ListNeed[SessionsList], *Page[telnyx.RoomSession]]
+	sessionParticipants lazy[ListNeed[SessionParticipantsList], *Page[telnyx.RoomParticipant]]
+	participants        lazy[ListNeed[ParticipantsList], *Page[telnyx.RoomParticipant]]
+	rooms               lazy[ListNeed[RoomsList], *Page[telnyx.Room]]
 
-	room        *dataloader.Loader[entityKey, *telnyx.Room]
-	session     *dataloader.Loader[entityKey, *telnyx.RoomSession]
-	participant *dataloader.Loader[entityKey, *telnyx.RoomParticipant]
+	room        lazy[entityKey, *telnyx.Room]
+	session     lazy[entityKey, *telnyx.RoomSession]
+	participant lazy[entityKey, *telnyx.RoomParticipant]
+
+	// Records the lists returned, for lookups by id.
+	knownRooms        recordIndex[telnyx.Room]
+	knownSessions     recordIndex[telnyx.RoomSession]
+	knownParticipants recordIndex[telnyx.RoomParticipant]
 }
 
 // New returns the loaders of one operation, calling up with credential.
@@ -105,29 +110,48 @@ func New(up Upstream, credential string, cfg Config) *Loaders {
 	l := &Loaders{up: up, credential: credential, cfg: cfg.withDefaults()}
 	l.slots = make(chan struct{}, l.cfg.MaxParallel)
 
-	l.roomSessions = newListLoader(l, KindRoomSessions, func(ctx context.Context, key string, s RoomSessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
-		return up.ListRoomSessions(ctx, key, telnyx.ListRoomSessionsParams{RoomID: s.RoomID, Filter: s.Filter, IncludeParticipants: embed, Page: p})
-	}, l.primeSessions)
-	l.sessions = newListLoader(l, KindSessions, func(ctx context.Context, key string, s SessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
-		return up.ListSessions(ctx, key, telnyx.ListSessionsParams{Filter: s.Filter, IncludeParticipants: embed, Page: p})
-	}, l.primeSessions)
-	l.sessionParticipants = newListLoader(l, KindSessionParticipants, func(ctx context.Context, key string, s SessionParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
-		return up.ListSessionParticipants(ctx, key, telnyx.ListSessionParticipantsParams{SessionID: s.SessionID, Filter: s.Filter, Page: p})
-	}, l.primeParticipants)
-	l.participants = newListLoader(l, KindParticipants, func(ctx context.Context, key string, s ParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
-		return up.ListParticipants(ctx, key, telnyx.ListParticipantsParams{Filter: s.Filter, Page: p})
-	}, l.primeParticipants)
-	l.rooms = newListLoader(l, KindRooms, func(ctx context.Context, key string, s RoomsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.Room], error) {
-		return up.ListRooms(ctx, key, telnyx.ListRoomsParams{Filter: s.Filter, Page: p})
-	}, l.primeRooms)
+	l.roomSessions.build = func() *dataloader.Loader[ListNeed[RoomSessionsList], *Page[telnyx.RoomSession]] {
+		return newListLoader(l, KindRoomSessions, func(ctx context.Context, key string, s RoomSessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
+			return up.ListRoomSessions(ctx, key, telnyx.ListRoomSessionsParams{RoomID: s.RoomID, Filter: s.Filter, IncludeParticipants: embed, Page: p})
+		}, l.primeSessions)
+	}
+	l.sessions.build = func() *dataloader.Loader[ListNeed[SessionsList], *Page[telnyx.RoomSession]] {
+		return newListLoader(l, KindSessions, func(ctx context.Context, key string, s SessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
+			return up.ListSessions(ctx, key, telnyx.ListSessionsParams{Filter: s.Filter, IncludeParticipants: embed, Page: p})
+		}, l.primeSessions)
+	}
+	l.sessionParticipants.build = func() *dataloader.Loader[ListNeed[SessionParticipantsList], *Page[telnyx.RoomParticipant]] {
+		return newListLoader(l, KindSessionParticipants, func(ctx context.Context, key string, s SessionParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
+			return up.ListSessionParticipants(ctx, key, telnyx.ListSessionParticipantsParams{SessionID: s.SessionID, Filter: s.Filter, Page: p})
+		}, l.primeParticipants)
+	}
+	l.participants.build = func() *dataloader.Loader[ListNeed[ParticipantsList], *Page[telnyx.RoomParticipant]] {
+		return newListLoader(l, KindParticipants, func(ctx context.Context, key string, s ParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
+			return up.ListParticipants(ctx, key, telnyx.ListParticipantsParams{Filter: s.Filter, Page: p})
+		}, l.primeParticipants)
+	}
+	l.rooms.build = func() *dataloader.Loader[ListNeed[RoomsList], *Page[telnyx.Room]] {
+		return newListLoader(l, KindRooms, func(ctx context.Context, key string, s RoomsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.Room], error) {
+			return up.ListRooms(ctx, key, telnyx.ListRoomsParams{Filter: s.Filter, Page: p})
+		}, l.primeRooms)
+	}
 
-	l.room = newEntityLoader(l, KindRoom, func(ctx context.Context, key, id string, _ bool) (*telnyx.Room, error) {
-		return up.GetRoom(ctx, key, id, false)
-	})
-	l.session = newEntityLoader(l, KindSession, up.GetSession)
-	l.participant = newEntityLoader(l, KindParticipant, func(ctx context.Context, key, id string, _ bool) (*telnyx.RoomParticipant, error) {
-		return up.GetParticipant(ctx, key, id)
-	})
+	l.room.build = func() *dataloader.Loader[entityKey, *telnyx.Room] {
+		return newEntityLoader(l, KindRoom, func(ctx context.Context, key, id string, _ bool) (*telnyx.Room, error) {
+			return up.GetRoom(ctx, key, id, false)
+		})
+	}
+	l.session.build = func() *dataloader.Loader[entityKey, *telnyx.RoomSession] {
+		return newEntityLoader(l, KindSession, up.GetSession)
+	}
+	l.participant.build = func() *dataloader.Loader[entityKey, *telnyx.RoomParticipant] {
+		return newEntityLoader(l, KindParticipant, func(ctx context.Context, key, id string, _ bool) (*telnyx.RoomParticipant, error) {
+			return up.GetParticipant(ctx, key, id)
+		})
+	}
+	l.knownRooms.id = func(r *telnyx.Room) string { return r.ID }
+	l.knownSessions.id = func(s *telnyx.RoomSession) string { return s.ID }
+	l.knownParticipants.id = func(p *telnyx.RoomParticipant) string { return p.ID }
 	return l
 }
 
@@ -189,26 +213,20 @@ func panicError(p any) error {
 	return apperr.Wrap(apperr.Internal, fmt.Errorf("panic: %v\n%s", p, debug.Stack()), "internal error")
 }
 
-// Records from lists prime the by-id loaders, so reaching them again costs no call.
-func (l *Loaders) primeSessions(ctx context.Context, items []telnyx.RoomSession, embed bool) {
-	for i := range items {
-		s := &items[i]
-		l.session.Prime(ctx, entityKey{ID: s.ID}, s)
-		if embed {
-			l.session.Prime(ctx, entityKey{ID: s.ID, Embed: true}, s)
-			l.primeParticipants(ctx, s.Participants, false)
+// Records from lists are remembered for lookups by id, so reaching them again costs no call.
+func (l *Loaders) primeSessions(_ context.Context, items []telnyx.RoomSession, embed bool) {
+	l.knownSessions.add(items, embed)
+	if embed {
+		for i := range items {
+			l.knownParticipants.add(items[i].Participants, false)
 		}
 	}
 }
 
-func (l *Loaders) primeParticipants(ctx context.Context, items []telnyx.RoomParticipant, _ bool) {
-	for i := range items {
-		l.participant.Prime(ctx, entityKey{ID: items[i].ID}, &items[i])
-	}
+func (l *Loaders) primeParticipants(_ context.Context, items []telnyx.RoomParticipant, _ bool) {
+	l.knownParticipants.add(items, false)
 }
 
-func (l *Loaders) primeRooms(ctx context.Context, items []telnyx.Room, _ bool) {
-	for i := range items {
-		l.room.Prime(ctx, entityKey{ID: items[i].ID}, &items[i])
-	}
+func (l *Loaders) primeRooms(_ context.Context, items []telnyx.Room, _ bool) {
+	l.knownRooms.add(items, false)
 }

@@ -59,19 +59,22 @@ func (l *Loaders) ParticipantsAction(ctx context.Context, act Action, sessionID 
 
 // wrote forgets every cached read and, after a successful write that returned a room, primes it.
 func (l *Loaders) wrote(ctx context.Context, room *telnyx.Room, err error) (*telnyx.Room, error) {
-	l.roomSessions.ClearAll()
-	l.sessions.ClearAll()
-	l.sessionParticipants.ClearAll()
-	l.participants.ClearAll()
-	l.rooms.ClearAll()
-	l.room.ClearAll()
-	l.session.ClearAll()
-	l.participant.ClearAll()
+	l.roomSessions.clearAll()
+	l.sessions.clearAll()
+	l.sessionParticipants.clearAll()
+	l.participants.clearAll()
+	l.rooms.clearAll()
+	l.room.clearAll()
+	l.session.clearAll()
+	l.participant.clearAll()
+	l.knownRooms.reset()
+	l.knownSessions.reset()
+	l.knownParticipants.reset()
 	if err != nil {
 		return nil, apperr.FromUpstream(err)
 	}
 	if room != nil {
-		l.room.Prime(ctx, entityKey{ID: room.ID}, room)
+		l.knownRooms.add([]telnyx.Room{*room}, false)
 	}
 	return room, nil
 }
