@@ -1,7 +1,8 @@
 // Package e2e holds roomgraph's end-to-end tests from the clients' side: Node scripts that speak to a
 // running gateway the way real clients do (graphql-http's GraphQL-over-HTTP audit, Apollo Client's Relay
-// pagination, GraphiQL in a headless Chromium), driven by Go tests that start a simulator and the gateway
-// over loopback and check what the scripts printed against the simulator's store.
+// pagination, GraphiQL in a headless Chromium, Apollo's federation gateway composing roomgraph with a
+// second subgraph), driven by Go tests that start a simulator and the gateway over loopback and check what
+// the scripts printed against the simulator's store.
 //
 // The package has no production code and must never gain any: nothing may import it, and its tests must
 // reach no address but 127.0.0.1. The Node project (package.json, its lockfile and the scripts) lives in

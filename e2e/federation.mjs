@@ -168,7 +168,8 @@ async function startGateway(supergraphSdl) {
     logger,
     buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url, fetcher: recordingFetcher(name) }),
   });
-  const server = new ApolloServer({ gateway, logger });
+  // Subgraph errors reach the client as the router forwards them, without a Node stack trace added.
+  const server = new ApolloServer({ gateway, logger, includeStacktraceInErrorResponses: false });
   const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });
   return { server, url };
 }

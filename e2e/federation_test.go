@@ -28,8 +28,8 @@ func serveFederation(t *testing.T, upstream http.Handler, federation bool) (upUR
 	t.Helper()
 	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
-	// Introspection is on because gqlgen's generated _service resolver refuses to answer without it.
-	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", APIKey: e2eKey, Federation: federation, Introspection: true}, nil, nil)
+	// Introspection off, as in production: routers still read _service { sdl }.
+	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", APIKey: e2eKey, Federation: federation}, nil, nil)
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
@@ -537,6 +537,7 @@ func TestFederation(t *testing.T) {
 			assert.Equal(t, rooms[i].ID, rep["id"])
 			assert.Equal(t, float64(rooms[i].MaxParticipants), rep["maxParticipants"])
 		}
+		assert.Len(t, q.NotesReferences, 3, "notes resolved each room once")
 		// One list of rooms, one list of sessions per room (participants embedded): nothing per room.
 		assert.Equal(t, map[string]int{telnyxsim.RouteListRooms: 1, telnyxsim.RouteListRoomSessions: 3}, q.Upstream.ByRoute)
 	})
@@ -621,8 +622,10 @@ func TestFederation(t *testing.T) {
 		require.Len(t, notes, 2, fetchSummary(q))
 		assert.False(t, notes[0].Entities)
 		assert.True(t, notes[1].Entities)
+		require.NotEmpty(t, q.NotesReferences)
 		for _, ref := range q.NotesReferences {
 			id := fmt.Sprint(ref["id"])
+			assert.Contains(t, distinct, id)
 			assert.Equal(t, float64(byID[id].MaxParticipants), ref["maxParticipants"], "reference %s", id)
 		}
 		assert.Equal(t, map[string]int{telnyxsim.RouteGetRoom: len(distinct)}, q.Upstream.ByRoute)
@@ -645,5 +648,9 @@ func TestFederation(t *testing.T) {
 		e := q.Errors[0]
 		assert.Equal(t, []any{"featuredRooms", float64(1), "uniqueName"}, e.Path)
 		assert.Equal(t, "NOT_FOUND", e.Extensions["code"], "%+v", e)
+		assert.Equal(t, "roomgraph", e.Extensions["serviceName"], "the router names the subgraph that failed")
+		assert.Equal(t, "10005", e.Extensions["telnyxCode"], "roomgraph's extensions pass through the router")
+		assert.Equal(t, map[string]int{"/v2/rooms/" + featured[0]: 1, "/v2/rooms/" + unknownID: 1}, q.callsByPath(telnyxsim.RouteGetRoom))
+		assert.Equal(t, 2, q.Upstream.Total, "%v", q.Upstream.ByRoute)
 	})
 }

@@ -256,3 +256,16 @@ func TestPprofSwitch(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceSDLWithoutIntrospection: a router can read the subgraph's SDL although introspection is off,
+// and nothing else gets introspection with it.
+func TestServiceSDLWithoutIntrospection(t *testing.T) {
+	h := newHarness(t, defaultSim(), gateway.Config{Federation: true})
+	var d struct{ Service struct{ SDL string } `json:"_service"` }
+	h.ok(t, `{ _service { sdl } }`, nil, &d)
+	assert.Contains(t, d.Service.SDL, `@key(fields: "id")`)
+	r := h.post(t, `{ _service { sdl } __schema { queryType { name } } }`, nil)
+	assert.NotEmpty(t, r.Errors, "introspection stays off for anything else")
+	r = h.post(t, `{ __schema { queryType { name } } }`, nil)
+	assert.NotEmpty(t, r.Errors)
+}

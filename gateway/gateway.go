@@ -179,6 +179,9 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		srv.Use(extension.Introspection{})
 	} else {
 		srv.SetDisableSuggestion(true)
+		if cfg.Federation {
+			srv.Use(serviceSDL{})
+		}
 	}
 	srv.SetErrorPresenter(presentError(logger, cfg.Introspection))
 	srv.SetRecoverFunc(recoverPanic(logger))
