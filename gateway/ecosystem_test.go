@@ -261,7 +261,9 @@ func TestPprofSwitch(t *testing.T) {
 // and nothing else gets introspection with it.
 func TestServiceSDLWithoutIntrospection(t *testing.T) {
 	h := newHarness(t, defaultSim(), gateway.Config{Federation: true})
-	var d struct{ Service struct{ SDL string } `json:"_service"` }
+	var d struct {
+		Service struct{ SDL string } `json:"_service"`
+	}
 	h.ok(t, `{ _service { sdl } }`, nil, &d)
 	assert.Contains(t, d.Service.SDL, `@key(fields: "id")`)
 	r := h.post(t, `{ _service { sdl } __schema { queryType { name } } }`, nil)
