@@ -72,6 +72,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if p := strings.TrimSpace(getenv("PORT")); p != "" {
 		addr = ":" + p
 	}
+	if a := strings.TrimSpace(getenv("ROOMGRAPH_LISTEN")); a != "" {
+		addr = a // e.g. 127.0.0.1:8080: only this interface
+	}
 
 	var demoRoom string
 	if embedded {

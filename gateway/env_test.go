@@ -89,7 +89,7 @@ func TestReadmeConfigTable(t *testing.T) {
 	start += strings.Index(string(readme[start:]), "\n") + 1
 
 	var table strings.Builder
-	table.WriteString("| variable | default | meaning |\n|---|---|---|\n| `PORT` | `8080` | Port to listen on (all interfaces). |\n")
+	table.WriteString("| variable | default | meaning |\n|---|---|---|\n| `PORT` | `8080` | Port to listen on (all interfaces). |\n| `ROOMGRAPH_LISTEN` | (unset) | Listen address `host:port` (e.g. `127.0.0.1:8080` for loopback only); overrides `PORT`. |\n")
 	for _, v := range gateway.EnvVars() {
 		def := v.Default
 		if !strings.HasPrefix(def, "(") && !strings.Contains(def, " ") {
