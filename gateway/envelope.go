@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/roomgraph/roomgraph/gqlhttp"
 )
 
 // Codes of requests refused before GraphQL sees them.
@@ -118,23 +120,5 @@ func isKind(v json.RawMessage, first ...byte) bool {
 // refuse writes a request-level GraphQL error.
 func refuse(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 	noteRefusal(r.Context(), code)
-	ct := "application/json"
-	if acceptsGraphQLResponse(r) {
-		ct = "application/graphql-response+json"
-	}
-	w.Header().Set("Content-Type", ct)
-	w.WriteHeader(status)
-	body, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{
-		"message": msg, "extensions": map[string]any{"code": code},
-	}}})
-	_, _ = w.Write(body)
-}
-
-func acceptsGraphQLResponse(r *http.Request) bool {
-	for _, v := range r.Header.Values("Accept") {
-		if bytes.Contains([]byte(v), []byte("application/graphql-response+json")) {
-			return true
-		}
-	}
-	return false
+	gqlhttp.WriteRequestError(w, r, status, code, msg)
 }

@@ -61,7 +61,7 @@ func (POST) Supports(r *http.Request) bool {
 // Do executes one POSTed operation.
 func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	refuse := refuser(w, r, p.OnRequestError)
-	media := responseMedia(r)
+	media := ResponseMedia(r)
 	w.Header().Set("Content-Type", media)
 	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
@@ -87,7 +87,7 @@ func (GET) Supports(r *http.Request) bool {
 // Do executes one query operation sent as URL parameters.
 func (g GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	refuse := refuser(w, r, g.OnRequestError)
-	media := responseMedia(r)
+	media := ResponseMedia(r)
 	w.Header().Set("Content-Type", media)
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -146,20 +146,26 @@ func requestErrorStatus(media string, errs gqlerror.List) int {
 	return http.StatusOK
 }
 
+// WriteRequestError writes one request-level error (no data member) with the given status.
+func WriteRequestError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	w.Header().Set("Content-Type", ResponseMedia(r))
+	w.WriteHeader(status)
+	write(w, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}}, true)
+}
+
 // refuser returns the function that writes one request-level error (and reports its code).
 func refuser(w http.ResponseWriter, r *http.Request, report func(*http.Request, string)) func(status int, code, msg string) {
 	return func(status int, code, msg string) {
 		if report != nil {
 			report(r, code)
 		}
-		w.WriteHeader(status)
-		write(w, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}}, true)
+		WriteRequestError(w, r, status, code, msg)
 	}
 }
 
-// responseMedia picks the response media type from Accept: application/graphql-response+json when the
+// ResponseMedia picks the response media type from Accept: application/graphql-response+json when the
 // client names it first or only accepts it, else application/json (what every client understands).
-func responseMedia(r *http.Request) string {
+func ResponseMedia(r *http.Request) string {
 	accept := r.Header.Get("Accept")
 	if accept == "" {
 		return MediaJSON
