@@ -165,8 +165,12 @@ func busiestRoom(sim *telnyxsim.Sim, key string) string {
 	if len(rooms) == 0 {
 		return "00000000-0000-0000-0000-000000000000"
 	}
-	count := func(r telnyxsim.Room) int { return len(sim.Sessions(key, r.ID)) }
-	return slices.MaxFunc(rooms, func(a, b telnyxsim.Room) int { return count(a) - count(b) }).ID
+	// Count each room's sessions once (Sessions copies the list), then take the largest.
+	counts := make(map[string]int, len(rooms))
+	for _, s := range sim.Sessions(key, "") {
+		counts[s.RoomID]++
+	}
+	return slices.MaxFunc(rooms, func(a, b telnyxsim.Room) int { return counts[a.ID] - counts[b.ID] }).ID
 }
 
 func demoQuery(roomID string) string {
