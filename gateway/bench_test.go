@@ -63,3 +63,32 @@ func BenchmarkQueries(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkS1Parallel is the harness's S1 shape (one room's 25 sessions with every field and their
+// participants) under 64 concurrent requests, in process: the figure to profile for throughput.
+func BenchmarkS1Parallel(b *testing.B) {
+	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, gateway.Config{})
+	room, _ := roomsBySessions(h.sim, keyA)
+	query := `query S1($room: ID!) { room(id: $room) { sessions(first: 25) { nodes { id roomId active createdAt updatedAt endedAt
+		participants { id sessionId context joinedAt updatedAt leftAt } } } } }`
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"room": room}})
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.ReportAllocs()
+	b.SetParallelism(32)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Post(h.gwURL, "application/json", bytes.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`)) {
+				b.Errorf("status %d: %s", resp.StatusCode, out)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(h.sim.Stats().Total)/float64(b.N), "upstream-calls/op")
+}

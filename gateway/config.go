@@ -77,6 +77,10 @@ type Config struct {
 	// DisableCoalescing stops sharing identical upstream reads in flight for the same credential (on by
 	// default: concurrent requests that need the same page cost one upstream call).
 	DisableCoalescing bool
+	// DisableFastPath makes gqlgen's executor answer every query. By default queries are answered by
+	// package fastpath, which writes the same bytes several times faster, and hands anything it does not
+	// cover (errors included) to gqlgen. The federated build always uses gqlgen's executor.
+	DisableFastPath bool
 	// ReadCacheTTL keeps successful upstream reads this long, per credential, dropped on any write; 0 (the
 	// default) keeps none.
 	ReadCacheTTL time.Duration

@@ -41,6 +41,7 @@ func EnvVars() []Env {
 		{"ROOMGRAPH_APQ_CACHE_SIZE", "1000", "Most persisted queries remembered (least recently used go first)."},
 		{"ROOMGRAPH_TRUSTED_DOCUMENTS", "(unset)", "Path of a persisted query manifest: when set, only its operations run (PERSISTED_QUERY_NOT_ALLOWED otherwise) and APQ is off."},
 		{"ROOMGRAPH_COALESCE", "true", "Identical upstream reads in flight at the same time, for the same key, become one call."},
+		{"ROOMGRAPH_FAST_PATH", "true", "Answer queries with the fast path (the same bytes as gqlgen's executor, several times less CPU); false: gqlgen's executor for every query."},
 		{"ROOMGRAPH_READ_CACHE_TTL", "0s", "Keep successful upstream reads this long, per key, dropped on any write (0: off)."},
 		{"ROOMGRAPH_CORS_ORIGINS", "(unset)", "Comma-separated browser origins allowed to call /graphql (`*` for any); unset: same-origin only, no CORS headers."},
 		{"ROOMGRAPH_CORS_HEADERS", "Content-Type, Authorization, X-Roomgraph-Trace, X-Request-Id, traceparent, tracestate", "Request headers cross-origin pages may send."},
@@ -106,12 +107,13 @@ func LoadConfig(getenv func(string) string, embedded bool) (Config, error) {
 	set("ROOMGRAPH_UPSTREAM_TIMEOUT", duration(&cfg.UpstreamTimeout))
 	set("ROOMGRAPH_OPERATION_TIMEOUT", duration(&cfg.OperationTimeout))
 	set("ROOMGRAPH_FEDERATION", boolean(&cfg.Federation))
-	apq, coalescing := true, true
+	apq, coalescing, fast := true, true, true
 	set("ROOMGRAPH_APQ", boolean(&apq))
 	set("ROOMGRAPH_APQ_CACHE_SIZE", atoi(&cfg.APQCacheSize))
 	cfg.TrustedDocuments = strings.TrimSpace(getenv("ROOMGRAPH_TRUSTED_DOCUMENTS"))
 	set("ROOMGRAPH_COALESCE", boolean(&coalescing))
-	cfg.DisableAPQ, cfg.DisableCoalescing = !apq, !coalescing
+	set("ROOMGRAPH_FAST_PATH", boolean(&fast))
+	cfg.DisableAPQ, cfg.DisableCoalescing, cfg.DisableFastPath = !apq, !coalescing, !fast
 	set("ROOMGRAPH_READ_CACHE_TTL", duration(&cfg.ReadCacheTTL))
 	cfg.CORSOrigins = list(getenv("ROOMGRAPH_CORS_ORIGINS"))
 	cfg.CORSHeaders = list(getenv("ROOMGRAPH_CORS_HEADERS"))

@@ -26,6 +26,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/roomgraph/roomgraph/apperr"
+	"github.com/roomgraph/roomgraph/fastpath"
 	"github.com/roomgraph/roomgraph/gqlhttp"
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/graph/subgraph"
@@ -148,6 +149,9 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		Logger: logger,
 	}
 	var schema graphql.ExecutableSchema = graph.NewExecutableSchema(graph.Config{Resolvers: res})
+	if !cfg.DisableFastPath {
+		schema = fastpath.New(schema, res, func(o fastpath.Outcome) { obs.metrics.Execution(string(o)) })
+	}
 	if cfg.Federation {
 		schema = subgraph.NewExecutableSchema(subgraph.Config{Resolvers: resolvers.Subgraph{Resolver: res}})
 	}

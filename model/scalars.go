@@ -19,11 +19,15 @@ const dateTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
 func MarshalDateTime(t time.Time) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
 		var buf [40]byte
-		b := append(buf[:0], '"')
-		b = t.UTC().AppendFormat(b, dateTimeLayout)
-		b = append(b, '"')
-		_, _ = w.Write(b)
+		_, _ = w.Write(AppendDateTime(buf[:0], t))
 	})
+}
+
+// AppendDateTime appends t as a quoted DateTime JSON string, exactly as MarshalDateTime writes it.
+func AppendDateTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, dateTimeLayout)
+	return append(b, '"')
 }
 
 // UnmarshalDateTime reads an RFC 3339 timestamp.

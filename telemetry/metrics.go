@@ -48,6 +48,7 @@ type Metrics struct {
 	batchSize          *prometheus.HistogramVec
 	loaderNeeds        *prometheus.CounterVec
 	loaderCalls        *prometheus.CounterVec
+	executions         *prometheus.CounterVec
 }
 
 // NewMetrics registers every series on a new registry.
@@ -105,6 +106,9 @@ func NewMetrics(opts MetricsOptions) *Metrics {
 		"Needs resolvers stated to a loader, identical and already-fetched ones included, by loader.", "loader")
 	m.loaderCalls = counter("roomgraph_loader_upstream_calls_total",
 		"Upstream calls (before retries) loader batches made to serve those needs, by loader.", "loader")
+	m.executions = counter("roomgraph_graphql_executions_total",
+		"How query operations were executed: served (the fast path wrote the response), fallback (the fast path handed the operation to gqlgen: an error or a null), unsupported (gqlgen from the start: mutations, introspection).",
+		"path")
 	if !opts.NoRuntimeCollectors {
 		f(collectors.NewGoCollector())
 		f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -159,6 +163,9 @@ func (m *Metrics) UpstreamAttempt(route string, status, attempt int, d time.Dura
 
 // UpstreamRefused counts a call answered without an upstream attempt.
 func (m *Metrics) UpstreamRefused(reason string) { m.upstreamRefused.WithLabelValues(reason).Inc() }
+
+// Execution records how an operation was executed (fastpath.Outcome: served, fallback, unsupported).
+func (m *Metrics) Execution(path string) { m.executions.WithLabelValues(path).Inc() }
 
 // UpstreamSaved records a read answered without its own upstream call ("shared" or "cache_hit").
 func (m *Metrics) UpstreamSaved(reason string) { m.upstreamSaved.WithLabelValues(reason).Inc() }

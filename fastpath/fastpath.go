@@ -1,0 +1,297 @@
+// Package fastpath answers read queries without gqlgen's per-field execution: it walks the operation's
+// selection over the records the resolvers return and appends the JSON response directly, byte for byte
+// what gqlgen's executor writes for the same data.
+//
+// gqlgen spends most of a large response's CPU on machinery every field pays for: a FieldContext and a
+// closure per field, a goroutine per list element, a Marshaler tree built and then walked. Here a field
+// that reads a decoded record is one append; fields are collected once per list instead of once per
+// element; goroutines are started only where a resolver may wait for a loader, so loader needs still meet
+// in one batch window exactly as they do under gqlgen.
+//
+// The fast path calls the same resolvers (through the operation's field middleware) with the same field
+// contexts, so arguments are checked, cursors made and upstream calls planned in one place. It covers the
+// Query type of the plain (non-federated) schema; anything else — mutations, introspection, a field it
+// does not know, an argument it cannot read, any resolver error, a panic, a null in a non-null position —
+// falls back to gqlgen's executor for the whole operation, which reuses everything the operation's loaders
+// already hold, so a fallback costs no extra upstream call. It must never change an answer: a
+// differential test compares it with gqlgen over a corpus of queries.
+package fastpath
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/roomgraph/roomgraph/graph"
+)
+
+// Outcome says how an operation was answered, for metrics.
+type Outcome string
+
+const (
+	// Served: the fast path wrote the whole response.
+	Served Outcome = "served"
+	// Fallback: the fast path began and handed the operation to gqlgen (an error, a null, a panic, or an
+	// argument it could not read).
+	Fallback Outcome = "fallback"
+	// Unsupported: gqlgen ran the operation from the start (a mutation, introspection, an unknown field).
+	Unsupported Outcome = "unsupported"
+)
+
+// Schema is a graphql.ExecutableSchema that answers queries on the fast path and delegates everything else
+// to the gqlgen schema it wraps.
+type Schema struct {
+	graphql.ExecutableSchema
+	query       graph.QueryResolver
+	room        graph.RoomResolver
+	session     graph.RoomSessionResolver
+	participant graph.RoomParticipantResolver
+	observe     func(Outcome)
+	shapes      *shapes
+}
+
+// New wraps inner (built by graph.NewExecutableSchema over resolvers). observe, if not nil, is told how each
+// operation was answered.
+func New(inner graphql.ExecutableSchema, resolvers graph.ResolverRoot, observe func(Outcome)) *Schema {
+	if observe == nil {
+		observe = func(Outcome) {}
+	}
+	return &Schema{
+		ExecutableSchema: inner,
+		query:            resolvers.Query(),
+		room:             resolvers.Room(),
+		session:          resolvers.RoomSession(),
+		participant:      resolvers.RoomParticipant(),
+		observe:          observe,
+		shapes:           newShapes(),
+	}
+}
+
+// Exec answers a query on the fast path when it can. Like gqlgen's, the returned handler does the work
+// when first called (inside the response interceptors) and returns nil after that.
+func (s *Schema) Exec(ctx context.Context) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query || !supportedRoot(oc) {
+		s.observe(Unsupported)
+		return s.ExecutableSchema.Exec(ctx)
+	}
+	done := false
+	return func(ctx context.Context) *graphql.Response {
+		if done {
+			return nil
+		}
+		done = true
+		r := &run{s: s, oc: oc}
+		if data, ok := r.query(ctx); ok {
+			s.observe(Served)
+			return &graphql.Response{Data: data}
+		}
+		s.observe(Fallback)
+		return s.ExecutableSchema.Exec(ctx)(ctx)
+	}
+}
+
+// supportedRoot reports whether every root field is one the fast path resolves. It is checked before any
+// resolver runs, so an operation gqlgen must answer anyway starts there.
+func supportedRoot(oc *graphql.OperationContext) bool {
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, queryImplementors) {
+		switch f.Name {
+		case "__typename", "room", "rooms", "roomSessions", "roomSession", "roomParticipants", "roomParticipant":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// run is one operation on the fast path.
+type run struct {
+	s      *Schema
+	oc     *graphql.OperationContext
+	failed atomic.Bool
+}
+
+// fail records that the operation must fall back to gqlgen; it returns false for the callers' ok.
+func (r *run) fail() bool {
+	r.failed.Store(true)
+	return false
+}
+
+// guard turns a panic on this goroutine into a fallback: gqlgen then runs the operation again and reports
+// the panic its own way (INTERNAL, logged).
+func (r *run) guard() {
+	if recover() != nil {
+		r.failed.Store(true)
+	}
+}
+
+// The implementors lists, as gqlgen's generated code passes them to CollectFields.
+var (
+	queryImplementors                     = []string{"Query"}
+	roomImplementors                      = []string{"Room"}
+	roomConnectionImplementors            = []string{"RoomConnection"}
+	roomEdgeImplementors                  = []string{"RoomEdge"}
+	roomSessionImplementors               = []string{"RoomSession"}
+	roomSessionConnectionImplementors     = []string{"RoomSessionConnection"}
+	roomSessionEdgeImplementors           = []string{"RoomSessionEdge"}
+	roomParticipantImplementors           = []string{"RoomParticipant"}
+	roomParticipantConnectionImplementors = []string{"RoomParticipantConnection"}
+	roomParticipantEdgeImplementors       = []string{"RoomParticipantEdge"}
+	pageInfoImplementors                  = []string{"PageInfo"}
+)
+
+// collect is gqlgen's field collection (merged aliases, fragments, @skip/@include), cached per operation.
+func (r *run) collect(sel ast.SelectionSet, implementors []string) []graphql.CollectedField {
+	return graphql.CollectFields(r.oc, sel, implementors)
+}
+
+// fieldFunc writes the value of one field of obj.
+type fieldFunc[T any] func(r *run, ctx context.Context, b []byte, f *graphql.CollectedField, obj *T) ([]byte, bool)
+
+// slowFunc reports whether a field of obj may wait for a loader (directly or below it).
+type slowFunc[T any] func(r *run, f *graphql.CollectedField, obj *T) bool
+
+// object writes obj's fields in order, as gqlgen's FieldSet does. When two or more fields may wait for a
+// loader, those are resolved concurrently first, each into its own buffer, so that their loader needs meet
+// in one batch window (under gqlgen every resolver field runs on its own goroutine).
+func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, obj *T, slow slowFunc[T], field fieldFunc[T]) ([]byte, bool) {
+	for i := range fields {
+		if fields[i].Deferrables != nil {
+			return b, r.fail()
+		}
+	}
+	var pre [][]byte
+	if countSlow(r, fields, obj, slow) >= 2 {
+		pre = make([][]byte, len(fields))
+		var wg sync.WaitGroup
+		for i := range fields {
+			if !slow(r, &fields[i], obj) {
+				continue
+			}
+			wg.Go(func() {
+				defer r.guard()
+				seg, ok := field(r, ctx, nil, &fields[i], obj)
+				if !ok {
+					r.fail()
+					return
+				}
+				pre[i] = seg
+			})
+		}
+		wg.Wait()
+		if r.failed.Load() {
+			return b, false
+		}
+	}
+	b = append(b, '{')
+	for i := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, fields[i].Alias)
+		b = append(b, ':')
+		if pre != nil && pre[i] != nil {
+			b = append(b, pre[i]...)
+			continue
+		}
+		var ok bool
+		if b, ok = field(r, ctx, b, &fields[i], obj); !ok {
+			return b, false
+		}
+	}
+	return append(b, '}'), true
+}
+
+func countSlow[T any](r *run, fields []graphql.CollectedField, obj *T, slow slowFunc[T]) int {
+	n := 0
+	for i := range fields {
+		if slow(r, &fields[i], obj) {
+			n++
+		}
+	}
+	return n
+}
+
+// elemFunc writes one list element with the list's collected fields.
+type elemFunc[T any] func(r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, item *T) ([]byte, bool)
+
+// list writes items as a JSON array. When an element may wait for a loader (slow), elements are written
+// concurrently, each into its own buffer, with a field context carrying its index (gqlgen's path); else in
+// order into b, with no goroutine and no context.
+func list[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, items []T, slow bool, elem elemFunc[T]) ([]byte, bool) {
+	if slow && len(items) > 1 {
+		segs := make([][]byte, len(items))
+		var wg sync.WaitGroup
+		for i := range items {
+			ictx := withIndex(ctx, i, &items[i])
+			wg.Go(func() {
+				defer r.guard()
+				seg, ok := elem(r, ictx, nil, fields, &items[i])
+				if !ok {
+					r.fail()
+					return
+				}
+				segs[i] = seg
+			})
+		}
+		wg.Wait()
+		if r.failed.Load() {
+			return b, false
+		}
+		b = append(b, '[')
+		for i, seg := range segs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, seg...)
+		}
+		return append(b, ']'), true
+	}
+	b = append(b, '[')
+	for i := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		ictx := ctx
+		if slow {
+			ictx = withIndex(ctx, i, &items[i])
+		}
+		var ok bool
+		if b, ok = elem(r, ictx, b, fields, &items[i]); !ok {
+			return b, false
+		}
+	}
+	return append(b, ']'), true
+}
+
+func withIndex(ctx context.Context, i int, item any) context.Context {
+	return graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i, Result: item})
+}
+
+// within gives a field that is not a resolver but leads to one its field context, so the resolver's path
+// (traces, errors) is the one gqlgen would give it.
+func within(ctx context.Context, object string, f *graphql.CollectedField) context.Context {
+	return graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: object, Field: *f})
+}
+
+// resolve calls a resolver the way gqlgen's generated code does: with the field's context (its selection,
+// which resolvers read to plan upstream calls) through the operation's field middleware. Any error sends
+// the operation back to gqlgen.
+func resolve[V any](r *run, ctx context.Context, object string, f *graphql.CollectedField, args map[string]any, call func(ctx context.Context) (V, error)) (context.Context, V, bool) {
+	fc := &graphql.FieldContext{Object: object, Field: *f, Args: args, IsMethod: true, IsResolver: true}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	var zero V
+	res, err := r.oc.ResolverMiddleware(ctx, func(ctx context.Context) (any, error) { return call(ctx) })
+	if err != nil || r.failed.Load() {
+		return ctx, zero, r.fail()
+	}
+	v, ok := res.(V)
+	if !ok {
+		return ctx, zero, r.fail()
+	}
+	fc.Result = v
+	return ctx, v, true
+}

@@ -1,0 +1,21 @@
+package fastpath
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/stretchr/testify/require"
+)
+
+// FuzzAppendString holds appendString to gqlgen's string marshaller, byte for byte.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", `quote " and \ backslash`, "tab\tnew\nline\rcr\x01\x1f\x7f", "ünïcødé ☃ 𝄞 <>&'", "\xff\xfe invalid", "\u2028\u2029"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want bytes.Buffer
+		graphql.MarshalString(s).MarshalGQL(&want)
+		require.Equal(t, want.String(), string(appendString(nil, s)))
+	})
+}

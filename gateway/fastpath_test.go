@@ -1,0 +1,212 @@
+package gateway_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/telnyxsim"
+)
+
+// pair is two gateways over one simulator: the default (queries on the fast path) and one with
+// DisableFastPath (gqlgen's executor for everything). The fast path must give the same bytes and make the
+// same upstream calls.
+type pair struct {
+	sim        *telnyxsim.Sim
+	simURL     string
+	fast, slow string // gateway base URLs
+}
+
+func newPair(t *testing.T) *pair {
+	t.Helper()
+	sim := telnyxsim.New(telnyxsim.Config{Seed: 7, Keys: []string{keyA}, Rooms: 10, SessionsPerRoom: 12, ParticipantsPerSession: 6})
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(simSrv.Close)
+	start := func(disable bool) string {
+		cfg := gateway.Config{BaseURL: simSrv.URL + "/v2", APIKey: keyA, DisableFastPath: disable, ServeMetrics: true, Introspection: true}
+		gw, err := gateway.New(cfg, nil, simSrv.Client())
+		require.NoError(t, err)
+		srv := httptest.NewServer(gw)
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	return &pair{sim: sim, simURL: simSrv.URL + "/v2", fast: start(false), slow: start(true)}
+}
+
+// send posts one GraphQL request and returns the status, the body, and the upstream calls it made.
+func (p *pair) send(t *testing.T, base string, body []byte) (int, string, []string) {
+	t.Helper()
+	p.sim.ResetStats()
+	resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var calls []string
+	for _, rec := range p.sim.Stats().Requests {
+		calls = append(calls, rec.Path+"?"+rec.RawQuery)
+	}
+	return resp.StatusCode, string(out), calls
+}
+
+// executions reads roomgraph_graphql_executions_total{path} from a gateway's /metrics.
+func executions(t *testing.T, base, path string) float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	prefix := `roomgraph_graphql_executions_total{path="` + path + `"} `
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, prefix); ok {
+			var f float64
+			require.NoError(t, json.Unmarshal([]byte(v), &f))
+			return f
+		}
+	}
+	return 0
+}
+
+// TestFastPathMatchesGqlgen runs a corpus of queries through both gateways and requires the same status,
+// the same response bytes and the same upstream calls, and that the fast path answered the ones it should.
+func TestFastPathMatchesGqlgen(t *testing.T) {
+	p := newPair(t)
+	rooms := p.sim.Rooms(keyA)
+	busiest, empty := roomsBySessions(p.sim, keyA)
+	require.NotEmpty(t, empty, "the corpus needs a room without sessions")
+	var active, activeRoom, sessionID, participantID string
+	for _, r := range rooms {
+		for _, s := range p.sim.Sessions(keyA, r.ID) {
+			if sessionID == "" && len(p.sim.Participants(keyA, s.ID)) > 0 {
+				sessionID, participantID = s.ID, p.sim.Participants(keyA, s.ID)[0].ID
+			}
+			if s.Active && active == "" {
+				active, activeRoom = s.ID, r.ID
+			}
+		}
+	}
+	require.NotEmpty(t, active, "the corpus needs an active session")
+	// Names that exercise string escaping: quotes, backslashes, control characters, non-ASCII.
+	for _, name := range []string{`quote " and \ backslash`, "tab\tnew\nline\rcr\x01\x1f", "ünïcødé ☃ 𝄞 <>&'"} {
+		body, _ := json.Marshal(map[string]any{"unique_name": name})
+		req, _ := http.NewRequest(http.MethodPost, p.simURL+"/rooms", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+keyA)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+	}
+
+	const sessionFields = `id roomId active createdAt updatedAt endedAt __typename
+		participants { id sessionId context joinedAt updatedAt leftAt __typename }`
+	const roomFields = `id uniqueName maxParticipants enableRecording webhookEventUrl webhookEventFailoverUrl
+		webhookTimeoutSecs activeSessionId createdAt updatedAt __typename`
+	cases := []struct {
+		name    string
+		query   string
+		vars    map[string]any
+		outcome string // served, fallback, unsupported
+	}{
+		{"S1", `query S1($room: ID!) { room(id: $room) { sessions(first: 25) { nodes { ` + sessionFields + ` } } } }`, map[string]any{"room": busiest}, "served"},
+		{"id only", `query($room: ID!) { room(id: $room) { id __typename } }`, map[string]any{"room": busiest}, "served"},
+		{"every room field", `query($room: ID!) { room(id: $room) { ` + roomFields + ` } }`, map[string]any{"room": activeRoom}, "served"},
+		{"edges, cursors, pageInfo", `query($room: ID!) { room(id: $room) { sessions(first: 4) { __typename totalCount
+			pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+			edges { __typename cursor node { id } } } } }`, map[string]any{"room": busiest}, "served"},
+		{"window in the middle", `query($room: ID!) { room(id: $room) { sessions(first: 3, after: "` + "" + `") { nodes { id } } } }`, map[string]any{"room": busiest}, "fallback"},
+		{"tail", `query($room: ID!) { room(id: $room) { sessions(last: 5) { pageInfo { hasPreviousPage hasNextPage startCursor } nodes { id createdAt } } } }`, map[string]any{"room": busiest}, "served"},
+		{"aliases and fragments", `query($room: ID!) { room(id: $room) { ...R a: sessions(first: 2) { nodes { ...S } } b: sessions(first: 5) { nodes { id ... on RoomSession { active } participants { ...P } } } } }
+			fragment R on Room { id uniqueName }
+			fragment S on RoomSession { id endedAt }
+			fragment P on RoomParticipant { context joinedAt }`, map[string]any{"room": busiest}, "served"},
+		{"merged selections", `query($room: ID!) { room(id: $room) { sessions(first: 3) { nodes { id } nodes { active participants { id } } } } }`, map[string]any{"room": busiest}, "served"},
+		{"skip and include", `query($room: ID!, $yes: Boolean!, $no: Boolean!) { room(id: $room) { id
+			uniqueName @include(if: $no) sessions(first: 3) { totalCount @skip(if: $yes) nodes { id active @include(if: $yes) participants @skip(if: $no) { context } } } } }`,
+			map[string]any{"room": busiest, "yes": true, "no": false}, "served"},
+		{"filter literal", `query($room: ID!) { room(id: $room) { sessions(first: 10, filter: { active: false, dateCreatedAt: { gte: "2020-01-01" } }) { totalCount nodes { id } } } }`, map[string]any{"room": busiest}, "served"},
+		{"filter variable", `query($room: ID!, $f: RoomSessionFilter) { room(id: $room) { sessions(first: 10, filter: $f) { totalCount nodes { id endedAt } } } }`,
+			map[string]any{"room": busiest, "f": map[string]any{"dateEndedAt": map[string]any{"lte": "2099-12-31"}, "active": nil}}, "served"},
+		{"empty room", `query($room: ID!) { room(id: $room) { sessions(first: 5) { totalCount pageInfo { hasNextPage startCursor endCursor } edges { cursor } nodes { id } } } }`, map[string]any{"room": empty}, "served"},
+		{"first 0 and totalCount only", `query($room: ID!) { room(id: $room) { a: sessions(first: 0) { totalCount nodes { id } } b: sessions { totalCount } c: sessions { __typename } } }`, map[string]any{"room": busiest}, "served"},
+		{"rooms with sessions", `{ rooms(first: 5) { totalCount edges { cursor node { id uniqueName maxParticipants sessions(first: 2) { nodes { id participants { context } } } } } } }`, nil, "served"},
+		{"rooms filtered", `query($n: String) { rooms(first: 3, filter: { uniqueName: $n }) { totalCount nodes { ` + roomFields + ` } } }`, map[string]any{"n": rooms[2].UniqueName}, "served"},
+		{"rooms with escaped names", `{ rooms(first: 100) { nodes { uniqueName } } }`, nil, "served"},
+		{"account sessions with room back-reference", `{ roomSessions(first: 15) { nodes { id room { id uniqueName enableRecording } } } }`, nil, "served"},
+		{"account sessions of a room, filtered", `query($room: ID) { roomSessions(roomId: $room, first: 5, filter: { active: false }) { totalCount nodes { id roomId } } }`, map[string]any{"room": busiest}, "served"},
+		{"one session", `query($s: ID!) { roomSession(id: $s) { active room { id uniqueName } participantsConnection(first: 3) { totalCount
+			edges { cursor node { context session { id } } } pageInfo { hasNextPage endCursor } } } }`, map[string]any{"s": sessionID}, "served"},
+		{"participants connections of several sessions", `{ roomSessions(first: 5) { nodes { participantsConnection(first: 2, filter: { dateJoinedAt: { gte: "2000-01-01" } }) { totalCount nodes { context } } } } }`, nil, "served"},
+		{"account participants with session and room", `{ roomParticipants(first: 12) { totalCount nodes { context session { active room { uniqueName } } } } }`, nil, "served"},
+		{"participants of a session, filtered", `query($s: ID) { roomParticipants(sessionId: $s, first: 3, filter: { context: "nobody" }) { totalCount nodes { id } } }`, map[string]any{"s": sessionID}, "served"},
+		{"one participant", `query($p: ID!) { roomParticipant(id: $p) { id sessionId session { id } } }`, map[string]any{"p": participantID}, "served"},
+		{"active session", `query($room: ID!) { room(id: $room) { activeSessionId activeSession { id active participants { context leftAt } } } }`, map[string]any{"room": activeRoom}, "served"},
+		{"no active session", `query($room: ID!) { room(id: $room) { activeSession { id } } }`, map[string]any{"room": empty}, "served"},
+		{"dashboard", `{ rooms(first: 3) { totalCount nodes { id uniqueName maxParticipants
+			activeSession { id createdAt participants { context joinedAt } }
+			sessions(first: 5) { totalCount nodes { id active createdAt endedAt
+				participants { id context joinedAt leftAt session { id } } room { uniqueName } } } } } }`, nil, "served"},
+		{"several root fields", `query($room: ID!, $s: ID!) { __typename room(id: $room) { id } rooms(first: 2) { nodes { id } } roomSession(id: $s) { id active } }`,
+			map[string]any{"room": busiest, "s": sessionID}, "served"},
+		{"named operation among several", `query A { rooms(first: 1) { totalCount } } query B { rooms(first: 2) { nodes { id } } }`, nil, "served"},
+		{"unknown room", `{ room(id: "00000000-0000-4000-8000-000000000000") { id uniqueName } }`, nil, "fallback"},
+		{"unknown room's sessions", `{ room(id: "00000000-0000-4000-8000-000000000000") { sessions(first: 2) { nodes { id } } } }`, nil, "fallback"},
+		{"unknown session", `{ roomSession(id: "00000000-0000-4000-8000-000000000000") { id } }`, nil, "fallback"},
+		{"bad id", `{ room(id: "nope") { id } }`, nil, "fallback"},
+		{"bad cursor", `query($room: ID!) { room(id: $room) { sessions(first: 2, after: "garbage") { nodes { id } } } }`, map[string]any{"room": busiest}, "fallback"},
+		{"bad date", `query($room: ID!, $f: RoomSessionFilter) { room(id: $room) { sessions(filter: $f) { totalCount } } }`, map[string]any{"room": busiest, "f": map[string]any{"dateCreatedAt": map[string]any{"eq": "2026-13-01"}}}, "fallback"},
+		{"first above the maximum", `query($room: ID!) { room(id: $room) { sessions(first: 101) { totalCount } } }`, map[string]any{"room": busiest}, "fallback"},
+		{"partial data", `query($room: ID!) { good: room(id: $room) { uniqueName } bad: room(id: "00000000-0000-4000-8000-000000000000") { uniqueName } }`, map[string]any{"room": busiest}, "fallback"},
+		{"introspection", `{ __schema { queryType { name } } }`, nil, "unsupported"},
+		{"type introspection beside data", `query($room: ID!) { __type(name: "Room") { name } room(id: $room) { id } }`, map[string]any{"room": busiest}, "unsupported"},
+	}
+	// A cursor from the gateway itself, for an after/before window.
+	var first struct {
+		Data struct {
+			Room struct {
+				Sessions struct {
+					PageInfo struct{ EndCursor string }
+				}
+			}
+		}
+	}
+	body, _ := json.Marshal(map[string]any{"query": `query($room: ID!) { room(id: $room) { sessions(first: 3) { pageInfo { endCursor } } } }`, "variables": map[string]any{"room": busiest}})
+	_, out, _ := p.send(t, p.fast, body)
+	require.NoError(t, json.Unmarshal([]byte(out), &first))
+	cursor := first.Data.Room.Sessions.PageInfo.EndCursor
+	require.NotEmpty(t, cursor)
+	cases[4].query = `query($room: ID!, $c: String) { room(id: $room) { a: sessions(first: 3, after: $c) { pageInfo { hasPreviousPage startCursor } nodes { id } }
+		b: sessions(last: 2, before: $c) { edges { cursor node { id } } } } }`
+	cases[4].vars = map[string]any{"room": busiest, "c": cursor}
+	cases[4].outcome = "served"
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			payload := map[string]any{"query": tc.query, "variables": tc.vars}
+			if tc.name == "named operation among several" {
+				payload["operationName"] = "B"
+			}
+			body, err := json.Marshal(payload)
+			require.NoError(t, err)
+			before := executions(t, p.fast, tc.outcome)
+			slowStatus, slowBody, slowCalls := p.send(t, p.slow, body)
+			fastStatus, fastBody, fastCalls := p.send(t, p.fast, body)
+			assert.Equal(t, slowStatus, fastStatus)
+			assert.Equal(t, slowBody, fastBody)
+			assert.ElementsMatch(t, slowCalls, fastCalls, "the same upstream calls")
+			assert.Equal(t, before+1, executions(t, p.fast, tc.outcome), "answered by the %s path", tc.outcome)
+			if tc.outcome != "unsupported" {
+				assert.Zero(t, executions(t, p.slow, "served"), "DisableFastPath: gqlgen answers everything")
+			}
+		})
+	}
+}
