@@ -19,6 +19,7 @@ package fastpath
 
 import (
 	"context"
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 
@@ -51,6 +52,10 @@ type Schema struct {
 	participant graph.RoomParticipantResolver
 	observe     func(Outcome)
 	shapes      *shapes
+	// sizes remembers recent response sizes by operation (hashed into a fixed table), so a response's
+	// buffer is allocated once at about the right size instead of growing by copies.
+	sizes [256]atomic.Int32
+	seed  maphash.Seed
 }
 
 // New wraps inner (built by graph.NewExecutableSchema over resolvers). observe, if not nil, is told how each
@@ -67,6 +72,7 @@ func New(inner graphql.ExecutableSchema, resolvers graph.ResolverRoot, observe f
 		participant:      resolvers.RoomParticipant(),
 		observe:          observe,
 		shapes:           newShapes(),
+		seed:             maphash.MakeSeed(),
 	}
 }
 
@@ -85,7 +91,9 @@ func (s *Schema) Exec(ctx context.Context) graphql.ResponseHandler {
 		}
 		done = true
 		r := &run{s: s, oc: oc}
-		if data, ok := r.query(ctx); ok {
+		slot := &s.sizes[maphash.String(s.seed, oc.OperationName+"\x00"+oc.RawQuery)%uint64(len(s.sizes))]
+		if data, ok := r.query(ctx, int(slot.Load())); ok {
+			slot.Store(int32(min(len(data), maxSizeHint)))
 			s.observe(Served)
 			return &graphql.Response{Data: data}
 		}
@@ -93,6 +101,9 @@ func (s *Schema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return s.ExecutableSchema.Exec(ctx)(ctx)
 	}
 }
+
+// maxSizeHint bounds the buffer a response starts with.
+const maxSizeHint = 1 << 20
 
 // supportedRoot reports whether every root field is one the fast path resolves. It is checked before any
 // resolver runs, so an operation gqlgen must answer anyway starts there.

@@ -16,7 +16,7 @@ import (
 // same field names, the same resolver calls with the same arguments, the same nullability.
 
 // query writes the data of the operation: its root fields, resolved concurrently as gqlgen does.
-func (r *run) query(ctx context.Context) (data []byte, ok bool) {
+func (r *run) query(ctx context.Context, sizeHint int) (data []byte, ok bool) {
 	defer func() {
 		if recover() != nil {
 			data, ok = nil, false
@@ -25,7 +25,7 @@ func (r *run) query(ctx context.Context) (data []byte, ok bool) {
 	fields := r.collect(r.oc.Operation.SelectionSet, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query"})
 	var root struct{}
-	b, ok := object(r, ctx, make([]byte, 0, 4096), fields, &root, querySlow, queryField)
+	b, ok := object(r, ctx, make([]byte, 0, max(sizeHint+sizeHint/8, 512)), fields, &root, querySlow, queryField)
 	if !ok || r.failed.Load() {
 		return nil, false
 	}

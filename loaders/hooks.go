@@ -84,9 +84,14 @@ func countCall(ctx context.Context) {
 	}
 }
 
+const inputCapacity = 32
+
 // loaderOptions are the dataloader options of one loader of kind.
 func loaderOptions[K comparable, V any](l *Loaders, kind Kind) []dataloader.Option[K, V] {
-	opts := []dataloader.Option[K, V]{dataloader.WithWait[K, V](l.cfg.Wait)}
+	// The input channel's default capacity (1000 needs, ~8 KB per batch) is sized for a loader shared by
+	// many requests; one operation states a handful of needs per batch, and a full channel only makes a
+	// resolver wait for the batcher goroutine that is draining it.
+	opts := []dataloader.Option[K, V]{dataloader.WithWait[K, V](l.cfg.Wait), dataloader.WithInputCapacity[K, V](inputCapacity)}
 	if l.cfg.Hooks.enabled() {
 		opts = append(opts, dataloader.WithTracer[K, V](hookTracer[K, V]{kind: kind, hooks: l.cfg.Hooks}))
 	}
