@@ -7,6 +7,10 @@
 // cache is on, forgets everything cached for its credential. The shared call runs under the first caller's
 // deadline but not its cancellation: one caller giving up does not fail the others.
 //
+// Decoding can be shared too: a shared response's Body has a method ShareDecoded(key, decode) that runs
+// decode once per key over the shared bytes and gives every caller the same value, so a client that
+// treats decoded answers as read-only decodes a coalesced answer once, not once per caller.
+//
 // It knows HTTP only; nothing of GraphQL or of the upstream's JSON.
 package coalesce
 
@@ -65,6 +69,16 @@ type snapshot struct {
 	proto  string
 	header http.Header
 	body   []byte
+
+	mu      sync.Mutex
+	decoded map[any]*decoded
+}
+
+// decoded is one value made from a snapshot's body, for every caller that asks with the same key.
+type decoded struct {
+	once sync.Once
+	val  any
+	err  error
 }
 
 type entry struct {
@@ -181,10 +195,47 @@ func (s *snapshot) response(req *http.Request) *http.Response {
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        h,
-		Body:          io.NopCloser(bytes.NewReader(s.body)),
+		Body:          &Body{Reader: bytes.NewReader(s.body), snap: s},
 		ContentLength: int64(len(s.body)),
 		Request:       req,
 	}
+}
+
+// Body is the body of a response served from a shared call: the shared bytes, read-only.
+type Body struct {
+	*bytes.Reader
+	snap *snapshot
+}
+
+// Close does nothing: the bytes are in memory and shared.
+func (*Body) Close() error { return nil }
+
+// ShareDecoded returns decode's result over the whole body. Callers of one shared call (and of one cached
+// answer) that pass the same key get the same value from one run of decode, so the value must be treated
+// as read-only by all of them. key must be comparable; decode's panics reach the caller that ran it.
+func (b *Body) ShareDecoded(key any, decode func(body []byte) (any, error)) (any, error) {
+	s := b.snap
+	s.mu.Lock()
+	if s.decoded == nil {
+		s.decoded = map[any]*decoded{}
+	}
+	d, ok := s.decoded[key]
+	if !ok {
+		d = &decoded{}
+		s.decoded[key] = d
+	}
+	s.mu.Unlock()
+	d.once.Do(func() {
+		defer func() {
+			if p := recover(); p != nil {
+				// The others sharing the value get an error, not a nil value; this caller gets the panic.
+				d.err = fmt.Errorf("coalesce: decoding the shared body panicked: %v", p)
+				panic(p)
+			}
+		}()
+		d.val, d.err = decode(s.body)
+	})
+	return d.val, d.err
 }
 
 func (t *Transport) cached(key string) *snapshot {

@@ -214,3 +214,73 @@ func TestPanicBelowReachesTheCaller(t *testing.T) {
 	c := &http.Client{Transport: coalesce.New(panicking{}, coalesce.Config{}, coalesce.Hooks{})}
 	assert.PanicsWithValue(t, "boom", func() { _, _ = c.Get("http://127.0.0.1:1/v2/rooms") })
 }
+
+// decodeVia sends a GET and decodes its body through ShareDecoded when the body offers it.
+func (f *fixture) decodeVia(t *testing.T, path, key string, decodeKey any, decode func([]byte) (any, error)) (any, error) {
+	req, err := http.NewRequest(http.MethodGet, f.url+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := f.client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	sb, ok := resp.Body.(interface {
+		ShareDecoded(any, func([]byte) (any, error)) (any, error)
+	})
+	require.True(t, ok, "a read's body can share its decoded value")
+	return sb.ShareDecoded(decodeKey, decode)
+}
+
+func TestSharedCallsDecodeOnce(t *testing.T) {
+	f := newFixture(t, coalesce.Config{})
+	f.sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{Latency: 150 * time.Millisecond})
+	type listKey struct{}
+	type otherKey struct{}
+	var decodes, others atomic.Int32
+	values := make([]any, 10)
+	parallel(10, func(i int) {
+		key, counter := any(listKey{}), &decodes
+		if i%5 == 4 {
+			key, counter = otherKey{}, &others
+		}
+		v, err := f.decodeVia(t, "/rooms?page%5Bsize%5D=2", k1, key, func(b []byte) (any, error) {
+			counter.Add(1)
+			s := string(b)
+			return &s, nil
+		})
+		assert.NoError(t, err)
+		values[i] = v
+	})
+	require.Equal(t, 1, f.sim.Stats().Total, "one upstream call")
+	assert.Equal(t, int32(1), decodes.Load(), "one decode for the eight callers with the same key")
+	assert.Equal(t, int32(1), others.Load(), "another key decodes on its own, once")
+	for i, v := range values {
+		if i%5 != 4 {
+			assert.Same(t, values[0], v, "the same value for every caller of the key")
+		}
+	}
+	assert.NotSame(t, values[0], values[4])
+
+	// Another credential never sees the value.
+	v, err := f.decodeVia(t, "/rooms?page%5Bsize%5D=2", k2, listKey{}, func(b []byte) (any, error) { s := string(b); return &s, nil })
+	require.NoError(t, err)
+	assert.NotSame(t, values[0], v)
+	assert.NotEqual(t, *values[0].(*string), *v.(*string), "each account its own rooms")
+}
+
+func TestSharedDecodeErrorsAndPanics(t *testing.T) {
+	f := newFixture(t, coalesce.Config{CacheTTL: time.Minute})
+	type k struct{}
+	_, err := f.decodeVia(t, "/rooms", k1, k{}, func([]byte) (any, error) { return nil, io.ErrUnexpectedEOF })
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	// The cached answer keeps the decode's result: the same error, no second decode.
+	_, err = f.decodeVia(t, "/rooms", k1, k{}, func([]byte) (any, error) { t.Error("decoded twice"); return nil, nil })
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+
+	type p struct{}
+	assert.PanicsWithValue(t, "bad decoder", func() {
+		_, _ = f.decodeVia(t, "/rooms", k1, p{}, func([]byte) (any, error) { panic("bad decoder") })
+	})
+	v, err := f.decodeVia(t, "/rooms", k1, p{}, func([]byte) (any, error) { return "never", nil })
+	assert.Nil(t, v)
+	require.ErrorContains(t, err, "panicked", "the others get an error, not a nil value")
+}

@@ -168,8 +168,32 @@ var errMissingData = errors.New("response has no data member")
 // TransportError because a success status with an unusable body is not an
 // answer we can act on.
 func (c *Client) do(ctx context.Context, key string, r *request, decode func(body []byte) error) error {
+	var d *decoder
+	if decode != nil {
+		d = &decoder{fn: func(body []byte) (any, error) { return nil, decode(body) }}
+	}
+	_, err := c.doValue(ctx, key, r, d)
+	return err
+}
+
+// decoder makes a value of a 2xx body. A decoder with a key may be shared: when the body comes from a
+// call shared by several callers (package coalesce), the value is made once for all of them, so it must
+// be read-only for every caller (records are: nothing in the gateway writes to a decoded record).
+type decoder struct {
+	key any // comparable; nil: never shared
+	fn  func(body []byte) (any, error)
+}
+
+// sharedBody is a response body that can share a decoded value (coalesce.Body); an interface here, so
+// the client does not depend on the transport stack it runs over.
+type sharedBody interface {
+	ShareDecoded(key any, decode func(body []byte) (any, error)) (any, error)
+}
+
+// doValue performs one HTTP attempt and returns the decoded value of a 2xx body.
+func (c *Client) doValue(ctx context.Context, key string, r *request, d *decoder) (any, error) {
 	start := time.Now()
-	status, err := c.attempt(ctx, key, r, decode)
+	status, v, err := c.attempt(ctx, key, r, d)
 	if c.observe != nil {
 		c.observe(ctx, Call{
 			Method:   r.method,
@@ -181,10 +205,10 @@ func (c *Client) do(ctx context.Context, key string, r *request, decode func(bod
 			Err:      err,
 		})
 	}
-	return err
+	return v, err
 }
 
-func (c *Client) attempt(ctx context.Context, key string, r *request, decode func([]byte) error) (int, error) {
+func (c *Client) attempt(ctx context.Context, key string, r *request, d *decoder) (int, any, error) {
 	target := c.base + r.path
 	if r.query != "" {
 		target += "?" + r.query
@@ -195,7 +219,7 @@ func (c *Client) attempt(ctx context.Context, key string, r *request, decode fun
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, target, body)
 	if err != nil {
-		return 0, c.transportError(ctx, r, 0, err, key)
+		return 0, nil, c.transportError(ctx, r, 0, err, key)
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	accept := r.accept
@@ -210,12 +234,26 @@ func (c *Client) attempt(ctx context.Context, key string, r *request, decode fun
 
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, c.transportError(ctx, r, 0, err, key)
+		return 0, nil, c.transportError(ctx, r, 0, err, key)
 	}
 	defer resp.Body.Close()
 	status := resp.StatusCode
 
 	ok := status >= 200 && status <= 299
+	if sb, shared := resp.Body.(sharedBody); shared && ok && d != nil && d.key != nil {
+		// A shared call's bytes are already in memory (and within the transport's bound): decode them once
+		// for every caller of the call.
+		if resp.ContentLength > 0 {
+			if ct := resp.Header.Get("Content-Type"); ct != "" && !isJSONContentType(ct) {
+				return status, nil, c.transportError(ctx, r, status, fmt.Errorf("unexpected content type %q", ct), key)
+			}
+		}
+		v, err := sb.ShareDecoded(d.key, d.fn)
+		if err != nil {
+			return status, nil, c.transportError(ctx, r, status, fmt.Errorf("decode response: %w", err), key)
+		}
+		return status, v, nil
+	}
 	limit := int64(maxBodyBytes)
 	if !ok {
 		limit = maxErrorBodyBytes
@@ -235,26 +273,27 @@ func (c *Client) attempt(ctx context.Context, key string, r *request, decode fun
 		if readErr == nil && !tooLarge {
 			b = buf.Bytes()
 		}
-		return status, c.upstreamError(resp, b, key)
+		return status, nil, c.upstreamError(resp, b, key)
 	}
 	if readErr != nil {
-		return status, c.transportError(ctx, r, status, readErr, key)
+		return status, nil, c.transportError(ctx, r, status, readErr, key)
 	}
 	if tooLarge {
-		return status, c.transportError(ctx, r, status, fmt.Errorf("response body exceeds %d bytes", limit), key)
+		return status, nil, c.transportError(ctx, r, status, fmt.Errorf("response body exceeds %d bytes", limit), key)
 	}
-	if decode == nil {
-		return status, nil
+	if d == nil {
+		return status, nil, nil
 	}
 	if buf.Len() > 0 {
 		if ct := resp.Header.Get("Content-Type"); ct != "" && !isJSONContentType(ct) {
-			return status, c.transportError(ctx, r, status, fmt.Errorf("unexpected content type %q", ct), key)
+			return status, nil, c.transportError(ctx, r, status, fmt.Errorf("unexpected content type %q", ct), key)
 		}
 	}
-	if err := decode(buf.Bytes()); err != nil {
-		return status, c.transportError(ctx, r, status, fmt.Errorf("decode response: %w", err), key)
+	v, err := d.fn(buf.Bytes())
+	if err != nil {
+		return status, nil, c.transportError(ctx, r, status, fmt.Errorf("decode response: %w", err), key)
 	}
-	return status, nil
+	return status, v, nil
 }
 
 func (c *Client) getBuffer() *bytes.Buffer {

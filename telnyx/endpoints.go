@@ -262,44 +262,54 @@ func decodeActionResult(body []byte) error {
 	return json.Unmarshal(body, &w)
 }
 
+// listKey and oneKey name what fetchList and fetchOne decode into, so a shared body's decoded value is
+// shared only with callers that decode the same type.
+type (
+	listKey[T any] struct{}
+	oneKey[T any]  struct{}
+)
+
+// fetchList decodes a list answer. The list may be shared with other callers of a coalesced call: it is
+// read-only.
 func fetchList[T any](ctx context.Context, c *Client, key string, r *request, normalize func(*T)) (*List[T], error) {
-	out := new(List[T])
-	err := c.do(ctx, key, r, func(body []byte) error {
+	v, err := c.doValue(ctx, key, r, &decoder{key: listKey[T]{}, fn: func(body []byte) (any, error) {
+		out := new(List[T])
 		if err := fastjson.Unmarshal(body, out); err != nil {
-			return err
+			return nil, err
 		}
 		if out.Data == nil {
-			return errMissingData
+			return nil, errMissingData
 		}
 		for i := range out.Data {
 			normalize(&out.Data[i])
 		}
-		return nil
-	})
+		return out, nil
+	}})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return v.(*List[T]), nil
 }
 
+// fetchOne decodes a single-record answer; like fetchList's, the record may be shared and is read-only.
 func fetchOne[T any](ctx context.Context, c *Client, key string, r *request, normalize func(*T)) (*T, error) {
-	var w struct {
-		Data *T `json:"data"`
-	}
-	err := c.do(ctx, key, r, func(body []byte) error {
+	v, err := c.doValue(ctx, key, r, &decoder{key: oneKey[T]{}, fn: func(body []byte) (any, error) {
+		var w struct {
+			Data *T `json:"data"`
+		}
 		if err := fastjson.Unmarshal(body, &w); err != nil {
-			return err
+			return nil, err
 		}
 		if w.Data == nil {
-			return errMissingData
+			return nil, errMissingData
 		}
 		normalize(w.Data)
-		return nil
-	})
+		return w.Data, nil
+	}})
 	if err != nil {
 		return nil, err
 	}
-	return w.Data, nil
+	return v.(*T), nil
 }
 
 // Timestamps arrive with a Z suffix, but an offset would make time.Time keep a
