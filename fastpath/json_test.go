@@ -19,3 +19,12 @@ func FuzzAppendString(f *testing.F) {
 		require.Equal(t, want.String(), string(appendString(nil, s)))
 	})
 }
+
+func BenchmarkAppendString(b *testing.B) {
+	s := "f21ad5dc-701b-4b60-ba88-4609f442ee1c José García (iPad)"
+	buf := make([]byte, 0, 256)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		buf = appendString(buf[:0], s)
+	}
+}
