@@ -13,8 +13,22 @@ import (
 
 // BenchmarkQueries runs representative queries end to end: HTTP client → gateway → simulator over
 // loopback. upstream-calls/op comes from the simulator's counters.
+//
+// Each query runs under both executors (executor=fastpath, the default, and executor=gqlgen, with
+// DisableFastPath): compare them with `benchstat -col /executor`.
 func BenchmarkQueries(b *testing.B) {
-	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, gateway.Config{})
+	for _, executor := range []struct {
+		name    string
+		disable bool
+	}{{"fastpath", false}, {"gqlgen", true}} {
+		b.Run("executor="+executor.name, func(b *testing.B) {
+			benchmarkQueries(b, gateway.Config{DisableFastPath: executor.disable})
+		})
+	}
+}
+
+func benchmarkQueries(b *testing.B, cfg gateway.Config) {
+	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, cfg)
 	rooms := h.sim.Rooms(keyA)
 	room, _ := roomsBySessions(h.sim, keyA)
 	cases := []struct {
@@ -67,7 +81,18 @@ func BenchmarkQueries(b *testing.B) {
 // BenchmarkS1Parallel is the harness's S1 shape (one room's 25 sessions with every field and their
 // participants) under 64 concurrent requests, in process: the figure to profile for throughput.
 func BenchmarkS1Parallel(b *testing.B) {
-	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, gateway.Config{})
+	for _, executor := range []struct {
+		name    string
+		disable bool
+	}{{"fastpath", false}, {"gqlgen", true}} {
+		b.Run("executor="+executor.name, func(b *testing.B) {
+			benchmarkS1Parallel(b, gateway.Config{DisableFastPath: executor.disable})
+		})
+	}
+}
+
+func benchmarkS1Parallel(b *testing.B, cfg gateway.Config) {
+	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, cfg)
 	room, _ := roomsBySessions(h.sim, keyA)
 	query := `query S1($room: ID!) { room(id: $room) { sessions(first: 25) { nodes { id roomId active createdAt updatedAt endedAt
 		participants { id sessionId context joinedAt updatedAt leftAt } } } } }`
