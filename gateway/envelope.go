@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -11,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/roomgraph/roomgraph/gqlhttp"
+
+	json "github.com/goccy/go-json" // every request body is checked here: ~3x faster than encoding/json
 )
 
 // Codes of requests refused before GraphQL sees them.

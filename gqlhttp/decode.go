@@ -2,8 +2,8 @@ package gqlhttp
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
+	json "github.com/goccy/go-json" // the request body is decoded on every request: ~3x faster than encoding/json
 
 	"github.com/99designs/gqlgen/graphql"
 )
