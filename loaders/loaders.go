@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -178,7 +179,7 @@ func (l *Loaders) acquire(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// parallel runs f(0..n-1) concurrently and waits; one item runs inline. A panic in f(i) does not take the
+// parallel runs f(0..n-1) concurrently, on at most MaxParallel goroutines, and waits; one item runs inline. A panic in f(i) does not take the
 // process down: it is recovered and reported as an INTERNAL error for item i (errs[i]); errs is nil when
 // nothing panicked.
 func (l *Loaders) parallel(n int, f func(i int)) (errs []error) {
@@ -196,13 +197,23 @@ func (l *Loaders) parallel(n int, f func(i int)) (errs []error) {
 		}()
 		f(i)
 	}
-	if n == 1 {
-		run(0)
+	// At most MaxParallel items can hold an upstream slot at once, so more goroutines than that would only
+	// wait (each with its stack): a few workers take the items in turn.
+	workers := min(n, cap(l.slots))
+	if workers <= 1 {
+		for i := range n {
+			run(i)
+		}
 		return errs
 	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { run(i) })
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				run(i)
+			}
+		})
 	}
 	wg.Wait()
 	return errs
