@@ -84,22 +84,37 @@ func (s *Schema) Exec(ctx context.Context) graphql.ResponseHandler {
 		s.observe(Unsupported)
 		return s.ExecutableSchema.Exec(ctx)
 	}
-	done := false
+	var done bool
+	var fallback graphql.ResponseHandler // gqlgen's, once the fast path gave up: it answers every later call
 	return func(ctx context.Context) *graphql.Response {
+		if fallback != nil {
+			return fallback(ctx)
+		}
 		if done {
 			return nil
 		}
 		done = true
 		r := &run{s: s, oc: oc}
-		slot := &s.sizes[maphash.String(s.seed, oc.OperationName+"\x00"+oc.RawQuery)%uint64(len(s.sizes))]
+		slot := &s.sizes[s.sizeSlot(oc)]
 		if data, ok := r.query(ctx, int(slot.Load())); ok {
 			slot.Store(int32(min(len(data), maxSizeHint)))
 			s.observe(Served)
 			return &graphql.Response{Data: data}
 		}
 		s.observe(Fallback)
-		return s.ExecutableSchema.Exec(ctx)(ctx)
+		fallback = s.ExecutableSchema.Exec(ctx)
+		return fallback(ctx)
 	}
+}
+
+// sizeSlot picks the operation's entry of the size table.
+func (s *Schema) sizeSlot(oc *graphql.OperationContext) uint64 {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	_, _ = h.WriteString(oc.OperationName)
+	_ = h.WriteByte(0)
+	_, _ = h.WriteString(oc.RawQuery)
+	return h.Sum64() % uint64(len(s.sizes))
 }
 
 // maxSizeHint bounds the buffer a response starts with.
