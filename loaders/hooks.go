@@ -58,19 +58,31 @@ func (t hookTracer[K, V]) TraceLoadMany(ctx context.Context, keys []K) (context.
 	return ctx, noLoadManyFinish[V]
 }
 
-func (t hookTracer[K, V]) TraceBatch(ctx context.Context, keys []K) (context.Context, dataloader.TraceBatchFinishFunc[V]) {
-	calls := new(atomic.Int32)
-	ctx = context.WithValue(ctx, callsKey{}, calls)
-	var done func(int)
-	if t.hooks.Batch != nil {
-		ctx, done = t.hooks.Batch(ctx, t.kind, len(keys))
+// TraceBatch does nothing: the Batch hook wraps the batch function instead (hooked), because dataloader
+// calls a TraceBatch finish only after the batch's results have been handed out, when the resolvers (and
+// a response, and a metrics scrape) may already have moved on.
+func (t hookTracer[K, V]) TraceBatch(ctx context.Context, _ []K) (context.Context, dataloader.TraceBatchFinishFunc[V]) {
+	return ctx, noBatchFinish[V]
+}
+
+// hooked wraps a loader's batch function with the Batch hook: the hook sees the batch start, the batch's
+// upstream calls run in the context it returns, and done is called before the results are handed out.
+func hooked[K comparable, V any](l *Loaders, kind Kind, batch dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
+	if l.cfg.Hooks.Batch == nil {
+		return batch
 	}
-	return ctx, func([]*dataloader.Result[V]) {
+	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		calls := new(atomic.Int32)
+		ctx, done := l.cfg.Hooks.Batch(context.WithValue(ctx, callsKey{}, calls), kind, len(keys))
+		out := batch(ctx, keys)
 		if done != nil {
 			done(int(calls.Load()))
 		}
+		return out
 	}
 }
+
+func noBatchFinish[V any]([]*dataloader.Result[V]) {}
 
 func noLoadFinish[V any](dataloader.Thunk[V])         {}
 func noLoadManyFinish[V any](dataloader.ThunkMany[V]) {}
