@@ -17,6 +17,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -189,7 +190,7 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // write writes a response. The data member is gqlgen's own JSON output and is copied as it is; omitData
 // leaves it out, as the GraphQL specification asks when an error was raised before execution.
-func write(w io.Writer, resp *graphql.Response, omitData bool) {
+func write(w http.ResponseWriter, resp *graphql.Response, omitData bool) {
 	buf := buffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= 1<<20 {
@@ -233,5 +234,8 @@ func write(w io.Writer, resp *graphql.Response, omitData bool) {
 		buf.Write(b)
 	}
 	buf.WriteByte('}')
+	// With its length known, net/http sends the body as it is instead of in chunks: for a large answer one
+	// write to the socket fewer (no closing chunk). Ignored when the status was already written.
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	_, _ = w.Write(buf.Bytes())
 }
