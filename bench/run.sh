@@ -533,7 +533,7 @@ report() {
 		echo
 		echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		echo "- Machine: $NPROC CPUs ($(cpu_model)), $(uname -sr), Debian $(cat /etc/debian_version 2>/dev/null || echo '?')"
-		echo "- Versions: $(go version | awk '{print $3}'); roomgraph $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -n "$(git status --porcelain 2>/dev/null)" ] && echo ' (uncommitted changes)'); Tailcall $([ "$need_tailcall" = 1 ] && "$TC_BIN" --version | awk '{print $2}' || echo 'not run') (npm @tailcallhq/core-linux-x64-gnu@$TC_VERSION); $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}')"
+		echo "- Versions: $(go version | awk '{print $3}'); roomgraph $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -n "$(git status --porcelain -- . ':!bench/results' 2>/dev/null)" ] && echo ' (uncommitted changes)'); Tailcall $([ "$need_tailcall" = 1 ] && "$TC_BIN" --version | awk '{print $2}' || echo 'not run') (npm @tailcallhq/core-linux-x64-gnu@$TC_VERSION); $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}')"
 		echo "- Load: wrk -t$THREADS -c$CONNS, ${DURATION}s per run, warm-up ${WARMUP}s, median of $RUNS runs; simulator: $ROOMS rooms per key, $SESSIONS sessions per room (average), up to $PARTICIPANTS participants per session, seed 1"
 		echo "- Command: \`bench/run.sh $ARGS\`"
 		echo

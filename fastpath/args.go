@@ -17,157 +17,123 @@ import (
 
 var errArgument = errors.New("fastpath: argument not readable")
 
+// args reads the arguments (or an input object's fields) in m. The first error sticks: the readers after
+// it return zero values, and the caller checks err once.
+type args struct {
+	m   map[string]any
+	err error
+}
+
+func (a *args) value(key string) (any, bool) {
+	v, ok := a.m[key]
+	return v, ok && v != nil && a.err == nil
+}
+
+func (a *args) fail(err error) {
+	if a.err == nil {
+		a.err = err
+	}
+}
+
+// optional reads an optional argument with gqlgen's unmarshaler for its type (nil when absent or null).
+func optional[V any](a *args, key string, unmarshal func(any) (V, error)) *V {
+	v, ok := a.value(key)
+	if !ok {
+		return nil
+	}
+	x, err := unmarshal(v)
+	a.fail(err)
+	return &x
+}
+
+func (a *args) optionalInt(key string) *int       { return optional(a, key, graphql.UnmarshalInt) }
+func (a *args) optionalString(key string) *string { return optional(a, key, graphql.UnmarshalString) }
+func (a *args) optionalBool(key string) *bool     { return optional(a, key, graphql.UnmarshalBoolean) }
+func (a *args) optionalID(key string) *string     { return optional(a, key, graphql.UnmarshalID) }
+func (a *args) date(key string) *telnyx.Date      { return optional(a, key, model.UnmarshalDate) }
+
+func (a *args) requiredID(key string) string {
+	v, ok := a.value(key)
+	if !ok {
+		a.fail(errArgument)
+		return ""
+	}
+	s, err := graphql.UnmarshalID(v)
+	a.fail(err)
+	return s
+}
+
+// object returns the reader of an input object argument, or nil when it is absent or null.
+func (a *args) object(key string) *args {
+	v, ok := a.value(key)
+	if !ok {
+		return nil
+	}
+	m, isMap := v.(map[string]any)
+	if !isMap {
+		a.fail(errArgument)
+		return nil
+	}
+	return &args{m: m}
+}
+
+// done folds an input object's error into a's.
+func (a *args) done(in *args) {
+	if in != nil {
+		a.fail(in.err)
+	}
+}
+
+// pageArgs are a connection field's Relay arguments.
 type pageArgs struct {
 	first, last   *int
 	after, before *string
 }
 
-func pageArgsOf(args map[string]any) (p pageArgs, err error) {
-	if p.first, err = optionalInt(args, "first"); err != nil {
-		return p, err
-	}
-	if p.last, err = optionalInt(args, "last"); err != nil {
-		return p, err
-	}
-	if p.after, err = optionalString(args, "after"); err != nil {
-		return p, err
-	}
-	p.before, err = optionalString(args, "before")
-	return p, err
+func (a *args) page() pageArgs {
+	return pageArgs{first: a.optionalInt("first"), last: a.optionalInt("last"),
+		after: a.optionalString("after"), before: a.optionalString("before")}
 }
 
-func optionalInt(m map[string]any, key string) (*int, error) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return nil, nil
+func (a *args) dateFilter(key string) *graph.DateFilter {
+	in := a.object(key)
+	if in == nil {
+		return nil
 	}
-	i, err := graphql.UnmarshalInt(v)
-	return &i, err
+	f := &graph.DateFilter{Eq: in.date("eq"), Gte: in.date("gte"), Lte: in.date("lte")}
+	a.done(in)
+	return f
 }
 
-func optionalString(m map[string]any, key string) (*string, error) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return nil, nil
+func (a *args) sessionFilter() *graph.RoomSessionFilter {
+	in := a.object("filter")
+	if in == nil {
+		return nil
 	}
-	s, err := graphql.UnmarshalString(v)
-	return &s, err
+	f := &graph.RoomSessionFilter{DateCreatedAt: in.dateFilter("dateCreatedAt"), DateUpdatedAt: in.dateFilter("dateUpdatedAt"),
+		DateEndedAt: in.dateFilter("dateEndedAt"), Active: in.optionalBool("active")}
+	a.done(in)
+	return f
 }
 
-func optionalBool(m map[string]any, key string) (*bool, error) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return nil, nil
+func (a *args) participantFilter() *graph.RoomParticipantFilter {
+	in := a.object("filter")
+	if in == nil {
+		return nil
 	}
-	b, err := graphql.UnmarshalBoolean(v)
-	return &b, err
+	f := &graph.RoomParticipantFilter{DateJoinedAt: in.dateFilter("dateJoinedAt"), DateUpdatedAt: in.dateFilter("dateUpdatedAt"),
+		DateLeftAt: in.dateFilter("dateLeftAt"), Context: in.optionalString("context")}
+	a.done(in)
+	return f
 }
 
-func optionalID(m map[string]any, key string) (*string, error) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return nil, nil
+func (a *args) roomFilter() *graph.RoomFilter {
+	in := a.object("filter")
+	if in == nil {
+		return nil
 	}
-	s, err := graphql.UnmarshalID(v)
-	return &s, err
-}
-
-func requiredID(m map[string]any, key string) (string, error) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return "", errArgument
-	}
-	return graphql.UnmarshalID(v)
-}
-
-// inputObject returns an input object argument's fields (nil when the argument is absent or null).
-func inputObject(v any) (map[string]any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, errArgument
-	}
-	return m, nil
-}
-
-func dateFilter(v any) (*graph.DateFilter, error) {
-	m, err := inputObject(v)
-	if m == nil || err != nil {
-		return nil, err
-	}
-	var f graph.DateFilter
-	for key, dst := range map[string]**telnyx.Date{"eq": &f.Eq, "gte": &f.Gte, "lte": &f.Lte} {
-		raw, ok := m[key]
-		if !ok || raw == nil {
-			continue
-		}
-		d, err := model.UnmarshalDate(raw)
-		if err != nil {
-			return nil, err
-		}
-		*dst = &d
-	}
-	return &f, nil
-}
-
-func sessionFilter(v any) (*graph.RoomSessionFilter, error) {
-	m, err := inputObject(v)
-	if m == nil || err != nil {
-		return nil, err
-	}
-	var f graph.RoomSessionFilter
-	if f.DateCreatedAt, err = dateFilter(m["dateCreatedAt"]); err != nil {
-		return nil, err
-	}
-	if f.DateUpdatedAt, err = dateFilter(m["dateUpdatedAt"]); err != nil {
-		return nil, err
-	}
-	if f.DateEndedAt, err = dateFilter(m["dateEndedAt"]); err != nil {
-		return nil, err
-	}
-	if f.Active, err = optionalBool(m, "active"); err != nil {
-		return nil, err
-	}
-	return &f, nil
-}
-
-func participantFilter(v any) (*graph.RoomParticipantFilter, error) {
-	m, err := inputObject(v)
-	if m == nil || err != nil {
-		return nil, err
-	}
-	var f graph.RoomParticipantFilter
-	if f.DateJoinedAt, err = dateFilter(m["dateJoinedAt"]); err != nil {
-		return nil, err
-	}
-	if f.DateUpdatedAt, err = dateFilter(m["dateUpdatedAt"]); err != nil {
-		return nil, err
-	}
-	if f.DateLeftAt, err = dateFilter(m["dateLeftAt"]); err != nil {
-		return nil, err
-	}
-	if f.Context, err = optionalString(m, "context"); err != nil {
-		return nil, err
-	}
-	return &f, nil
-}
-
-func roomFilter(v any) (*graph.RoomFilter, error) {
-	m, err := inputObject(v)
-	if m == nil || err != nil {
-		return nil, err
-	}
-	var f graph.RoomFilter
-	if f.UniqueName, err = optionalString(m, "uniqueName"); err != nil {
-		return nil, err
-	}
-	if f.DateCreatedAt, err = dateFilter(m["dateCreatedAt"]); err != nil {
-		return nil, err
-	}
-	if f.DateUpdatedAt, err = dateFilter(m["dateUpdatedAt"]); err != nil {
-		return nil, err
-	}
-	return &f, nil
+	f := &graph.RoomFilter{UniqueName: in.optionalString("uniqueName"), DateCreatedAt: in.dateFilter("dateCreatedAt"),
+		DateUpdatedAt: in.dateFilter("dateUpdatedAt")}
+	a.done(in)
+	return f
 }

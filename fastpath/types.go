@@ -50,94 +50,75 @@ func queryField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField
 }
 
 func (r *run) rootField(ctx context.Context, b []byte, f *graphql.CollectedField) ([]byte, bool) {
-	args := f.ArgumentMap(r.oc.Variables)
+	raw := f.ArgumentMap(r.oc.Variables)
+	a := &args{m: raw}
 	q := r.s.query
 	switch f.Name {
 	case "room":
-		id, err := requiredID(args, "id")
-		if err != nil {
+		id := a.requiredID("id")
+		if a.err != nil {
 			return b, r.fail()
 		}
-		ctx, room, ok := resolve(r, ctx, "Query", f, args, func(ctx context.Context) (*model.Room, error) { return q.Room(ctx, id) })
+		ctx, room, ok := resolve(r, ctx, "Query", f, raw, func(ctx context.Context) (*model.Room, error) { return q.Room(ctx, id) })
 		if !ok {
 			return b, false
 		}
-		return r.nullableRoom(ctx, b, f, room)
+		if room == nil {
+			return append(b, "null"...), true
+		}
+		return r.roomObject(ctx, b, r.collect(f.Selections, roomImplementors), room)
 	case "rooms":
-		filter, err := roomFilter(args["filter"])
-		if err != nil {
+		filter, p := a.roomFilter(), a.page()
+		if a.err != nil {
 			return b, r.fail()
 		}
-		p, err := pageArgsOf(args)
-		if err != nil {
-			return b, r.fail()
-		}
-		ctx, conn, ok := resolve(r, ctx, "Query", f, args, func(ctx context.Context) (*model.RoomConnection, error) {
+		ctx, conn, ok := resolve(r, ctx, "Query", f, raw, func(ctx context.Context) (*model.RoomConnection, error) {
 			return q.Rooms(ctx, filter, p.first, p.after, p.last, p.before)
 		})
 		if !ok || conn == nil {
 			return b, r.fail()
 		}
-		return r.roomConnection(ctx, b, f.Selections, conn)
+		return connection(r, ctx, b, f.Selections, &conn.Connection, &r.s.shapes.rooms)
 	case "roomSessions":
-		roomID, err := optionalID(args, "roomId")
-		if err != nil {
+		roomID, filter, p := a.optionalID("roomId"), a.sessionFilter(), a.page()
+		if a.err != nil {
 			return b, r.fail()
 		}
-		filter, err := sessionFilter(args["filter"])
-		if err != nil {
-			return b, r.fail()
-		}
-		p, err := pageArgsOf(args)
-		if err != nil {
-			return b, r.fail()
-		}
-		ctx, conn, ok := resolve(r, ctx, "Query", f, args, func(ctx context.Context) (*model.RoomSessionConnection, error) {
+		ctx, conn, ok := resolve(r, ctx, "Query", f, raw, func(ctx context.Context) (*model.RoomSessionConnection, error) {
 			return q.RoomSessions(ctx, roomID, filter, p.first, p.after, p.last, p.before)
 		})
 		if !ok || conn == nil {
 			return b, r.fail()
 		}
-		return r.sessionConnection(ctx, b, f.Selections, conn)
+		return connection(r, ctx, b, f.Selections, &conn.Connection, &r.s.shapes.sessions)
 	case "roomSession":
-		id, err := requiredID(args, "id")
-		if err != nil {
+		id := a.requiredID("id")
+		if a.err != nil {
 			return b, r.fail()
 		}
-		ctx, s, ok := resolve(r, ctx, "Query", f, args, func(ctx context.Context) (*telnyx.RoomSession, error) { return q.RoomSession(ctx, id) })
+		ctx, s, ok := resolve(r, ctx, "Query", f, raw, func(ctx context.Context) (*telnyx.RoomSession, error) { return q.RoomSession(ctx, id) })
 		if !ok {
 			return b, false
 		}
-		if s == nil {
-			return append(b, "null"...), true
-		}
-		return r.session(ctx, b, r.collect(f.Selections, roomSessionImplementors), s)
+		return r.nullableSession(ctx, b, f, s)
 	case "roomParticipants":
-		sessionID, err := optionalID(args, "sessionId")
-		if err != nil {
+		sessionID, filter, p := a.optionalID("sessionId"), a.participantFilter(), a.page()
+		if a.err != nil {
 			return b, r.fail()
 		}
-		filter, err := participantFilter(args["filter"])
-		if err != nil {
-			return b, r.fail()
-		}
-		p, err := pageArgsOf(args)
-		if err != nil {
-			return b, r.fail()
-		}
-		ctx, conn, ok := resolve(r, ctx, "Query", f, args, func(ctx context.Context) (*model.RoomParticipantConnection, error) {
+		ctx, conn, ok := resolve(r, ctx, "Query", f, raw, func(ctx context.Context) (*model.RoomParticipantConnection, error) {
 			return q.RoomParticipants(ctx, sessionID, filter, p.first, p.after, p.last, p.before)
 		})
 		if !ok || conn == nil {
 			return b, r.fail()
 		}
-		return r.participantConnection(ctx, b, f.Selections, conn)
+		return connection(r, ctx, b, f.Selections, &conn.Connection, &r.s.shapes.participants)
 	case "roomParticipant":
-		id, err := requiredID(args, "id")
-		if err != nil {
+		id := a.requiredID("id")
+		if a.err != nil {
 			return b, r.fail()
 		}
-		ctx, p, ok := resolve(r, ctx, "Query", f, args, func(ctx context.Context) (*telnyx.RoomParticipant, error) { return q.RoomParticipant(ctx, id) })
+		ctx, p, ok := resolve(r, ctx, "Query", f, raw, func(ctx context.Context) (*telnyx.RoomParticipant, error) { return q.RoomParticipant(ctx, id) })
 		if !ok {
 			return b, false
 		}
@@ -149,14 +130,15 @@ func (r *run) rootField(ctx context.Context, b []byte, f *graphql.CollectedField
 	return b, r.fail()
 }
 
-// Room.
-
-func (r *run) nullableRoom(ctx context.Context, b []byte, f *graphql.CollectedField, room *model.Room) ([]byte, bool) {
-	if room == nil {
+// nullableSession writes a nullable RoomSession field's value.
+func (r *run) nullableSession(ctx context.Context, b []byte, f *graphql.CollectedField, s *telnyx.RoomSession) ([]byte, bool) {
+	if s == nil {
 		return append(b, "null"...), true
 	}
-	return r.roomObject(ctx, b, r.collect(f.Selections, roomImplementors), room)
+	return r.session(ctx, b, r.collect(f.Selections, roomSessionImplementors), s)
 }
+
+// Room.
 
 func (r *run) roomObject(ctx context.Context, b []byte, fields []graphql.CollectedField, room *model.Room) ([]byte, bool) {
 	return object(r, ctx, b, fields, room, roomSlow, roomField)
@@ -202,22 +184,19 @@ func roomField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField,
 	case "id":
 		return appendString(b, room.ID), true
 	case "sessions":
-		args := f.ArgumentMap(r.oc.Variables)
-		filter, err := sessionFilter(args["filter"])
-		if err != nil {
+		raw := f.ArgumentMap(r.oc.Variables)
+		a := &args{m: raw}
+		filter, p := a.sessionFilter(), a.page()
+		if a.err != nil {
 			return b, r.fail()
 		}
-		p, err := pageArgsOf(args)
-		if err != nil {
-			return b, r.fail()
-		}
-		ctx, conn, ok := resolve(r, ctx, "Room", f, args, func(ctx context.Context) (*model.RoomSessionConnection, error) {
+		ctx, conn, ok := resolve(r, ctx, "Room", f, raw, func(ctx context.Context) (*model.RoomSessionConnection, error) {
 			return r.s.room.Sessions(ctx, room, filter, p.first, p.after, p.last, p.before)
 		})
 		if !ok || conn == nil {
 			return b, r.fail()
 		}
-		return r.sessionConnection(ctx, b, f.Selections, conn)
+		return connection(r, ctx, b, f.Selections, &conn.Connection, &r.s.shapes.sessions)
 	case "activeSession":
 		ctx, s, ok := resolve(r, ctx, "Room", f, nil, func(ctx context.Context) (*telnyx.RoomSession, error) {
 			return r.s.room.ActiveSession(ctx, room)
@@ -225,10 +204,7 @@ func roomField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField,
 		if !ok {
 			return b, false
 		}
-		if s == nil {
-			return append(b, "null"...), true
-		}
-		return r.session(ctx, b, r.collect(f.Selections, roomSessionImplementors), s)
+		return r.nullableSession(ctx, b, f, s)
 	}
 	if !roomRecordField(f.Name) {
 		return b, r.fail()
@@ -370,22 +346,19 @@ func sessionField(r *run, ctx context.Context, b []byte, f *graphql.CollectedFie
 		}
 		return r.roomObject(ctx, b, fields, room)
 	case "participantsConnection":
-		args := f.ArgumentMap(r.oc.Variables)
-		filter, err := participantFilter(args["filter"])
-		if err != nil {
+		raw := f.ArgumentMap(r.oc.Variables)
+		a := &args{m: raw}
+		filter, p := a.participantFilter(), a.page()
+		if a.err != nil {
 			return b, r.fail()
 		}
-		p, err := pageArgsOf(args)
-		if err != nil {
-			return b, r.fail()
-		}
-		ctx, conn, ok := resolve(r, ctx, "RoomSession", f, args, func(ctx context.Context) (*model.RoomParticipantConnection, error) {
+		ctx, conn, ok := resolve(r, ctx, "RoomSession", f, raw, func(ctx context.Context) (*model.RoomParticipantConnection, error) {
 			return r.s.session.ParticipantsConnection(ctx, s, filter, p.first, p.after, p.last, p.before)
 		})
 		if !ok || conn == nil {
 			return b, r.fail()
 		}
-		return r.participantConnection(ctx, b, f.Selections, conn)
+		return connection(r, ctx, b, f.Selections, &conn.Connection, &r.s.shapes.participants)
 	}
 	return b, r.fail()
 }
@@ -515,18 +488,6 @@ func newShapes() *shapes {
 // roomRecordElem writes a room of a rooms list: the node is the Room model over the list's record.
 func roomRecordElem(r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, rec *telnyx.Room) ([]byte, bool) {
 	return r.roomObject(ctx, b, fields, &model.Room{ID: rec.ID, Data: rec})
-}
-
-func (r *run) sessionConnection(ctx context.Context, b []byte, sel ast.SelectionSet, c *model.RoomSessionConnection) ([]byte, bool) {
-	return connection(r, ctx, b, sel, &c.Connection, &r.s.shapes.sessions)
-}
-
-func (r *run) participantConnection(ctx context.Context, b []byte, sel ast.SelectionSet, c *model.RoomParticipantConnection) ([]byte, bool) {
-	return connection(r, ctx, b, sel, &c.Connection, &r.s.shapes.participants)
-}
-
-func (r *run) roomConnection(ctx context.Context, b []byte, sel ast.SelectionSet, c *model.RoomConnection) ([]byte, bool) {
-	return connection(r, ctx, b, sel, &c.Connection, &r.s.shapes.rooms)
 }
 
 // connectionRun carries a connection and its shape through object's field callbacks.

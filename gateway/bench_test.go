@@ -16,14 +16,15 @@ import (
 //
 // Each query runs under both executors (executor=fastpath, the default, and executor=gqlgen, with
 // DisableFastPath): compare them with `benchstat -col /executor`.
-func BenchmarkQueries(b *testing.B) {
+func BenchmarkQueries(b *testing.B) { forExecutors(b, benchmarkQueries) }
+
+// forExecutors runs bench once per executor: executor=fastpath (the default) and executor=gqlgen.
+func forExecutors(b *testing.B, bench func(*testing.B, gateway.Config)) {
 	for _, executor := range []struct {
 		name    string
 		disable bool
 	}{{"fastpath", false}, {"gqlgen", true}} {
-		b.Run("executor="+executor.name, func(b *testing.B) {
-			benchmarkQueries(b, gateway.Config{DisableFastPath: executor.disable})
-		})
+		b.Run("executor="+executor.name, func(b *testing.B) { bench(b, gateway.Config{DisableFastPath: executor.disable}) })
 	}
 }
 
@@ -80,16 +81,7 @@ func benchmarkQueries(b *testing.B, cfg gateway.Config) {
 
 // BenchmarkS1Parallel is the harness's S1 shape (one room's 25 sessions with every field and their
 // participants) under 64 concurrent requests, in process: the figure to profile for throughput.
-func BenchmarkS1Parallel(b *testing.B) {
-	for _, executor := range []struct {
-		name    string
-		disable bool
-	}{{"fastpath", false}, {"gqlgen", true}} {
-		b.Run("executor="+executor.name, func(b *testing.B) {
-			benchmarkS1Parallel(b, gateway.Config{DisableFastPath: executor.disable})
-		})
-	}
-}
+func BenchmarkS1Parallel(b *testing.B) { forExecutors(b, benchmarkS1Parallel) }
 
 func benchmarkS1Parallel(b *testing.B, cfg gateway.Config) {
 	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, cfg)
