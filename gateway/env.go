@@ -42,7 +42,7 @@ func EnvVars() []Env {
 		{"ROOMGRAPH_TRUSTED_DOCUMENTS", "(unset)", "Path of a persisted query manifest: when set, only its operations run (PERSISTED_QUERY_NOT_ALLOWED otherwise) and APQ is off."},
 		{"ROOMGRAPH_COALESCE", "true", "Identical upstream reads in flight at the same time, for the same key, become one call."},
 		{"ROOMGRAPH_FAST_PATH", "true", "Answer queries with the fast path (the same bytes as gqlgen's executor, several times less CPU); false: gqlgen's executor for every query."},
-		{"ROOMGRAPH_READ_CACHE_TTL", "0s", "Keep successful upstream reads this long, per key, dropped on any write (0: off)."},
+		{"ROOMGRAPH_READ_CACHE_TTL", "0s", "Keep successful upstream reads this long, per key, dropped on any write (0: off). At most 1000 answers, each kept as bytes and as decoded records."},
 		{"ROOMGRAPH_CORS_ORIGINS", "(unset)", "Comma-separated browser origins allowed to call /graphql (`*` for any); unset: same-origin only, no CORS headers."},
 		{"ROOMGRAPH_CORS_HEADERS", "Content-Type, Authorization, X-Roomgraph-Trace, X-Request-Id, traceparent, tracestate", "Request headers cross-origin pages may send."},
 		{"ROOMGRAPH_CORS_MAX_AGE", "10m", "How long browsers may cache a preflight answer."},
