@@ -241,8 +241,10 @@ func (c *Client) attempt(ctx context.Context, key string, r *request, d *decoder
 
 	ok := status >= 200 && status <= 299
 	if sb, shared := resp.Body.(sharedBody); shared && ok && d != nil && d.key != nil {
-		// A shared call's bytes are already in memory (and within the transport's bound): decode them once
-		// for every caller of the call.
+		// A shared call's bytes are already in memory: decode them once for every caller of the call.
+		if resp.ContentLength > maxBodyBytes {
+			return status, nil, c.transportError(ctx, r, status, fmt.Errorf("response body exceeds %d bytes", maxBodyBytes), key)
+		}
 		if resp.ContentLength > 0 {
 			if ct := resp.Header.Get("Content-Type"); ct != "" && !isJSONContentType(ct) {
 				return status, nil, c.transportError(ctx, r, status, fmt.Errorf("unexpected content type %q", ct), key)
