@@ -60,7 +60,12 @@ type Transport struct {
 	mu    sync.Mutex
 	cache map[string]*entry
 	order []string // cache keys, oldest first
+	// gen holds the generation of each credential that wrote since the map was last cleared; every other
+	// credential is at floor. Generations come from one counter and are never reused, so clearing the map
+	// (it is bounded by maxGenerations) only makes reads in flight not cache their answer.
 	gen   map[[32]byte]uint64
+	floor uint64
+	last  uint64
 }
 
 // snapshot is a complete upstream answer, shared read-only between callers.
@@ -261,14 +266,21 @@ func (t *Transport) generation(cred [32]byte) uint64 {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.gen[cred]
+	return t.generationLocked(cred)
+}
+
+func (t *Transport) generationLocked(cred [32]byte) uint64 {
+	if g, ok := t.gen[cred]; ok {
+		return g
+	}
+	return t.floor
 }
 
 // store caches an answer unless a write of the same credential happened since its call started.
 func (t *Transport) store(key string, cred [32]byte, gen uint64, snap *snapshot) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.gen[cred] != gen {
+	if t.generationLocked(cred) != gen {
 		return
 	}
 	if _, ok := t.cache[key]; !ok {
@@ -297,13 +309,23 @@ func (t *Transport) forget(cred [32]byte) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.gen[cred]++
+	t.last++
+	t.gen[cred] = t.last
+	if len(t.gen) > maxGenerations(t.cfg.CacheEntries) {
+		clear(t.gen)
+		t.last++
+		t.floor = t.last
+	}
 	for k, e := range t.cache {
 		if e.cred == cred {
 			delete(t.cache, k)
 		}
 	}
 }
+
+// maxGenerations bounds the credentials whose generation is remembered (in forward mode, every key that
+// ever wrote would otherwise stay in the map).
+func maxGenerations(cacheEntries int) int { return max(4*cacheEntries, 1024) }
 
 // CloseIdleConnections forwards to the wrapped transport.
 func (t *Transport) CloseIdleConnections() {
