@@ -179,7 +179,7 @@ func (t *Transport) fetch(req *http.Request) (*snapshot, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, t.cfg.MaxBody+1))
+	body, err := readBody(resp, t.cfg.MaxBody+1)
 	if err != nil {
 		return nil, err
 	}
@@ -187,6 +187,26 @@ func (t *Transport) fetch(req *http.Request) (*snapshot, error) {
 		return nil, errTooLarge
 	}
 	return &snapshot{status: resp.StatusCode, proto: resp.Proto, header: resp.Header.Clone(), body: body}, nil
+}
+
+// readBody reads at most limit bytes of resp's body, in one buffer of the announced length when there is
+// one (io.ReadAll would grow it by doubling: twice the garbage for a typical page).
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	r := io.LimitReader(resp.Body, limit)
+	n := resp.ContentLength
+	if n <= 0 || n >= limit {
+		return io.ReadAll(r)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	var probe [1]byte // a body longer than announced (not from net/http, which enforces it): read the rest
+	if k, _ := r.Read(probe[:]); k > 0 {
+		rest, err := io.ReadAll(r)
+		return append(append(body, probe[0]), rest...), err
+	}
+	return body, nil
 }
 
 // response gives one caller its own response over the shared bytes.
