@@ -312,8 +312,13 @@ start_gateway() {
 	tailcall | tailcall-dedupe)
 		GW_URL=http://127.0.0.1:$TC_PORT
 		cfg=$auth
-		[ "$contender" = tailcall-dedupe ] && cfg=$cfg-dedupe
-		sed "s/port: 4812/port: $TC_PORT/" "$BENCH/tailcall/$cfg.graphql" >"$WORK/$cfg.graphql"
+		# tailcall-dedupe is the same config with `dedupe: true` on every @http (after its url).
+		dedupe='s/^\( *\)url: .*/&/'
+		if [ "$contender" = tailcall-dedupe ]; then
+			cfg=$cfg-dedupe
+			dedupe='s/^\( *\)url: .*/&\n\1dedupe: true/'
+		fi
+		sed -e "s/port: 4812/port: $TC_PORT/" -e "$dedupe" "$BENCH/tailcall/$auth.graphql" >"$WORK/$cfg.graphql"
 		if [ "$auth" = forward ]; then
 			# shellcheck disable=SC2086
 			env -u TELNYX_API_KEY TELNYX_BASE_URL="$SIM/v2" TAILCALL_TRACKER=false TC_TRACKER=false \
