@@ -52,6 +52,7 @@ type Schema struct {
 	participant graph.RoomParticipantResolver
 	observe     func(Outcome)
 	shapes      *shapes
+	fields      *fieldCache
 	// sizes remembers recent response sizes by operation (hashed into a fixed table), so a response's
 	// buffer is allocated once at about the right size instead of growing by copies.
 	sizes [256]atomic.Int32
@@ -72,6 +73,7 @@ func New(inner graphql.ExecutableSchema, resolvers graph.ResolverRoot, observe f
 		participant:      resolvers.RoomParticipant(),
 		observe:          observe,
 		shapes:           newShapes(),
+		fields:           newFieldCache(),
 		seed:             maphash.MakeSeed(),
 	}
 }
@@ -80,7 +82,12 @@ func New(inner graphql.ExecutableSchema, resolvers graph.ResolverRoot, observe f
 // when first called (inside the response interceptors) and returns nil after that.
 func (s *Schema) Exec(ctx context.Context) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
-	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query || !supportedRoot(oc) {
+	if oc == nil || oc.Doc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query {
+		s.observe(Unsupported)
+		return s.ExecutableSchema.Exec(ctx)
+	}
+	fields := s.fields.of(oc.Doc)
+	if !supportedRoot(oc, fields) {
 		s.observe(Unsupported)
 		return s.ExecutableSchema.Exec(ctx)
 	}
@@ -94,7 +101,7 @@ func (s *Schema) Exec(ctx context.Context) graphql.ResponseHandler {
 			return nil
 		}
 		done = true
-		r := &run{s: s, oc: oc}
+		r := &run{s: s, oc: oc, fields: fields}
 		slot := &s.sizes[s.sizeSlot(oc)]
 		if data, ok := r.query(ctx, int(slot.Load())); ok {
 			// A decaying maximum: answers of one operation vary (another room, another page), and starting
@@ -125,8 +132,8 @@ const maxSizeHint = 1 << 20
 
 // supportedRoot reports whether every root field is one the fast path resolves. It is checked before any
 // resolver runs, so an operation gqlgen must answer anyway starts there.
-func supportedRoot(oc *graphql.OperationContext) bool {
-	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, queryImplementors) {
+func supportedRoot(oc *graphql.OperationContext, fields *docFields) bool {
+	for _, f := range fields.collect(oc, oc.Operation.SelectionSet, queryImplementors) {
 		switch f.Name {
 		case "__typename", "room", "rooms", "roomSessions", "roomSession", "roomParticipants", "roomParticipant":
 		default:
@@ -140,6 +147,7 @@ func supportedRoot(oc *graphql.OperationContext) bool {
 type run struct {
 	s      *Schema
 	oc     *graphql.OperationContext
+	fields *docFields // the document's collected fields
 	failed atomic.Bool
 }
 
@@ -172,9 +180,11 @@ var (
 	pageInfoImplementors                  = []string{"PageInfo"}
 )
 
-// collect is gqlgen's field collection (merged aliases, fragments, @skip/@include), cached per operation.
+// collect is gqlgen's field collection (merged aliases, fragments, @skip/@include), cached per document
+// when it cannot vary between requests (collect.go) and per operation by gqlgen otherwise. The result is
+// shared: read-only.
 func (r *run) collect(sel ast.SelectionSet, implementors []string) []graphql.CollectedField {
-	return graphql.CollectFields(r.oc, sel, implementors)
+	return r.fields.collect(r.oc, sel, implementors)
 }
 
 // fieldFunc writes the value of one field of obj.

@@ -85,7 +85,7 @@ func newListLoader[L comparable, T any](l *Loaders, kind Kind, fetch listFetch[L
 		}
 		return out
 	}
-	return dataloader.NewBatchedLoader(hooked(l, kind, batch), loaderOptions[ListNeed[L], *Page[T]](l, kind)...)
+	return dataloader.NewBatchedLoader(grown(hooked(l, kind, batch)), loaderOptions[ListNeed[L], *Page[T]](l, kind)...)
 }
 
 // entityKey is one need for one record by id.
@@ -137,5 +137,5 @@ func newEntityLoader[T any](l *Loaders, kind Kind, fetch entityFetch[T]) *datalo
 		}
 		return out
 	}
-	return dataloader.NewBatchedLoader(hooked(l, kind, batch), loaderOptions[entityKey, *T](l, kind)...)
+	return dataloader.NewBatchedLoader(grown(hooked(l, kind, batch)), loaderOptions[entityKey, *T](l, kind)...)
 }
