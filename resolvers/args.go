@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -103,9 +104,28 @@ func dateFilter(f *graph.DateFilter) telnyx.DateFilter {
 }
 
 // scope names one list for its cursors: a cursor of one list (endpoint, parent, filter) is refused by
-// another. fmt's rendering of the filter structs is deterministic and covers every field.
-func scope(endpoint, parent string, filter any) string {
-	return pagination.Scope(endpoint, parent, fmt.Sprintf("%+v", filter))
+// another. fmt's rendering of the filter structs (comparable, no pointers) is deterministic and covers
+// every field.
+func scope[F comparable](endpoint, parent string, filter F) string {
+	return pagination.Scope(endpoint, parent, filterScope(filter))
+}
+
+// zeroScopes holds the rendering of each filter type's zero value, keyed by that value.
+var zeroScopes sync.Map
+
+// filterScope is fmt's %+v of filter. Most lists are unfiltered: the zero value's rendering is made once
+// per type instead of on every connection field (it was 2% of a one-room request's CPU).
+func filterScope[F comparable](filter F) string {
+	var zero F
+	if filter != zero {
+		return fmt.Sprintf("%+v", filter)
+	}
+	if s, ok := zeroScopes.Load(zero); ok {
+		return s.(string)
+	}
+	s := fmt.Sprintf("%+v", zero)
+	zeroScopes.Store(zero, s)
+	return s
 }
 
 // pageArgs are a connection field's Relay arguments.
