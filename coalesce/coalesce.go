@@ -70,10 +70,11 @@ type Transport struct {
 
 // snapshot is a complete upstream answer, shared read-only between callers.
 type snapshot struct {
-	status int
-	proto  string
-	header http.Header
-	body   []byte
+	status     int
+	statusText string // "200 OK"
+	proto      string
+	header     http.Header // Content-Length set to len(body)
+	body       []byte
 
 	mu      sync.Mutex
 	decoded map[any]*decoded
@@ -186,7 +187,13 @@ func (t *Transport) fetch(req *http.Request) (*snapshot, error) {
 	if int64(len(body)) > t.cfg.MaxBody {
 		return nil, errTooLarge
 	}
-	return &snapshot{status: resp.StatusCode, proto: resp.Proto, header: resp.Header.Clone(), body: body}, nil
+	header := resp.Header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set("Content-Length", strconv.Itoa(len(body)))
+	return &snapshot{status: resp.StatusCode, statusText: strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode),
+		proto: resp.Proto, header: header, body: body}, nil
 }
 
 // readBody reads at most limit bytes of resp's body, in one buffer of the announced length when there is
@@ -211,15 +218,14 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 
 // response gives one caller its own response over the shared bytes.
 func (s *snapshot) response(req *http.Request) *http.Response {
-	h := s.header.Clone()
-	h.Set("Content-Length", strconv.Itoa(len(s.body)))
 	return &http.Response{
-		Status:        strconv.Itoa(s.status) + " " + http.StatusText(s.status),
-		StatusCode:    s.status,
-		Proto:         s.proto,
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        h,
+		Status:     s.statusText,
+		StatusCode: s.status,
+		Proto:      s.proto,
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     s.header.Clone(), // each caller may change its own
+
 		Body:          &Body{Reader: bytes.NewReader(s.body), snap: s},
 		ContentLength: int64(len(s.body)),
 		Request:       req,

@@ -204,24 +204,7 @@ func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.Colle
 	}
 	var pre [][]byte
 	if countSlow(r, fields, obj, slow) >= 2 {
-		pre = make([][]byte, len(fields))
-		var wg sync.WaitGroup
-		for i := range fields {
-			if !slow(r, &fields[i], obj) {
-				continue
-			}
-			wg.Go(func() {
-				defer r.guard()
-				seg, ok := field(r, ctx, nil, &fields[i], obj)
-				if !ok {
-					r.fail()
-					return
-				}
-				pre[i] = seg
-			})
-		}
-		wg.Wait()
-		if r.failed.Load() {
+		if pre = concurrently(r, ctx, fields, obj, slow, field); pre == nil {
 			return b, false
 		}
 	}
@@ -242,6 +225,33 @@ func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.Colle
 		}
 	}
 	return append(b, '}'), true
+}
+
+// concurrently resolves the fields of obj that may wait for a loader, each on its own goroutine into its own
+// buffer (indexed like fields; nil for the others). nil when one failed. (A function of its own so that the
+// goroutines' closure does not move object's locals to the heap for every object, slow or not.)
+func concurrently[T any](r *run, ctx context.Context, fields []graphql.CollectedField, obj *T, slow slowFunc[T], field fieldFunc[T]) [][]byte {
+	pre := make([][]byte, len(fields))
+	var wg sync.WaitGroup
+	for i := range fields {
+		if !slow(r, &fields[i], obj) {
+			continue
+		}
+		wg.Go(func() {
+			defer r.guard()
+			seg, ok := field(r, ctx, nil, &fields[i], obj)
+			if !ok {
+				r.fail()
+				return
+			}
+			pre[i] = seg
+		})
+	}
+	wg.Wait()
+	if r.failed.Load() {
+		return nil
+	}
+	return pre
 }
 
 func countSlow[T any](r *run, fields []graphql.CollectedField, obj *T, slow slowFunc[T]) int {

@@ -126,6 +126,11 @@ func (c Codec) mac(header []byte, scope string) [sha256.Size]byte {
 // that does not (page size, include flags), or cursors stop working across harmless changes.
 func Scope(parts ...string) string {
 	var b strings.Builder
+	n := 0
+	for _, p := range parts {
+		n += len(p) + 4
+	}
+	b.Grow(n)
 	for _, p := range parts {
 		b.WriteString(strconv.Itoa(len(p)))
 		b.WriteByte(':')
