@@ -25,7 +25,9 @@ func (r *run) query(ctx context.Context, sizeHint int) (data []byte, ok bool) {
 	fields := r.collect(r.oc.Operation.SelectionSet, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query"})
 	var root struct{}
-	b, ok := object(r, ctx, make([]byte, 0, max(sizeHint+sizeHint/8, 512)), fields, &root, querySlow, queryField)
+	buf, holder := take(ctx, max(sizeHint+sizeHint/8, 512))
+	b, ok := object(r, ctx, buf, fields, &root, querySlow, queryField)
+	keep(holder, b)
 	if !ok || r.failed.Load() {
 		return nil, false
 	}

@@ -3,10 +3,12 @@ package gateway_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -209,4 +211,55 @@ func TestFastPathMatchesGqlgen(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFastPathAnswersStayWithTheirRequests: response buffers are lent per request and reused by later ones,
+// so many concurrent requests for different rooms (and different sizes) must each get exactly their own
+// room's answer, the one gqlgen's executor gives alone. Run under -race in CI.
+func TestFastPathAnswersStayWithTheirRequests(t *testing.T) {
+	p := newPair(t)
+	rooms := p.sim.Rooms(keyA)
+	require.GreaterOrEqual(t, len(rooms), 6)
+	query := `query Q($room: ID!, $n: Int) { room(id: $room) { id sessions(first: $n) { nodes { id createdAt
+		participants { id context joinedAt } } } } }`
+	type ask struct {
+		body []byte
+		want string
+	}
+	var asks []ask
+	for i, r := range rooms[:6] {
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"room": r.ID, "n": 2 + 2*i}})
+		status, want, _ := p.send(t, p.slow, body)
+		require.Equal(t, http.StatusOK, status)
+		require.Contains(t, want, r.ID)
+		asks = append(asks, ask{body, want})
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	t.Cleanup(client.CloseIdleConnections)
+	var wg sync.WaitGroup
+	errs := make(chan string, 16*30)
+	for w := range 16 {
+		wg.Go(func() {
+			for i := range 30 {
+				a := asks[(w+i)%len(asks)]
+				resp, err := client.Post(p.fast+"/graphql", "application/json", bytes.NewReader(a.body))
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				got, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if string(got) != a.want {
+					errs <- fmt.Sprintf("worker %d request %d: got %.120s…, want %.120s…", w, i, got, a.want)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var all []string
+	for e := range errs {
+		all = append(all, e)
+	}
+	assert.Empty(t, all)
 }

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	oteltrace "go.opentelemetry.io/otel/trace"
 
+	"github.com/roomgraph/roomgraph/fastpath"
 	"github.com/roomgraph/roomgraph/loaders"
 	"github.com/roomgraph/roomgraph/resilience"
 	"github.com/roomgraph/roomgraph/telemetry"
@@ -89,7 +90,11 @@ func (o *observer) graphQLHandler(next http.Handler) http.Handler {
 		st := &requestState{id: telemetry.RequestID(r.Header.Get(RequestIDHeader)), start: time.Now()}
 		w.Header().Set(RequestIDHeader, st.id)
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestKey{}, st)))
+		// The fast path writes responses into buffers lent for this request; they go back once the
+		// handler below has returned, when every response has been written and nothing holds them.
+		ctx, buffers := fastpath.WithBuffers(context.WithValue(r.Context(), requestKey{}, st))
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		buffers.Release()
 		d := time.Since(st.start)
 		o.metrics.HTTPRequest("graphql", r.Method, sw.status(), d)
 		if !st.observed {
