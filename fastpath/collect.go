@@ -1,12 +1,12 @@
 package fastpath
 
 import (
-	"runtime"
 	"sync"
-	"weak"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/roomgraph/roomgraph/weakmap"
 )
 
 // Field collection (gqlgen's CollectFields: merged aliases, fragments, @skip/@include) is a function of the
@@ -32,40 +32,20 @@ type docFields struct {
 // fieldCache maps live documents to their collected fields. Documents are held weakly: an entry goes when
 // gqlgen's query cache drops its document and the collector frees it.
 type fieldCache struct {
-	mu   sync.Mutex
-	docs map[weak.Pointer[ast.QueryDocument]]*docFields
+	docs *weakmap.Map[ast.QueryDocument, *docFields]
 }
 
 func newFieldCache() *fieldCache {
-	return &fieldCache{docs: map[weak.Pointer[ast.QueryDocument]]*docFields{}}
+	return &fieldCache{docs: weakmap.New[ast.QueryDocument, *docFields]()}
 }
 
 // of returns doc's entry, made on first use.
 func (c *fieldCache) of(doc *ast.QueryDocument) *docFields {
-	k := weak.Make(doc)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d, ok := c.docs[k]; ok {
-		return d
-	}
-	d := &docFields{cacheable: !hasCollectionDirectives(doc)}
-	c.docs[k] = d
-	runtime.AddCleanup(doc, c.drop, k)
-	return d
-}
-
-func (c *fieldCache) drop(k weak.Pointer[ast.QueryDocument]) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.docs, k)
+	return c.docs.LoadOrStore(doc, func() *docFields { return &docFields{cacheable: !hasCollectionDirectives(doc)} })
 }
 
 // len is the number of documents held (for tests).
-func (c *fieldCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.docs)
-}
+func (c *fieldCache) len() int { return c.docs.Len() }
 
 // collect is graphql.CollectFields, answered from the document's entry when it has one that holds for every
 // request.

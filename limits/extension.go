@@ -5,7 +5,9 @@
 // table (CostTable) that names the fields calling the upstream.
 //
 // It reads only the parsed operation and its variables: it must not call resolvers, loaders or the
-// upstream, and it keeps no state between operations.
+// upstream. The only state it keeps between operations is the figures of parsed operations that use no
+// variable, for as long as gqlgen's query cache holds their document (the same document is not walked
+// again for every request).
 package limits
 
 import (
@@ -16,6 +18,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/roomgraph/roomgraph/weakmap"
 )
 
 // CodeLimitExceeded is extensions.code of every refusal; extensions.limit says which limit.
@@ -45,6 +49,8 @@ type Extension struct {
 	cfg    Config
 	costs  costIndex
 	schema *ast.Schema
+	// known holds the figures of operations that do not depend on variables, by parsed operation.
+	known *weakmap.Map[ast.OperationDefinition, Stats]
 }
 
 var _ interface {
@@ -56,7 +62,7 @@ var _ interface {
 // Validate, which gqlgen calls from srv.Use (and panics on): check cfg.Defaults().Validate() first to get
 // an error instead.
 func New(cfg Config) *Extension {
-	return &Extension{cfg: cfg.Defaults(), costs: newCostIndex()}
+	return &Extension{cfg: cfg.Defaults(), costs: newCostIndex(), known: weakmap.New[ast.OperationDefinition, Stats]()}
 }
 
 // Config returns the limits in force (defaults applied).
@@ -88,7 +94,14 @@ func (e *Extension) MutateOperationContext(_ context.Context, opCtx *graphql.Ope
 	if op == nil {
 		return nil
 	}
-	s := measure(e.schema, e.costs, e.cfg, op, opCtx.Variables)
+	s, ok := e.known.Load(op)
+	if !ok {
+		var usedVars bool
+		s, usedVars = measureVars(e.schema, e.costs, e.cfg, op, opCtx.Variables)
+		if !usedVars {
+			e.known.Store(op, s)
+		}
+	}
 	opCtx.Stats.SetExtension(extensionName, &s)
 	return e.check(s)
 }

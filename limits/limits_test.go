@@ -1,12 +1,14 @@
 package limits_test
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -223,4 +225,35 @@ func TestExtensionSetup(t *testing.T) {
 	bad := limits.New(limits.Config{MaxFirst: 300})
 	assert.Error(t, bad.Validate(executableSchema()))
 	assert.Panics(t, func() { handler.New(executableSchema()).Use(bad) }, "gqlgen panics on an extension that fails Validate")
+}
+
+// TestFiguresKeptPerOperationOnlyWithoutVariables: an operation whose figures use no variable is measured
+// once for every request of its parsed document; one that reads a variable is measured per request.
+func TestFiguresKeptPerOperationOnlyWithoutVariables(t *testing.T) {
+	s := schema(t)
+	ext := limits.New(limits.Config{})
+	require.NoError(t, ext.Validate(executableSchema()))
+	cases := []struct {
+		name  string
+		query string
+		vars  []map[string]any
+		costs []int
+	}{
+		{"no variable", `{ rooms(first: 3) { nodes { sessions(first: 2) { totalCount } } } }`,
+			[]map[string]any{nil, nil}, []int{4, 4}},
+		{"a variable the figures do not read", `query($room: ID!) { room(id: $room) { sessions(first: 25) { nodes { id } } } }`,
+			[]map[string]any{{"room": "a"}, {"room": "b"}}, []int{1, 1}},
+		{"a page size from a variable", `query($n: Int) { rooms(first: $n) { nodes { sessions(first: 2) { totalCount } } } }`,
+			[]map[string]any{{"n": int64(3)}, {"n": int64(9)}, {"n": int64(3)}}, []int{4, 10, 4}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			op := operation(t, s, c.query)
+			for i, vars := range c.vars {
+				oc := &graphql.OperationContext{Operation: op, Variables: vars}
+				require.Nil(t, ext.MutateOperationContext(context.Background(), oc))
+				assert.Equal(t, c.costs[i], oc.Stats.GetExtension("QueryLimits").(*limits.Stats).Cost, "request %d", i)
+			}
+		})
+	}
 }

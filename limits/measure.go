@@ -43,8 +43,14 @@ func Measure(schema *ast.Schema, op *ast.OperationDefinition, vars map[string]an
 }
 
 func measure(schema *ast.Schema, costs costIndex, cfg Config, op *ast.OperationDefinition, vars map[string]any) Stats {
+	s, _ := measureVars(schema, costs, cfg, op, vars)
+	return s
+}
+
+// measureVars is measure, and whether the figures depend on the variables.
+func measureVars(schema *ast.Schema, costs costIndex, cfg Config, op *ast.OperationDefinition, vars map[string]any) (Stats, bool) {
 	if schema == nil || op == nil {
-		return Stats{}
+		return Stats{}, false
 	}
 	w := walker{schema: schema, costs: costs, cfg: cfg, op: op, vars: vars}
 	var root *ast.Definition
@@ -57,7 +63,7 @@ func measure(schema *ast.Schema, costs costIndex, cfg Config, op *ast.OperationD
 		root = schema.Query
 	}
 	t := w.selectionSet(op.SelectionSet, root, scope{listSize: cfg.ListFanOut})
-	return Stats{Depth: t.depth, Aliases: t.aliases, RootFields: t.fields, Cost: t.cost}
+	return Stats{Depth: t.depth, Aliases: t.aliases, RootFields: t.fields, Cost: t.cost}, w.usedVars
 }
 
 // tally is what a selection set adds up to, relative to where it stands: depth below it, fields directly
@@ -100,6 +106,8 @@ type walker struct {
 	cfg    Config
 	op     *ast.OperationDefinition
 	vars   map[string]any
+	// usedVars is set when a figure depended on a variable (then it holds for these variables only).
+	usedVars bool
 
 	spreads map[spreadKey]tally
 	beyonds map[beyondKey]bool
@@ -347,6 +355,7 @@ func (w *walker) value(v *ast.Value) (any, bool) {
 		return nil, false
 	}
 	if v.Kind == ast.Variable {
+		w.usedVars = true
 		if val, ok := w.vars[v.Raw]; ok {
 			return val, true
 		}
