@@ -7,6 +7,9 @@
 // cache is on, forgets everything cached for its credential. The shared call runs under the first caller's
 // deadline but not its cancellation: one caller giving up does not fail the others.
 //
+// A shared response's Header is shared too, read-only: a caller must not change it (every caller in roomgraph
+// only reads headers; a copy per caller was 2% of a coalesced request's CPU).
+//
 // Decoding can be shared too: a shared response's Body has a method ShareDecoded(key, decode) that runs
 // decode once per key over the shared bytes and gives every caller the same value, so a client that
 // treats decoded answers as read-only decodes a coalesced answer once, not once per caller.
@@ -224,7 +227,7 @@ func (s *snapshot) response(req *http.Request) *http.Response {
 		Proto:      s.proto,
 		ProtoMajor: 1,
 		ProtoMinor: 1,
-		Header:     s.header.Clone(), // each caller may change its own
+		Header:     s.header, // shared, read-only (package comment)
 
 		Body:          &Body{Reader: bytes.NewReader(s.body), snap: s},
 		ContentLength: int64(len(s.body)),
