@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/gcpolicy"
 	"github.com/roomgraph/roomgraph/telemetry"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
@@ -30,6 +31,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	gc, err := gcpolicy.FromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "roomgraph:", err)
+		os.Exit(1)
+	}
+	gc.Apply()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "roomgraph:", err)
 		os.Exit(1)
