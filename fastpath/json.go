@@ -14,6 +14,13 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
+		// Eight bytes at a time while none of them needs escaping (ids, names: nearly every string).
+		for i+8 <= len(s) && !needsEscape(load64(s, i)) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c != '\\' && c != '"' {
 			continue
@@ -37,6 +44,27 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// load64 reads s[i:i+8] as a little-endian word (the compiler makes it one load).
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// needsEscape reports whether any byte of w is below 0x20, '"' or '\\' (the bit tricks "has less than" and
+// "has zero byte"; bytes from 0x80 up never match).
+func needsEscape(w uint64) bool {
+	less := (w - ones*0x20) & ^w
+	quote := w ^ (ones * '"')
+	slash := w ^ (ones * '\\')
+	return (less|((quote-ones)&^quote)|((slash-ones)&^slash))&highs != 0
 }
 
 func appendNullableString(b []byte, s *string) []byte {

@@ -33,3 +33,11 @@ func TestAppendDateTimeOutsideFourDigitYears(t *testing.T) {
 		require.Equal(t, `"`+tm.Format("2006-01-02T15:04:05.000000Z07:00")+`"`, string(model.AppendDateTime(nil, tm)))
 	}
 }
+
+func BenchmarkAppendDateTime(b *testing.B) {
+	tm := time.Date(2026, 6, 3, 14, 49, 48, 477706000, time.UTC)
+	buf := make([]byte, 0, 64)
+	for b.Loop() {
+		buf = model.AppendDateTime(buf[:0], tm)
+	}
+}
