@@ -213,8 +213,7 @@ func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.Colle
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, fields[i].Alias)
-		b = append(b, ':')
+		b = appendKey(b, fields[i].Alias)
 		if pre != nil && pre[i] != nil {
 			b = append(b, pre[i]...)
 			continue

@@ -46,6 +46,15 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// appendKey appends an object key and its colon. Keys are response names — field names and aliases — which
+// the GraphQL grammar limits to [_A-Za-z][_0-9A-Za-z]*, so, unlike any other string, they never need
+// escaping (gqlparser refuses anything else before execution).
+func appendKey(b []byte, name string) []byte {
+	b = append(b, '"')
+	b = append(b, name...)
+	return append(b, '"', ':')
+}
+
 const (
 	ones  = 0x0101010101010101
 	highs = 0x8080808080808080

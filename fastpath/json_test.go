@@ -28,3 +28,11 @@ func BenchmarkAppendString(b *testing.B) {
 		buf = appendString(buf[:0], s)
 	}
 }
+
+// TestAppendKeyIsAppendStringForNames: response names are GraphQL Names, for which the unescaped key is
+// exactly what the string writer gives.
+func TestAppendKeyIsAppendStringForNames(t *testing.T) {
+	for _, name := range []string{"id", "_x", "sessions2", "A_b_C", "__typename", "n"} {
+		require.Equal(t, string(appendString(nil, name))+":", string(appendKey(nil, name)))
+	}
+}

@@ -589,8 +589,7 @@ func appendPageInfo(r *run, b []byte, fields []graphql.CollectedField, pi model.
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, f.Alias)
-		b = append(b, ':')
+		b = appendKey(b, f.Alias)
 		switch f.Name {
 		case "__typename":
 			b = appendString(b, "PageInfo")
