@@ -230,27 +230,35 @@ func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.Colle
 // buffer (indexed like fields; nil for the others). nil when one failed. (A function of its own so that the
 // goroutines' closure does not move object's locals to the heap for every object, slow or not.)
 func concurrently[T any](r *run, ctx context.Context, fields []graphql.CollectedField, obj *T, slow slowFunc[T], field fieldFunc[T]) [][]byte {
-	pre := make([][]byte, len(fields))
+	return fanOut(r, len(fields),
+		func(i int) bool { return slow(r, &fields[i], obj) },
+		func(i int) ([]byte, bool) { return field(r, ctx, nil, &fields[i], obj) })
+}
+
+// fanOut runs write(i) for each i < n that want accepts (every i when want is nil), each on its own
+// goroutine into its own segment, indexed by i. nil when one failed or panicked.
+func fanOut(r *run, n int, want func(i int) bool, write func(i int) ([]byte, bool)) [][]byte {
+	segs := make([][]byte, n)
 	var wg sync.WaitGroup
-	for i := range fields {
-		if !slow(r, &fields[i], obj) {
+	for i := range n {
+		if want != nil && !want(i) {
 			continue
 		}
 		wg.Go(func() {
 			defer r.guard()
-			seg, ok := field(r, ctx, nil, &fields[i], obj)
+			seg, ok := write(i)
 			if !ok {
 				r.fail()
 				return
 			}
-			pre[i] = seg
+			segs[i] = seg
 		})
 	}
 	wg.Wait()
 	if r.failed.Load() {
 		return nil
 	}
-	return pre
+	return segs
 }
 
 func countSlow[T any](r *run, fields []graphql.CollectedField, obj *T, slow slowFunc[T]) int {
@@ -271,22 +279,10 @@ type elemFunc[T any] func(r *run, ctx context.Context, b []byte, fields []graphq
 // order into b, with no goroutine and no context.
 func list[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, items []T, slow bool, elem elemFunc[T]) ([]byte, bool) {
 	if slow && len(items) > 1 {
-		segs := make([][]byte, len(items))
-		var wg sync.WaitGroup
-		for i := range items {
-			ictx := withIndex(ctx, i, &items[i])
-			wg.Go(func() {
-				defer r.guard()
-				seg, ok := elem(r, ictx, nil, fields, &items[i])
-				if !ok {
-					r.fail()
-					return
-				}
-				segs[i] = seg
-			})
-		}
-		wg.Wait()
-		if r.failed.Load() {
+		segs := fanOut(r, len(items), nil, func(i int) ([]byte, bool) {
+			return elem(r, withIndex(ctx, i, &items[i]), nil, fields, &items[i])
+		})
+		if segs == nil {
 			return b, false
 		}
 		b = append(b, '[')
