@@ -27,6 +27,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/selection"
 )
 
 // Outcome says how an operation was answered, for metrics.
@@ -52,7 +53,6 @@ type Schema struct {
 	participant graph.RoomParticipantResolver
 	observe     func(Outcome)
 	shapes      *shapes
-	fields      *fieldCache
 	// sizes remembers recent response sizes by operation (hashed into a fixed table), so a response's
 	// buffer is allocated once at about the right size instead of growing by copies.
 	sizes [256]atomic.Int32
@@ -73,7 +73,6 @@ func New(inner graphql.ExecutableSchema, resolvers graph.ResolverRoot, observe f
 		participant:      resolvers.RoomParticipant(),
 		observe:          observe,
 		shapes:           newShapes(),
-		fields:           newFieldCache(),
 		seed:             maphash.MakeSeed(),
 	}
 }
@@ -86,7 +85,7 @@ func (s *Schema) Exec(ctx context.Context) graphql.ResponseHandler {
 		s.observe(Unsupported)
 		return s.ExecutableSchema.Exec(ctx)
 	}
-	fields := s.fields.of(oc.Doc)
+	fields := selection.Shared.Of(oc.Doc)
 	if !supportedRoot(oc, fields) {
 		s.observe(Unsupported)
 		return s.ExecutableSchema.Exec(ctx)
@@ -132,8 +131,8 @@ const maxSizeHint = 1 << 20
 
 // supportedRoot reports whether every root field is one the fast path resolves. It is checked before any
 // resolver runs, so an operation gqlgen must answer anyway starts there.
-func supportedRoot(oc *graphql.OperationContext, fields *docFields) bool {
-	for _, f := range fields.collect(oc, oc.Operation.SelectionSet, queryImplementors) {
+func supportedRoot(oc *graphql.OperationContext, fields *selection.Doc) bool {
+	for _, f := range fields.Collect(oc, oc.Operation.SelectionSet, queryImplementors) {
 		switch f.Name {
 		case "__typename", "room", "rooms", "roomSessions", "roomSession", "roomParticipants", "roomParticipant":
 		default:
@@ -147,7 +146,7 @@ func supportedRoot(oc *graphql.OperationContext, fields *docFields) bool {
 type run struct {
 	s      *Schema
 	oc     *graphql.OperationContext
-	fields *docFields // the document's collected fields
+	fields *selection.Doc // the document's collected fields
 	failed atomic.Bool
 }
 
@@ -181,10 +180,10 @@ var (
 )
 
 // collect is gqlgen's field collection (merged aliases, fragments, @skip/@include), cached per document
-// when it cannot vary between requests (collect.go) and per operation by gqlgen otherwise. The result is
+// when it cannot vary between requests (package selection) and per operation by gqlgen otherwise. The result is
 // shared: read-only.
 func (r *run) collect(sel ast.SelectionSet, implementors []string) []graphql.CollectedField {
-	return r.fields.collect(r.oc, sel, implementors)
+	return r.fields.Collect(r.oc, sel, implementors)
 }
 
 // fieldFunc writes the value of one field of obj.

@@ -32,6 +32,7 @@ func checkEnvelope(maxBody int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodOptions, http.MethodHead:
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody) // nothing should read it; bounded all the same
 			next.ServeHTTP(w, r)
 			return
 		case http.MethodPost:
@@ -58,7 +59,7 @@ func checkEnvelope(maxBody int64, next http.Handler) http.Handler {
 			refuse(w, r, http.StatusBadRequest, code, msg)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = gqlhttp.NewBody(body) // read by the POST transport without a copy
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})

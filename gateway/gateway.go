@@ -87,7 +87,7 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client, opts ...Optio
 		return nil, err
 	}
 
-	endpoint := checkEnvelope(cfg.MaxBodyBytes, http.MaxBytesHandler(srv, cfg.MaxBodyBytes))
+	endpoint := checkEnvelope(cfg.MaxBodyBytes, srv) // bounds every body; a POST's is read and checked there
 	if len(cfg.CORSOrigins) > 0 {
 		endpoint = cors.New(cors.Options{
 			AllowedOrigins: cfg.CORSOrigins,

@@ -13,7 +13,6 @@ package gqlhttp
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -65,7 +64,7 @@ func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	media := ResponseMedia(r)
 	w.Header().Set("Content-Type", media)
 	start := graphql.Now()
-	body, err := io.ReadAll(r.Body)
+	body, err := bodyBytes(r.Body)
 	if err != nil {
 		refuse(http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
 		return

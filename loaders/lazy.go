@@ -45,7 +45,10 @@ type recordIndex[T any] struct {
 
 	mu      sync.Mutex
 	pending []knownPage[T]
-	byID    map[string]knownRecord[T]
+	// nested are lists embedded in other records (the participants of sessions with participants), kept as
+	// one function per page of the outer records rather than one pending page per outer record.
+	nested []func(add func(items []T))
+	byID   map[string]knownRecord[T]
 }
 
 type knownPage[T any] struct {
@@ -67,10 +70,26 @@ func (k *recordIndex[T]) add(items []T, embed bool) {
 	k.pending = append(k.pending, knownPage[T]{items: items, embed: embed})
 }
 
+// addNested remembers the lists that each calls add with, to be indexed (without embedded children) on the
+// first lookup.
+func (k *recordIndex[T]) addNested(each func(add func(items []T))) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.nested = append(k.nested, each)
+}
+
 // get returns the record with id; with embed, only one that carries its embedded children.
 func (k *recordIndex[T]) get(id string, embed bool) (*T, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	for _, each := range k.nested {
+		each(func(items []T) {
+			if len(items) > 0 {
+				k.pending = append(k.pending, knownPage[T]{items: items})
+			}
+		})
+	}
+	k.nested = k.nested[:0]
 	if len(k.pending) > 0 {
 		if k.byID == nil {
 			k.byID = map[string]knownRecord[T]{}
@@ -96,5 +115,5 @@ func (k *recordIndex[T]) get(id string, embed bool) (*T, bool) {
 func (k *recordIndex[T]) reset() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.pending, k.byID = nil, nil
+	k.pending, k.nested, k.byID = nil, nil, nil
 }

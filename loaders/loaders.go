@@ -227,10 +227,12 @@ func panicError(p any) error {
 // Records from lists are remembered for lookups by id, so reaching them again costs no call.
 func (l *Loaders) primeSessions(_ context.Context, items []telnyx.RoomSession, embed bool) {
 	l.knownSessions.add(items, embed)
-	if embed {
-		for i := range items {
-			l.knownParticipants.add(items[i].Participants, false)
-		}
+	if embed && len(items) > 0 {
+		l.knownParticipants.addNested(func(add func([]telnyx.RoomParticipant)) {
+			for i := range items {
+				add(items[i].Participants)
+			}
+		})
 	}
 }
 

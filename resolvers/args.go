@@ -7,13 +7,12 @@ import (
 	"regexp"
 	"sync"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/roomgraph/roomgraph/apperr"
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/loaders"
 	"github.com/roomgraph/roomgraph/model"
 	"github.com/roomgraph/roomgraph/pagination"
+	"github.com/roomgraph/roomgraph/selection"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
 
@@ -134,15 +133,20 @@ type pageArgs struct {
 	after, before *string
 }
 
-// selection says what a connection field's selection needs from the upstream.
-type selection struct {
+// needs says what a connection field's selection needs from the upstream.
+type needs struct {
 	any   bool // anything beyond __typename: an upstream call is needed
 	items bool // edges or nodes: items are needed, not only the total
 }
 
-func selectionOf(ctx context.Context) selection {
-	items := graphql.AnyFieldRequested(ctx, "edges", "nodes")
-	return selection{items: items, any: items || graphql.AnyFieldRequested(ctx, "pageInfo", "totalCount")}
+var (
+	connectionItems = []selection.Path{{"edges"}, {"nodes"}}
+	connectionMeta  = []selection.Path{{"pageInfo"}, {"totalCount"}}
+)
+
+func needsOf(ctx context.Context) needs {
+	items := selection.AnyRequested(ctx, connectionItems...)
+	return needs{items: items, any: items || selection.AnyRequested(ctx, connectionMeta...)}
 }
 
 // connect resolves one connection field: it validates the Relay arguments against the list's scope (a
@@ -158,7 +162,7 @@ func connect[L comparable, T any](ctx context.Context, r *Resolver, a pageArgs, 
 		}
 		return conn, err
 	}
-	sel := selectionOf(ctx)
+	sel := needsOf(ctx)
 	if !sel.any {
 		return conn, nil
 	}
@@ -170,23 +174,30 @@ func connect[L comparable, T any](ctx context.Context, r *Resolver, a pageArgs, 
 	return conn, nil
 }
 
+// Look-ahead goes through package selection: the same answers as gqlgen's AnyFieldRequested and
+// CollectFieldsCtx, from fields collected once per document instead of once per request.
+var (
+	connectionParticipants = []selection.Path{{"edges", "node", "participants"}, {"nodes", "participants"}}
+	sessionParticipants    = selection.Path{"participants"}
+)
+
 // participantsSelected reports whether a session connection's nodes select their inline participants.
 func participantsSelected(ctx context.Context) bool {
-	return graphql.AnyFieldRequested(ctx, "edges.node.participants", "nodes.participants")
+	return selection.AnyRequested(ctx, connectionParticipants...)
+}
+
+// sessionSelectsParticipants reports whether the current session field selects its participants.
+func sessionSelectsParticipants(ctx context.Context) bool {
+	return selection.AnyRequested(ctx, sessionParticipants)
 }
 
 // onlyID reports whether the current field selects nothing of its object but id (and __typename), so a
 // stub with the id answers it without an upstream call.
 func onlyID(ctx context.Context) bool {
-	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+	for _, f := range selection.Fields(ctx) {
 		if f.Name != "id" && f.Name != "__typename" {
 			return false
 		}
 	}
 	return true
-}
-
-// anySelected reports whether the current field's selection contains one of the names.
-func anySelected(ctx context.Context, names ...string) bool {
-	return graphql.AnyFieldRequested(ctx, names...)
 }

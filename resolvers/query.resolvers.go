@@ -11,6 +11,7 @@ import (
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/loaders"
 	"github.com/roomgraph/roomgraph/model"
+	"github.com/roomgraph/roomgraph/selection"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
 
@@ -19,8 +20,8 @@ func (r *queryResolver) Room(ctx context.Context, id string) (*model.Room, error
 		return nil, err
 	}
 	room := &model.Room{ID: id}
-	for _, f := range collected(ctx) {
-		if f != "id" && f != "sessions" && f != "__typename" {
+	for _, f := range selection.Fields(ctx) {
+		if f.Name != "id" && f.Name != "sessions" && f.Name != "__typename" {
 			// A field of the room's record: fetch it here, so an unknown room is null, not a half object.
 			rec, err := loaders.From(ctx).Room(ctx, id)
 			if err != nil {
@@ -54,7 +55,7 @@ func (r *queryResolver) RoomSession(ctx context.Context, id string) (*telnyx.Roo
 	if err := checkID("id", id); err != nil {
 		return nil, err
 	}
-	return loaders.From(ctx).Session(ctx, id, anySelected(ctx, "participants"))
+	return loaders.From(ctx).Session(ctx, id, sessionSelectsParticipants(ctx))
 }
 
 func (r *queryResolver) RoomParticipants(ctx context.Context, sessionID *string, filter *graph.RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error) {

@@ -38,7 +38,7 @@ func session(ctx context.Context, id string) (*telnyx.RoomSession, error) {
 	if onlyID(ctx) {
 		return &telnyx.RoomSession{ID: id}, nil
 	}
-	return loaders.From(ctx).Session(ctx, id, anySelected(ctx, "participants"))
+	return loaders.From(ctx).Session(ctx, id, sessionSelectsParticipants(ctx))
 }
 
 // Mutation input checks: the contract's ranges, enforced before any upstream call.
@@ -114,16 +114,6 @@ func (r *Resolver) participantsAction(ctx context.Context, act loaders.Action, s
 		return nil, err
 	}
 	return &graph.RoomSessionPayload{SessionID: sessionID}, nil
-}
-
-// collected lists the names of the fields the current field selects.
-func collected(ctx context.Context) []string {
-	fields := graphql.CollectFieldsCtx(ctx, nil)
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = f.Name
-	}
-	return names
 }
 
 // findMany loads a batch of entity representations concurrently (so the loader sees them in one wave),
