@@ -1,0 +1,38 @@
+// Command floor is the Go HTTP server's share of a gateway's cost: net/http answering every request with
+// one fixed body (read from a file: the answer a gateway gives to the query measured), after reading the
+// request body, as a gateway would. Driven by the same wrk script as the gateway, its CPU per request is the
+// floor no net/http-based gateway can go under for that answer. Usage: bench/README.md, "The net/http floor".
+package main
+
+import (
+	"flag"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"strconv"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:4813", "listen address (loopback)")
+	file := flag.String("body", "", "file holding the response body to send (required)")
+	flag.Parse()
+	if *file == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	body, err := os.ReadFile(*file)
+	if err != nil {
+		log.Fatal(err)
+	}
+	length := strconv.Itoa(len(body))
+	log.Fatal(http.ListenAndServe(*addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, "could not read the request body", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", length)
+		_, _ = w.Write(body)
+	})))
+}
