@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/roomgraph/roomgraph/model"
+	"github.com/roomgraph/roomgraph/selection"
 	"github.com/roomgraph/roomgraph/telnyx"
 )
 
@@ -171,12 +172,7 @@ func roomSlow(_ *run, f *graphql.CollectedField, room *model.Room) bool {
 
 // roomSelectionSlow reports whether a Room selection may wait for a loader for a room known only by id.
 func (r *run) roomSelectionSlow(sel ast.SelectionSet) bool {
-	for _, f := range r.collect(sel, roomImplementors) {
-		if f.Name != "id" && f.Name != "__typename" {
-			return true
-		}
-	}
-	return false
+	return !selection.OnlyID(r.collect(sel, roomImplementors))
 }
 
 func roomField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField, room *model.Room) ([]byte, bool) {
@@ -382,12 +378,7 @@ func participantSlow(r *run, f *graphql.CollectedField, _ *telnyx.RoomParticipan
 // sessionReferenceSlow reports whether a session reference (known by id) may wait for a loader: it does
 // unless only its id is selected.
 func (r *run) sessionReferenceSlow(sel ast.SelectionSet) bool {
-	for _, f := range r.collect(sel, roomSessionImplementors) {
-		if f.Name != "id" && f.Name != "__typename" {
-			return true
-		}
-	}
-	return false
+	return !selection.OnlyID(r.collect(sel, roomSessionImplementors))
 }
 
 // participantsSlow reports whether a RoomParticipant selection may wait for a loader.

@@ -194,10 +194,5 @@ func sessionSelectsParticipants(ctx context.Context) bool {
 // onlyID reports whether the current field selects nothing of its object but id (and __typename), so a
 // stub with the id answers it without an upstream call.
 func onlyID(ctx context.Context) bool {
-	for _, f := range selection.Fields(ctx) {
-		if f.Name != "id" && f.Name != "__typename" {
-			return false
-		}
-	}
-	return true
+	return selection.OnlyID(selection.Fields(ctx))
 }
