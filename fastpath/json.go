@@ -10,17 +10,31 @@ const hex = "0123456789ABCDEF" // gqlgen writes \u00XX in upper case
 
 // appendString appends s as a JSON string with gqlgen's escaping (graphql.MarshalString): \t \r \n \\ \"
 // by name, other control characters as \u00XX, everything else (invalid UTF-8 included) as it is.
+//
+// Nearly every string (ids, names, contexts) needs no escaping: it is checked eight bytes at a time and
+// then copied in one piece.
 func appendString(b []byte, s string) []byte {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if needsEscape(load64(s, i)) {
+			return appendEscaped(b, s, i)
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '\\' || c == '"' {
+			return appendEscaped(b, s, i)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendEscaped is appendString for a string with a byte to escape at or after from (none before it).
+func appendEscaped(b []byte, s string, from int) []byte {
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); i++ {
-		// Eight bytes at a time while none of them needs escaping (ids, names: nearly every string).
-		for i+8 <= len(s) && !needsEscape(load64(s, i)) {
-			i += 8
-		}
-		if i >= len(s) {
-			break
-		}
+	for i := from; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x20 && c != '\\' && c != '"' {
 			continue
@@ -62,9 +76,9 @@ const (
 
 // load64 reads s[i:i+8] as a little-endian word (the compiler makes it one load).
 func load64(s string, i int) uint64 {
-	_ = s[i+7]
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	w := s[i : i+8] // one bounds check; the eight byte loads below then merge into one
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
 // needsEscape reports whether any byte of w is below 0x20, '"' or '\\' (the bit tricks "has less than" and

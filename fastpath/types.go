@@ -328,6 +328,11 @@ func sessionField(r *run, ctx context.Context, b []byte, f *graphql.CollectedFie
 	case "participants":
 		fields := r.collect(f.Selections, roomParticipantImplementors)
 		slow := r.participantsSlow(f.Selections)
+		if !slow {
+			if plan, ok := r.planParticipants(fields); ok {
+				return appendParticipants(b, &plan, s.Participants), true
+			}
+		}
 		if slow {
 			ctx = within(ctx, "RoomSession", f)
 		}
@@ -430,6 +435,9 @@ type connectionShape[T any] struct {
 	nodeImplementors       []string
 	elem                   elemFunc[T]
 	slow                   func(r *run, fields []graphql.CollectedField) bool
+	// plain writes the nodes when none may wait and every selected field is plain (plain.go); false, with
+	// nothing written, when a field is not.
+	plain func(r *run, b []byte, fields []graphql.CollectedField, items []T) ([]byte, bool)
 }
 
 // shapes are the schema's three connection types. They are built by New (not package variables: the
@@ -447,6 +455,13 @@ func newShapes() *shapes {
 			implementors: roomSessionConnectionImplementors, edgeImplementors: roomSessionEdgeImplementors,
 			nodeImplementors: roomSessionImplementors, elem: sessionElem,
 			slow: func(r *run, fields []graphql.CollectedField) bool { return r.sessionsSlow(fields) },
+			plain: func(r *run, b []byte, fields []graphql.CollectedField, items []telnyx.RoomSession) ([]byte, bool) {
+				plan, ok := r.planSessions(fields)
+				if !ok {
+					return b, false
+				}
+				return appendSessions(b, &plan, items), true
+			},
 		},
 		participants: connectionShape[telnyx.RoomParticipant]{
 			typename: "RoomParticipantConnection", edgeTypename: "RoomParticipantEdge",
@@ -459,6 +474,13 @@ func newShapes() *shapes {
 					}
 				}
 				return false
+			},
+			plain: func(r *run, b []byte, fields []graphql.CollectedField, items []telnyx.RoomParticipant) ([]byte, bool) {
+				plan, ok := r.planParticipants(fields)
+				if !ok {
+					return b, false
+				}
+				return appendParticipants(b, &plan, items), true
 			},
 		},
 		rooms: connectionShape[telnyx.Room]{
@@ -520,6 +542,11 @@ func connectionField[T any](r *run, ctx context.Context, b []byte, f *graphql.Co
 	case "nodes":
 		fields := r.collect(f.Selections, cr.shape.nodeImplementors)
 		slow := cr.shape.slow(r, fields)
+		if !slow && cr.shape.plain != nil {
+			if out, ok := cr.shape.plain(r, b, fields, c.Nodes); ok {
+				return out, true
+			}
+		}
 		if slow {
 			ctx = within(ctx, cr.shape.typename, f)
 		}

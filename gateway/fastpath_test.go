@@ -131,6 +131,8 @@ func TestFastPathMatchesGqlgen(t *testing.T) {
 			fragment R on Room { id uniqueName }
 			fragment S on RoomSession { id endedAt }
 			fragment P on RoomParticipant { context joinedAt }`, map[string]any{"room": busiest}, "served"},
+		{"two participant selections in one session", `query($room: ID!) { room(id: $room) { sessions(first: 6) { nodes { a: participants { id } x: id
+			b: participants { __typename leftAt context sessionId joinedAt updatedAt } } } } }`, map[string]any{"room": busiest}, "served"},
 		{"merged selections", `query($room: ID!) { room(id: $room) { sessions(first: 3) { nodes { id } nodes { active participants { id } } } } }`, map[string]any{"room": busiest}, "served"},
 		{"skip and include", `query($room: ID!, $yes: Boolean!, $no: Boolean!) { room(id: $room) { id
 			uniqueName @include(if: $no) sessions(first: 3) { totalCount @skip(if: $yes) nodes { id active @include(if: $yes) participants @skip(if: $no) { context } } } } }`,

@@ -1,0 +1,192 @@
+package fastpath
+
+import (
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/roomgraph/roomgraph/model"
+	"github.com/roomgraph/roomgraph/telnyx"
+)
+
+// Plain lists: a list of sessions or participants whose selected fields are all read from the records (no
+// resolver, nothing that may wait; a session's participants count when their own fields are plain) is
+// written with each field's kind found once per list, not once per element, and with no per-element
+// checks: the general path (object) asks every element whether a field is deferred or may wait, and finds
+// each field's writer by its name. The bytes are the same; the differential test holds both to gqlgen.
+
+// plainField is what a plain field writes.
+type plainField uint8
+
+const (
+	plainTypename plainField = iota
+	plainID
+	plainRoomID
+	plainSessionID
+	plainContext
+	plainActive
+	plainCreatedAt
+	plainUpdatedAt
+	plainEndedAt
+	plainJoinedAt
+	plainLeftAt
+	plainParticipants
+)
+
+// participantPlan is a RoomParticipant selection compiled for a plain list.
+type participantPlan struct {
+	fields []graphql.CollectedField
+	kinds  []plainField
+}
+
+// planParticipants compiles a RoomParticipant selection; false when a field is not plain.
+func (r *run) planParticipants(fields []graphql.CollectedField) (participantPlan, bool) {
+	kinds := make([]plainField, len(fields))
+	for i := range fields {
+		f := &fields[i]
+		if f.Deferrables != nil {
+			return participantPlan{}, false
+		}
+		switch f.Name {
+		case "__typename":
+			kinds[i] = plainTypename
+		case "id":
+			kinds[i] = plainID
+		case "sessionId":
+			kinds[i] = plainSessionID
+		case "context":
+			kinds[i] = plainContext
+		case "joinedAt":
+			kinds[i] = plainJoinedAt
+		case "updatedAt":
+			kinds[i] = plainUpdatedAt
+		case "leftAt":
+			kinds[i] = plainLeftAt
+		default: // session: a resolver
+			return participantPlan{}, false
+		}
+	}
+	return participantPlan{fields: fields, kinds: kinds}, true
+}
+
+// appendParticipants writes ps as a JSON array of objects under plan.
+func appendParticipants(b []byte, plan *participantPlan, ps []telnyx.RoomParticipant) []byte {
+	b = append(b, '[')
+	for i := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		p := &ps[i]
+		b = append(b, '{')
+		for j, kind := range plan.kinds {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendKey(b, plan.fields[j].Alias)
+			switch kind {
+			case plainTypename:
+				b = appendString(b, "RoomParticipant")
+			case plainID:
+				b = appendString(b, p.ID)
+			case plainSessionID:
+				b = appendString(b, p.SessionID)
+			case plainContext:
+				b = appendString(b, p.Context)
+			case plainJoinedAt:
+				b = model.AppendDateTime(b, p.JoinedAt)
+			case plainUpdatedAt:
+				b = model.AppendDateTime(b, p.UpdatedAt)
+			default: // plainLeftAt
+				b = appendNullableTime(b, p.LeftAt)
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// sessionPlan is a RoomSession selection compiled for a plain list; participants holds the plan of each
+// participants field (by field index), since two aliases may select different participant fields.
+type sessionPlan struct {
+	fields       []graphql.CollectedField
+	kinds        []plainField
+	participants []participantPlan
+}
+
+// planSessions compiles a RoomSession selection; false when a field is not plain.
+func (r *run) planSessions(fields []graphql.CollectedField) (sessionPlan, bool) {
+	plan := sessionPlan{fields: fields, kinds: make([]plainField, len(fields))}
+	for i := range fields {
+		f := &fields[i]
+		if f.Deferrables != nil {
+			return sessionPlan{}, false
+		}
+		switch f.Name {
+		case "__typename":
+			plan.kinds[i] = plainTypename
+		case "id":
+			plan.kinds[i] = plainID
+		case "roomId":
+			plan.kinds[i] = plainRoomID
+		case "active":
+			plan.kinds[i] = plainActive
+		case "createdAt":
+			plan.kinds[i] = plainCreatedAt
+		case "updatedAt":
+			plan.kinds[i] = plainUpdatedAt
+		case "endedAt":
+			plan.kinds[i] = plainEndedAt
+		case "participants":
+			pp, ok := r.planParticipants(r.collect(f.Selections, roomParticipantImplementors))
+			if !ok {
+				return sessionPlan{}, false
+			}
+			if plan.participants == nil {
+				plan.participants = make([]participantPlan, len(fields))
+			}
+			plan.participants[i] = pp
+			plan.kinds[i] = plainParticipants
+		default: // room, participantsConnection: resolvers
+			return sessionPlan{}, false
+		}
+	}
+	return plan, true
+}
+
+// appendSessions writes ss as a JSON array of objects under plan.
+func appendSessions(b []byte, plan *sessionPlan, ss []telnyx.RoomSession) []byte {
+	b = append(b, '[')
+	for i := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		s := &ss[i]
+		b = append(b, '{')
+		for j, kind := range plan.kinds {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendKey(b, plan.fields[j].Alias)
+			switch kind {
+			case plainTypename:
+				b = appendString(b, "RoomSession")
+			case plainID:
+				b = appendString(b, s.ID)
+			case plainRoomID:
+				b = appendString(b, s.RoomID)
+			case plainActive:
+				b = strconv.AppendBool(b, s.Active)
+			case plainCreatedAt:
+				b = model.AppendDateTime(b, s.CreatedAt)
+			case plainUpdatedAt:
+				b = model.AppendDateTime(b, s.UpdatedAt)
+			case plainEndedAt:
+				b = appendNullableTime(b, s.EndedAt)
+			default: // plainParticipants
+				b = appendParticipants(b, &plan.participants[j], s.Participants)
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
