@@ -97,9 +97,13 @@ func appendNullableString(b []byte, s *string) []byte {
 	return appendString(b, *s)
 }
 
-func appendNullableTime(b []byte, t *time.Time) []byte {
+// appendNullableTime writes a nullable DateTime with dt (nil: AppendDateTime).
+func appendNullableTime(b []byte, t *time.Time, dt *model.DateTimes) []byte {
 	if t == nil {
 		return append(b, "null"...)
 	}
-	return model.AppendDateTime(b, *t)
+	if dt == nil {
+		return model.AppendDateTime(b, *t)
+	}
+	return dt.Append(b, *t)
 }

@@ -69,8 +69,8 @@ func (r *run) planParticipants(fields []graphql.CollectedField) (participantPlan
 	return participantPlan{fields: fields, kinds: kinds}, true
 }
 
-// appendParticipants writes ps as a JSON array of objects under plan.
-func appendParticipants(b []byte, plan *participantPlan, ps []telnyx.RoomParticipant) []byte {
+// appendParticipants writes ps as a JSON array of objects under plan; dt writes the timestamps.
+func appendParticipants(b []byte, plan *participantPlan, ps []telnyx.RoomParticipant, dt *model.DateTimes) []byte {
 	b = append(b, '[')
 	for i := range ps {
 		if i > 0 {
@@ -93,11 +93,11 @@ func appendParticipants(b []byte, plan *participantPlan, ps []telnyx.RoomPartici
 			case plainContext:
 				b = appendString(b, p.Context)
 			case plainJoinedAt:
-				b = model.AppendDateTime(b, p.JoinedAt)
+				b = dt.Append(b, p.JoinedAt)
 			case plainUpdatedAt:
-				b = model.AppendDateTime(b, p.UpdatedAt)
+				b = dt.Append(b, p.UpdatedAt)
 			default: // plainLeftAt
-				b = appendNullableTime(b, p.LeftAt)
+				b = appendNullableTime(b, p.LeftAt, dt)
 			}
 		}
 		b = append(b, '}')
@@ -155,6 +155,7 @@ func (r *run) planSessions(fields []graphql.CollectedField) (sessionPlan, bool) 
 
 // appendSessions writes ss as a JSON array of objects under plan.
 func appendSessions(b []byte, plan *sessionPlan, ss []telnyx.RoomSession) []byte {
+	var dt model.DateTimes
 	b = append(b, '[')
 	for i := range ss {
 		if i > 0 {
@@ -177,13 +178,13 @@ func appendSessions(b []byte, plan *sessionPlan, ss []telnyx.RoomSession) []byte
 			case plainActive:
 				b = strconv.AppendBool(b, s.Active)
 			case plainCreatedAt:
-				b = model.AppendDateTime(b, s.CreatedAt)
+				b = dt.Append(b, s.CreatedAt)
 			case plainUpdatedAt:
-				b = model.AppendDateTime(b, s.UpdatedAt)
+				b = dt.Append(b, s.UpdatedAt)
 			case plainEndedAt:
-				b = appendNullableTime(b, s.EndedAt)
+				b = appendNullableTime(b, s.EndedAt, &dt)
 			default: // plainParticipants
-				b = appendParticipants(b, &plan.participants[j], s.Participants)
+				b = appendParticipants(b, &plan.participants[j], s.Participants, &dt)
 			}
 		}
 		b = append(b, '}')

@@ -324,13 +324,14 @@ func sessionField(r *run, ctx context.Context, b []byte, f *graphql.CollectedFie
 	case "updatedAt":
 		return model.AppendDateTime(b, s.UpdatedAt), true
 	case "endedAt":
-		return appendNullableTime(b, s.EndedAt), true
+		return appendNullableTime(b, s.EndedAt, nil), true
 	case "participants":
 		fields := r.collect(f.Selections, roomParticipantImplementors)
 		slow := r.participantsSlow(f.Selections)
 		if !slow {
 			if plan, ok := r.planParticipants(fields); ok {
-				return appendParticipants(b, &plan, s.Participants), true
+				var dt model.DateTimes
+				return appendParticipants(b, &plan, s.Participants, &dt), true
 			}
 		}
 		if slow {
@@ -411,7 +412,7 @@ func participantField(r *run, ctx context.Context, b []byte, f *graphql.Collecte
 	case "updatedAt":
 		return model.AppendDateTime(b, p.UpdatedAt), true
 	case "leftAt":
-		return appendNullableTime(b, p.LeftAt), true
+		return appendNullableTime(b, p.LeftAt, nil), true
 	case "session":
 		ctx, s, ok := resolve(r, ctx, "RoomParticipant", f, nil, func(ctx context.Context) (*telnyx.RoomSession, error) {
 			return r.s.participant.Session(ctx, p)
@@ -480,7 +481,8 @@ func newShapes() *shapes {
 				if !ok {
 					return b, false
 				}
-				return appendParticipants(b, &plan, items), true
+				var dt model.DateTimes
+				return appendParticipants(b, &plan, items, &dt), true
 			},
 		},
 		rooms: connectionShape[telnyx.Room]{
