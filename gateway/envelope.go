@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -41,8 +40,7 @@ func checkEnvelope(maxBody int64, next http.Handler) http.Handler {
 			refuse(w, r, http.StatusMethodNotAllowed, codeMethod, "use GET or POST for GraphQL requests")
 			return
 		}
-		mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if err != nil || mediaType != "application/json" {
+		if !gqlhttp.IsJSON(r.Header.Get("Content-Type")) {
 			refuse(w, r, http.StatusUnsupportedMediaType, codeMediaType, "send the request body as application/json")
 			return
 		}
@@ -55,53 +53,47 @@ func checkEnvelope(maxBody int64, next http.Handler) http.Handler {
 			refuse(w, r, http.StatusBadRequest, codeBadRequest, "could not read the request body")
 			return
 		}
-		if msg, code := badBody(body); msg != "" {
+		members, msg, code := badBody(body)
+		if msg != "" {
 			refuse(w, r, http.StatusBadRequest, code, msg)
 			return
 		}
-		r.Body = gqlhttp.NewBody(body) // read by the POST transport without a copy
+		r.Body = gqlhttp.NewCheckedBody(body, members) // read by the POST transport without a copy or a second parse
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
 }
 
-// requestShape is the part of a GraphQL request whose types are checked here; gqlgen decodes the rest.
-type requestShape struct {
-	Query         json.RawMessage `json:"query"`
-	OperationName json.RawMessage `json:"operationName"`
-	Variables     json.RawMessage `json:"variables"`
-	Extensions    json.RawMessage `json:"extensions"`
-}
-
-// badBody says what is wrong with a POST body, or "".
-func badBody(body []byte) (msg, code string) {
+// badBody says what is wrong with a POST body, or "" with the body's top-level members (the POST transport
+// decodes those instead of the body again).
+func badBody(body []byte) (shape gqlhttp.Members, msg, code string) {
 	if !utf8.Valid(body) {
-		return "the request body is not valid UTF-8", codeBadRequest
+		return shape, "the request body is not valid UTF-8", codeBadRequest
 	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '[' {
-		return "batched requests (a JSON array of operations) are not supported: send one operation per request", codeBatchUnsupported
+		return shape, "batched requests (a JSON array of operations) are not supported: send one operation per request", codeBatchUnsupported
 	}
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return `the request body must be a JSON object such as {"query": "{ rooms { totalCount } }"}`, codeBadRequest
+		return shape, `the request body must be a JSON object such as {"query": "{ rooms { totalCount } }"}`, codeBadRequest
 	}
-	var shape requestShape
-	if err := json.Unmarshal(body, &shape); err != nil {
-		return "the request body is not valid JSON", codeBadRequest
+	shape, err := gqlhttp.ParseMembers(body)
+	if err != nil {
+		return shape, "the request body is not valid JSON", codeBadRequest
 	}
 	switch {
 	case len(shape.Query) == 0 && !hasPersistedQuery(shape.Extensions):
-		return `"query" is required: a string holding a GraphQL document (or extensions.persistedQuery with its hash)`, codeBadRequest
+		return shape, `"query" is required: a string holding a GraphQL document (or extensions.persistedQuery with its hash)`, codeBadRequest
 	case !isKind(shape.Query, '"'):
-		return `"query" must be a string holding a GraphQL document`, codeBadRequest
+		return shape, `"query" must be a string holding a GraphQL document`, codeBadRequest
 	case !isKind(shape.OperationName, '"', 'n'):
-		return `"operationName" must be a string or null`, codeBadRequest
+		return shape, `"operationName" must be a string or null`, codeBadRequest
 	case !isKind(shape.Variables, '{', 'n'):
-		return `"variables" must be an object or null`, codeBadRequest
+		return shape, `"variables" must be an object or null`, codeBadRequest
 	case !isKind(shape.Extensions, '{', 'n'):
-		return `"extensions" must be an object or null`, codeBadRequest
+		return shape, `"extensions" must be an object or null`, codeBadRequest
 	}
-	return "", ""
+	return shape, "", ""
 }
 
 // hasPersistedQuery reports whether extensions name a persisted query (APQ or a trusted document).

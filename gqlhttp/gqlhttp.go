@@ -54,7 +54,17 @@ func (POST) Supports(r *http.Request) bool {
 	if r.Header.Get("Upgrade") != "" || r.Method != http.MethodPost {
 		return false
 	}
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return IsJSON(r.Header.Get("Content-Type"))
+}
+
+// IsJSON reports whether a Content-Type is application/json (any parameters). The usual spellings are
+// recognised without parsing.
+func IsJSON(contentType string) bool {
+	switch contentType {
+	case MediaJSON, "application/json; charset=utf-8", "application/json;charset=utf-8", "application/json; charset=UTF-8":
+		return true
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mediaType == MediaJSON
 }
 
@@ -64,13 +74,13 @@ func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	media := ResponseMedia(r)
 	w.Header().Set("Content-Type", media)
 	start := graphql.Now()
-	body, err := bodyBytes(r.Body)
+	body, members, err := bodyBytes(r.Body)
 	if err != nil {
 		refuse(http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
 		return
 	}
 	params := &graphql.RawParams{Headers: r.Header}
-	if err := decode(body, params); err != nil {
+	if err := decode(body, members, params); err != nil {
 		// Never echo the body: it may hold anything.
 		refuse(http.StatusBadRequest, "BAD_REQUEST", "the request body is not a JSON object with a GraphQL query")
 		return

@@ -103,3 +103,13 @@ func TestTransports(t *testing.T) {
 		})
 	}
 }
+
+func TestIsJSON(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"application/json": true, "application/json; charset=utf-8": true, "application/json;charset=utf-8": true,
+		"Application/JSON": true, "application/json ; charset=latin1": true, "application/json; x=\"y\"": true,
+		"": false, "text/plain": false, "application/jsonx": false, "application/graphql": false, "application/json; =": false,
+	} {
+		assert.Equal(t, want, gqlhttp.IsJSON(ct), ct)
+	}
+}
