@@ -10,13 +10,12 @@ import (
 // lazy builds its dataloader on first use: most operations use one or two of the eight kinds, and a
 // dataloader costs a cache, options and a batcher to set up.
 type lazy[K comparable, V any] struct {
-	build func() *dataloader.Loader[K, V]
-
 	mu sync.Mutex // serializes building
 	l  atomic.Pointer[dataloader.Loader[K, V]]
 }
 
-func (z *lazy[K, V]) get() *dataloader.Loader[K, V] {
+// get returns the loader, built with build on first use.
+func (z *lazy[K, V]) get(build func() *dataloader.Loader[K, V]) *dataloader.Loader[K, V] {
 	if l := z.l.Load(); l != nil {
 		return l
 	}
@@ -25,7 +24,7 @@ func (z *lazy[K, V]) get() *dataloader.Loader[K, V] {
 	if l := z.l.Load(); l != nil {
 		return l
 	}
-	l := z.build()
+	l := build()
 	z.l.Store(l)
 	return l
 }

@@ -111,49 +111,59 @@ func New(up Upstream, credential string, cfg Config) *Loaders {
 	l := &Loaders{up: up, credential: credential, cfg: cfg.withDefaults()}
 	l.slots = make(chan struct{}, l.cfg.MaxParallel)
 
-	l.roomSessions.build = func() *dataloader.Loader[ListNeed[RoomSessionsList], *Page[telnyx.RoomSession]] {
-		return newListLoader(l, KindRoomSessions, func(ctx context.Context, key string, s RoomSessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
-			return up.ListRoomSessions(ctx, key, telnyx.ListRoomSessionsParams{RoomID: s.RoomID, Filter: s.Filter, IncludeParticipants: embed, Page: p})
-		}, l.primeSessions)
-	}
-	l.sessions.build = func() *dataloader.Loader[ListNeed[SessionsList], *Page[telnyx.RoomSession]] {
-		return newListLoader(l, KindSessions, func(ctx context.Context, key string, s SessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
-			return up.ListSessions(ctx, key, telnyx.ListSessionsParams{Filter: s.Filter, IncludeParticipants: embed, Page: p})
-		}, l.primeSessions)
-	}
-	l.sessionParticipants.build = func() *dataloader.Loader[ListNeed[SessionParticipantsList], *Page[telnyx.RoomParticipant]] {
-		return newListLoader(l, KindSessionParticipants, func(ctx context.Context, key string, s SessionParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
-			return up.ListSessionParticipants(ctx, key, telnyx.ListSessionParticipantsParams{SessionID: s.SessionID, Filter: s.Filter, Page: p})
-		}, l.primeParticipants)
-	}
-	l.participants.build = func() *dataloader.Loader[ListNeed[ParticipantsList], *Page[telnyx.RoomParticipant]] {
-		return newListLoader(l, KindParticipants, func(ctx context.Context, key string, s ParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
-			return up.ListParticipants(ctx, key, telnyx.ListParticipantsParams{Filter: s.Filter, Page: p})
-		}, l.primeParticipants)
-	}
-	l.rooms.build = func() *dataloader.Loader[ListNeed[RoomsList], *Page[telnyx.Room]] {
-		return newListLoader(l, KindRooms, func(ctx context.Context, key string, s RoomsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.Room], error) {
-			return up.ListRooms(ctx, key, telnyx.ListRoomsParams{Filter: s.Filter, Page: p})
-		}, l.primeRooms)
-	}
-
-	l.room.build = func() *dataloader.Loader[entityKey, *telnyx.Room] {
-		return newEntityLoader(l, KindRoom, func(ctx context.Context, key, id string, _ bool) (*telnyx.Room, error) {
-			return up.GetRoom(ctx, key, id, false)
-		})
-	}
-	l.session.build = func() *dataloader.Loader[entityKey, *telnyx.RoomSession] {
-		return newEntityLoader(l, KindSession, up.GetSession)
-	}
-	l.participant.build = func() *dataloader.Loader[entityKey, *telnyx.RoomParticipant] {
-		return newEntityLoader(l, KindParticipant, func(ctx context.Context, key, id string, _ bool) (*telnyx.RoomParticipant, error) {
-			return up.GetParticipant(ctx, key, id)
-		})
-	}
 	l.knownRooms.id = func(r *telnyx.Room) string { return r.ID }
 	l.knownSessions.id = func(s *telnyx.RoomSession) string { return s.ID }
 	l.knownParticipants.id = func(p *telnyx.RoomParticipant) string { return p.ID }
 	return l
+}
+
+// The loaders' builders, called once per operation by the first read of their kind (lazy). Methods rather
+// than closures set in New: New would allocate all eight for every operation, which uses one or two.
+
+func (l *Loaders) buildRoomSessions() *dataloader.Loader[ListNeed[RoomSessionsList], *Page[telnyx.RoomSession]] {
+	return newListLoader(l, KindRoomSessions, func(ctx context.Context, key string, s RoomSessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
+		return l.up.ListRoomSessions(ctx, key, telnyx.ListRoomSessionsParams{RoomID: s.RoomID, Filter: s.Filter, IncludeParticipants: embed, Page: p})
+	}, l.primeSessions)
+}
+
+func (l *Loaders) buildSessions() *dataloader.Loader[ListNeed[SessionsList], *Page[telnyx.RoomSession]] {
+	return newListLoader(l, KindSessions, func(ctx context.Context, key string, s SessionsList, embed bool, p telnyx.Page) (*telnyx.List[telnyx.RoomSession], error) {
+		return l.up.ListSessions(ctx, key, telnyx.ListSessionsParams{Filter: s.Filter, IncludeParticipants: embed, Page: p})
+	}, l.primeSessions)
+}
+
+func (l *Loaders) buildSessionParticipants() *dataloader.Loader[ListNeed[SessionParticipantsList], *Page[telnyx.RoomParticipant]] {
+	return newListLoader(l, KindSessionParticipants, func(ctx context.Context, key string, s SessionParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
+		return l.up.ListSessionParticipants(ctx, key, telnyx.ListSessionParticipantsParams{SessionID: s.SessionID, Filter: s.Filter, Page: p})
+	}, l.primeParticipants)
+}
+
+func (l *Loaders) buildParticipants() *dataloader.Loader[ListNeed[ParticipantsList], *Page[telnyx.RoomParticipant]] {
+	return newListLoader(l, KindParticipants, func(ctx context.Context, key string, s ParticipantsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.RoomParticipant], error) {
+		return l.up.ListParticipants(ctx, key, telnyx.ListParticipantsParams{Filter: s.Filter, Page: p})
+	}, l.primeParticipants)
+}
+
+func (l *Loaders) buildRooms() *dataloader.Loader[ListNeed[RoomsList], *Page[telnyx.Room]] {
+	return newListLoader(l, KindRooms, func(ctx context.Context, key string, s RoomsList, _ bool, p telnyx.Page) (*telnyx.List[telnyx.Room], error) {
+		return l.up.ListRooms(ctx, key, telnyx.ListRoomsParams{Filter: s.Filter, Page: p})
+	}, l.primeRooms)
+}
+
+func (l *Loaders) buildRoom() *dataloader.Loader[entityKey, *telnyx.Room] {
+	return newEntityLoader(l, KindRoom, func(ctx context.Context, key, id string, _ bool) (*telnyx.Room, error) {
+		return l.up.GetRoom(ctx, key, id, false)
+	})
+}
+
+func (l *Loaders) buildSession() *dataloader.Loader[entityKey, *telnyx.RoomSession] {
+	return newEntityLoader(l, KindSession, l.up.GetSession)
+}
+
+func (l *Loaders) buildParticipant() *dataloader.Loader[entityKey, *telnyx.RoomParticipant] {
+	return newEntityLoader(l, KindParticipant, func(ctx context.Context, key, id string, _ bool) (*telnyx.RoomParticipant, error) {
+		return l.up.GetParticipant(ctx, key, id)
+	})
 }
 
 type ctxKey struct{}

@@ -8,27 +8,27 @@ import (
 
 // RoomSessions returns a window of a room's sessions (GET /rooms/{room_id}/sessions).
 func (l *Loaders) RoomSessions(ctx context.Context, n ListNeed[RoomSessionsList]) (*Page[telnyx.RoomSession], error) {
-	return l.roomSessions.get().Load(ctx, n)()
+	return l.roomSessions.get(l.buildRoomSessions).Load(ctx, n)()
 }
 
 // Sessions returns a window of the account's sessions (GET /room_sessions).
 func (l *Loaders) Sessions(ctx context.Context, n ListNeed[SessionsList]) (*Page[telnyx.RoomSession], error) {
-	return l.sessions.get().Load(ctx, n)()
+	return l.sessions.get(l.buildSessions).Load(ctx, n)()
 }
 
 // SessionParticipants returns a window of a session's participants (GET /room_sessions/{id}/participants).
 func (l *Loaders) SessionParticipants(ctx context.Context, n ListNeed[SessionParticipantsList]) (*Page[telnyx.RoomParticipant], error) {
-	return l.sessionParticipants.get().Load(ctx, n)()
+	return l.sessionParticipants.get(l.buildSessionParticipants).Load(ctx, n)()
 }
 
 // Participants returns a window of the account's participants (GET /room_participants).
 func (l *Loaders) Participants(ctx context.Context, n ListNeed[ParticipantsList]) (*Page[telnyx.RoomParticipant], error) {
-	return l.participants.get().Load(ctx, n)()
+	return l.participants.get(l.buildParticipants).Load(ctx, n)()
 }
 
 // Rooms returns a window of the account's rooms (GET /rooms).
 func (l *Loaders) Rooms(ctx context.Context, n ListNeed[RoomsList]) (*Page[telnyx.Room], error) {
-	return l.rooms.get().Load(ctx, n)()
+	return l.rooms.get(l.buildRooms).Load(ctx, n)()
 }
 
 // Room returns one room (GET /rooms/{id}).
@@ -37,7 +37,7 @@ func (l *Loaders) Room(ctx context.Context, id string) (*telnyx.Room, error) {
 		l.servedKnown(ctx, KindRoom)
 		return r, nil
 	}
-	return l.room.get().Load(ctx, entityKey{ID: id})()
+	return l.room.get(l.buildRoom).Load(ctx, entityKey{ID: id})()
 }
 
 // Session returns one session (GET /room_sessions/{id}), with its participants when asked.
@@ -46,7 +46,7 @@ func (l *Loaders) Session(ctx context.Context, id string, participants bool) (*t
 		l.servedKnown(ctx, KindSession)
 		return s, nil
 	}
-	return l.session.get().Load(ctx, entityKey{ID: id, Embed: participants})()
+	return l.session.get(l.buildSession).Load(ctx, entityKey{ID: id, Embed: participants})()
 }
 
 // Participant returns one participant (GET /room_participants/{id}).
@@ -55,7 +55,7 @@ func (l *Loaders) Participant(ctx context.Context, id string) (*telnyx.RoomParti
 		l.servedKnown(ctx, KindParticipant)
 		return p, nil
 	}
-	return l.participant.get().Load(ctx, entityKey{ID: id})()
+	return l.participant.get(l.buildParticipant).Load(ctx, entityKey{ID: id})()
 }
 
 // servedKnown reports a need answered from records a list already returned (it still counts as a need).
