@@ -33,19 +33,27 @@ const (
 	plainParticipants
 )
 
+// maxPlainFields bounds a plain selection (aliases may repeat a field): plans hold their fields' kinds in
+// an array, so that compiling one allocates nothing. A larger selection takes the general path.
+const maxPlainFields = 24
+
 // participantPlan is a RoomParticipant selection compiled for a plain list.
 type participantPlan struct {
 	fields []graphql.CollectedField
-	kinds  []plainField
+	kinds  [maxPlainFields]plainField
 }
 
 // planParticipants compiles a RoomParticipant selection; false when a field is not plain.
-func (r *run) planParticipants(fields []graphql.CollectedField) (participantPlan, bool) {
-	kinds := make([]plainField, len(fields))
+func (r *run) planParticipants(fields []graphql.CollectedField) (plan participantPlan, ok bool) {
+	if len(fields) > maxPlainFields {
+		return plan, false
+	}
+	plan.fields = fields
+	kinds := &plan.kinds
 	for i := range fields {
 		f := &fields[i]
 		if f.Deferrables != nil {
-			return participantPlan{}, false
+			return plan, false
 		}
 		switch f.Name {
 		case "__typename":
@@ -63,10 +71,10 @@ func (r *run) planParticipants(fields []graphql.CollectedField) (participantPlan
 		case "leftAt":
 			kinds[i] = plainLeftAt
 		default: // session: a resolver
-			return participantPlan{}, false
+			return plan, false
 		}
 	}
-	return participantPlan{fields: fields, kinds: kinds}, true
+	return plan, true
 }
 
 // appendParticipants writes ps as a JSON array of objects under plan; dt writes the timestamps.
@@ -78,12 +86,12 @@ func appendParticipants(b []byte, plan *participantPlan, ps []telnyx.RoomPartici
 		}
 		p := &ps[i]
 		b = append(b, '{')
-		for j, kind := range plan.kinds {
+		for j := range plan.fields {
 			if j > 0 {
 				b = append(b, ',')
 			}
 			b = appendKey(b, plan.fields[j].Alias)
-			switch kind {
+			switch plan.kinds[j] {
 			case plainTypename:
 				b = appendString(b, "RoomParticipant")
 			case plainID:
@@ -109,13 +117,16 @@ func appendParticipants(b []byte, plan *participantPlan, ps []telnyx.RoomPartici
 // participants field (by field index), since two aliases may select different participant fields.
 type sessionPlan struct {
 	fields       []graphql.CollectedField
-	kinds        []plainField
+	kinds        [maxPlainFields]plainField
 	participants []participantPlan
 }
 
 // planSessions compiles a RoomSession selection; false when a field is not plain.
-func (r *run) planSessions(fields []graphql.CollectedField) (sessionPlan, bool) {
-	plan := sessionPlan{fields: fields, kinds: make([]plainField, len(fields))}
+func (r *run) planSessions(fields []graphql.CollectedField) (plan sessionPlan, ok bool) {
+	if len(fields) > maxPlainFields {
+		return plan, false
+	}
+	plan.fields = fields
 	for i := range fields {
 		f := &fields[i]
 		if f.Deferrables != nil {
@@ -163,12 +174,12 @@ func appendSessions(b []byte, plan *sessionPlan, ss []telnyx.RoomSession) []byte
 		}
 		s := &ss[i]
 		b = append(b, '{')
-		for j, kind := range plan.kinds {
+		for j := range plan.fields {
 			if j > 0 {
 				b = append(b, ',')
 			}
 			b = appendKey(b, plan.fields[j].Alias)
-			switch kind {
+			switch plan.kinds[j] {
 			case plainTypename:
 				b = appendString(b, "RoomSession")
 			case plainID:
