@@ -328,14 +328,11 @@ func sessionField(r *run, ctx context.Context, b []byte, f *graphql.CollectedFie
 	case "participants":
 		fields := r.collect(f.Selections, roomParticipantImplementors)
 		slow := r.participantsSlow(f.Selections)
-		if !slow {
-			if plan, ok := r.planParticipants(fields); ok {
-				var dt model.DateTimes
-				return appendParticipants(b, &plan, s.Participants, &dt), true
-			}
-		}
 		if slow {
 			ctx = within(ctx, "RoomSession", f)
+		} else if plan, ok := r.planParticipants(fields); ok {
+			var dt model.DateTimes
+			return appendParticipants(b, &plan, s.Participants, &dt), true
 		}
 		return list(r, ctx, b, fields, s.Participants, slow, participantElem)
 	case "room":
@@ -544,13 +541,12 @@ func connectionField[T any](r *run, ctx context.Context, b []byte, f *graphql.Co
 	case "nodes":
 		fields := r.collect(f.Selections, cr.shape.nodeImplementors)
 		slow := cr.shape.slow(r, fields)
-		if !slow && cr.shape.plain != nil {
+		if slow {
+			ctx = within(ctx, cr.shape.typename, f)
+		} else if cr.shape.plain != nil {
 			if out, ok := cr.shape.plain(r, b, fields, c.Nodes); ok {
 				return out, true
 			}
-		}
-		if slow {
-			ctx = within(ctx, cr.shape.typename, f)
 		}
 		return list(r, ctx, b, fields, c.Nodes, slow, cr.shape.elem)
 	case "edges":
