@@ -97,13 +97,10 @@ func appendNullableString(b []byte, s *string) []byte {
 	return appendString(b, *s)
 }
 
-// appendNullableTime writes a nullable DateTime with dt (nil: AppendDateTime).
+// appendNullableTime writes a nullable DateTime with dt.
 func appendNullableTime(b []byte, t *time.Time, dt *model.DateTimes) []byte {
 	if t == nil {
 		return append(b, "null"...)
-	}
-	if dt == nil {
-		return model.AppendDateTime(b, *t)
 	}
 	return dt.Append(b, *t)
 }

@@ -37,6 +37,89 @@ const (
 // an array, so that compiling one allocates nothing. A larger selection takes the general path.
 const maxPlainFields = 24
 
+// participantKind is the plain kind of a RoomParticipant field; false for session (a resolver).
+func participantKind(name string) (plainField, bool) {
+	switch name {
+	case "__typename":
+		return plainTypename, true
+	case "id":
+		return plainID, true
+	case "sessionId":
+		return plainSessionID, true
+	case "context":
+		return plainContext, true
+	case "joinedAt":
+		return plainJoinedAt, true
+	case "updatedAt":
+		return plainUpdatedAt, true
+	case "leftAt":
+		return plainLeftAt, true
+	}
+	return 0, false
+}
+
+// appendParticipantField writes a plain field of p; dt writes its timestamps.
+func appendParticipantField(b []byte, kind plainField, p *telnyx.RoomParticipant, dt *model.DateTimes) []byte {
+	switch kind {
+	case plainTypename:
+		return appendString(b, "RoomParticipant")
+	case plainID:
+		return appendString(b, p.ID)
+	case plainSessionID:
+		return appendString(b, p.SessionID)
+	case plainContext:
+		return appendString(b, p.Context)
+	case plainJoinedAt:
+		return dt.Append(b, p.JoinedAt)
+	case plainUpdatedAt:
+		return dt.Append(b, p.UpdatedAt)
+	default: // plainLeftAt
+		return appendNullableTime(b, p.LeftAt, dt)
+	}
+}
+
+// sessionKind is the plain kind of a RoomSession scalar field; false for participants, room and
+// participantsConnection.
+func sessionKind(name string) (plainField, bool) {
+	switch name {
+	case "__typename":
+		return plainTypename, true
+	case "id":
+		return plainID, true
+	case "roomId":
+		return plainRoomID, true
+	case "active":
+		return plainActive, true
+	case "createdAt":
+		return plainCreatedAt, true
+	case "updatedAt":
+		return plainUpdatedAt, true
+	case "endedAt":
+		return plainEndedAt, true
+	}
+	return 0, false
+}
+
+// appendSessionField writes a plain scalar field of s; dt writes its timestamps.
+func appendSessionField(b []byte, kind plainField, s *telnyx.RoomSession, dt *model.DateTimes) []byte {
+	switch kind {
+	case plainTypename:
+		return appendString(b, "RoomSession")
+	case plainID:
+		return appendString(b, s.ID)
+	case plainRoomID:
+		return appendString(b, s.RoomID)
+	case plainActive:
+		return strconv.AppendBool(b, s.Active)
+	case plainCreatedAt:
+		return dt.Append(b, s.CreatedAt)
+	case plainUpdatedAt:
+		return dt.Append(b, s.UpdatedAt)
+	default: // plainEndedAt
+		return appendNullableTime(b, s.EndedAt, dt)
+	}
+}
+
 // participantPlan is a RoomParticipant selection compiled for a plain list.
 type participantPlan struct {
 	fields []graphql.CollectedField
@@ -44,33 +127,16 @@ type participantPlan struct {
 }
 
 // planParticipants compiles a RoomParticipant selection; false when a field is not plain.
-func (r *run) planParticipants(fields []graphql.CollectedField) (plan participantPlan, ok bool) {
+func planParticipants(fields []graphql.CollectedField) (plan participantPlan, ok bool) {
 	if len(fields) > maxPlainFields {
 		return plan, false
 	}
 	plan.fields = fields
-	kinds := &plan.kinds
 	for i := range fields {
-		f := &fields[i]
-		if f.Deferrables != nil {
+		if fields[i].Deferrables != nil {
 			return plan, false
 		}
-		switch f.Name {
-		case "__typename":
-			kinds[i] = plainTypename
-		case "id":
-			kinds[i] = plainID
-		case "sessionId":
-			kinds[i] = plainSessionID
-		case "context":
-			kinds[i] = plainContext
-		case "joinedAt":
-			kinds[i] = plainJoinedAt
-		case "updatedAt":
-			kinds[i] = plainUpdatedAt
-		case "leftAt":
-			kinds[i] = plainLeftAt
-		default: // session: a resolver
+		if plan.kinds[i], ok = participantKind(fields[i].Name); !ok {
 			return plan, false
 		}
 	}
@@ -84,29 +150,13 @@ func appendParticipants(b []byte, plan *participantPlan, ps []telnyx.RoomPartici
 		if i > 0 {
 			b = append(b, ',')
 		}
-		p := &ps[i]
 		b = append(b, '{')
 		for j := range plan.fields {
 			if j > 0 {
 				b = append(b, ',')
 			}
 			b = appendKey(b, plan.fields[j].Alias)
-			switch plan.kinds[j] {
-			case plainTypename:
-				b = appendString(b, "RoomParticipant")
-			case plainID:
-				b = appendString(b, p.ID)
-			case plainSessionID:
-				b = appendString(b, p.SessionID)
-			case plainContext:
-				b = appendString(b, p.Context)
-			case plainJoinedAt:
-				b = dt.Append(b, p.JoinedAt)
-			case plainUpdatedAt:
-				b = dt.Append(b, p.UpdatedAt)
-			default: // plainLeftAt
-				b = appendNullableTime(b, p.LeftAt, dt)
-			}
+			b = appendParticipantField(b, plan.kinds[j], &ps[i], dt)
 		}
 		b = append(b, '}')
 	}
@@ -130,36 +180,23 @@ func (r *run) planSessions(fields []graphql.CollectedField) (plan sessionPlan, o
 	for i := range fields {
 		f := &fields[i]
 		if f.Deferrables != nil {
-			return sessionPlan{}, false
+			return plan, false
 		}
-		switch f.Name {
-		case "__typename":
-			plan.kinds[i] = plainTypename
-		case "id":
-			plan.kinds[i] = plainID
-		case "roomId":
-			plan.kinds[i] = plainRoomID
-		case "active":
-			plan.kinds[i] = plainActive
-		case "createdAt":
-			plan.kinds[i] = plainCreatedAt
-		case "updatedAt":
-			plan.kinds[i] = plainUpdatedAt
-		case "endedAt":
-			plan.kinds[i] = plainEndedAt
-		case "participants":
-			pp, ok := r.planParticipants(r.collect(f.Selections, roomParticipantImplementors))
-			if !ok {
-				return sessionPlan{}, false
-			}
-			if plan.participants == nil {
-				plan.participants = make([]participantPlan, len(fields))
-			}
-			plan.participants[i] = pp
-			plan.kinds[i] = plainParticipants
-		default: // room, participantsConnection: resolvers
-			return sessionPlan{}, false
+		if plan.kinds[i], ok = sessionKind(f.Name); ok {
+			continue
 		}
+		if f.Name != "participants" { // room, participantsConnection: resolvers
+			return plan, false
+		}
+		pp, ok := planParticipants(r.collect(f.Selections, roomParticipantImplementors))
+		if !ok {
+			return plan, false
+		}
+		if plan.participants == nil {
+			plan.participants = make([]participantPlan, len(fields))
+		}
+		plan.participants[i] = pp
+		plan.kinds[i] = plainParticipants
 	}
 	return plan, true
 }
@@ -179,23 +216,10 @@ func appendSessions(b []byte, plan *sessionPlan, ss []telnyx.RoomSession) []byte
 				b = append(b, ',')
 			}
 			b = appendKey(b, plan.fields[j].Alias)
-			switch plan.kinds[j] {
-			case plainTypename:
-				b = appendString(b, "RoomSession")
-			case plainID:
-				b = appendString(b, s.ID)
-			case plainRoomID:
-				b = appendString(b, s.RoomID)
-			case plainActive:
-				b = strconv.AppendBool(b, s.Active)
-			case plainCreatedAt:
-				b = dt.Append(b, s.CreatedAt)
-			case plainUpdatedAt:
-				b = dt.Append(b, s.UpdatedAt)
-			case plainEndedAt:
-				b = appendNullableTime(b, s.EndedAt, &dt)
-			default: // plainParticipants
+			if plan.kinds[j] == plainParticipants {
 				b = appendParticipants(b, &plan.participants[j], s.Participants, &dt)
+			} else {
+				b = appendSessionField(b, plan.kinds[j], s, &dt)
 			}
 		}
 		b = append(b, '}')

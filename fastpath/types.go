@@ -310,27 +310,17 @@ func (r *run) sessionsSlow(fields []graphql.CollectedField) bool {
 }
 
 func sessionField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField, s *telnyx.RoomSession) ([]byte, bool) {
+	if kind, ok := sessionKind(f.Name); ok {
+		var dt model.DateTimes
+		return appendSessionField(b, kind, s, &dt), true
+	}
 	switch f.Name {
-	case "__typename":
-		return appendString(b, "RoomSession"), true
-	case "id":
-		return appendString(b, s.ID), true
-	case "roomId":
-		return appendString(b, s.RoomID), true
-	case "active":
-		return strconv.AppendBool(b, s.Active), true
-	case "createdAt":
-		return model.AppendDateTime(b, s.CreatedAt), true
-	case "updatedAt":
-		return model.AppendDateTime(b, s.UpdatedAt), true
-	case "endedAt":
-		return appendNullableTime(b, s.EndedAt, nil), true
 	case "participants":
 		fields := r.collect(f.Selections, roomParticipantImplementors)
 		slow := r.participantsSlow(f.Selections)
 		if slow {
 			ctx = within(ctx, "RoomSession", f)
-		} else if plan, ok := r.planParticipants(fields); ok {
+		} else if plan, ok := planParticipants(fields); ok {
 			var dt model.DateTimes
 			return appendParticipants(b, &plan, s.Participants, &dt), true
 		}
@@ -395,21 +385,11 @@ func (r *run) participantsSlow(sel ast.SelectionSet) bool {
 }
 
 func participantField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField, p *telnyx.RoomParticipant) ([]byte, bool) {
+	if kind, ok := participantKind(f.Name); ok {
+		var dt model.DateTimes
+		return appendParticipantField(b, kind, p, &dt), true
+	}
 	switch f.Name {
-	case "__typename":
-		return appendString(b, "RoomParticipant"), true
-	case "id":
-		return appendString(b, p.ID), true
-	case "sessionId":
-		return appendString(b, p.SessionID), true
-	case "context":
-		return appendString(b, p.Context), true
-	case "joinedAt":
-		return model.AppendDateTime(b, p.JoinedAt), true
-	case "updatedAt":
-		return model.AppendDateTime(b, p.UpdatedAt), true
-	case "leftAt":
-		return appendNullableTime(b, p.LeftAt, nil), true
 	case "session":
 		ctx, s, ok := resolve(r, ctx, "RoomParticipant", f, nil, func(ctx context.Context) (*telnyx.RoomSession, error) {
 			return r.s.participant.Session(ctx, p)
@@ -474,7 +454,7 @@ func newShapes() *shapes {
 				return false
 			},
 			plain: func(r *run, b []byte, fields []graphql.CollectedField, items []telnyx.RoomParticipant) ([]byte, bool) {
-				plan, ok := r.planParticipants(fields)
+				plan, ok := planParticipants(fields)
 				if !ok {
 					return b, false
 				}
