@@ -1,26 +1,24 @@
 // Package gcpolicy is the garbage-collector policy of the roomgraph binary (not of the gateway package: a
 // service that mounts the gateway owns its process's runtime settings).
 //
-// The gateway's live heap is small — about 5 MiB under 64 concurrent one-room queries, 13 MiB under 64
+// The gateway's live heap is small — about 5 MiB under 64 concurrent one-room queries, 8–13 MiB under 64
 // concurrent ten-room queries — and it allocates fast (every answer is new bytes). Under Go's default
 // (GOGC=100) it collects whenever the heap doubles, which for a 5 MiB heap is every few milliseconds under
 // load: a fifth of its CPU went to the collector, most of it per-cycle work (scanning every goroutine's
 // stack) that does not shrink with the heap. The policy lets the heap grow towards a target instead: with
-// the heap in use well below the target the collector runs up to five times less often (GOGC up to 500);
-// as the heap in use nears the target it runs as often as by default, and above it more often (GOGC down
-// to 50), so memory stays near the target without the collector ever running back to back, which a hard
-// memory limit (GOMEMLIMIT) does when the live heap reaches it.
+// the live heap and the goroutine stacks well below the target the collector runs up to five times less
+// often (GOGC up to 500); as they near the target it runs as often as by default, and above it more often
+// (GOGC down to 50), so memory stays near the target without the collector ever running back to back,
+// which a hard memory limit (GOMEMLIMIT) does when the live heap reaches it.
 //
-// The tuning itself is github.com/bytedance/gopkg's gctuner: after each collection it sets
-// GOGC = (target − heap in use) / heap in use, clamped to 50…500.
+// After each collection the tuner (tuner.go) sets GOGC = (target − stacks − live heap) / live heap,
+// clamped to 50…500, from the runtime's metrics of that collection.
 package gcpolicy
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/bytedance/gopkg/util/gctuner"
 )
 
 // EnvTarget names the environment variable with the heap target in MiB; 0 turns the policy off.
@@ -61,6 +59,6 @@ func FromEnv(getenv func(string) string) (Policy, error) {
 // Apply puts p in force for the process; call it once, at start-up.
 func (p Policy) Apply() {
 	if p.TargetBytes > 0 {
-		gctuner.Tuning(p.TargetBytes)
+		newTuner(p.TargetBytes)
 	}
 }

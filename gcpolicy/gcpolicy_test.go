@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bytedance/gopkg/util/gctuner"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -42,27 +41,48 @@ func TestFromEnv(t *testing.T) {
 	}
 }
 
-// TestApplyTunesGOGCToTheHeap: with the heap in use far below the target the collector runs rarely (GOGC
-// at its maximum), far above it often (GOGC at its minimum). Process-wide: restores GOGC=100.
-func TestApplyTunesGOGCToTheHeap(t *testing.T) {
-	t.Cleanup(func() {
-		gctuner.Tuning(0)
-		debug.SetGCPercent(100)
-	})
-	ballast := make([]byte, 8<<20) // some heap in use, so the tiny target is below it
-	for i := range ballast {
-		ballast[i] = byte(i)
+func TestGCPercent(t *testing.T) {
+	const mib = 1 << 20
+	cases := []struct {
+		name                 string
+		live, stacks, target uint64
+		want                 int
+	}{
+		{"the one-room shape: 5 MiB live, 4 MiB of stacks", 5 * mib, 4 * mib, 24 * mib, 300},
+		{"the ten-room shape: 9 MiB live, 9 MiB of stacks", 9 * mib, 9 * mib, 24 * mib, 66},
+		{"far below the target", 1 * mib, 0, 24 * mib, maxGCPercent},
+		{"just below the target", 20 * mib, 3 * mib, 24 * mib, minGCPercent},
+		{"live heap and stacks over the target", 20 * mib, 8 * mib, 24 * mib, minGCPercent},
+		{"live heap alone over the target", 30 * mib, 0, 24 * mib, minGCPercent},
+		{"nothing live yet", 0, 1 * mib, 24 * mib, maxGCPercent},
 	}
-	settle := func(want uint32) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, gcPercent(c.live, c.stacks, c.target))
+		})
+	}
+}
+
+// TestTunerSetsGOGCAfterEachCollection: with the live heap near the target the collector runs often (GOGC at
+// its minimum); once the heap is freed, far below the target, it runs rarely (GOGC at its maximum), from the
+// next collection on. Process-wide: restores GOGC=100.
+func TestTunerSetsGOGCAfterEachCollection(t *testing.T) {
+	t.Cleanup(func() { debug.SetGCPercent(100) })
+	tu := newTuner(40 << 20)
+	t.Cleanup(tu.stop)
+	settle := func(want int) {
 		t.Helper()
 		assert.Eventually(t, func() bool {
 			runtime.GC()
-			return gctuner.GetGCPercent() == want
-		}, 5*time.Second, 20*time.Millisecond, "GOGC %d, want %d", gctuner.GetGCPercent(), want)
+			return int(tu.percent.Load()) == want && debug.SetGCPercent(want) == want
+		}, 5*time.Second, 20*time.Millisecond, "GOGC %d, want %d", tu.percent.Load(), want)
 	}
-	Policy{TargetBytes: 1 << 20}.Apply()
-	settle(gctuner.GetMinGCPercent())
-	Policy{TargetBytes: 1 << 30}.Apply()
-	settle(gctuner.GetMaxGCPercent())
+	ballast := make([]byte, 32<<20) // live: 32 MiB of a 40 MiB target leaves less than half of it to grow
+	for i := range ballast {
+		ballast[i] = byte(i)
+	}
+	settle(minGCPercent)
 	runtime.KeepAlive(ballast)
+	ballast = nil
+	settle(maxGCPercent)
 }
