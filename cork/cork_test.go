@@ -52,7 +52,7 @@ func (c *countedConn) Write(p []byte) (int, error) {
 }
 
 // serve starts h on loopback, corked or not, and returns its URL and the listener counting its writes.
-func serve(t *testing.T, h http.Handler, corked bool, configure func(*http.Server)) (string, *counted) {
+func serve(t testing.TB, h http.Handler, corked bool, configure func(*http.Server)) (string, *counted) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

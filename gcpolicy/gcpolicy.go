@@ -26,7 +26,7 @@ const EnvTarget = "ROOMGRAPH_GC_TARGET_MIB"
 
 // DefaultTargetMiB keeps the whole process (heap, goroutine stacks, the binary's own pages) under 64 MB in
 // the benchmark harness's shapes (BENCHMARKS.md).
-const DefaultTargetMiB = 24
+const DefaultTargetMiB = 20
 
 // Policy is what FromEnv chose.
 type Policy struct {
