@@ -28,7 +28,7 @@ const (
 //
 // bytedance/gopkg's gctuner, which this replaces, reads runtime.MemStats.HeapInuse instead. Read in a
 // finalizer, right after the collection, that still counts every span the collection has not swept yet:
-// under S1 it read about 11 MiB for a 5 MiB live heap and held GOGC near 100 instead of near 380, and each
+// under S1 it read about 11 MiB for a 5 MiB live heap and held GOGC near 115 instead of near 300, and each
 // reading stopped the world (ReadMemStats). The runtime/metrics reading is the marked heap, without a stop.
 type tuner struct {
 	target  uint64
