@@ -18,8 +18,8 @@
 package cork
 
 import (
+	"bufio"
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"sync"
@@ -146,21 +146,25 @@ type writer struct {
 	conn *Conn
 }
 
-func (w *writer) Write(p []byte) (int, error) {
+func (w *writer) Write(p []byte) (n int, err error) {
 	w.conn.cork()
-	n, err := w.ResponseWriter.Write(p)
-	if uerr := w.conn.uncork(); err == nil && uerr != nil {
-		err = uerr
-	}
-	return n, err
+	defer func() {
+		if uerr := w.conn.uncork(); err == nil {
+			err = uerr
+		}
+	}()
+	return w.ResponseWriter.Write(p)
 }
 
-// Flush sends what the response has buffered (http.Flusher), as net/http's own writer does.
-func (w *writer) Flush() {
-	if err := http.NewResponseController(w.ResponseWriter).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return // the connection failed; net/http reports it on the next Write
-	}
+// Flush sends what the response has buffered (http.Flusher, which gqlgen's streaming transports assert). A
+// failed connection is reported by the next Write, as with net/http's own writer.
+func (w *writer) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
+
+// Hijack hands over the connection (http.Hijacker, which websocket libraries assert); it is the Conn, no
+// longer corked, so what is written to it goes out as it is written.
+func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
 
-// Unwrap gives http.ResponseController the writer underneath (Hijack, deadlines, full duplex).
+// Unwrap gives http.ResponseController the writer underneath (deadlines, full duplex).
 func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -177,6 +177,27 @@ func TestHandlerKeepsTheResponseWritersInterfaces(t *testing.T) {
 	assert.NoError(t, <-checked)
 }
 
+// A handler can take the connection over (http.Hijacker, as websocket libraries ask); what it writes then
+// goes out as written.
+func TestHandlerHandsOverTheConnection(t *testing.T) {
+	url, _ := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		h, ok := w.(http.Hijacker)
+		if !ok {
+			http.Error(w, "not an http.Hijacker", http.StatusInternalServerError)
+			return
+		}
+		conn, rw, err := h.Hijack()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		defer conn.Close()
+		_, _ = rw.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nhijacked")
+		_ = rw.Flush()
+	}), true, nil)
+	assert.Equal(t, "hijacked", string(get(t, url)))
+}
+
 // HTTP/2 requests are not corked: their frames are written by the connection's own goroutine, which a
 // handler's Write waits for once the stream's flow-control window is used up. Corked, the frames sent before
 // that would sit in what the connection holds, the client would never grant more window, and this 1 MB
