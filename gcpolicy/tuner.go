@@ -34,7 +34,6 @@ type tuner struct {
 	target  uint64
 	stopped atomic.Bool
 	sample  []metrics.Sample
-	percent atomic.Int32 // the last GOGC set, for tests
 }
 
 // sentinel is garbage as soon as it is made; its finalizer runs once per collection and makes the next.
@@ -66,7 +65,6 @@ func (t *tuner) tune() {
 		}
 	}
 	p := gcPercent(t.sample[0].Value.Uint64(), t.sample[1].Value.Uint64(), t.target)
-	t.percent.Store(int32(p))
 	debug.SetGCPercent(p)
 }
 
