@@ -24,8 +24,8 @@ import (
 
 	"github.com/roomgraph/roomgraph/cork"
 	"github.com/roomgraph/roomgraph/gateway"
-	"github.com/roomgraph/roomgraph/gcpolicy"
-	"github.com/roomgraph/roomgraph/telemetry"
+	"github.com/roomgraph/roomgraph/internal/gcpolicy"
+	"github.com/roomgraph/roomgraph/internal/telemetry"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 

@@ -7,10 +7,10 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/roomgraph/roomgraph/limits"
-	"github.com/roomgraph/roomgraph/resilience"
-	"github.com/roomgraph/roomgraph/telemetry"
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/exec/limits"
+	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
+	"github.com/roomgraph/roomgraph/internal/telemetry"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 // AuthMode says whose Telnyx API key the gateway sends upstream.

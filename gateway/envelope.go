@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/roomgraph/roomgraph/gqlhttp"
+	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
 
 	json "github.com/goccy/go-json" // every request body is checked here: ~3x faster than encoding/json
 )

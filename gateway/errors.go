@@ -10,7 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/roomgraph/roomgraph/apperr"
+	"github.com/roomgraph/roomgraph/internal/apperr"
 )
 
 // presentError turns any resolver error into what the caller sees: *apperr.Error keeps its message and gets

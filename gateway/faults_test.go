@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomgraph/roomgraph/gateway"
-	"github.com/roomgraph/roomgraph/resilience"
+	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 

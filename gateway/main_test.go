@@ -6,7 +6,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 // TestMain fails the package when a test leaves goroutines behind (loaders, batchers, upstream calls).

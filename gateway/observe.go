@@ -17,10 +17,10 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	oteltrace "go.opentelemetry.io/otel/trace"
 
-	"github.com/roomgraph/roomgraph/fastpath"
-	"github.com/roomgraph/roomgraph/loaders"
-	"github.com/roomgraph/roomgraph/resilience"
-	"github.com/roomgraph/roomgraph/telemetry"
+	"github.com/roomgraph/roomgraph/internal/exec/fastpath"
+	"github.com/roomgraph/roomgraph/internal/loaders"
+	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
+	"github.com/roomgraph/roomgraph/internal/telemetry"
 )
 
 // RequestIDHeader carries the request id: a sane incoming one is kept, else one is made; the response

@@ -23,9 +23,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/roomgraph/roomgraph/gateway"
-	"github.com/roomgraph/roomgraph/resilience"
-	"github.com/roomgraph/roomgraph/telemetry"
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
+	"github.com/roomgraph/roomgraph/internal/telemetry"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -150,6 +150,9 @@ const overlapQuery = `query Overlap($id: ID!) {
 // opens, and one the open breaker refuses; then /metrics must tell that story, without a single id.
 func TestMetrics(t *testing.T) {
 	cfg := gateway.Config{
+		// A loader wait long enough that Overlap's two needs meet in one batch even on a loaded CI
+		// machine (at the 1ms default, the planner-savings figures flaked under a parallel test run).
+		LoaderWait:       50 * time.Millisecond,
 		UpstreamTimeout:  time.Second,
 		OperationTimeout: 5 * time.Second,
 		Resilience: resilience.Config{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond,

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/roomgraph/roomgraph/resilience"
+	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 )
 
 // TraceHeader is the request header that asks for the query trace (when the server allows it).

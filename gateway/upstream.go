@@ -9,10 +9,10 @@ import (
 
 	oteltrace "go.opentelemetry.io/otel/trace"
 
-	"github.com/roomgraph/roomgraph/coalesce"
-	"github.com/roomgraph/roomgraph/resilience"
-	"github.com/roomgraph/roomgraph/telemetry"
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/upstream/coalesce"
+	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
+	"github.com/roomgraph/roomgraph/internal/telemetry"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 // upstream is the Telnyx client and the transport stack under it. From the top:

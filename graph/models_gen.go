@@ -3,8 +3,8 @@
 package graph
 
 import (
-	"github.com/roomgraph/roomgraph/model"
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 // Settings of a new room. Ranges are checked before the upstream is called.

@@ -7,13 +7,13 @@ import (
 	"regexp"
 	"sync"
 
-	"github.com/roomgraph/roomgraph/apperr"
+	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/graph"
-	"github.com/roomgraph/roomgraph/loaders"
-	"github.com/roomgraph/roomgraph/model"
-	"github.com/roomgraph/roomgraph/pagination"
-	"github.com/roomgraph/roomgraph/selection"
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/loaders"
+	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/pagination"
+	"github.com/roomgraph/roomgraph/internal/exec/selection"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 // uuidPattern accepts the canonical 8-4-4-4-12 hexadecimal form every Telnyx id has.

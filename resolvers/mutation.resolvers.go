@@ -9,9 +9,9 @@ import (
 	"context"
 
 	"github.com/roomgraph/roomgraph/graph"
-	"github.com/roomgraph/roomgraph/loaders"
-	"github.com/roomgraph/roomgraph/model"
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/loaders"
+	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 func (r *mutationResolver) CreateRoom(ctx context.Context, input graph.CreateRoomInput) (*graph.RoomPayload, error) {

@@ -9,7 +9,7 @@ import (
 	"context"
 
 	"github.com/roomgraph/roomgraph/graph"
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 func (r *roomParticipantResolver) Session(ctx context.Context, obj *telnyx.RoomParticipant) (*telnyx.RoomSession, error) {

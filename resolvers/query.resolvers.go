@@ -9,10 +9,10 @@ import (
 	"context"
 
 	"github.com/roomgraph/roomgraph/graph"
-	"github.com/roomgraph/roomgraph/loaders"
-	"github.com/roomgraph/roomgraph/model"
-	"github.com/roomgraph/roomgraph/selection"
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/loaders"
+	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/exec/selection"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 func (r *queryResolver) Room(ctx context.Context, id string) (*model.Room, error) {

@@ -9,11 +9,11 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/roomgraph/roomgraph/apperr"
+	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/graph"
-	"github.com/roomgraph/roomgraph/loaders"
-	"github.com/roomgraph/roomgraph/model"
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/loaders"
+	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 // roomRecord returns the room's record: the one it came with, or one fetch per operation.

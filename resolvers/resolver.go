@@ -6,7 +6,7 @@ package resolvers
 import (
 	"log/slog"
 
-	"github.com/roomgraph/roomgraph/pagination"
+	"github.com/roomgraph/roomgraph/internal/pagination"
 )
 
 //go:generate go tool gqlgen generate

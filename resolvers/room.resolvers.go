@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/roomgraph/roomgraph/graph"
-	"github.com/roomgraph/roomgraph/loaders"
-	"github.com/roomgraph/roomgraph/model"
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/loaders"
+	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 func (r *roomResolver) UniqueName(ctx context.Context, obj *model.Room) (*string, error) {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 // TestFilterScopeIsFmtsRendering: cursors carry their list's scope, so the cached rendering of an unfiltered

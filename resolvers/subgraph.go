@@ -5,9 +5,9 @@ import (
 
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/graph/subgraph"
-	"github.com/roomgraph/roomgraph/loaders"
-	"github.com/roomgraph/roomgraph/model"
-	"github.com/roomgraph/roomgraph/telnyx"
+	"github.com/roomgraph/roomgraph/internal/loaders"
+	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 // Subgraph is the root resolver of the Apollo Federation build (package graph/subgraph): the same

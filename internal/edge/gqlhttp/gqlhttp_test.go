@@ -1,0 +1,115 @@
+package gqlhttp_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
+	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/resolvers"
+)
+
+const room = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
+
+func server(t *testing.T) string {
+	t.Helper()
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}}))
+	srv.AddTransport(gqlhttp.GET{})
+	srv.AddTransport(gqlhttp.POST{})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+func TestTransports(t *testing.T) {
+	base := server(t)
+	post := func(body, accept string) *http.Request {
+		r, _ := http.NewRequest(http.MethodPost, base, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		if accept != "" {
+			r.Header.Set("Accept", accept)
+		}
+		return r
+	}
+	get := func(q url.Values, accept string) *http.Request {
+		r, _ := http.NewRequest(http.MethodGet, base+"?"+q.Encode(), nil)
+		if accept != "" {
+			r.Header.Set("Accept", accept)
+		}
+		return r
+	}
+	const gr = gqlhttp.MediaGraphQLResponse
+	tests := []struct {
+		name   string
+		req    *http.Request
+		status int
+		media  string
+		body   string // exact body, or "" to check only the members below
+		code   string // code of the first error
+		data   bool   // "data" member present
+	}{
+		{name: "POST query", req: post(`{"query":"{ room(id: \"`+room+`\") { id } }"}`, ""), status: 200, media: "application/json",
+			body: `{"data":{"room":{"id":"` + room + `"}}}`, data: true},
+		{name: "POST under graphql-response+json", req: post(`{"query":"{ __typename }"}`, gr), status: 200, media: gr, body: `{"data":{"__typename":"Query"}}`, data: true},
+		{name: "Accept that prefers graphql-response+json", req: post(`{"query":"{ __typename }"}`, gr+", application/json;q=0.9"), status: 200, media: gr, data: true},
+		{name: "Accept */*", req: post(`{"query":"{ __typename }"}`, "*/*"), status: 200, media: "application/json", data: true},
+		{name: "execution error keeps data", req: post(`{"query":"{ room(id: \"nope\") { id } }"}`, ""), status: 200, media: "application/json", data: true},
+		{name: "syntax error, json", req: post(`{"query":"{ room("}`, ""), status: 200, media: "application/json", code: "GRAPHQL_PARSE_FAILED"},
+		{name: "syntax error, graphql-response+json", req: post(`{"query":"{ room("}`, gr), status: 400, media: gr, code: "GRAPHQL_PARSE_FAILED"},
+		{name: "validation error, json", req: post(`{"query":"{ nope }"}`, ""), status: 200, media: "application/json", code: "GRAPHQL_VALIDATION_FAILED"},
+		{name: "validation error, graphql-response+json", req: post(`{"query":"{ nope }"}`, gr), status: 400, media: gr, code: "GRAPHQL_VALIDATION_FAILED"},
+		{name: "variable coercion error", req: post(`{"query":"query($n: Int) { rooms(first: $n) { totalCount } }","variables":{"n":"x"}}`, gr), status: 400, media: gr, code: "GRAPHQL_VALIDATION_FAILED"},
+		{name: "malformed body", req: post(`{"query":`, ""), status: 400, media: "application/json", code: "BAD_REQUEST"},
+		{name: "trailing data", req: post(`{"query":"{ __typename }"} {}`, ""), status: 400, media: "application/json", code: "BAD_REQUEST"},
+		{name: "GET query", req: get(url.Values{"query": {"{ __typename }"}}, ""), status: 200, media: "application/json", body: `{"data":{"__typename":"Query"}}`, data: true},
+		{name: "GET with variables", req: get(url.Values{"query": {"query($id: ID!) { room(id: $id) { id } }"}, "variables": {`{"id":"` + room + `"}`}}, ""), status: 200, media: "application/json", data: true},
+		{name: "GET mutation", req: get(url.Values{"query": {`mutation { deleteRoom(id: "` + room + `") { deletedRoomId } }`}}, gr), status: 405, media: gr, code: "METHOD_NOT_ALLOWED"},
+		{name: "GET without a query", req: get(url.Values{}, ""), status: 400, media: "application/json", code: "BAD_REQUEST"},
+		{name: "GET with bad variables", req: get(url.Values{"query": {"{ __typename }"}, "variables": {"[1]"}}, ""), status: 400, media: "application/json", code: "BAD_REQUEST"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := http.DefaultClient.Do(tc.req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			assert.Equal(t, tc.status, resp.StatusCode, "%s", raw)
+			assert.Equal(t, tc.media, resp.Header.Get("Content-Type"))
+			if tc.body != "" {
+				assert.Equal(t, tc.body, string(raw))
+			}
+			var out map[string]json.RawMessage
+			require.NoError(t, json.Unmarshal(raw, &out), "%s", raw)
+			_, hasData := out["data"]
+			assert.Equal(t, tc.data, hasData, "data member: %s", raw)
+			if tc.code != "" {
+				var errs []struct{ Extensions map[string]any }
+				require.NoError(t, json.Unmarshal(out["errors"], &errs))
+				require.NotEmpty(t, errs)
+				assert.Equal(t, tc.code, errs[0].Extensions["code"])
+			}
+			if resp.StatusCode == 405 {
+				assert.Equal(t, "POST", resp.Header.Get("Allow"))
+			}
+		})
+	}
+}
+
+func TestIsJSON(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"application/json": true, "application/json; charset=utf-8": true, "application/json;charset=utf-8": true,
+		"Application/JSON": true, "application/json ; charset=latin1": true, "application/json; x=\"y\"": true,
+		"": false, "text/plain": false, "application/jsonx": false, "application/graphql": false, "application/json; =": false,
+	} {
+		assert.Equal(t, want, gqlhttp.IsJSON(ct), ct)
+	}
+}

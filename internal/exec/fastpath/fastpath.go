@@ -1,0 +1,340 @@
+// Package fastpath answers read queries without gqlgen's per-field execution: it walks the operation's
+// selection over the records the resolvers return and appends the JSON response directly, byte for byte
+// what gqlgen's executor writes for the same data.
+//
+// gqlgen spends most of a large response's CPU on machinery every field pays for: a FieldContext and a
+// closure per field, a goroutine per list element, a Marshaler tree built and then walked. Here a field
+// that reads a decoded record is one append; fields are collected once per list instead of once per
+// element; goroutines are started only where a resolver may wait for a loader, so loader needs still meet
+// in one batch window exactly as they do under gqlgen.
+//
+// The fast path calls the same resolvers (through the operation's field middleware) with the same field
+// contexts, so arguments are checked, cursors made and upstream calls planned in one place. It covers the
+// Query type of the plain (non-federated) schema; anything else — mutations, introspection, a field it
+// does not know, an argument it cannot read, any resolver error, a panic, a null in a non-null position —
+// falls back to gqlgen's executor for the whole operation, which reuses everything the operation's loaders
+// already hold, so a fallback costs no extra upstream call. It must never change an answer: a
+// differential test compares it with gqlgen over a corpus of queries.
+package fastpath
+
+import (
+	"context"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/internal/exec/selection"
+)
+
+// Outcome says how an operation was answered, for metrics.
+type Outcome string
+
+const (
+	// Served: the fast path wrote the whole response.
+	Served Outcome = "served"
+	// Fallback: the fast path began and handed the operation to gqlgen (an error, a null, a panic, or an
+	// argument it could not read).
+	Fallback Outcome = "fallback"
+	// Unsupported: gqlgen ran the operation from the start (a mutation, introspection, an unknown field).
+	Unsupported Outcome = "unsupported"
+)
+
+// Schema is a graphql.ExecutableSchema that answers queries on the fast path and delegates everything else
+// to the gqlgen schema it wraps.
+type Schema struct {
+	graphql.ExecutableSchema
+	query       graph.QueryResolver
+	room        graph.RoomResolver
+	session     graph.RoomSessionResolver
+	participant graph.RoomParticipantResolver
+	observe     func(Outcome)
+	shapes      *shapes
+	// sizes remembers recent response sizes by operation (hashed into a fixed table), so a response's
+	// buffer is allocated once at about the right size instead of growing by copies.
+	sizes [256]atomic.Int32
+	seed  maphash.Seed
+}
+
+// New wraps inner (built by graph.NewExecutableSchema over resolvers). observe, if not nil, is told how each
+// operation was answered.
+func New(inner graphql.ExecutableSchema, resolvers graph.ResolverRoot, observe func(Outcome)) *Schema {
+	if observe == nil {
+		observe = func(Outcome) {}
+	}
+	return &Schema{
+		ExecutableSchema: inner,
+		query:            resolvers.Query(),
+		room:             resolvers.Room(),
+		session:          resolvers.RoomSession(),
+		participant:      resolvers.RoomParticipant(),
+		observe:          observe,
+		shapes:           newShapes(),
+		seed:             maphash.MakeSeed(),
+	}
+}
+
+// Exec answers a query on the fast path when it can. Like gqlgen's, the returned handler does the work
+// when first called (inside the response interceptors) and returns nil after that.
+func (s *Schema) Exec(ctx context.Context) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil || oc.Doc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query {
+		s.observe(Unsupported)
+		return s.ExecutableSchema.Exec(ctx)
+	}
+	fields := selection.Shared.Of(oc.Doc)
+	if !supportedRoot(oc, fields) {
+		s.observe(Unsupported)
+		return s.ExecutableSchema.Exec(ctx)
+	}
+	var done bool
+	var fallback graphql.ResponseHandler // gqlgen's, once the fast path gave up: it answers every later call
+	return func(ctx context.Context) *graphql.Response {
+		if fallback != nil {
+			return fallback(ctx)
+		}
+		if done {
+			return nil
+		}
+		done = true
+		r := &run{s: s, oc: oc, fields: fields}
+		slot := &s.sizes[s.sizeSlot(oc)]
+		if data, ok := r.query(ctx, int(slot.Load())); ok {
+			// A decaying maximum: answers of one operation vary (another room, another page), and starting
+			// at about the largest recent size costs less than growing from a small one.
+			old := int(slot.Load())
+			slot.Store(int32(min(max(len(data), old-old/8), maxSizeHint)))
+			s.observe(Served)
+			return &graphql.Response{Data: data}
+		}
+		s.observe(Fallback)
+		fallback = s.ExecutableSchema.Exec(ctx)
+		return fallback(ctx)
+	}
+}
+
+// sizeSlot picks the operation's entry of the size table.
+func (s *Schema) sizeSlot(oc *graphql.OperationContext) uint64 {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	_, _ = h.WriteString(oc.OperationName)
+	_ = h.WriteByte(0)
+	_, _ = h.WriteString(oc.RawQuery)
+	return h.Sum64() % uint64(len(s.sizes))
+}
+
+// maxSizeHint bounds the buffer a response starts with.
+const maxSizeHint = 1 << 20
+
+// supportedRoot reports whether every root field is one the fast path resolves. It is checked before any
+// resolver runs, so an operation gqlgen must answer anyway starts there.
+func supportedRoot(oc *graphql.OperationContext, fields *selection.Doc) bool {
+	for _, f := range fields.Collect(oc, oc.Operation.SelectionSet, queryImplementors) {
+		switch f.Name {
+		case "__typename", "room", "rooms", "roomSessions", "roomSession", "roomParticipants", "roomParticipant":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// run is one operation on the fast path.
+type run struct {
+	s      *Schema
+	oc     *graphql.OperationContext
+	fields *selection.Doc // the document's collected fields
+	failed atomic.Bool
+}
+
+// fail records that the operation must fall back to gqlgen; it returns false for the callers' ok.
+func (r *run) fail() bool {
+	r.failed.Store(true)
+	return false
+}
+
+// guard turns a panic on this goroutine into a fallback: gqlgen then runs the operation again and reports
+// the panic its own way (INTERNAL, logged).
+func (r *run) guard() {
+	if recover() != nil {
+		r.failed.Store(true)
+	}
+}
+
+// The implementors lists, as gqlgen's generated code passes them to CollectFields.
+var (
+	queryImplementors                     = []string{"Query"}
+	roomImplementors                      = []string{"Room"}
+	roomConnectionImplementors            = []string{"RoomConnection"}
+	roomEdgeImplementors                  = []string{"RoomEdge"}
+	roomSessionImplementors               = []string{"RoomSession"}
+	roomSessionConnectionImplementors     = []string{"RoomSessionConnection"}
+	roomSessionEdgeImplementors           = []string{"RoomSessionEdge"}
+	roomParticipantImplementors           = []string{"RoomParticipant"}
+	roomParticipantConnectionImplementors = []string{"RoomParticipantConnection"}
+	roomParticipantEdgeImplementors       = []string{"RoomParticipantEdge"}
+	pageInfoImplementors                  = []string{"PageInfo"}
+)
+
+// collect is gqlgen's field collection (merged aliases, fragments, @skip/@include), cached per document
+// when it cannot vary between requests (package selection) and per operation by gqlgen otherwise. The result is
+// shared: read-only.
+func (r *run) collect(sel ast.SelectionSet, implementors []string) []graphql.CollectedField {
+	return r.fields.Collect(r.oc, sel, implementors)
+}
+
+// fieldFunc writes the value of one field of obj.
+type fieldFunc[T any] func(r *run, ctx context.Context, b []byte, f *graphql.CollectedField, obj *T) ([]byte, bool)
+
+// slowFunc reports whether a field of obj may wait for a loader (directly or below it).
+type slowFunc[T any] func(r *run, f *graphql.CollectedField, obj *T) bool
+
+// object writes obj's fields in order, as gqlgen's FieldSet does. When two or more fields may wait for a
+// loader, those are resolved concurrently first, each into its own buffer, so that their loader needs meet
+// in one batch window (under gqlgen every resolver field runs on its own goroutine).
+func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, obj *T, slow slowFunc[T], field fieldFunc[T]) ([]byte, bool) {
+	for i := range fields {
+		if fields[i].Deferrables != nil {
+			return b, r.fail()
+		}
+	}
+	var pre [][]byte
+	if countSlow(r, fields, obj, slow) >= 2 {
+		if pre = concurrently(r, ctx, fields, obj, slow, field); pre == nil {
+			return b, false
+		}
+	}
+	b = append(b, '{')
+	for i := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, fields[i].Alias)
+		if pre != nil && pre[i] != nil {
+			b = append(b, pre[i]...)
+			continue
+		}
+		var ok bool
+		if b, ok = field(r, ctx, b, &fields[i], obj); !ok {
+			return b, false
+		}
+	}
+	return append(b, '}'), true
+}
+
+// concurrently resolves the fields of obj that may wait for a loader, each on its own goroutine into its own
+// buffer (indexed like fields; nil for the others). nil when one failed. (A function of its own so that the
+// goroutines' closure does not move object's locals to the heap for every object, slow or not.)
+func concurrently[T any](r *run, ctx context.Context, fields []graphql.CollectedField, obj *T, slow slowFunc[T], field fieldFunc[T]) [][]byte {
+	return fanOut(r, len(fields),
+		func(i int) bool { return slow(r, &fields[i], obj) },
+		func(i int) ([]byte, bool) { return field(r, ctx, nil, &fields[i], obj) })
+}
+
+// fanOut runs write(i) for each i < n that want accepts (every i when want is nil), each on its own
+// goroutine into its own segment, indexed by i. nil when one failed or panicked.
+func fanOut(r *run, n int, want func(i int) bool, write func(i int) ([]byte, bool)) [][]byte {
+	segs := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		if want != nil && !want(i) {
+			continue
+		}
+		wg.Go(func() {
+			defer r.guard()
+			seg, ok := write(i)
+			if !ok {
+				r.fail()
+				return
+			}
+			segs[i] = seg
+		})
+	}
+	wg.Wait()
+	if r.failed.Load() {
+		return nil
+	}
+	return segs
+}
+
+func countSlow[T any](r *run, fields []graphql.CollectedField, obj *T, slow slowFunc[T]) int {
+	n := 0
+	for i := range fields {
+		if slow(r, &fields[i], obj) {
+			n++
+		}
+	}
+	return n
+}
+
+// elemFunc writes one list element with the list's collected fields.
+type elemFunc[T any] func(r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, item *T) ([]byte, bool)
+
+// list writes items as a JSON array. When an element may wait for a loader (slow), elements are written
+// concurrently, each into its own buffer, with a field context carrying its index (gqlgen's path); else in
+// order into b, with no goroutine and no context.
+func list[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, items []T, slow bool, elem elemFunc[T]) ([]byte, bool) {
+	if slow && len(items) > 1 {
+		segs := fanOut(r, len(items), nil, func(i int) ([]byte, bool) {
+			return elem(r, withIndex(ctx, i, &items[i]), nil, fields, &items[i])
+		})
+		if segs == nil {
+			return b, false
+		}
+		b = append(b, '[')
+		for i, seg := range segs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, seg...)
+		}
+		return append(b, ']'), true
+	}
+	b = append(b, '[')
+	for i := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		ictx := ctx
+		if slow {
+			ictx = withIndex(ctx, i, &items[i])
+		}
+		var ok bool
+		if b, ok = elem(r, ictx, b, fields, &items[i]); !ok {
+			return b, false
+		}
+	}
+	return append(b, ']'), true
+}
+
+func withIndex(ctx context.Context, i int, item any) context.Context {
+	return graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i, Result: item})
+}
+
+// within gives a field that is not a resolver but leads to one its field context, so the resolver's path
+// (traces, errors) is the one gqlgen would give it.
+func within(ctx context.Context, object string, f *graphql.CollectedField) context.Context {
+	return graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: object, Field: *f})
+}
+
+// resolve calls a resolver the way gqlgen's generated code does: with the field's context (its selection,
+// which resolvers read to plan upstream calls) through the operation's field middleware. Any error sends
+// the operation back to gqlgen.
+func resolve[V any](r *run, ctx context.Context, object string, f *graphql.CollectedField, args map[string]any, call func(ctx context.Context) (V, error)) (context.Context, V, bool) {
+	fc := &graphql.FieldContext{Object: object, Field: *f, Args: args, IsMethod: true, IsResolver: true}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	var zero V
+	res, err := r.oc.ResolverMiddleware(ctx, func(ctx context.Context) (any, error) { return call(ctx) })
+	if err != nil || r.failed.Load() {
+		return ctx, zero, r.fail()
+	}
+	v, ok := res.(V)
+	if !ok {
+		return ctx, zero, r.fail()
+	}
+	fc.Result = v
+	return ctx, v, true
+}

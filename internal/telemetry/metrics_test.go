@@ -1,0 +1,87 @@
+package telemetry_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomgraph/roomgraph/internal/telemetry"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
+)
+
+func TestMetricsOperationNamesBounded(t *testing.T) {
+	m := telemetry.NewMetrics(telemetry.MetricsOptions{MaxOperationNames: 2, NoRuntimeCollectors: true})
+	for _, name := range []string{"First", "Second", "Third", "First", "bad-name", ""} {
+		m.Operation(m.OperationLabel(name), "query", telemetry.OutcomeOK, time.Millisecond)
+	}
+	want := `
+# HELP roomgraph_graphql_operations_total GraphQL operations by operation name ("" anonymous, "other" past the cap), type and outcome (ok, error, refused).
+# TYPE roomgraph_graphql_operations_total counter
+roomgraph_graphql_operations_total{operation="",outcome="ok",type="query"} 1
+roomgraph_graphql_operations_total{operation="First",outcome="ok",type="query"} 2
+roomgraph_graphql_operations_total{operation="Second",outcome="ok",type="query"} 1
+roomgraph_graphql_operations_total{operation="other",outcome="ok",type="query"} 2
+`
+	require.NoError(t, testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(want), "roomgraph_graphql_operations_total"))
+}
+
+func TestMetricsUpstreamAndBreaker(t *testing.T) {
+	m := telemetry.NewMetrics(telemetry.MetricsOptions{NoRuntimeCollectors: true})
+	m.UpstreamAttempt(telnyx.RouteGetRoom, 503, 1, time.Millisecond)
+	m.UpstreamAttempt(telnyx.RouteGetRoom, 0, 2, time.Millisecond)
+	m.UpstreamAttempt(telnyx.RouteGetRoom, 200, 3, time.Millisecond)
+	m.BreakerChange("closed", "open")
+	m.BreakerChange("open", "half-open")
+	m.LoaderNeed("room")
+	m.LoaderNeed("room")
+	m.LoaderBatch("room", 1, 1)
+
+	want := `
+# HELP roomgraph_upstream_requests_total HTTP requests sent to the Telnyx API (every attempt, retries included), by route template and status code ("error": no response).
+# TYPE roomgraph_upstream_requests_total counter
+roomgraph_upstream_requests_total{code="200",route="GET /rooms/{room_id}"} 1
+roomgraph_upstream_requests_total{code="503",route="GET /rooms/{room_id}"} 1
+roomgraph_upstream_requests_total{code="error",route="GET /rooms/{room_id}"} 1
+# HELP roomgraph_upstream_retries_total Upstream attempts after the first of a call (retries), by route template.
+# TYPE roomgraph_upstream_retries_total counter
+roomgraph_upstream_retries_total{route="GET /rooms/{room_id}"} 2
+# HELP roomgraph_upstream_breaker_state State of the upstream circuit breaker: 0 closed, 1 half-open, 2 open.
+# TYPE roomgraph_upstream_breaker_state gauge
+roomgraph_upstream_breaker_state 1
+# HELP roomgraph_upstream_breaker_transitions_total Circuit breaker state changes, by from and to state.
+# TYPE roomgraph_upstream_breaker_transitions_total counter
+roomgraph_upstream_breaker_transitions_total{from="closed",to="open"} 1
+roomgraph_upstream_breaker_transitions_total{from="open",to="half-open"} 1
+`
+	require.NoError(t, testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(want),
+		"roomgraph_upstream_requests_total", "roomgraph_upstream_retries_total",
+		"roomgraph_upstream_breaker_state", "roomgraph_upstream_breaker_transitions_total"))
+	assert.Equal(t, 2.0, counterSum(t, m, "roomgraph_loader_needs_total"))
+	assert.Equal(t, 1.0, counterSum(t, m, "roomgraph_loader_upstream_calls_total"))
+
+	lint, err := testutil.GatherAndLint(m.Gatherer())
+	require.NoError(t, err)
+	assert.Empty(t, lint, "Prometheus naming conventions")
+}
+
+// counterSum adds up the samples of one counter family.
+func counterSum(t *testing.T, m *telemetry.Metrics, name string) float64 {
+	t.Helper()
+	mfs, err := m.Gatherer().Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			sum := 0.0
+			for _, s := range mf.GetMetric() {
+				sum += s.GetCounter().GetValue()
+			}
+			return sum
+		}
+	}
+	t.Fatalf("no %s", name)
+	return 0
+}
