@@ -97,7 +97,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg.PlaygroundQuery = demoQuery(demoRoom)
 	}
 
-	gw, err := gateway.New(cfg, logger, nil, opts...)
+	gw, err := gateway.New(cfg, append(opts, gateway.WithLogger(logger))...)
 	if err != nil {
 		return err
 	}

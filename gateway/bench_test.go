@@ -123,7 +123,7 @@ func BenchmarkS1Pipeline(b *testing.B) {
 	sim := telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}, Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6})
 	simSrv := httptest.NewServer(sim)
 	b.Cleanup(simSrv.Close)
-	gw, err := gateway.New(gateway.Config{BaseURL: simSrv.URL + "/v2", APIKey: keyA, ReadCacheTTL: time.Hour}, nil, simSrv.Client())
+	gw, err := gateway.New(gateway.Config{BaseURL: simSrv.URL + "/v2", APIKey: keyA, ReadCacheTTL: time.Hour}, gateway.WithHTTPClient(simSrv.Client()))
 	if err != nil {
 		b.Fatal(err)
 	}

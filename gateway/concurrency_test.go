@@ -51,7 +51,7 @@ func gatewayOver(t *testing.T, upstream http.Handler, cfg gateway.Config) string
 	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
 	cfg.BaseURL, cfg.APIKey = up.URL+"/v2", keyA
-	gw, err := gateway.New(cfg, nil, nil)
+	gw, err := gateway.New(cfg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)

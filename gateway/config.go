@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
-	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
+	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 

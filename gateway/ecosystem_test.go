@@ -83,7 +83,7 @@ func TestTrustedDocuments(t *testing.T) {
 	assert.Equal(t, []string{"PERSISTED_QUERY_NOT_ALLOWED"}, r.codes())
 	assert.Empty(t, h.calls())
 
-	_, err := gateway.New(gateway.Config{BaseURL: "http://127.0.0.1:1/v2", TrustedDocuments: filepath.Join(t.TempDir(), "none.json")}, nil, nil)
+	_, err := gateway.New(gateway.Config{BaseURL: "http://127.0.0.1:1/v2", TrustedDocuments: filepath.Join(t.TempDir(), "none.json")})
 	assert.Error(t, err, "a missing manifest is a startup error")
 }
 
@@ -102,7 +102,7 @@ func TestCORS(t *testing.T) {
 	}
 	serve := func(cfg gateway.Config) string {
 		cfg.BaseURL, cfg.APIKey = sim.URL+"/v2", keyA
-		gw, err := gateway.New(cfg, nil, nil)
+		gw, err := gateway.New(cfg)
 		require.NoError(t, err)
 		srv := httptest.NewServer(gw)
 		t.Cleanup(srv.Close)
@@ -144,7 +144,7 @@ func TestReadyz(t *testing.T) {
 	cfg.Resilience.BreakerFailures = 2
 	cfg.Resilience.BreakerOpenFor = time.Minute
 	cfg.Resilience.BaseDelay, cfg.Resilience.MaxDelay = time.Millisecond, 2*time.Millisecond
-	gw, err := gateway.New(cfg, nil, nil)
+	gw, err := gateway.New(cfg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
@@ -173,7 +173,7 @@ func TestReadyz(t *testing.T) {
 	// An upstream that is gone.
 	gone := httptest.NewServer(http.NotFoundHandler())
 	gone.Close()
-	gw2, err := gateway.New(gateway.Config{BaseURL: gone.URL + "/v2", APIKey: keyA, ReadyTimeout: 500 * time.Millisecond}, nil, nil)
+	gw2, err := gateway.New(gateway.Config{BaseURL: gone.URL + "/v2", APIKey: keyA, ReadyTimeout: 500 * time.Millisecond})
 	require.NoError(t, err)
 	rec := httptest.NewRecorder()
 	gw2.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
@@ -185,7 +185,7 @@ func TestOfflinePlaygroundRoute(t *testing.T) {
 	sim := httptest.NewServer(telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}}))
 	t.Cleanup(sim.Close)
 	gw, err := gateway.New(gateway.Config{BaseURL: sim.URL + "/v2", APIKey: keyA, Playground: true,
-		PlaygroundQuery: "{ rooms { totalCount } }"}, nil, nil)
+		PlaygroundQuery: "{ rooms { totalCount } }"})
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
@@ -244,7 +244,7 @@ func TestCrossRequestCoalescing(t *testing.T) {
 
 func TestPprofSwitch(t *testing.T) {
 	for _, on := range []bool{false, true} {
-		gw, err := gateway.New(gateway.Config{BaseURL: "http://127.0.0.1:1/v2", APIKey: keyA, Pprof: on}, nil, nil)
+		gw, err := gateway.New(gateway.Config{BaseURL: "http://127.0.0.1:1/v2", APIKey: keyA, Pprof: on})
 		require.NoError(t, err)
 		rec := httptest.NewRecorder()
 		gw.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/pprof/heap?debug=1", nil))

@@ -17,7 +17,7 @@ func Example_mount() {
 	sim := httptest.NewServer(telnyxsim.New(telnyxsim.Config{Keys: []string{"KEY_example"}}))
 	defer sim.Close()
 
-	gw, err := gateway.New(gateway.Config{BaseURL: sim.URL + "/v2", APIKey: "KEY_example"}, nil, nil)
+	gw, err := gateway.New(gateway.Config{BaseURL: sim.URL + "/v2", APIKey: "KEY_example"})
 	if err != nil {
 		panic(err)
 	}

@@ -34,7 +34,7 @@ func newPair(t *testing.T) *pair {
 	t.Cleanup(simSrv.Close)
 	start := func(disable bool) string {
 		cfg := gateway.Config{BaseURL: simSrv.URL + "/v2", APIKey: keyA, DisableFastPath: disable, ServeMetrics: true, Introspection: true}
-		gw, err := gateway.New(cfg, nil, simSrv.Client())
+		gw, err := gateway.New(cfg, gateway.WithHTTPClient(simSrv.Client()))
 		require.NoError(t, err)
 		srv := httptest.NewServer(gw)
 		t.Cleanup(srv.Close)

@@ -19,7 +19,7 @@ func FuzzGraphQLEndpoint(f *testing.F) {
 	sim := telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}, Rooms: 4, SessionsPerRoom: 3})
 	up := httptest.NewServer(sim)
 	defer up.Close()
-	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", APIKey: keyA, OperationTimeout: 2e9}, nil, nil)
+	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", APIKey: keyA, OperationTimeout: 2e9})
 	if err != nil {
 		f.Fatal(err)
 	}

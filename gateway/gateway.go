@@ -25,19 +25,19 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/roomgraph/roomgraph/internal/apperr"
-	"github.com/roomgraph/roomgraph/internal/exec/fastpath"
-	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/graph/subgraph"
+	"github.com/roomgraph/roomgraph/internal/apperr"
+	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
+	"github.com/roomgraph/roomgraph/internal/edge/playground"
+	"github.com/roomgraph/roomgraph/internal/exec/fastpath"
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
+	"github.com/roomgraph/roomgraph/internal/exec/persisted"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/pagination"
-	"github.com/roomgraph/roomgraph/internal/exec/persisted"
-	"github.com/roomgraph/roomgraph/internal/edge/playground"
-	"github.com/roomgraph/roomgraph/resolvers"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
+	"github.com/roomgraph/roomgraph/resolvers"
 )
 
 // registerErrorCodes makes limit refusals request errors (HTTP 4xx) in gqlgen's package-level registry,
@@ -52,20 +52,20 @@ type Gateway struct {
 	obs     *observer
 }
 
-// New builds the gateway. httpClient carries the upstream calls (nil: a client over telnyx.NewTransport);
-// logger receives internal errors and one line per GraphQL request (nil: discarded). opts add optional
-// dependencies (WithTracerProvider).
-func New(cfg Config, logger *slog.Logger, httpClient *http.Client, opts ...Option) (*Gateway, error) {
+// New builds the gateway from cfg. opts add its dependencies (WithLogger, WithHTTPClient,
+// WithTracerProvider, …); each has a working default.
+func New(cfg Config, opts ...Option) (*Gateway, error) {
 	cfg = cfg.Defaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	logger := o.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
 	o.metrics.MaxOperationNames = cfg.MetricsMaxOperations
 	basePath := strings.TrimSuffix(mustURL(cfg.BaseURL).EscapedPath(), "/")
@@ -78,7 +78,7 @@ func New(cfg Config, logger *slog.Logger, httpClient *http.Client, opts ...Optio
 	if o.tracerProvider != nil {
 		obs.tracer = o.tracerProvider.Tracer(telemetry.InstrumentationName)
 	}
-	up, err := newUpstream(cfg, obs, httpClient, o.tracerProvider, basePath)
+	up, err := newUpstream(cfg, obs, o.httpClient, o.tracerProvider, basePath)
 	if err != nil {
 		return nil, err
 	}

@@ -53,8 +53,9 @@ func TestPanicBecomesInternalError(t *testing.T) {
 	up := httptest.NewServer(sim)
 	t.Cleanup(up.Close)
 	var logs bytes.Buffer
-	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", APIKey: keyA}, slog.New(slog.NewJSONHandler(&logs, nil)),
-		&http.Client{Transport: panicky{next: http.DefaultTransport}})
+	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", APIKey: keyA},
+		gateway.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))),
+		gateway.WithHTTPClient(&http.Client{Transport: panicky{next: http.DefaultTransport}}))
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
@@ -80,7 +81,7 @@ func TestCredentialIsolation(t *testing.T) {
 	t.Cleanup(up.Close)
 	var logs syncBuffer
 	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", Auth: gateway.AuthForward, AllowTrace: true},
-		slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
+		gateway.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)

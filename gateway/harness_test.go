@@ -35,7 +35,7 @@ func newHarness(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config) *harn
 	if cfg.APIKey == "" && cfg.Auth != gateway.AuthForward {
 		cfg.APIKey = keyA
 	}
-	gw, err := gateway.New(cfg, nil, simSrv.Client())
+	gw, err := gateway.New(cfg, gateway.WithHTTPClient(simSrv.Client()))
 	require.NoError(t, err)
 	gwSrv := httptest.NewServer(gw)
 	t.Cleanup(gwSrv.Close)

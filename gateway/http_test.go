@@ -20,7 +20,7 @@ func TestRoutes(t *testing.T) {
 	sim := httptest.NewServer(telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}}))
 	t.Cleanup(sim.Close)
 	for _, playground := range []bool{true, false} {
-		gw, err := gateway.New(gateway.Config{BaseURL: sim.URL + "/v2", APIKey: keyA, Playground: playground}, nil, nil)
+		gw, err := gateway.New(gateway.Config{BaseURL: sim.URL + "/v2", APIKey: keyA, Playground: playground})
 		require.NoError(t, err)
 		srv := httptest.NewServer(gw)
 		t.Cleanup(srv.Close)
@@ -90,7 +90,7 @@ func TestConfigValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := gateway.New(tc.cfg, nil, nil)
+			_, err := gateway.New(tc.cfg)
 			require.Error(t, err)
 		})
 	}

@@ -19,8 +19,8 @@ import (
 
 	"github.com/roomgraph/roomgraph/internal/exec/fastpath"
 	"github.com/roomgraph/roomgraph/internal/loaders"
-	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
+	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 )
 
 // RequestIDHeader carries the request id: a sane incoming one is kept, else one is made; the response
@@ -31,8 +31,23 @@ const RequestIDHeader = telemetry.RequestIDHeader
 type Option func(*options)
 
 type options struct {
+	logger         *slog.Logger
+	httpClient     *http.Client
 	tracerProvider oteltrace.TracerProvider
 	metrics        telemetry.MetricsOptions
+}
+
+// WithLogger sends internal errors and one line per GraphQL request to logger. Without it (or with nil)
+// nothing is logged.
+func WithLogger(logger *slog.Logger) Option {
+	return func(o *options) { o.logger = logger }
+}
+
+// WithHTTPClient carries the upstream calls with client (its Transport is wrapped by the gateway's
+// retries, breaker and coalescing; its Timeout is replaced by Config.UpstreamTimeout). Without it (or with
+// nil) the calls go through a client over the gateway's own tuned transport.
+func WithHTTPClient(client *http.Client) Option {
+	return func(o *options) { o.httpClient = client }
 }
 
 // WithTracerProvider traces every operation, resolver that waits for the upstream, loader batch and

@@ -23,8 +23,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/roomgraph/roomgraph/gateway"
-	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
+	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
@@ -86,7 +86,7 @@ func newObserved(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config, trac
 		t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 		opts = append(opts, gateway.WithTracerProvider(tp))
 	}
-	gw, err := gateway.New(cfg, logger, simSrv.Client(), opts...)
+	gw, err := gateway.New(cfg, append(opts, gateway.WithLogger(logger), gateway.WithHTTPClient(simSrv.Client()))...)
 	require.NoError(t, err)
 	o.gw = gw
 	gwSrv := httptest.NewServer(gw)

@@ -9,9 +9,9 @@ import (
 
 	oteltrace "go.opentelemetry.io/otel/trace"
 
+	"github.com/roomgraph/roomgraph/internal/telemetry"
 	"github.com/roomgraph/roomgraph/internal/upstream/coalesce"
 	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
-	"github.com/roomgraph/roomgraph/internal/telemetry"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 

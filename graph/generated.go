@@ -2534,7 +2534,7 @@ func (ec *executionContext) _Query_room(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
-			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx, selections, v)
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2578,7 +2578,7 @@ func (ec *executionContext) _Query_rooms(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
-			return ec.marshalNRoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomConnection(ctx, selections, v)
+			return ec.marshalNRoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2622,7 +2622,7 @@ func (ec *executionContext) _Query_roomSessions(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
-			return ec.marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomSessionConnection(ctx, selections, v)
+			return ec.marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2666,7 +2666,7 @@ func (ec *executionContext) _Query_roomSession(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
-			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx, selections, v)
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2710,7 +2710,7 @@ func (ec *executionContext) _Query_roomParticipants(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
-			return ec.marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
+			return ec.marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2754,7 +2754,7 @@ func (ec *executionContext) _Query_roomParticipant(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
-			return ec.marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipant(ctx, selections, v)
+			return ec.marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3057,7 +3057,7 @@ func (ec *executionContext) _Room_activeSession(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
-			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx, selections, v)
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3136,7 +3136,7 @@ func (ec *executionContext) _Room_sessions(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
-			return ec.marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomSessionConnection(ctx, selections, v)
+			return ec.marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3179,7 +3179,7 @@ func (ec *executionContext) _RoomConnection_edges(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.RoomEdge) graphql.Marshaler {
-			return ec.marshalNRoomEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomEdgeᚄ(ctx, selections, v)
+			return ec.marshalNRoomEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3211,7 +3211,7 @@ func (ec *executionContext) _RoomConnection_nodes(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Room) graphql.Marshaler {
-			return ec.marshalNRoom2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomᚄ(ctx, selections, v)
+			return ec.marshalNRoom2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3243,7 +3243,7 @@ func (ec *executionContext) _RoomConnection_pageInfo(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3321,7 +3321,7 @@ func (ec *executionContext) _RoomEdge_node(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
-			return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx, selections, v)
+			return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3399,7 +3399,7 @@ func (ec *executionContext) _RoomParticipant_session(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
-			return ec.marshalNRoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx, selections, v)
+			return ec.marshalNRoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3523,7 +3523,7 @@ func (ec *executionContext) _RoomParticipantConnection_edges(ctx context.Context
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.RoomParticipantEdge) graphql.Marshaler {
-			return ec.marshalNRoomParticipantEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantEdgeᚄ(ctx, selections, v)
+			return ec.marshalNRoomParticipantEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3555,7 +3555,7 @@ func (ec *executionContext) _RoomParticipantConnection_nodes(ctx context.Context
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []telnyx.RoomParticipant) graphql.Marshaler {
-			return ec.marshalNRoomParticipant2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipantᚄ(ctx, selections, v)
+			return ec.marshalNRoomParticipant2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipantᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3587,7 +3587,7 @@ func (ec *executionContext) _RoomParticipantConnection_pageInfo(ctx context.Cont
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3665,7 +3665,7 @@ func (ec *executionContext) _RoomParticipantEdge_node(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
-			return ec.marshalNRoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipant(ctx, selections, v)
+			return ec.marshalNRoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3697,7 +3697,7 @@ func (ec *executionContext) _RoomPayload_room(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
-			return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx, selections, v)
+			return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3775,7 +3775,7 @@ func (ec *executionContext) _RoomSession_room(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
-			return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx, selections, v)
+			return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3899,7 +3899,7 @@ func (ec *executionContext) _RoomSession_participants(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []telnyx.RoomParticipant) graphql.Marshaler {
-			return ec.marshalNRoomParticipant2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipantᚄ(ctx, selections, v)
+			return ec.marshalNRoomParticipant2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipantᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3932,7 +3932,7 @@ func (ec *executionContext) _RoomSession_participantsConnection(ctx context.Cont
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
-			return ec.marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
+			return ec.marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3975,7 +3975,7 @@ func (ec *executionContext) _RoomSessionConnection_edges(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.RoomSessionEdge) graphql.Marshaler {
-			return ec.marshalNRoomSessionEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomSessionEdgeᚄ(ctx, selections, v)
+			return ec.marshalNRoomSessionEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4007,7 +4007,7 @@ func (ec *executionContext) _RoomSessionConnection_nodes(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []telnyx.RoomSession) graphql.Marshaler {
-			return ec.marshalNRoomSession2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSessionᚄ(ctx, selections, v)
+			return ec.marshalNRoomSession2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSessionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4039,7 +4039,7 @@ func (ec *executionContext) _RoomSessionConnection_pageInfo(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4117,7 +4117,7 @@ func (ec *executionContext) _RoomSessionEdge_node(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
-			return ec.marshalNRoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx, selections, v)
+			return ec.marshalNRoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4172,7 +4172,7 @@ func (ec *executionContext) _RoomSessionPayload_session(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
-			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx, selections, v)
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4204,7 +4204,7 @@ func (ec *executionContext) _RoomSessionPayload_room(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
-			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx, selections, v)
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5393,21 +5393,21 @@ func (ec *executionContext) unmarshalInputDateFilter(ctx context.Context, obj an
 		switch k {
 		case "eq":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
-			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐDate(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Eq = data
 		case "gte":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
-			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐDate(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Gte = data
 		case "lte":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
-			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐDate(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -7027,7 +7027,7 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
+func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
 }
 
@@ -7036,11 +7036,11 @@ func (ec *executionContext) unmarshalNParticipantSelection2githubᚗcomᚋroomgr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRoom2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Room) graphql.Marshaler {
+func (ec *executionContext) marshalNRoom2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Room) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx, sel, v[i])
+		return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -7052,7 +7052,7 @@ func (ec *executionContext) marshalNRoom2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgr
 	return ret
 }
 
-func (ec *executionContext) marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx context.Context, sel ast.SelectionSet, v *model.Room) graphql.Marshaler {
+func (ec *executionContext) marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx context.Context, sel ast.SelectionSet, v *model.Room) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Room!")
 		return graphql.Null
@@ -7060,7 +7060,7 @@ func (ec *executionContext) marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraph
 	return ec._Room(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RoomConnection!")
 		return graphql.Null
@@ -7068,15 +7068,15 @@ func (ec *executionContext) marshalNRoomConnection2ᚖgithubᚗcomᚋroomgraph�
 	return ec._RoomConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRoomEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomEdge) graphql.Marshaler {
 	return ec._RoomEdge(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRoomEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RoomEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RoomEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRoomEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomEdge(ctx, sel, v[i])
+		return ec.marshalNRoomEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -7088,15 +7088,15 @@ func (ec *executionContext) marshalNRoomEdge2ᚕgithubᚗcomᚋroomgraphᚋroomg
 	return ret
 }
 
-func (ec *executionContext) marshalNRoomParticipant2githubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipant(ctx context.Context, sel ast.SelectionSet, v telnyx.RoomParticipant) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomParticipant2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx context.Context, sel ast.SelectionSet, v telnyx.RoomParticipant) graphql.Marshaler {
 	return ec._RoomParticipant(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRoomParticipant2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipantᚄ(ctx context.Context, sel ast.SelectionSet, v []telnyx.RoomParticipant) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomParticipant2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipantᚄ(ctx context.Context, sel ast.SelectionSet, v []telnyx.RoomParticipant) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRoomParticipant2githubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipant(ctx, sel, v[i])
+		return ec.marshalNRoomParticipant2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -7108,7 +7108,7 @@ func (ec *executionContext) marshalNRoomParticipant2ᚕgithubᚗcomᚋroomgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNRoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipant(ctx context.Context, sel ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx context.Context, sel ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RoomParticipant!")
 		return graphql.Null
@@ -7116,7 +7116,7 @@ func (ec *executionContext) marshalNRoomParticipant2ᚖgithubᚗcomᚋroomgraph�
 	return ec._RoomParticipant(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RoomParticipantConnection!")
 		return graphql.Null
@@ -7124,15 +7124,15 @@ func (ec *executionContext) marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋ
 	return ec._RoomParticipantConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRoomParticipantEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomParticipantEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomParticipantEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomParticipantEdge) graphql.Marshaler {
 	return ec._RoomParticipantEdge(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRoomParticipantEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RoomParticipantEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomParticipantEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RoomParticipantEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRoomParticipantEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomParticipantEdge(ctx, sel, v[i])
+		return ec.marshalNRoomParticipantEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -7152,15 +7152,15 @@ func (ec *executionContext) marshalNRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋro
 	return ec._RoomPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRoomSession2githubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v telnyx.RoomSession) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomSession2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v telnyx.RoomSession) graphql.Marshaler {
 	return ec._RoomSession(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRoomSession2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []telnyx.RoomSession) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomSession2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []telnyx.RoomSession) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRoomSession2githubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx, sel, v[i])
+		return ec.marshalNRoomSession2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -7172,7 +7172,7 @@ func (ec *executionContext) marshalNRoomSession2ᚕgithubᚗcomᚋroomgraphᚋro
 	return ret
 }
 
-func (ec *executionContext) marshalNRoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RoomSession!")
 		return graphql.Null
@@ -7180,7 +7180,7 @@ func (ec *executionContext) marshalNRoomSession2ᚖgithubᚗcomᚋroomgraphᚋro
 	return ec._RoomSession(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomSessionConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RoomSessionConnection!")
 		return graphql.Null
@@ -7188,15 +7188,15 @@ func (ec *executionContext) marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroom
 	return ec._RoomSessionConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRoomSessionEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomSessionEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomSessionEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomSessionEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomSessionEdge) graphql.Marshaler {
 	return ec._RoomSessionEdge(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRoomSessionEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomSessionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RoomSessionEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNRoomSessionEdge2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RoomSessionEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRoomSessionEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoomSessionEdge(ctx, sel, v[i])
+		return ec.marshalNRoomSessionEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -7407,7 +7407,7 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) unmarshalODate2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐDate(ctx context.Context, v any) (*telnyx.Date, error) {
+func (ec *executionContext) unmarshalODate2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐDate(ctx context.Context, v any) (*telnyx.Date, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -7415,7 +7415,7 @@ func (ec *executionContext) unmarshalODate2ᚖgithubᚗcomᚋroomgraphᚋroomgra
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐDate(ctx context.Context, sel ast.SelectionSet, v *telnyx.Date) graphql.Marshaler {
+func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐDate(ctx context.Context, sel ast.SelectionSet, v *telnyx.Date) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -7522,7 +7522,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋmodelᚐRoom(ctx context.Context, sel ast.SelectionSet, v *model.Room) graphql.Marshaler {
+func (ec *executionContext) marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx context.Context, sel ast.SelectionSet, v *model.Room) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -7537,7 +7537,7 @@ func (ec *executionContext) unmarshalORoomFilter2ᚖgithubᚗcomᚋroomgraphᚋr
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomParticipant(ctx context.Context, sel ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+func (ec *executionContext) marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx context.Context, sel ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -7552,7 +7552,7 @@ func (ec *executionContext) unmarshalORoomParticipantFilter2ᚖgithubᚗcomᚋro
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+func (ec *executionContext) marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

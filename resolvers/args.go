@@ -7,12 +7,12 @@ import (
 	"regexp"
 	"sync"
 
-	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/internal/apperr"
+	"github.com/roomgraph/roomgraph/internal/exec/selection"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
 	"github.com/roomgraph/roomgraph/internal/pagination"
-	"github.com/roomgraph/roomgraph/internal/exec/selection"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 

@@ -9,9 +9,9 @@ import (
 	"context"
 
 	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/internal/exec/selection"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
-	"github.com/roomgraph/roomgraph/internal/exec/selection"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 

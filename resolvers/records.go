@@ -9,8 +9,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"

@@ -15,8 +15,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
+	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 

@@ -44,7 +44,7 @@ func newGateway(t *testing.T, sim *telnyxsim.Sim) *gateway.Gateway {
 	t.Helper()
 	up := httptest.NewServer(sim)
 	t.Cleanup(up.Close)
-	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", APIKey: e2eKey, Introspection: true, Playground: true}, nil, nil)
+	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", APIKey: e2eKey, Introspection: true, Playground: true})
 	require.NoError(t, err)
 	return gw
 }

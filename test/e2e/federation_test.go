@@ -29,7 +29,7 @@ func serveFederation(t *testing.T, upstream http.Handler, federation bool) (upUR
 	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
 	// Introspection off, as in production: routers still read _service { sdl }.
-	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", APIKey: e2eKey, Federation: federation}, nil, nil)
+	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", APIKey: e2eKey, Federation: federation})
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)

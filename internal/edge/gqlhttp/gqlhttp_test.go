@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
 	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
 	"github.com/roomgraph/roomgraph/resolvers"
 )
 

@@ -8,8 +8,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/roomgraph/roomgraph/internal/model"
 	"github.com/roomgraph/roomgraph/internal/exec/selection"
+	"github.com/roomgraph/roomgraph/internal/model"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
