@@ -15,7 +15,7 @@ import (
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/query-plans.md from the query plan table")
+var update = flag.Bool("update", false, "rewrite the golden files (docs/query-plans.md, testdata/schema*.graphql, testdata/federation/*) from what the tests see")
 
 // plan is one row of the query plan table: a query and the upstream calls it makes, by route.
 type plan struct {
