@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/roomgraph/roomgraph/gateway"
 	"github.com/roomgraph/roomgraph/telnyxsim"
@@ -29,7 +32,17 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "no golden file: go test ./gateway -run '%s' -update writes it", t.Name())
-	assert.Equal(t, string(want), string(got), "%s is stale: if the change is intended, rerun with -update and review the diff", path)
+	if bytes.Equal(want, got) {
+		return
+	}
+	// The answers are long single lines: show where they part rather than both in full.
+	i := 0
+	for i < len(want) && i < len(got) && want[i] == got[i] {
+		i++
+	}
+	excerpt := func(b []byte) string { return string(b[max(0, i-60):min(len(b), i+60)]) }
+	t.Errorf("%s is stale (if the change is intended, rerun with -update and review the diff): from byte %d\nwant …%s…\ngot  …%s…",
+		path, i, excerpt(want), excerpt(got))
 }
 
 // TestSDLGolden pins the two schemas roomgraph prints (`roomgraph schema` and `roomgraph schema
@@ -156,4 +169,182 @@ func TestFederationAnswersGolden(t *testing.T) {
 			golden(t, filepath.Join("testdata", "federation", strings.ReplaceAll(tc.name, " ", "_")+".golden"), got.Bytes())
 		})
 	}
+}
+
+// The names federation adds to a schema: gqlgen's federation types and scalars, its fake entity-resolver
+// types, the fields a router calls, and the Apollo Federation v2 directives.
+var (
+	federationTypes = []string{"_Any", "_Entity", "_Service", "Entity", "FieldSet", "federation__Policy",
+		"federation__Scope", "link__Import", "link__Purpose", "RoomByIDsInput", "RoomSessionByIDsInput", "RoomParticipantByIDsInput"}
+	federationFields     = []string{"_service", "_entities"}
+	federationDirectives = []string{"key", "link", "shareable", "external", "requires", "provides", "extends", "tag",
+		"inaccessible", "override", "composeDirective", "interfaceObject", "authenticated", "requiresScopes", "policy"}
+)
+
+// introspected is what a client learns of the served schema by introspection.
+type introspected struct {
+	Types      []string // every type, built-in ones included
+	Directives []string
+	Query      []string // the fields of Query
+}
+
+func introspect(t *testing.T, base string) introspected {
+	t.Helper()
+	status, body := postRaw(t, base, `{ __schema { types { name } directives { name } queryType { fields(includeDeprecated: true) { name } } } }`, nil)
+	require.Equal(t, http.StatusOK, status, "%s", body)
+	type named struct{ Name string }
+	var r struct {
+		Data struct {
+			Schema struct {
+				Types      []named
+				Directives []named
+				QueryType  struct{ Fields []named }
+			} `json:"__schema"`
+		}
+		Errors []gqlError
+	}
+	require.NoError(t, json.Unmarshal(body, &r))
+	require.Empty(t, r.Errors)
+	names := func(l []named) []string {
+		var out []string
+		for _, n := range l {
+			out = append(out, n.Name)
+		}
+		slices.Sort(out)
+		return out
+	}
+	s := r.Data.Schema
+	return introspected{names(s.Types), names(s.Directives), names(s.QueryType.Fields)}
+}
+
+// schemaNames is what introspection should show of the SDL in file: its types (with the built-in ones
+// gqlparser adds to every schema), directives and Query fields.
+func schemaNames(t *testing.T, file string) introspected {
+	t.Helper()
+	sdl, err := os.ReadFile(file)
+	require.NoError(t, err)
+	s, err := gqlparser.LoadSchema(&ast.Source{Name: file, Input: string(sdl)})
+	require.NoError(t, err)
+	var want introspected
+	for name := range s.Types {
+		want.Types = append(want.Types, name)
+	}
+	for name := range s.Directives {
+		want.Directives = append(want.Directives, name)
+	}
+	for _, f := range s.Query.Fields {
+		if !strings.HasPrefix(f.Name, "__") {
+			want.Query = append(want.Query, f.Name)
+		}
+	}
+	slices.Sort(want.Types)
+	slices.Sort(want.Directives)
+	slices.Sort(want.Query)
+	return want
+}
+
+// TestPlainSchemaWithoutFederation: with federation off, the schema a client can validate against and
+// introspect is the plain one (testdata/schema.graphql), nothing of federation; with it on, the same
+// gateway serves the subgraph's fields and types.
+func TestPlainSchemaWithoutFederation(t *testing.T) {
+	sim := federationSim()
+	plain := serveGateway(t, sim, gateway.Config{Introspection: true})
+	federated := serveGateway(t, sim, gateway.Config{Introspection: true, Federation: true})
+
+	t.Run("introspection", func(t *testing.T) {
+		got := introspect(t, plain)
+		assert.Equal(t, schemaNames(t, filepath.Join("testdata", "schema.graphql")), got, "introspection shows the plain SDL, no more, no less")
+		for _, name := range federationTypes {
+			assert.NotContains(t, got.Types, name)
+		}
+		for _, name := range federationFields {
+			assert.NotContains(t, got.Query, name)
+		}
+		for _, name := range federationDirectives {
+			assert.NotContains(t, got.Directives, name)
+		}
+		status, body := postRaw(t, plain, `{ any: __type(name: "_Any") { name } entity: __type(name: "_Entity") { name } room: __type(name: "Room") { name } }`, nil)
+		assert.Equal(t, http.StatusOK, status)
+		assert.JSONEq(t, `{"data":{"any":null,"entity":null,"room":{"name":"Room"}}}`, string(body))
+
+		fed := introspect(t, federated)
+		for _, name := range []string{"_Any", "_Entity", "_Service", "FieldSet"} {
+			assert.Contains(t, fed.Types, name)
+		}
+		assert.Subset(t, fed.Query, federationFields)
+		assert.Subset(t, fed.Directives, []string{"key", "link", "shareable", "external", "requires"})
+	})
+
+	// The router's operations are unknown to the plain schema: refused by validation, before any resolver.
+	operations := []struct {
+		name, query string
+		vars        map[string]any
+	}{
+		{"_service", `{ _service { sdl } }`, nil},
+		{"_entities", `{ _entities(representations: []) { __typename } }`, nil},
+		{"_entities with a variable", `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Room { id } } }`,
+			map[string]any{"reps": []any{map[string]any{"__typename": "Room", "id": sim.Rooms(keyA)[0].ID}}}},
+		{"_service beside a root field", `{ rooms(first: 1) { totalCount } _service { sdl } }`, nil},
+	}
+	for _, introspection := range []bool{false, true} {
+		for _, fastPath := range []bool{false, true} {
+			base := serveGateway(t, sim, gateway.Config{Introspection: introspection, DisableFastPath: !fastPath})
+			for _, op := range operations {
+				t.Run(fmt.Sprintf("%s/introspection=%t/fastpath=%t", op.name, introspection, fastPath), func(t *testing.T) {
+					sim.ResetStats()
+					_, body := postRaw(t, base, op.query, op.vars)
+					var r response
+					require.NoError(t, json.Unmarshal(body, &r), "%s", body)
+					assert.Equal(t, "null", string(orNull(r.Data)), "a validation error executes nothing")
+					require.NotEmpty(t, r.Errors)
+					for _, e := range r.Errors {
+						assert.Equal(t, "GRAPHQL_VALIDATION_FAILED", e.code(), "%+v", e)
+					}
+					assert.Zero(t, sim.Stats().Total)
+				})
+			}
+		}
+	}
+}
+
+func orNull(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("null")
+	}
+	return raw
+}
+
+// TestFederationThroughFastPath: a federated gateway keeps its fast path. The fast path hands _service and
+// _entities to gqlgen (metrics: unsupported) and gives the same bytes and upstream calls as a gateway
+// without it; the plain root fields of a federated gateway are served on the fast path.
+func TestFederationThroughFastPath(t *testing.T) {
+	sim := federationSim()
+	fast := serveGateway(t, sim, gateway.Config{Federation: true, ServeMetrics: true})
+	slow := serveGateway(t, sim, gateway.Config{Federation: true, ServeMetrics: true, DisableFastPath: true})
+	send := func(t *testing.T, base, query string, vars map[string]any) (int, string, []string) {
+		t.Helper()
+		sim.ResetStats()
+		status, body := postRaw(t, base, query, vars)
+		return status, string(body), upstreamCalls(sim)
+	}
+	check := func(t *testing.T, query string, vars map[string]any, outcome string) {
+		t.Helper()
+		before := executions(t, fast, outcome)
+		slowStatus, slowBody, slowCalls := send(t, slow, query, vars)
+		fastStatus, fastBody, fastCalls := send(t, fast, query, vars)
+		assert.Equal(t, slowStatus, fastStatus)
+		assert.Equal(t, slowBody, fastBody)
+		assert.Equal(t, slowCalls, fastCalls, "the same upstream calls")
+		assert.Equal(t, before+1, executions(t, fast, outcome), "answered by the %s path", outcome)
+	}
+	for _, tc := range entityCases(t, sim) {
+		t.Run(tc.name, func(t *testing.T) { check(t, tc.query, tc.vars, "unsupported") })
+	}
+	rooms := sim.Rooms(keyA)
+	t.Run("a plain query", func(t *testing.T) {
+		check(t, `query($room: ID!) { room(id: $room) { id uniqueName sessions(first: 3) { nodes { id participants { context } } } }
+			rooms(first: 2) { totalCount nodes { id } } }`, map[string]any{"room": rooms[2].ID}, "served")
+	})
+	t.Run("__typename alone", func(t *testing.T) { check(t, `{ __typename }`, nil, "served") })
+	assert.Zero(t, executions(t, slow, "served"), "DisableFastPath: gqlgen answers everything")
 }

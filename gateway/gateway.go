@@ -25,8 +25,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/roomgraph/roomgraph/graph"
-	"github.com/roomgraph/roomgraph/graph/subgraph"
 	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
 	"github.com/roomgraph/roomgraph/internal/edge/playground"
@@ -148,12 +146,11 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		Codec:  pagination.NewCodec([]byte(cfg.CursorSecret)),
 		Logger: logger,
 	}
-	var schema graphql.ExecutableSchema = graph.NewExecutableSchema(graph.Config{Resolvers: res})
+	schema := executableSchema(res, cfg.Federation)
 	if !cfg.DisableFastPath {
+		// Federated too: the fast path hands _service and _entities, like any root field it does not
+		// name, to gqlgen.
 		schema = fastpath.New(schema, res, func(o fastpath.Outcome) { obs.metrics.Execution(string(o)) })
-	}
-	if cfg.Federation {
-		schema = subgraph.NewExecutableSchema(subgraph.Config{Resolvers: resolvers.Subgraph{Resolver: res}})
 	}
 	srv := handler.New(schema)
 	refused := func(r *http.Request, code string) { noteRefusal(r.Context(), code) }

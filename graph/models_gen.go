@@ -62,6 +62,10 @@ type ParticipantSelection struct {
 type Query struct {
 }
 
+type RoomByIDsInput struct {
+	ID string `json:"ID"`
+}
+
 // Conditions on rooms. Every condition that is given must hold.
 type RoomFilter struct {
 	// Only the room with exactly this unique name.
@@ -70,6 +74,10 @@ type RoomFilter struct {
 	DateCreatedAt *DateFilter `json:"dateCreatedAt,omitempty"`
 	// On the room's last update time.
 	DateUpdatedAt *DateFilter `json:"dateUpdatedAt,omitempty"`
+}
+
+type RoomParticipantByIDsInput struct {
+	ID string `json:"ID"`
 }
 
 // Conditions on participants. Every condition that is given must hold.
@@ -88,6 +96,10 @@ type RoomParticipantFilter struct {
 type RoomPayload struct {
 	// The room as the upstream returned it after the change.
 	Room *model.Room `json:"room"`
+}
+
+type RoomSessionByIDsInput struct {
+	ID string `json:"ID"`
 }
 
 // Conditions on sessions. Every condition that is given must hold.

@@ -129,5 +129,5 @@ func (c *RoomConnection) Edges() []RoomEdge {
 	return edges
 }
 
-// IsEntity marks Room as an Apollo Federation entity for the subgraph build (gqlgen's fedruntime.Entity).
+// IsEntity marks Room as an Apollo Federation entity (gqlgen's fedruntime.Entity, for the _Entity union).
 func (Room) IsEntity() {}

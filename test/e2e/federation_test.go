@@ -155,8 +155,8 @@ func (g *sessionGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // TestFederationSubgraphProtocol checks the two fields a federation router relies on, without Node:
-// _service exists only in the subgraph build, and _entities resolves representations in order, in one
-// batch of concurrent upstream calls, with a per-entity error for an id the upstream does not know.
+// _service and _entities exist only with federation on, and _entities resolves representations in order,
+// in one batch of concurrent upstream calls, with a per-entity error for an id the upstream does not know.
 func TestFederationSubgraphProtocol(t *testing.T) {
 	sim := newSim()
 

@@ -10,11 +10,12 @@
 //
 // The fast path calls the same resolvers (through the operation's field middleware) with the same field
 // contexts, so arguments are checked, cursors made and upstream calls planned in one place. It covers the
-// Query type of the plain (non-federated) schema; anything else — mutations, introspection, a field it
-// does not know, an argument it cannot read, any resolver error, a panic, a null in a non-null position —
-// falls back to gqlgen's executor for the whole operation, which reuses everything the operation's loaders
-// already hold, so a fallback costs no extra upstream call. It must never change an answer: a
-// differential test compares it with gqlgen over a corpus of queries.
+// Query root fields of schema/*.graphqls, with federation on or off; anything else — mutations,
+// introspection, federation's _service and _entities, a field it does not know, an argument it cannot
+// read, any resolver error, a panic, a null in a non-null position — falls back to gqlgen's executor for
+// the whole operation, which reuses everything the operation's loaders already hold, so a fallback costs
+// no extra upstream call. It must never change an answer: a differential test compares it with gqlgen
+// over a corpus of queries.
 package fastpath
 
 import (
