@@ -1361,8 +1361,8 @@ type RoomSessionEdge {
   node: RoomSession!
 }
 `, BuiltIn: false},
-	{Name: "../schema/federation/subgraph.graphqls", Input: `# Apollo Federation v2: the entities a router may ask roomgraph for. Served when ROOMGRAPH_FEDERATION is on;
-# without it, the gateway serves the schema without schema/federation/ and without _service and _entities.
+	{Name: "../schema/federation/subgraph.graphqls", Input: `# Apollo Federation v2: the entities a router may ask roomgraph for, keyed by id. Served only when
+# ROOMGRAPH_FEDERATION is on; otherwise the gateway serves the schema without this folder.
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
 
 extend type Room @key(fields: "id")
