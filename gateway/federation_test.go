@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -347,4 +348,57 @@ func TestFederationThroughFastPath(t *testing.T) {
 	})
 	t.Run("__typename alone", func(t *testing.T) { check(t, `{ __typename }`, nil, "served") })
 	assert.Zero(t, executions(t, slow, "served"), "DisableFastPath: gqlgen answers everything")
+}
+
+// TestPlainSchemaIsTheFederatedOneWithoutFederation: the plain SDL has every type, field, enum value and
+// directive of the generated (federated) schema except federation's own, those declared in gqlgen's
+// federation sources or in schema/federation/, and nothing else. A schema source the gateway failed to
+// carry over to the plain schema would show here, whatever the golden files say.
+func TestPlainSchemaIsTheFederatedOneWithoutFederation(t *testing.T) {
+	fed := graph.NewExecutableSchema(graph.Config{}).Schema()
+	plain, err := gqlparser.LoadSchema(&ast.Source{Name: "plain.graphql", Input: gateway.SDL(false)})
+	require.NoError(t, err)
+	fromFederation := func(p *ast.Position) bool {
+		return p != nil && p.Src != nil && strings.Contains(filepath.ToSlash(p.Src.Name), "federation/")
+	}
+	var kept []string
+	for name, def := range fed.Types {
+		got := plain.Types[name]
+		if fromFederation(def.Position) {
+			assert.Nil(t, got, "%s is federation's", name)
+			continue
+		}
+		kept = append(kept, name)
+		if !assert.NotNil(t, got, "type %s", name) {
+			continue
+		}
+		assert.Equal(t, def.Kind, got.Kind, name)
+		var want, have []string
+		for _, f := range def.Fields {
+			if !fromFederation(f.Position) {
+				want = append(want, f.Name)
+			}
+		}
+		for _, f := range got.Fields {
+			have = append(have, f.Name)
+		}
+		for _, v := range def.EnumValues {
+			want = append(want, v.Name)
+		}
+		for _, v := range got.EnumValues {
+			have = append(have, v.Name)
+		}
+		assert.Equal(t, want, have, "fields and values of %s", name)
+		assert.Empty(t, got.Directives, "%s carries no directive in the plain schema", name)
+	}
+	assert.Len(t, plain.Types, len(kept), "the plain schema has no type the federated one lacks")
+	for name, d := range fed.Directives {
+		if fromFederation(d.Position) {
+			assert.NotContains(t, plain.Directives, name)
+		} else {
+			assert.Contains(t, plain.Directives, name)
+		}
+	}
+	assert.Empty(t, plain.SchemaDirectives)
+	assert.Contains(t, fed.Types, "_Entity", "the generated schema is the federated one")
 }
