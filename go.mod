@@ -1,6 +1,8 @@
 module github.com/roomgraph/roomgraph
 
-go 1.26.8
+go 1.26.0
+
+toolchain go1.26.8
 
 require (
 	github.com/99designs/gqlgen v0.17.98

@@ -1,12 +1,16 @@
 // Package cork sends what one write of an HTTP/1 response produces in one system call, the way TCP_CORK
 // would but without its two extra system calls.
 //
+// It is public for BFFs that serve roomgraph's gateway (or anything else writing large answers in one
+// Write) from their own http.Server and want the same one-syscall writes as the roomgraph binary:
+//
+//	srv := &http.Server{Handler: cork.Handler(mux), ConnContext: cork.ConnContext}
+//	err := srv.Serve(cork.Listener{Listener: ln})
+//
 // net/http writes a response through a 4 KiB buffer in front of the connection. A handler's single Write of
 // a 30 KB answer therefore reaches the socket as two writes: the buffer, filled up with the status line, the
 // headers and the first bytes of the body, then the rest of the body. On loopback each write costs a trip
-// through the TCP stack. Measured with the bench/floor server and the S1 script (three interleaved pairs),
-// merging the two cut net/http's own CPU per request from 48–55 µs to 42–48 µs and raised its requests/s by
-// 15–30%.
+// through the TCP stack; what merging them saves is in BENCHMARKS.md ("Figures formerly in code comments").
 //
 // A Conn holds the writes made to it while it is corked and sends them together when uncorked; Handler
 // corks the connection for the length of each ResponseWriter.Write of an HTTP/1 request. Nothing is held

@@ -83,7 +83,7 @@ func appendTime(b []byte, us int64) []byte {
 }
 
 // appendRoom leaves active_session_id out when the room has no active session, and sessions
-// out unless include_sessions=true (contract §4.2, §4.3).
+// out unless include_sessions=true (docs/upstream.md §7.7, §7.8).
 func appendRoom(b []byte, r *roomRec, withSessions bool) []byte {
 	b = append(b, `{"id":`...)
 	b = appendID(b, r.id)

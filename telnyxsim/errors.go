@@ -2,7 +2,7 @@ package telnyxsim
 
 import "net/http"
 
-// apiError is one entry of the {"errors":[...]} envelope (contract §3.5, §4.4).
+// apiError is one entry of the {"errors":[...]} envelope (docs/upstream.md §5, §7.9).
 type apiError struct {
 	status    int
 	code      string

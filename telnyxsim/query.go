@@ -55,7 +55,7 @@ const (
 )
 
 // timeRange is a half-open interval [lo, hi) of UTC microseconds; every date filter on a field
-// narrows it (contract §3.3: eq = [d, d+1), gte = [d, ∞), lte = (-∞, d+1)).
+// narrows it (docs/upstream.md §3.3: eq = [d, d+1), gte = [d, ∞), lte = (-∞, d+1)).
 type timeRange struct {
 	set    bool
 	lo, hi int64
@@ -82,7 +82,7 @@ type strFilter struct {
 	v   string
 }
 
-// listSpec says which query keys a list route understands; other keys are ignored (§3.2 [rec]).
+// listSpec says which query keys a list route understands; other keys are ignored (docs/upstream.md §7.2).
 type listSpec struct {
 	dates     [numDateFields]bool
 	active    bool
@@ -126,7 +126,7 @@ func parseBool(q url.Values, key string) (val, set bool, err *apiError) {
 	return false, false, &e
 }
 
-// parseDate accepts exactly YYYY-MM-DD (the SDKs never send timestamps here, §4.7).
+// parseDate accepts exactly YYYY-MM-DD (the SDKs never send timestamps here, docs/upstream.md §7.3).
 func parseDate(key, v string) (int64, *apiError) {
 	t, err := time.ParseInLocation(time.DateOnly, v, time.UTC)
 	if err != nil {

@@ -98,7 +98,7 @@ func (s *Sim) listSessions(a *account, q url.Values, b []byte) (int, []byte) {
 	return http.StatusOK, pageSessions(b, src, &lq)
 }
 
-// listRoomSessions answers 404 for an unknown room (contract §2.2, the strict [rec]).
+// listRoomSessions answers 404 for an unknown room (docs/upstream.md §7.1, the strict reading).
 func (s *Sim) listRoomSessions(a *account, id string, q url.Values, b []byte) (int, []byte) {
 	if !isUUID(id) {
 		return fail(b, errNotFound(""))

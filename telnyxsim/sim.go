@@ -54,7 +54,7 @@ type Config struct {
 	ParticipantsPerSession int              // max participants per session; default 6 when 0, negative means none
 	Epoch                  time.Time        // generated data lies in the months before this instant; default DefaultEpoch()
 	Now                    func() time.Time // clock for writes, actions and rate-limit windows; default time.Now
-	RelaxActionAuth        bool             // contract §4.5: when true, end/kick/mute/unmute need no auth
+	RelaxActionAuth        bool             // when true, end/kick/mute/unmute need no auth (docs/upstream.md §7.10)
 	Faults                 map[string]Fault // initial faults by route template (or RouteAll)
 }
 

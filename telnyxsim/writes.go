@@ -67,7 +67,7 @@ type roomPatch struct {
 	timeout         *int
 }
 
-// parseRoomPatch validates every field (contract §2.9) and reports every problem at once.
+// parseRoomPatch validates every field (docs/upstream.md §4.1, §7.14) and reports every problem at once.
 // null is accepted only for the webhook fields, which older specs marked nullable; it resets
 // them to their defaults. Unknown fields are ignored.
 func parseRoomPatch(m map[string]any) (roomPatch, []apiError) {
@@ -217,7 +217,7 @@ func (s *Sim) updateRoom(a *account, id string, body, b []byte) (int, []byte) {
 	return singleEnd(appendRoom(singleStart(b), r, false))
 }
 
-// deleteRoom kicks the room's participants and ends its session first (contract §2.10); the
+// deleteRoom kicks the room's participants and ends its session first (docs/upstream.md §4.2); the
 // room, its sessions and their participants then disappear from every route.
 func (s *Sim) deleteRoom(a *account, id string, b []byte) (int, []byte) {
 	if !isUUID(id) {

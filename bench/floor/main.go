@@ -3,6 +3,9 @@
 // request body, as a gateway would. Driven by the same wrk script as the gateway, its CPU per request is the
 // floor no net/http-based gateway can go under for that answer. With -cork it serves as the roomgraph binary
 // does, each response write in one system call (package cork). Usage: bench/README.md, "The net/http floor".
+//
+// It is a measuring stick, not a server to run: it must not import the gateway or parse the request (that
+// would put the gateway's own work into the floor), and nothing in roomgraph imports it.
 package main
 
 import (

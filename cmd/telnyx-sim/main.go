@@ -1,6 +1,7 @@
-// Command telnyx-sim serves the Telnyx Video Rooms API simulator (package telnyxsim) on a
-// local address, for manual exploration and for running the gateway against it. It must stay
-// a thin shell: behaviour belongs in telnyxsim.
+// Command telnyx-sim serves the Telnyx Video Rooms API simulator (package telnyxsim) on a local address,
+// for front-end work, manual exploration and running the gateway against it: the API it imitates is
+// described in docs/upstream.md, its flags in telnyxsim/README.md. It must stay a thin shell: behaviour
+// belongs in telnyxsim.
 package main
 
 import (

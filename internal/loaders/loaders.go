@@ -7,7 +7,9 @@
 // and the batch functions merge overlapping needs on the same list into covering upstream pages (see
 // serveList). Records that lists return prime the by-id loaders, so a record reached twice is fetched once.
 //
-// It knows nothing of GraphQL or HTTP handlers: only the telnyx client and the pagination arithmetic.
+// It knows nothing of GraphQL or HTTP handlers: only the telnyx client and the pagination arithmetic. A
+// Loaders must not outlive its operation or be shared with another, and it never retries: retries belong
+// to the transport under the client (package resilience), which sees the whole operation's deadline.
 package loaders
 
 import (

@@ -9,8 +9,8 @@ import (
 // Every batch runs on a new goroutine (dataloader starts one per batch window), and an upstream call is a
 // deep chain of frames (batch → list plan → telnyx client → net/http client → transports → decode). A new
 // goroutine's stack starts small, so it used to be grown at the bottom of that chain, where the runtime
-// must copy and adjust some thirty frames: 4% of a coalesced S1 request's CPU in the profile. Growing it
-// once at the top, where there are three frames to move, makes the whole chain fit.
+// must copy and adjust some thirty frames (it showed in the S1 profile: BENCHMARKS.md). Growing it once at
+// the top, where there are three frames to move, makes the whole chain fit.
 
 // batchStack is how much stack a batch goroutine reserves before it starts: the chain measured at about
 // 9 KiB; the runtime rounds up to the next power of two (16 KiB, still served from its per-P cache).

@@ -26,8 +26,9 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 
 // AppendDateTime appends t as a quoted DateTime JSON string, exactly as MarshalDateTime writes it. Instants
 // from 1970 to 9999 (every real timestamp) are written from the Unix time with a small calendar function and
-// a table of digit pairs, several times faster than AppendFormat (a large response writes hundreds of
-// timestamps); other instants go through AppendFormat. FuzzAppendDateTime holds the two equal.
+// a table of digit pairs, faster than AppendFormat (a large response writes hundreds of timestamps;
+// BenchmarkAppendDateTime, figures in BENCHMARKS.md); other instants go through AppendFormat.
+// FuzzAppendDateTime holds the two equal.
 func AppendDateTime(b []byte, t time.Time) []byte {
 	var w DateTimes
 	return w.Append(b, t)
@@ -35,7 +36,7 @@ func AppendDateTime(b []byte, t time.Time) []byte {
 
 // DateTimes appends DateTime values as AppendDateTime does, remembering the last calendar day it wrote: the
 // timestamps of one answer fall on few days (a session's and its participants' on one or two), and the
-// calendar arithmetic is half the work of a timestamp. The zero value is ready; not for concurrent use.
+// calendar arithmetic is a large part of a timestamp's work. The zero value is ready; not for concurrent use.
 type DateTimes struct {
 	day  int // days since 1970-01-01 of date, plus one (0: none yet)
 	date [10]byte

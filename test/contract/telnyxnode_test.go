@@ -848,7 +848,8 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-// Absent and null are treated alike for optional strings: the contract leaves that choice open (§4.2).
+// Absent and null are treated alike for optional strings: the contract leaves that choice open
+// (docs/upstream.md §7.7).
 func roomViewFromWire(r wireRoom) roomView {
 	return roomView{
 		ID: r.ID, UniqueName: r.UniqueName, MaxParticipants: deref(r.MaxParticipants), EnableRecording: deref(r.EnableRecording),
@@ -867,7 +868,7 @@ func roomViewsFromWire(rs []wireRoom) []roomView {
 }
 
 // Embedded participants are compared only when the call asked for them: without include_participants
-// the contract allows the array to be absent or empty (§4.3).
+// the contract allows the array to be absent or empty (docs/upstream.md §7.8).
 func sessionViewFromWire(x wireSession, withParticipants bool) sessionView {
 	v := sessionView{
 		ID: x.ID, RoomID: x.RoomID, Active: deref(x.Active),

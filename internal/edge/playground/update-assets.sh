@@ -2,20 +2,20 @@
 # update-assets.sh — re-vendor the GraphiQL page's third-party assets from the npm registry.
 #
 # Usage (from anywhere):
-#   playground/update-assets.sh [GRAPHIQL_VERSION] [REACT_VERSION]
-#   playground/update-assets.sh 4.1.2 18.2.0        # the versions committed today
+#   internal/edge/playground/update-assets.sh [GRAPHIQL_VERSION] [REACT_VERSION]
+#   internal/edge/playground/update-assets.sh 4.1.2 18.2.0        # the versions committed today
 #
 # What it does:
 #   1. `npm pack`s graphiql, react and react-dom at the given versions in a throw-away temp dir
 #      (nothing is installed, nothing touches the repo's node_modules);
-#   2. replaces playground/assets/<name>-<version>/ with only the files the page loads
+#   2. replaces internal/edge/playground/assets/<name>-<version>/ with only the files the page loads
 #      (graphiql.min.js, graphiql.min.css, the two React UMD production builds) and each package's LICENSE;
-#   3. rewrites playground/assets/VERSIONS with name@version, the npm tarball integrity (sha512, what
-#      `npm view <pkg>@<v> dist.integrity` prints) and the sha256 of every copied file.
+#   3. rewrites internal/edge/playground/assets/VERSIONS with name@version, the npm tarball integrity
+#      (sha512, what `npm view <pkg>@<v> dist.integrity` prints) and the sha256 of every copied file.
 #
 # The Go code finds the files by glob (assets/graphiql-*/graphiql.min.js, ...), so no Go edit is needed;
-# `go test ./playground/` fails if two versions of a package are left side by side. The SRI hashes in the
-# page are computed from the embedded bytes when the handler is built, so they cannot drift.
+# `go test ./internal/edge/playground/` fails if two versions of a package are left side by side. The SRI
+# hashes in the page are computed from the embedded bytes when the handler is built, so they cannot drift.
 #
 # Constraints: graphiql 5.x ships no UMD build (it is ESM + Monaco workers), so this page needs graphiql 4.x;
 # react/react-dom must be 18.x (19 dropped the umd/ directory). Files in assets/roomgraph/ are ours and are
@@ -32,7 +32,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 versions="$tmp/VERSIONS"
 {
-	echo "# Vendored by playground/update-assets.sh from registry.npmjs.org; do not edit by hand."
+	echo "# Vendored by internal/edge/playground/update-assets.sh from registry.npmjs.org; do not edit by hand."
 	echo "# name@version  tarball-integrity  (then: sha256 of each copied file)"
 } >"$versions"
 

@@ -5,7 +5,8 @@
 // Automatic persisted queries (APQ), where clients register any document at run time, are gqlgen's own
 // extension.AutomaticPersistedQuery; they are the opposite policy and are not used together with this one.
 //
-// It knows nothing of the upstream; it only reads manifests and request parameters.
+// It reads manifests and request parameters only: it must not know the upstream, and must not let through
+// a document the manifest does not hold (sent text runs only when its hash is a manifest entry).
 package persisted
 
 import (

@@ -1,6 +1,9 @@
 // Package weakmap is a map keyed by pointers it does not keep alive: an entry goes when its key's object
 // is freed. roomgraph uses it to remember figures of a parsed GraphQL document (held by gqlgen's query
 // cache) for as long as the document exists, without a second cache and eviction policy of its own.
+//
+// It must not hold a strong reference to a key, and knows nothing of GraphQL: a value that points back to
+// its own key would keep the entry alive for ever, so callers store figures, never the document.
 package weakmap
 
 import (

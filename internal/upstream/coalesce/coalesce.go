@@ -8,7 +8,7 @@
 // deadline but not its cancellation: one caller giving up does not fail the others.
 //
 // A shared response's Header is shared too, read-only: a caller must not change it (every caller in roomgraph
-// only reads headers; a copy per caller was 2% of a coalesced request's CPU).
+// only reads headers, and a copy per caller showed in the profile: BENCHMARKS.md).
 //
 // Decoding can be shared too: a shared response's Body has a method ShareDecoded(key, decode) that runs
 // decode once per key over the shared bytes and gives every caller the same value, so a client that

@@ -8,8 +8,8 @@ import (
 	"net/url"
 	"time"
 
-	// The hot path: decoding pages of sessions with participants. goccy/go-json decoded a 30 KB page
-	// about 3x faster than encoding/json here (135–180 µs vs 440–485 µs), see the package doc.
+	// The hot path: decoding pages of sessions with participants. goccy/go-json decodes a 30 KB page
+	// several times faster than encoding/json (figures in BENCHMARKS.md).
 	fastjson "github.com/goccy/go-json"
 )
 
