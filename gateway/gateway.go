@@ -13,7 +13,6 @@ import (
 	"net/http/pprof"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -39,10 +38,6 @@ import (
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 	"github.com/roomgraph/roomgraph/resolvers"
 )
-
-// registerErrorCodes makes limit refusals request errors (HTTP 4xx) in gqlgen's package-level registry,
-// the one piece of global state gqlgen requires.
-var registerErrorCodes sync.Once
 
 // Gateway is roomgraph as an http.Handler: POST/GET /graphql, GraphiQL at / (when enabled), /healthz.
 type Gateway struct {
@@ -158,8 +153,11 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	srv := handler.New(schema)
 	refused := func(r *http.Request, code string) { noteRefusal(r.Context(), code) }
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
-	srv.AddTransport(gqlhttp.GET{OnRequestError: refused})
-	srv.AddTransport(gqlhttp.POST{OnRequestError: refused})
+	// Limit refusals are invalid requests (400 under graphql-response+json), decided by the transports from
+	// this list, not by gqlgen's package-level error-kind registry, which the gateway leaves alone.
+	invalid := []string{limits.CodeLimitExceeded}
+	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid})
+	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// First, so that it is the outermost: it sees every operation, refused ones included.
 	srv.Use(obs)
@@ -177,7 +175,6 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
 	}
 	srv.SetParserTokenLimit(cfg.MaxTokens)
-	registerErrorCodes.Do(limits.RegisterErrorCodes)
 	srv.Use(limits.New(cfg.Limits))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
