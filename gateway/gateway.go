@@ -64,8 +64,12 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 	}
 	o.metrics.MaxOperationNames = cfg.MetricsMaxOperations
 	basePath := strings.TrimSuffix(mustURL(cfg.BaseURL).EscapedPath(), "/")
+	metrics, err := telemetry.NewMetrics(o.metrics)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	obs := &observer{
-		metrics: telemetry.NewMetrics(o.metrics),
+		metrics: metrics,
 		logger:  logger,
 		prop:    telemetry.Propagator(),
 		routes:  telemetry.NewRoutes(basePath),
