@@ -24,7 +24,6 @@ import (
 
 	"github.com/roomgraph/roomgraph/gateway"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
-	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
@@ -155,7 +154,7 @@ func TestMetrics(t *testing.T) {
 		LoaderWait:       50 * time.Millisecond,
 		UpstreamTimeout:  time.Second,
 		OperationTimeout: 5 * time.Second,
-		Resilience: resilience.Config{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond,
+		Resilience: gateway.ResilienceConfig{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond,
 			BreakerFailures: 3, BreakerOpenFor: time.Hour},
 	}
 	o := newObserved(t, telnyxsim.Config{Seed: 3, Rooms: 4, SessionsPerRoom: 30}, cfg, false)
@@ -316,7 +315,7 @@ func TestTracing(t *testing.T) {
 // TestTracingRetriesAndMutations: each attempt is a span with its number; a mutation's root field is a
 // span and its write is its child.
 func TestTracingRetriesAndMutations(t *testing.T) {
-	cfg := gateway.Config{Resilience: resilience.Config{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}}
+	cfg := gateway.Config{Resilience: gateway.ResilienceConfig{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}}
 	o := newObserved(t, telnyxsim.Config{Seed: 3, Rooms: 2, SessionsPerRoom: 2}, cfg, true)
 	o.sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{ErrorRate: 1, ErrorStatus: 503})
 	r := o.post(t, `{ rooms(first: 2) { nodes { id } } }`, nil)
