@@ -415,33 +415,3 @@ func attrs(kvs []attribute.KeyValue) map[attribute.Key]attribute.Value {
 	}
 	return m
 }
-
-func TestLoadConfigTelemetry(t *testing.T) {
-	defaults, err := gateway.LoadConfig(func(string) string { return "" }, false)
-	require.NoError(t, err)
-	assert.True(t, defaults.ServeMetrics)
-	assert.Equal(t, 100, defaults.MetricsMaxOperations)
-	assert.Equal(t, "text", defaults.LogFormat)
-	assert.Equal(t, "info", defaults.LogLevel)
-
-	env := map[string]string{
-		"ROOMGRAPH_METRICS": "false", "ROOMGRAPH_METRICS_MAX_OPERATIONS": "7",
-		"ROOMGRAPH_LOG_FORMAT": "JSON", "ROOMGRAPH_LOG_LEVEL": "debug",
-	}
-	cfg, err := gateway.LoadConfig(func(k string) string { return env[k] }, false)
-	require.NoError(t, err)
-	assert.False(t, cfg.ServeMetrics)
-	assert.Equal(t, 7, cfg.MetricsMaxOperations)
-	assert.Equal(t, "json", cfg.LogFormat)
-	assert.Equal(t, "debug", cfg.LogLevel)
-
-	for _, kv := range [][2]string{
-		{"ROOMGRAPH_LOG_FORMAT", "xml"}, {"ROOMGRAPH_LOG_LEVEL", "loud"},
-		{"ROOMGRAPH_METRICS", "maybe"}, {"ROOMGRAPH_METRICS_MAX_OPERATIONS", "-1"},
-	} {
-		t.Run(kv[0]+"="+kv[1], func(t *testing.T) {
-			_, err := gateway.LoadConfig(func(k string) string { return map[string]string{kv[0]: kv[1]}[k] }, false)
-			require.Error(t, err)
-		})
-	}
-}
