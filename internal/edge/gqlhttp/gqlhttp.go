@@ -2,15 +2,16 @@
 // GraphQL-over-HTTP specification words them, written for speed.
 //
 // They differ from gqlgen's transport.GET and transport.POST in what the specification asks and gqlgen
-// does not do: a request error (parse, validation, a refused document) answers 200 under
-// application/json and 400 under application/graphql-response+json, with no "data" member; a GET
-// mutation is 405; a GET without a query is 400. And in speed: the response's data, which gqlgen already
-// wrote as JSON, is copied as it is instead of being parsed and compacted again by encoding/json.
+// does not do: an error raised before execution answers with no "data" member, under application/json
+// with 200, and under application/graphql-response+json with 400 when the request is invalid (parse,
+// validation, a limit) and 200 otherwise (an unknown persisted query); a GET mutation is 405; a GET without
+// a query is 400. And in speed: the response's data, which gqlgen already wrote as JSON, is copied as it
+// is instead of being parsed and compacted again by encoding/json.
 //
-// Which request errors are malformed requests (400 under application/graphql-response+json) they decide from
-// the error codes alone: gqlgen's parse and validation failures, and the codes the transport is given
-// (InvalidRequestCodes). They never consult or write gqlgen's package-level error-kind registry
-// (errcode.RegisterErrorType), so an embedder's own gqlgen servers in the same process are unaffected.
+// Which errors make a request invalid they decide from the error codes alone: gqlgen's parse and
+// validation failures, and the codes the transport is given (InvalidRequestCodes). They never consult or
+// write gqlgen's package-level error-kind registry (errcode.RegisterErrorType), so an embedder's own gqlgen
+// servers in the same process are unaffected.
 //
 // They know nothing of roomgraph's schema.
 package gqlhttp
