@@ -7,7 +7,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/roomgraph/roomgraph/internal/telemetry"
 )
+
+// TestRequestIDHeader: the header the gateway documents is the one its telemetry reads and writes.
+func TestRequestIDHeader(t *testing.T) {
+	assert.Equal(t, telemetry.RequestIDHeader, RequestIDHeader)
+}
 
 // fillDistinct sets every field of the struct v points to a distinct non-zero value.
 func fillDistinct(t *testing.T, v any) {

@@ -25,7 +25,7 @@ import (
 
 // RequestIDHeader carries the request id: a sane incoming one is kept, else one is made; the response
 // always echoes it, and the operation's log line carries it.
-const RequestIDHeader = telemetry.RequestIDHeader
+const RequestIDHeader = "X-Request-Id"
 
 // Option adds an optional dependency to New.
 type Option func(*options)
