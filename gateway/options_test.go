@@ -1,12 +1,14 @@
 package gateway_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -56,4 +58,24 @@ func TestWithMetricsRegisterer(t *testing.T) {
 		_, err := gateway.New(cfg, gateway.WithMetricsRegisterer(prometheus.WrapRegistererWith(prometheus.Labels{"gateway": name}, shared)))
 		require.NoError(t, err, "gateway %s", name)
 	}
+}
+
+// A BFF that serves its own /metrics puts the gateway's series on its registry, beside its own.
+func ExampleWithMetricsRegisterer() {
+	sim := httptest.NewServer(telnyxsim.New(telnyxsim.Config{Keys: []string{"KEY_example"}}))
+	defer sim.Close()
+
+	reg := prometheus.NewRegistry() // or prometheus.DefaultRegisterer
+	gw, err := gateway.New(gateway.Config{BaseURL: sim.URL + "/v2", APIKey: "KEY_example"},
+		gateway.WithMetricsRegisterer(reg))
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", gw.GraphQL())
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	families, _ := reg.Gather()
+	fmt.Println(len(families) > 0)
+	// Output: true
 }
