@@ -2,8 +2,12 @@
 //
 //	go run .                      # no TELNYX_* set: the embedded simulator with demo data
 //	TELNYX_API_KEY=KEY… go run .  # the real API
+//	go run . schema [-federation] # the schema, for client code generation
+//	go run . version              # the module version and VCS revision
 //
-// Everything lives in package gateway; main only reads the environment and runs the server.
+// Everything the gateway does lives in package gateway. Package main reads the command line and the
+// environment (config.go: every variable, listed in docs/configuration.md), sets up the process (GC policy,
+// trace export, the listener) and serves.
 package main
 
 import (
@@ -16,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,42 +36,195 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	gc, err := gcpolicy.FromEnv(os.Getenv)
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode is the process's exit status for run's result: 0; 2 for a usage error (run has already
+// printed the usage), as the flag package does; 1 for anything else, printed to stderr.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	if _, ok := errors.AsType[*usageError](err); ok {
+		return 2
+	}
+	fmt.Fprintln(stderr, "roomgraph:", err)
+	return 1
+}
+
+// usageError is a command line roomgraph does not understand.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+const usage = `roomgraph serves the Telnyx Video Rooms API as one GraphQL endpoint.
+
+Usage:
+  roomgraph                       serve (configured by environment variables: docs/configuration.md)
+  roomgraph schema [-federation]  print the GraphQL schema (SDL); -federation: the Apollo Federation subgraph schema
+  roomgraph version               print the module version and VCS revision
+  roomgraph help                  print this help (also -h, --help)
+
+With neither TELNYX_API_KEY nor TELNYX_BASE_URL set, roomgraph serves an embedded Telnyx simulator with demo data.
+`
+
+// command is what the command line asks for.
+type command struct {
+	name       string // "serve", "schema", "version" or "help"
+	federation bool   // schema -federation
+}
+
+// parseArgs reads the command line (args[0] is the program's name); a *usageError when it makes no sense.
+// -h, -help or --help anywhere asks for the usage.
+func parseArgs(args []string) (command, error) {
+	if len(args) > 0 {
+		args = args[1:]
+	}
+	help := command{name: "help"}
+	// Flags before the first word are the command's own (it has none but -h); the word picks a subcommand.
+	i := slices.IndexFunc(args, func(a string) bool { return !strings.HasPrefix(a, "-") })
+	if i < 0 {
+		i = len(args)
+	}
+	if asked, err := parseFlags("roomgraph", args[:i], nil); asked || err != nil {
+		return help, err
+	}
+	if i == len(args) {
+		return command{name: "serve"}, nil
+	}
+	sub, rest := args[i], args[i+1:]
+	switch sub {
+	case "help":
+		return help, nil
+	case "schema":
+		c := command{name: "schema"}
+		asked, err := parseFlags(sub, rest, func(fs *flag.FlagSet) {
+			fs.BoolVar(&c.federation, "federation", false, "the Apollo Federation subgraph schema")
+		})
+		if asked || err != nil {
+			return help, err
+		}
+		return c, nil
+	case "version":
+		if asked, err := parseFlags(sub, rest, nil); asked || err != nil {
+			return help, err
+		}
+		return command{name: "version"}, nil
+	}
+	return command{}, &usageError{msg: fmt.Sprintf("unknown command %q", sub)}
+}
+
+// parseFlags parses the flags of one (sub)command, which takes no positional argument: whether they ask
+// for help, or a *usageError.
+func parseFlags(name string, args []string, define func(*flag.FlagSet)) (help bool, err error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // run prints the usage, to stdout or stderr
+	if define != nil {
+		define(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, &usageError{msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return false, &usageError{msg: fmt.Sprintf("%s: unexpected argument %q", name, fs.Arg(0))}
+	}
+	return false, nil
+}
+
+// run runs the command line args: it serves until ctx ends (then drains in-flight requests), or prints
+// what a subcommand asks for. getenv is the environment (os.Getenv in production); a usage error is
+// printed to stderr with the usage and returned as a *usageError.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd, err := parseArgs(args)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "roomgraph:", err)
-		os.Exit(1)
+		fmt.Fprintf(stderr, "roomgraph: %v\n\n%s", err, usage)
+		return err
 	}
-	gc.Apply()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "roomgraph:", err)
-		os.Exit(1)
+	switch cmd.name {
+	case "help":
+		_, err := io.WriteString(stdout, usage)
+		return err
+	case "schema":
+		_, err := io.WriteString(stdout, gateway.SDL(cmd.federation))
+		return err
+	case "version":
+		info, ok := debug.ReadBuildInfo()
+		_, err := io.WriteString(stdout, versionText(info, ok))
+		return err
 	}
+	return serve(ctx, getenv, stdout, stderr)
+}
+
+// versionText describes the binary from its build information: the module version ("(devel)" when built
+// from a checkout) and, when the build recorded them, the VCS revision, its time and whether the tree had
+// local changes.
+func versionText(info *debug.BuildInfo, ok bool) string {
+	if !ok || info == nil {
+		return "roomgraph (no build information)\n"
+	}
+	version := info.Main.Version
+	if version == "" {
+		version = "(devel)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "roomgraph %s\n", version)
+	if info.Main.Path != "" {
+		fmt.Fprintf(&b, "module    %s\n", info.Main.Path)
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	switch rev := settings["vcs.revision"]; {
+	case rev == "":
+		b.WriteString("revision  unknown (the build recorded no VCS information)\n")
+	default:
+		if settings["vcs.modified"] == "true" {
+			rev += " (modified)"
+		}
+		fmt.Fprintf(&b, "revision  %s\n", rev)
+		if t := settings["vcs.time"]; t != "" {
+			fmt.Fprintf(&b, "time      %s\n", t)
+		}
+	}
+	if info.GoVersion != "" {
+		fmt.Fprintf(&b, "go        %s\n", info.GoVersion)
+	}
+	return b.String()
 }
 
 // demoKey is the embedded simulator's only account. It never leaves the machine.
 const demoKey = "KEY_roomgraph_demo"
 
-// run serves until ctx ends, then drains in-flight requests.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) > 1 && args[1] == "schema" {
-		return printSchema(args[2:], stdout)
-	}
-	embedded := gateway.Embedded(getenv)
-	cfg, err := gateway.LoadConfig(getenv, embedded)
+// serve serves until ctx ends, then drains in-flight requests.
+func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	c, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
+	cfg := c.gateway
 	logger, err := telemetry.NewLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return err
 	}
-	var opts []gateway.Option
-	tp, err := telemetry.TracerProviderFromEnv(ctx, getenv)
+	gc, err := gcpolicy.Choose(c.gc)
 	if err != nil {
-		return err
+		return fmt.Errorf("ROOMGRAPH_GC_TARGET_MIB: %w", err)
 	}
-	if tp != nil {
+	defer gc.Apply()()
+	logger.Debug("gc policy", "policy", gc.Reason)
+
+	opts := []gateway.Option{gateway.WithLogger(logger)}
+	if c.tracing != nil {
+		tp, err := telemetry.NewTracerProvider(ctx, *c.tracing)
+		if err != nil {
+			return err
+		}
 		opts = append(opts, gateway.WithTracerProvider(tp))
 		defer func() {
 			flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -76,16 +234,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			}
 		}()
 	}
-	addr := ":8080"
-	if p := strings.TrimSpace(getenv("PORT")); p != "" {
-		addr = ":" + p
-	}
-	if a := strings.TrimSpace(getenv("ROOMGRAPH_LISTEN")); a != "" {
-		addr = a // e.g. 127.0.0.1:8080: only this interface
-	}
 
 	var demoRoom string
-	if embedded {
+	if c.embedded {
 		sim := telnyxsim.New(telnyxsim.Config{Seed: 1, Keys: []string{demoKey}})
 		simURL, stopSim, err := serveSimulator(sim)
 		if err != nil {
@@ -97,11 +248,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg.PlaygroundQuery = demoQuery(demoRoom)
 	}
 
-	gw, err := gateway.New(cfg, append(opts, gateway.WithLogger(logger))...)
+	gw, err := gateway.New(cfg, opts...)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
@@ -127,7 +278,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.Playground {
 		fmt.Fprintf(stdout, "  Playground: %s/\n", base)
 	}
-	if embedded {
+	if c.embedded {
 		fmt.Fprintf(stdout, "  upstream: embedded Telnyx simulator with demo data (set TELNYX_API_KEY for the real API)\n")
 		fmt.Fprintf(stdout, "\nTry this query in the Playground:\n\n%s\n", demoQuery(demoRoom))
 	}
@@ -146,17 +297,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	return nil
-}
-
-// printSchema writes the SDL for client code generation: `go run . schema [-federation]`.
-func printSchema(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("schema", flag.ContinueOnError)
-	federation := fs.Bool("federation", false, "print the Apollo Federation subgraph schema")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	_, err := io.WriteString(stdout, gateway.SDL(*federation))
-	return err
 }
 
 // serveSimulator serves sim on a loopback port and returns its API base URL.

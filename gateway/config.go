@@ -77,9 +77,9 @@ type Config struct {
 	// DisableCoalescing stops sharing identical upstream reads in flight for the same credential (on by
 	// default: concurrent requests that need the same page cost one upstream call).
 	DisableCoalescing bool
-	// DisableFastPath makes gqlgen's executor answer every query. By default queries are answered by
-	// package fastpath, which writes the same bytes several times faster, and hands anything it does not
-	// cover (errors included) to gqlgen. The federated build always uses gqlgen's executor.
+	// DisableFastPath makes gqlgen's executor answer every query. By default queries are answered by the
+	// fast path, which writes the same bytes for much less CPU (BENCHMARKS.md), and hands anything it does
+	// not cover (errors included) to gqlgen. The federated build always uses gqlgen's executor.
 	DisableFastPath bool
 	// ReadCacheTTL keeps successful upstream reads this long, per credential, dropped on any write; 0 (the
 	// default) keeps none.
@@ -104,12 +104,12 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxTokens bounds the tokens of a query document; default 15000.
 	MaxTokens int
-	// Resilience tunes retries, the circuit breaker, the bound on concurrent upstream calls and the
-	// per-credential rate budget (zero fields: defaults). Its AttemptTimeout is UpstreamTimeout.
-	Resilience resilience.Config
-	// Limits bound the shape and predicted upstream cost of operations (zero fields: defaults). Its
-	// DefaultFirst and MaxFirst are always taken from the fields above.
-	Limits limits.Config
+	// Resilience tunes retries, the circuit breaker and the bound on concurrent upstream calls (zero
+	// fields: defaults). Each attempt is bounded by UpstreamTimeout.
+	Resilience ResilienceConfig
+	// Limits bound the shape and predicted upstream cost of operations (zero fields: defaults). The cost of
+	// a connection field is predicted from its first/last, or DefaultFirst, capped at MaxFirst.
+	Limits LimitsConfig
 
 	// ServeMetrics serves the Prometheus metrics at GET /metrics of the gateway's mux (Metrics returns
 	// them either way).
@@ -120,6 +120,75 @@ type Config struct {
 	// LogFormat ("text" or "json") and LogLevel ("debug", "info", "warn", "error") are for whoever builds
 	// the logger handed to New (the server does); New only checks them. Defaults: text, info.
 	LogFormat, LogLevel string
+}
+
+// ResilienceConfig tunes how the gateway calls the upstream. A zero field means its default; negative values
+// are refused by New. Writes are never retried; reads are retried after a connection error, a timeout, 408,
+// 429 or 5xx.
+//
+// It is declared here rather than aliased from the internal package that implements it: the public type
+// holds only what a BFF may set (not the implementation's clock and randomness hooks, nor the attempt
+// timeout, which is Config.UpstreamTimeout), and a change inside the implementation cannot silently change
+// this API.
+type ResilienceConfig struct {
+	// MaxRetries is the number of retries after the first attempt of a read (default 2: at most 3 attempts).
+	MaxRetries int
+	// BaseDelay and MaxDelay shape the backoff before retry n (0-based): a uniform random delay in
+	// [0, min(MaxDelay, BaseDelay·2ⁿ)] (defaults 100ms and 2s). A longer Retry-After from the upstream wins.
+	BaseDelay, MaxDelay time.Duration
+	// MaxConcurrent bounds the upstream calls in flight across all requests (default 64); MaxQueueWait
+	// bounds the wait for a free slot (default 2s), after which the call fails with UPSTREAM_UNAVAILABLE.
+	MaxConcurrent int
+	MaxQueueWait  time.Duration
+	// BreakerFailures consecutive failed attempts open the circuit breaker (default 5); it stays open for
+	// BreakerOpenFor (default 5s), answering UPSTREAM_UNAVAILABLE without a call, before one probe may
+	// close it.
+	BreakerFailures int
+	BreakerOpenFor  time.Duration
+	// DefaultRetryAfter is the wait after a 429 that names none, and after x-ratelimit-remaining: 0 without
+	// a usable x-ratelimit-reset (default 1s).
+	DefaultRetryAfter time.Duration
+}
+
+// LimitsConfig bounds the operations the gateway accepts; an operation over a bound is refused with
+// QUERY_LIMIT_EXCEEDED before any resolver runs. A zero field means its default. Declared here rather than
+// aliased, for the reasons given on ResilienceConfig.
+type LimitsConfig struct {
+	// MaxDepth bounds the nesting depth of fields, fragments expanded (default 12).
+	MaxDepth int
+	// MaxAliases bounds the aliased fields of the whole operation, fragments expanded (default 30).
+	MaxAliases int
+	// MaxRootFields bounds the top-level fields of the operation (default 20).
+	MaxRootFields int
+	// MaxCost bounds the upstream calls the operation is predicted to make at worst (default 1000).
+	MaxCost int
+}
+
+// resilience is the implementation's configuration: c with defaults, each attempt bounded by attempt.
+func (c ResilienceConfig) resilience(attempt time.Duration) resilience.Config {
+	return resilience.Config{
+		MaxRetries:        c.MaxRetries,
+		BaseDelay:         c.BaseDelay,
+		MaxDelay:          c.MaxDelay,
+		AttemptTimeout:    attempt,
+		MaxConcurrent:     c.MaxConcurrent,
+		MaxQueueWait:      c.MaxQueueWait,
+		BreakerFailures:   c.BreakerFailures,
+		BreakerOpenFor:    c.BreakerOpenFor,
+		DefaultRetryAfter: c.DefaultRetryAfter,
+	}.Defaults()
+}
+
+// limits is the implementation's configuration: c with defaults, and the gateway's page sizes.
+func (c LimitsConfig) limits(defaultFirst, maxFirst int) limits.Config {
+	return limits.Config{
+		MaxDepth:      c.MaxDepth,
+		MaxAliases:    c.MaxAliases,
+		MaxRootFields: c.MaxRootFields,
+		MaxCost:       c.MaxCost,
+		DefaultFirst:  defaultFirst,
+		MaxFirst:      maxFirst,
+	}.Defaults()
 }
 
 // Defaults returns cfg with every unset knob at its default.
@@ -178,10 +247,15 @@ func (cfg Config) Defaults() Config {
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "info"
 	}
-	cfg.Resilience.AttemptTimeout = cfg.UpstreamTimeout
-	cfg.Resilience = cfg.Resilience.Defaults()
-	cfg.Limits.DefaultFirst, cfg.Limits.MaxFirst = cfg.DefaultFirst, cfg.MaxFirst
-	cfg.Limits = cfg.Limits.Defaults()
+	r := cfg.Resilience.resilience(cfg.UpstreamTimeout)
+	cfg.Resilience = ResilienceConfig{
+		MaxRetries: r.MaxRetries, BaseDelay: r.BaseDelay, MaxDelay: r.MaxDelay,
+		MaxConcurrent: r.MaxConcurrent, MaxQueueWait: r.MaxQueueWait,
+		BreakerFailures: r.BreakerFailures, BreakerOpenFor: r.BreakerOpenFor,
+		DefaultRetryAfter: r.DefaultRetryAfter,
+	}
+	l := cfg.Limits.limits(cfg.DefaultFirst, cfg.MaxFirst)
+	cfg.Limits = LimitsConfig{MaxDepth: l.MaxDepth, MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields, MaxCost: l.MaxCost}
 	return cfg
 }
 
@@ -217,10 +291,10 @@ func (cfg Config) validate() error {
 	if _, err := telemetry.NewLogger(io.Discard, cfg.LogFormat, cfg.LogLevel); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
-	if err := cfg.Resilience.Validate(); err != nil {
+	if err := cfg.Resilience.resilience(cfg.UpstreamTimeout).Validate(); err != nil {
 		return fmt.Errorf("gateway: resilience: %w", err)
 	}
-	if err := cfg.Limits.Validate(); err != nil {
+	if err := cfg.Limits.limits(cfg.DefaultFirst, cfg.MaxFirst).Validate(); err != nil {
 		return fmt.Errorf("gateway: limits: %w", err)
 	}
 	return nil

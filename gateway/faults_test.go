@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomgraph/roomgraph/gateway"
-	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -19,7 +18,7 @@ func quickResilience() gateway.Config {
 	return gateway.Config{
 		UpstreamTimeout:  200 * time.Millisecond,
 		OperationTimeout: 2 * time.Second,
-		Resilience:       resilience.Config{BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond, BreakerFailures: 1000},
+		Resilience:       gateway.ResilienceConfig{BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond, BreakerFailures: 1000},
 	}
 }
 

@@ -1,8 +1,35 @@
-// Package gateway assembles roomgraph: the GraphQL server (gqlgen), its per-operation loaders, the Telnyx
-// client, and the HTTP routes. It is what a Go BFF imports: New returns an http.Handler to mount, and
-// GraphQL returns just the endpoint for a mux of one's own.
+// Package gateway is roomgraph for a Go service (a BFF) that serves the Telnyx Video Rooms API as GraphQL:
+// New builds the gateway as an http.Handler to mount, and Gateway.GraphQL returns just the endpoint, for a
+// mux of one's own. It assembles the GraphQL server (gqlgen and the fast path), the per-operation loaders,
+// the Telnyx client with its retries and circuit breaker, and the HTTP routes:
 //
-// Configuration arrives as a Config value; this package reads no environment variables.
+//	/graphql              GET and POST, GraphQL over HTTP (OPTIONS with CORS)
+//	GET /healthz          liveness
+//	GET /readyz           readiness: the upstream answers and the circuit breaker is not open
+//	GET /metrics          Prometheus (Config.ServeMetrics)
+//	GET /                 GraphiQL, its assets under /_playground/ (Config.Playground)
+//	GET /debug/pprof/…    Go's profiles (Config.Pprof)
+//
+// Configuration arrives as a Config value and dependencies as options (WithLogger, WithHTTPClient,
+// WithTracerProvider, WithMetricsRegisterer, WithoutRuntimeMetrics). This package reads no environment
+// variable: the roomgraph command does, in its package main, and docs/configuration.md lists them.
+//
+// # Process-wide state
+//
+// New changes nothing that a BFF's own code or its own gqlgen servers could notice. It registers nothing in
+// gqlgen's package-level error-code registry (errcode.RegisterErrorType: the gateway's transports decide the
+// HTTP status of its own codes themselves), nor in Prometheus's default registry (its series live on a
+// registry of its own, and on the one given to WithMetricsRegisterer). It sets no OpenTelemetry global: it
+// traces with the provider given to WithTracerProvider and propagates W3C trace context with a propagator of
+// its own. It leaves http.DefaultTransport, http.DefaultClient and http.DefaultServeMux alone (its upstream
+// transport is its own; like http.DefaultTransport it honours HTTPS_PROXY and NO_PROXY, through
+// http.ProxyFromEnvironment, unless WithHTTPClient brings another), and the garbage collector's settings
+// (the roomgraph command's GC policy belongs to the command).
+//
+// What gateways of one process share are caches and pools that hold neither configuration nor any caller's
+// data, so that sharing cannot change an answer: the fields collected per parsed query document (keyed by
+// the document, which belongs to one gateway's query cache, and held weakly), the rendering of each filter
+// type's zero value, and buffer pools (sync.Pool).
 package gateway
 
 import (
@@ -13,7 +40,6 @@ import (
 	"net/http/pprof"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -37,10 +63,6 @@ import (
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 	"github.com/roomgraph/roomgraph/resolvers"
 )
-
-// registerErrorCodes makes limit refusals request errors (HTTP 4xx) in gqlgen's package-level registry,
-// the one piece of global state gqlgen requires.
-var registerErrorCodes sync.Once
 
 // Gateway is roomgraph as an http.Handler: POST/GET /graphql, GraphiQL at / (when enabled), /healthz.
 type Gateway struct {
@@ -67,8 +89,12 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 	}
 	o.metrics.MaxOperationNames = cfg.MetricsMaxOperations
 	basePath := strings.TrimSuffix(mustURL(cfg.BaseURL).EscapedPath(), "/")
+	metrics, err := telemetry.NewMetrics(o.metrics)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	obs := &observer{
-		metrics: telemetry.NewMetrics(o.metrics),
+		metrics: metrics,
 		logger:  logger,
 		prop:    telemetry.Propagator(),
 		routes:  telemetry.NewRoutes(basePath),
@@ -101,31 +127,56 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 		mux:     http.NewServeMux(),
 		obs:     obs,
 	}
-	g.mux.Handle("/graphql", g.graphql)
-	g.mux.Handle("GET /healthz", obs.counted("healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})))
-	g.mux.Handle("GET /readyz", obs.counted("readyz", up.ready(cfg)))
+	for _, rt := range routes(cfg, g.graphql, obs, up) {
+		h := rt.handler
+		if rt.name != "" {
+			h = obs.counted(rt.name, h)
+		}
+		g.mux.Handle(rt.pattern, h)
+	}
+	return g, nil
+}
+
+// route is one entry of the gateway's mux.
+type route struct {
+	pattern string       // http.ServeMux pattern
+	name    string       // handler label of the HTTP metrics; "": not counted there (GraphQL counts itself)
+	handler http.Handler // the handler
+}
+
+// routes is every route the gateway serves, in one place; cfg decides the optional ones.
+func routes(cfg Config, graphQL http.Handler, obs *observer, up *upstream) []route {
+	rs := []route{
+		{"/graphql", "", graphQL},
+		{"GET /healthz", "healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = w.Write([]byte("ok\n"))
+		})},
+		{"GET /readyz", "readyz", up.ready(cfg)},
+	}
 	if cfg.ServeMetrics {
-		g.mux.Handle("GET /metrics", obs.counted("metrics", obs.metrics.Handler()))
+		rs = append(rs, route{"GET /metrics", "metrics", obs.metrics.Handler()})
 	}
 	if cfg.Pprof {
-		g.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		g.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-		g.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		g.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-		g.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		rs = append(rs,
+			route{"GET /debug/pprof/", "", http.HandlerFunc(pprof.Index)},
+			route{"GET /debug/pprof/cmdline", "", http.HandlerFunc(pprof.Cmdline)},
+			route{"GET /debug/pprof/profile", "", http.HandlerFunc(pprof.Profile)},
+			route{"GET /debug/pprof/symbol", "", http.HandlerFunc(pprof.Symbol)},
+			route{"GET /debug/pprof/trace", "", http.HandlerFunc(pprof.Trace)},
+		)
 	}
 	if cfg.Playground {
 		query := cfg.PlaygroundQuery
 		if query == "" {
 			query = samplePlaygroundQuery
 		}
-		g.mux.Handle("GET /{$}", obs.counted("playground", playground.Page(playground.Options{Title: "roomgraph", Endpoint: "/graphql", DefaultQuery: query})))
-		g.mux.Handle("GET "+playground.AssetsPrefix, obs.counted("playground", playground.Assets()))
+		rs = append(rs,
+			route{"GET /{$}", "playground", playground.Page(playground.Options{Title: "roomgraph", Endpoint: "/graphql", DefaultQuery: query})},
+			route{"GET " + playground.AssetsPrefix, "playground", playground.Assets()},
+		)
 	}
-	return g, nil
+	return rs
 }
 
 // samplePlaygroundQuery opens GraphiQL when no demo room is known.
@@ -155,8 +206,11 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	srv := handler.New(schema)
 	refused := func(r *http.Request, code string) { noteRefusal(r.Context(), code) }
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
-	srv.AddTransport(gqlhttp.GET{OnRequestError: refused})
-	srv.AddTransport(gqlhttp.POST{OnRequestError: refused})
+	// Limit refusals are invalid requests (400 under graphql-response+json), decided by the transports from
+	// this list, not by gqlgen's package-level error-kind registry, which the gateway leaves alone.
+	invalid := []string{limits.CodeLimitExceeded}
+	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid})
+	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// First, so that it is the outermost: it sees every operation, refused ones included.
 	srv.Use(obs)
@@ -174,8 +228,7 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
 	}
 	srv.SetParserTokenLimit(cfg.MaxTokens)
-	registerErrorCodes.Do(limits.RegisterErrorCodes)
-	srv.Use(limits.New(cfg.Limits))
+	srv.Use(limits.New(cfg.Limits.limits(cfg.DefaultFirst, cfg.MaxFirst)))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {

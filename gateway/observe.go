@@ -25,7 +25,7 @@ import (
 
 // RequestIDHeader carries the request id: a sane incoming one is kept, else one is made; the response
 // always echoes it, and the operation's log line carries it.
-const RequestIDHeader = telemetry.RequestIDHeader
+const RequestIDHeader = "X-Request-Id"
 
 // Option adds an optional dependency to New.
 type Option func(*options)
@@ -63,8 +63,18 @@ func WithoutRuntimeMetrics() Option {
 	return func(o *options) { o.metrics.NoRuntimeCollectors = true }
 }
 
-// Metrics returns the gateway's Prometheus registry (the series of /metrics), to merge into one's own
-// with prometheus.Gatherers or serve at a path of one's own.
+// WithMetricsRegisterer also registers the gateway's roomgraph_* series (not the Go runtime and process
+// collectors) on reg, so that a BFF's own registry, and its own /metrics, serve them with its other series;
+// e.g. WithMetricsRegisterer(prometheus.DefaultRegisterer). New fails when reg refuses them, as it does a
+// second gateway's on the same registry: give every gateway a label of its own with
+// prometheus.WrapRegistererWith. Without it the series live only on the gateway's own registry (Metrics).
+func WithMetricsRegisterer(reg prometheus.Registerer) Option {
+	return func(o *options) { o.metrics.Registerer = reg }
+}
+
+// Metrics returns the gateway's own Prometheus registry (the series of its /metrics, with the Go runtime
+// and process collectors unless WithoutRuntimeMetrics), to merge into one's own with prometheus.Gatherers
+// or serve at a path of one's own. With WithMetricsRegisterer, use that registry instead.
 func (g *Gateway) Metrics() prometheus.Gatherer { return g.obs.metrics.Gatherer() }
 
 // observer watches operations: metrics, spans and the one log line per GraphQL request.

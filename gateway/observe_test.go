@@ -24,7 +24,6 @@ import (
 
 	"github.com/roomgraph/roomgraph/gateway"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
-	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
@@ -155,7 +154,7 @@ func TestMetrics(t *testing.T) {
 		LoaderWait:       50 * time.Millisecond,
 		UpstreamTimeout:  time.Second,
 		OperationTimeout: 5 * time.Second,
-		Resilience: resilience.Config{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond,
+		Resilience: gateway.ResilienceConfig{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond,
 			BreakerFailures: 3, BreakerOpenFor: time.Hour},
 	}
 	o := newObserved(t, telnyxsim.Config{Seed: 3, Rooms: 4, SessionsPerRoom: 30}, cfg, false)
@@ -316,7 +315,7 @@ func TestTracing(t *testing.T) {
 // TestTracingRetriesAndMutations: each attempt is a span with its number; a mutation's root field is a
 // span and its write is its child.
 func TestTracingRetriesAndMutations(t *testing.T) {
-	cfg := gateway.Config{Resilience: resilience.Config{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}}
+	cfg := gateway.Config{Resilience: gateway.ResilienceConfig{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}}
 	o := newObserved(t, telnyxsim.Config{Seed: 3, Rooms: 2, SessionsPerRoom: 2}, cfg, true)
 	o.sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{ErrorRate: 1, ErrorStatus: 503})
 	r := o.post(t, `{ rooms(first: 2) { nodes { id } } }`, nil)
@@ -415,34 +414,4 @@ func attrs(kvs []attribute.KeyValue) map[attribute.Key]attribute.Value {
 		m[kv.Key] = kv.Value
 	}
 	return m
-}
-
-func TestLoadConfigTelemetry(t *testing.T) {
-	defaults, err := gateway.LoadConfig(func(string) string { return "" }, false)
-	require.NoError(t, err)
-	assert.True(t, defaults.ServeMetrics)
-	assert.Equal(t, 100, defaults.MetricsMaxOperations)
-	assert.Equal(t, "text", defaults.LogFormat)
-	assert.Equal(t, "info", defaults.LogLevel)
-
-	env := map[string]string{
-		"ROOMGRAPH_METRICS": "false", "ROOMGRAPH_METRICS_MAX_OPERATIONS": "7",
-		"ROOMGRAPH_LOG_FORMAT": "JSON", "ROOMGRAPH_LOG_LEVEL": "debug",
-	}
-	cfg, err := gateway.LoadConfig(func(k string) string { return env[k] }, false)
-	require.NoError(t, err)
-	assert.False(t, cfg.ServeMetrics)
-	assert.Equal(t, 7, cfg.MetricsMaxOperations)
-	assert.Equal(t, "json", cfg.LogFormat)
-	assert.Equal(t, "debug", cfg.LogLevel)
-
-	for _, kv := range [][2]string{
-		{"ROOMGRAPH_LOG_FORMAT", "xml"}, {"ROOMGRAPH_LOG_LEVEL", "loud"},
-		{"ROOMGRAPH_METRICS", "maybe"}, {"ROOMGRAPH_METRICS_MAX_OPERATIONS", "-1"},
-	} {
-		t.Run(kv[0]+"="+kv[1], func(t *testing.T) {
-			_, err := gateway.LoadConfig(func(k string) string { return map[string]string{kv[0]: kv[1]}[k] }, false)
-			require.Error(t, err)
-		})
-	}
 }

@@ -45,7 +45,7 @@ func newUpstream(cfg Config, obs *observer, httpClient *http.Client, tp oteltrac
 		tracer = telemetry.NewUpstreamTracer(tp, obs.routes)
 		hc.Transport = tracer.Attempts(hc.Transport)
 	}
-	up.resilience = resilience.New(hc.Transport, cfg.Resilience, resilience.Hooks{
+	up.resilience = resilience.New(hc.Transport, cfg.Resilience.resilience(cfg.UpstreamTimeout), resilience.Hooks{
 		OnAttempt:     func(ctx context.Context, a resilience.Attempt) { obs.attempt(ctx, basePath, a) },
 		OnStateChange: obs.metrics.BreakerChange,
 	})

@@ -11,28 +11,26 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestFromEnv(t *testing.T) {
+func TestChoose(t *testing.T) {
 	cases := []struct {
-		name   string
-		env    map[string]string
-		target uint64
-		err    bool
+		name     string
+		settings Settings
+		target   uint64
+		err      bool
 	}{
-		{"default", nil, DefaultTargetMiB << 20, false},
-		{"a target", map[string]string{EnvTarget: "40"}, 40 << 20, false},
-		{"off", map[string]string{EnvTarget: "0"}, 0, false},
-		{"GOGC wins", map[string]string{"GOGC": "200", EnvTarget: "40"}, 0, false},
-		{"GOMEMLIMIT wins", map[string]string{"GOMEMLIMIT": "100MiB"}, 0, false},
-		{"not a number", map[string]string{EnvTarget: "24MiB"}, 0, true},
-		{"negative", map[string]string{EnvTarget: "-1"}, 0, true},
-		{"absurd", map[string]string{EnvTarget: "99999999"}, 0, true},
+		{"a target", Settings{TargetMiB: 40}, 40 << 20, false},
+		{"the default", Settings{TargetMiB: DefaultTargetMiB}, DefaultTargetMiB << 20, false},
+		{"off", Settings{TargetMiB: 0}, 0, false},
+		{"GOGC wins", Settings{TargetMiB: 40, RuntimeOverride: "GOGC"}, 0, false},
+		{"GOMEMLIMIT wins", Settings{TargetMiB: 40, RuntimeOverride: "GOMEMLIMIT"}, 0, false},
+		{"negative", Settings{TargetMiB: -1}, 0, true},
+		{"absurd", Settings{TargetMiB: 99999999}, 0, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := FromEnv(func(k string) string { return c.env[k] })
+			p, err := Choose(c.settings)
 			if c.err {
 				require.Error(t, err)
-				assert.Contains(t, err.Error(), EnvTarget)
 				return
 			}
 			require.NoError(t, err)
@@ -66,11 +64,17 @@ func TestGCPercent(t *testing.T) {
 
 // TestTunerSetsGOGCAfterEachCollection: with the live heap near the target the collector runs often (GOGC at
 // its minimum); once the heap is freed, far below the target, it runs rarely (GOGC at its maximum), from the
-// next collection on. Process-wide: restores GOGC=100.
+// next collection on; stop gives GOGC back its value from before. Process-wide.
 func TestTunerSetsGOGCAfterEachCollection(t *testing.T) {
-	t.Cleanup(func() { debug.SetGCPercent(100) })
+	before := debug.SetGCPercent(123)
+	t.Cleanup(func() { debug.SetGCPercent(before) })
 	tu := newTuner(40 << 20)
-	t.Cleanup(tu.stop)
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			tu.stop()
+		}
+	})
 	gogc := []metrics.Sample{{Name: "/gc/gogc:percent"}}
 	current := func() int {
 		metrics.Read(gogc)
@@ -91,4 +95,19 @@ func TestTunerSetsGOGCAfterEachCollection(t *testing.T) {
 	runtime.KeepAlive(ballast)
 	ballast = nil
 	settle(maxGCPercent)
+
+	tu.stop()
+	stopped = true
+	runtime.GC()
+	runtime.GC()
+	assert.Equal(t, 123, current(), "stop restores GOGC, and no later collection changes it")
+}
+
+func TestApplyOffIsANoOp(t *testing.T) {
+	before := debug.SetGCPercent(77)
+	t.Cleanup(func() { debug.SetGCPercent(before) })
+	stop := Policy{}.Apply()
+	runtime.GC()
+	stop()
+	assert.Equal(t, 77, debug.SetGCPercent(77))
 }

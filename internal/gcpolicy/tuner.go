@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"sync/atomic"
+	"sync"
 )
 
 // The GOGC bounds: at most five times fewer collections than the default when the live heap is far below
@@ -16,8 +16,8 @@ const (
 )
 
 // The runtime metrics the tuner reads: the heap the last collection marked live, and the memory goroutine
-// stacks hold. Stacks count against the target too: they grow with the requests in flight as the heap does
-// (the ten-room shape holds 9 MiB of them, the one-room shape 4).
+// stacks hold. Stacks count against the target too: they grow with the requests in flight as the heap does,
+// and in the benchmark shapes they are of the same order as the live heap.
 const (
 	liveHeap = "/gc/heap/live:bytes"
 	stacks   = "/memory/classes/heap/stacks:bytes"
@@ -27,13 +27,16 @@ const (
 // what the target leaves after the live heap and the stacks.
 //
 // bytedance/gopkg's gctuner, which this replaces, reads runtime.MemStats.HeapInuse instead. Read in a
-// finalizer, right after the collection, that still counts every span the collection has not swept yet:
-// under S1 it read about 11 MiB for a 5 MiB live heap and held GOGC near 115 instead of near 300, and each
-// reading stopped the world (ReadMemStats). The runtime/metrics reading is the marked heap, without a stop.
+// finalizer, right after the collection, that still counts every span the collection has not swept yet, so
+// it overstates the live heap about twice and holds GOGC far lower than the target allows; and each reading
+// stops the world (ReadMemStats). The runtime/metrics reading is the marked heap, without a stop.
 type tuner struct {
-	target  uint64
-	stopped atomic.Bool
-	sample  []metrics.Sample
+	target uint64
+	sample []metrics.Sample
+
+	mu       sync.Mutex // orders tune and stop: no GOGC is set after stop restored it
+	stopped  bool
+	original int // GOGC before the tuner, restored by stop
 }
 
 // sentinel is garbage as soon as it is made; its finalizer runs once per collection and makes the next.
@@ -42,33 +45,48 @@ type sentinel struct{ t *tuner }
 
 func newTuner(target uint64) *tuner {
 	t := &tuner{target: target, sample: []metrics.Sample{{Name: liveHeap}, {Name: stacks}}}
+	// SetGCPercent is the one reader of the current GOGC that also covers "off" (-1); put it straight back.
+	t.original = debug.SetGCPercent(100)
+	debug.SetGCPercent(t.original)
 	t.arm()
 	return t
 }
 
 func (t *tuner) arm() {
 	runtime.SetFinalizer(&sentinel{t: t}, func(s *sentinel) {
-		if s.t.stopped.Load() {
-			return
+		if s.t.tune() {
+			s.t.arm()
 		}
-		s.t.tune()
-		s.t.arm()
 	})
 }
 
-// tune runs after a collection (in the finalizer goroutine, one at a time).
-func (t *tuner) tune() {
+// tune runs after a collection (in the finalizer goroutine, one at a time); false once stopped.
+func (t *tuner) tune() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return false
+	}
 	metrics.Read(t.sample)
 	for _, s := range t.sample {
 		if s.Value.Kind() != metrics.KindUint64 {
-			return // not this runtime's metrics: leave GOGC as it is
+			return true // not this runtime's metrics: leave GOGC as it is
 		}
 	}
 	p := gcPercent(t.sample[0].Value.Uint64(), t.sample[1].Value.Uint64(), t.target)
 	debug.SetGCPercent(p)
+	return true
 }
 
-func (t *tuner) stop() { t.stopped.Store(true) }
+// stop ends the tuning and gives GOGC back the value it had before the tuner.
+func (t *tuner) stop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.stopped {
+		t.stopped = true
+		debug.SetGCPercent(t.original)
+	}
+}
 
 // gcPercent is GOGC for a live heap, the stacks and a target: the heap may grow by what the live heap and
 // the stacks leave of the target, clamped to minGCPercent…maxGCPercent.

@@ -5,7 +5,6 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
-	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
@@ -70,7 +69,7 @@ func newListLoader[L comparable, T any](l *Loaders, kind Kind, fetch listFetch[L
 			}
 			for j, s := range serveList(ctx, get, needs) {
 				if s.err != nil {
-					out[idx[j]] = &dataloader.Result[*Page[T]]{Error: apperr.FromUpstream(s.err)}
+					out[idx[j]] = &dataloader.Result[*Page[T]]{Error: upstreamError(s.err)}
 					continue
 				}
 				out[idx[j]] = &dataloader.Result[*Page[T]]{Data: &Page[T]{Items: s.items, Window: s.window, Total: s.total}}
@@ -123,7 +122,7 @@ func newEntityLoader[T any](l *Loaders, kind Kind, fetch entityFetch[T]) *datalo
 				res.Data, err = fetch(ctx, l.credential, id, embed[id])
 				release()
 			}
-			res.Error = apperr.FromUpstream(err)
+			res.Error = upstreamError(err)
 			for _, i := range byID[id] {
 				out[i] = &res
 			}

@@ -3,7 +3,6 @@ package loaders
 import (
 	"context"
 
-	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
@@ -71,7 +70,7 @@ func (l *Loaders) wrote(ctx context.Context, room *telnyx.Room, err error) (*tel
 	l.knownSessions.reset()
 	l.knownParticipants.reset()
 	if err != nil {
-		return nil, apperr.FromUpstream(err)
+		return nil, upstreamError(err)
 	}
 	if room != nil {
 		l.knownRooms.add([]telnyx.Room{*room}, false)

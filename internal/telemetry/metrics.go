@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,13 +26,18 @@ type MetricsOptions struct {
 	// NoRuntimeCollectors leaves out the Go runtime and process collectors, for an embedder that merges
 	// Gatherer with a registry that has its own.
 	NoRuntimeCollectors bool
+	// Registerer, if set, also gets roomgraph's series (not the runtime collectors), registered as one
+	// collector: an embedder's own registry then serves them with its own.
+	Registerer prometheus.Registerer
 }
 
-// Metrics holds roomgraph's Prometheus series on a registry of its own. Its methods are safe for
-// concurrent use and cheap enough to call on every request, attempt and loader need.
+// Metrics holds roomgraph's Prometheus series on a registry of its own (never the global default registry),
+// and on an embedder's registerer when given one. It is itself a prometheus.Collector of those series. Its
+// methods are safe for concurrent use and cheap enough to call on every request, attempt and loader need.
 type Metrics struct {
-	reg   *prometheus.Registry
-	names *operationNames
+	reg    *prometheus.Registry
+	names  *operationNames
+	series []prometheus.Collector
 
 	httpRequests       *prometheus.CounterVec
 	httpDuration       *prometheus.HistogramVec
@@ -51,13 +57,15 @@ type Metrics struct {
 	executions         *prometheus.CounterVec
 }
 
-// NewMetrics registers every series on a new registry.
-func NewMetrics(opts MetricsOptions) *Metrics {
+// NewMetrics registers every series on a new registry, and on opts.Registerer when set; it fails only when
+// opts.Registerer refuses them (for example because it already holds series of the same names).
+func NewMetrics(opts MetricsOptions) (*Metrics, error) {
 	if opts.MaxOperationNames <= 0 {
 		opts.MaxOperationNames = 100
 	}
 	reg := prometheus.NewRegistry()
-	f := func(c prometheus.Collector) { reg.MustRegister(c) }
+	m := &Metrics{reg: reg, names: newOperationNames(opts.MaxOperationNames)}
+	f := func(c prometheus.Collector) { m.series = append(m.series, c) }
 	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
 		v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 		f(v)
@@ -68,7 +76,6 @@ func NewMetrics(opts MetricsOptions) *Metrics {
 		f(v)
 		return v
 	}
-	m := &Metrics{reg: reg, names: newOperationNames(opts.MaxOperationNames)}
 	m.httpRequests = counter("roomgraph_http_requests_total",
 		"HTTP requests served, by handler, method and status code.", "handler", "method", "code")
 	m.httpDuration = histogram("roomgraph_http_request_duration_seconds",
@@ -109,11 +116,30 @@ func NewMetrics(opts MetricsOptions) *Metrics {
 	m.executions = counter("roomgraph_graphql_executions_total",
 		"How query operations were executed: served (the fast path wrote the response), fallback (the fast path handed the operation to gqlgen: an error or a null), unsupported (gqlgen from the start: mutations, introspection).",
 		"path")
+	reg.MustRegister(m)
 	if !opts.NoRuntimeCollectors {
-		f(collectors.NewGoCollector())
-		f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	return m
+	if opts.Registerer != nil {
+		if err := opts.Registerer.Register(m); err != nil {
+			return nil, fmt.Errorf("registering roomgraph's metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// Describe sends the descriptors of roomgraph's series (prometheus.Collector).
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range m.series {
+		c.Describe(ch)
+	}
+}
+
+// Collect sends the current values of roomgraph's series (prometheus.Collector).
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range m.series {
+		c.Collect(ch)
+	}
 }
 
 // Gatherer returns the registry, to merge with one's own (prometheus.Gatherers) or serve elsewhere.

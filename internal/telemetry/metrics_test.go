@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,7 +16,8 @@ import (
 )
 
 func TestMetricsOperationNamesBounded(t *testing.T) {
-	m := telemetry.NewMetrics(telemetry.MetricsOptions{MaxOperationNames: 2, NoRuntimeCollectors: true})
+	m, err := telemetry.NewMetrics(telemetry.MetricsOptions{MaxOperationNames: 2, NoRuntimeCollectors: true})
+	require.NoError(t, err)
 	for _, name := range []string{"First", "Second", "Third", "First", "bad-name", ""} {
 		m.Operation(m.OperationLabel(name), "query", telemetry.OutcomeOK, time.Millisecond)
 	}
@@ -30,7 +33,8 @@ roomgraph_graphql_operations_total{operation="other",outcome="ok",type="query"} 
 }
 
 func TestMetricsUpstreamAndBreaker(t *testing.T) {
-	m := telemetry.NewMetrics(telemetry.MetricsOptions{NoRuntimeCollectors: true})
+	m, err := telemetry.NewMetrics(telemetry.MetricsOptions{NoRuntimeCollectors: true})
+	require.NoError(t, err)
 	m.UpstreamAttempt(telnyx.RouteGetRoom, 503, 1, time.Millisecond)
 	m.UpstreamAttempt(telnyx.RouteGetRoom, 0, 2, time.Millisecond)
 	m.UpstreamAttempt(telnyx.RouteGetRoom, 200, 3, time.Millisecond)
@@ -71,7 +75,12 @@ roomgraph_upstream_breaker_transitions_total{from="open",to="half-open"} 1
 // counterSum adds up the samples of one counter family.
 func counterSum(t *testing.T, m *telemetry.Metrics, name string) float64 {
 	t.Helper()
-	mfs, err := m.Gatherer().Gather()
+	return counterSumOf(t, m.Gatherer(), name)
+}
+
+func counterSumOf(t *testing.T, g prometheus.Gatherer, name string) float64 {
+	t.Helper()
+	mfs, err := g.Gather()
 	require.NoError(t, err)
 	for _, mf := range mfs {
 		if mf.GetName() == name {
@@ -84,4 +93,40 @@ func counterSum(t *testing.T, m *telemetry.Metrics, name string) float64 {
 	}
 	t.Fatalf("no %s", name)
 	return 0
+}
+
+// TestMetricsOnAnEmbeddersRegistry: with a Registerer, the series also land there (without the runtime
+// collectors, which the embedder's registry may have already); a second set of the same series is refused,
+// unless the embedder tells each set apart with a label of its own.
+func TestMetricsOnAnEmbeddersRegistry(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector())
+	m, err := telemetry.NewMetrics(telemetry.MetricsOptions{Registerer: reg})
+	require.NoError(t, err)
+	m.LoaderNeed("room")
+
+	names := func(g prometheus.Gatherer) map[string]bool {
+		mfs, err := g.Gather()
+		require.NoError(t, err)
+		out := map[string]bool{}
+		for _, mf := range mfs {
+			out[mf.GetName()] = true
+		}
+		return out
+	}
+	theirs, ours := names(reg), names(m.Gatherer())
+	assert.True(t, theirs["roomgraph_loader_needs_total"], "the series reach the embedder's registry")
+	assert.True(t, ours["roomgraph_loader_needs_total"], "and stay on the gateway's own")
+	assert.True(t, ours["go_goroutines"], "the gateway's own registry has the runtime collectors")
+
+	_, err = telemetry.NewMetrics(telemetry.MetricsOptions{Registerer: reg})
+	assert.Error(t, err, "the same series twice on one registry")
+
+	shared := prometheus.NewRegistry()
+	for _, name := range []string{"rooms-a", "rooms-b"} {
+		m, err := telemetry.NewMetrics(telemetry.MetricsOptions{Registerer: prometheus.WrapRegistererWith(prometheus.Labels{"gateway": name}, shared)})
+		require.NoError(t, err, "told apart by a label of the embedder's")
+		m.LoaderNeed("room")
+	}
+	assert.Equal(t, 2.0, counterSumOf(t, shared, "roomgraph_loader_needs_total"))
 }

@@ -44,62 +44,103 @@ const (
 // The global propagator is left alone: an embedder may have set it for its own purposes.
 func Propagator() propagation.TextMapPropagator { return propagation.TraceContext{} }
 
-// TracingEnabled says whether the standard OTEL_* variables ask for trace export, and reports a setting
-// roomgraph cannot honour. Export is on when OTEL_TRACES_EXPORTER is "otlp", or when it is unset and
-// OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set; OTEL_SDK_DISABLED=true and
-// OTEL_TRACES_EXPORTER=none turn it off. Only the OTLP http/protobuf protocol is supported.
-func TracingEnabled(getenv func(string) string) (bool, error) {
-	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
-		return false, nil
-	}
-	on := false
-	switch exp := strings.ToLower(strings.TrimSpace(getenv("OTEL_TRACES_EXPORTER"))); exp {
-	case "none":
-		return false, nil
-	case "otlp":
-		on = true
-	case "":
-		on = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")) != "" ||
-			strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) != ""
-	default:
-		return false, fmt.Errorf("OTEL_TRACES_EXPORTER=%q: roomgraph exports traces with \"otlp\" or \"none\"", exp)
-	}
-	if !on {
-		return false, nil
-	}
-	proto := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"))
-	if proto == "" {
-		proto = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
-	}
-	if proto != "" && proto != "http/protobuf" {
-		return false, fmt.Errorf("OTLP protocol %q: roomgraph exports with http/protobuf only", proto)
-	}
-	return true, nil
+// TraceExport says where the OTLP/HTTP exporter sends spans and how the service names itself. Package main
+// fills it from the standard OTEL_* variables; this package reads none.
+type TraceExport struct {
+	// Endpoint is the full URL of the collector's traces endpoint; "" means DefaultTraceEndpoint.
+	Endpoint string
+	// Headers are sent with every export request (e.g. a vendor's API key).
+	Headers map[string]string
+	// ServiceName is the resource's service.name; "" means Attributes' service.name, else "roomgraph".
+	ServiceName string
+	// Attributes are further resource attributes.
+	Attributes map[string]string
+	// Sampler is one of the OpenTelemetry sampler names (always_on, always_off, traceidratio,
+	// parentbased_always_on, parentbased_always_off, parentbased_traceidratio); "" means
+	// parentbased_always_on. SamplerArg is the ratio of the traceidratio samplers, 0 to 1 (0 samples
+	// nothing: package main sets 1 when OTEL_TRACES_SAMPLER_ARG is unset, as the specification says).
+	Sampler    string
+	SamplerArg float64
 }
 
-// TracerProviderFromEnv returns the tracer provider the OTEL_* variables ask for (see TracingEnabled),
-// or nil when they ask for none: an SDK provider with a batching OTLP/HTTP exporter. The exporter and
-// the sampler read their own standard variables (OTEL_EXPORTER_OTLP_*, OTEL_TRACES_SAMPLER*) from the
-// process environment, the resource OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (service.name
-// defaults to "roomgraph"). Call its Shutdown before exiting, to flush the spans still buffered.
-func TracerProviderFromEnv(ctx context.Context, getenv func(string) string) (*sdktrace.TracerProvider, error) {
-	on, err := TracingEnabled(getenv)
-	if err != nil || !on {
+// DefaultTraceEndpoint is where spans go when TraceExport names no endpoint: a collector on this machine.
+const DefaultTraceEndpoint = "http://localhost:4318/v1/traces"
+
+// NewTracerProvider returns an SDK tracer provider with a batching OTLP/HTTP (protobuf) exporter to
+// export.Endpoint. Call its Shutdown before exiting, to flush the spans still buffered.
+//
+// Everything TraceExport says is passed to the SDK explicitly. The SDK still reads the standard variables of
+// its own tuning from the process environment (OTEL_EXPORTER_OTLP_TIMEOUT, _COMPRESSION, _CERTIFICATE…,
+// OTEL_BSP_*, OTEL_SPAN_*_LIMIT…): that is the OpenTelemetry SDK's contract with operators, and it has no
+// switch to turn it off.
+func NewTracerProvider(ctx context.Context, export TraceExport) (*sdktrace.TracerProvider, error) {
+	sampler, err := newSampler(export.Sampler, export.SamplerArg)
+	if err != nil {
 		return nil, err
 	}
-	exp, err := otlptracehttp.New(ctx)
+	endpoint := export.Endpoint
+	if endpoint == "" {
+		endpoint = DefaultTraceEndpoint
+	}
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("OTLP traces endpoint %q: want an absolute http(s) URL", endpoint)
+	}
+	opts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(endpoint)}
+	if len(export.Headers) > 0 {
+		opts = append(opts, otlptracehttp.WithHeaders(export.Headers))
+	}
+	exp, err := otlptracehttp.New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("OTLP trace exporter: %w", err)
 	}
-	res, err := resource.New(ctx,
-		resource.WithAttributes(attribute.String("service.name", "roomgraph")),
-		resource.WithTelemetrySDK(),
-		resource.WithFromEnv(),
-	)
+	attrs := make([]attribute.KeyValue, 0, len(export.Attributes)+1)
+	for k, v := range export.Attributes {
+		if k != "service.name" {
+			attrs = append(attrs, attribute.String(k, v))
+		}
+	}
+	service := export.ServiceName
+	if service == "" {
+		service = export.Attributes["service.name"]
+	}
+	if service == "" {
+		service = "roomgraph"
+	}
+	attrs = append(attrs, attribute.String("service.name", service))
+	res, err := resource.New(ctx, resource.WithAttributes(attrs...), resource.WithTelemetrySDK())
 	if err != nil && !errors.Is(err, resource.ErrPartialResource) {
 		return nil, fmt.Errorf("OpenTelemetry resource: %w", err)
 	}
-	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil
+	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res), sdktrace.WithSampler(sampler)), nil
+}
+
+// newSampler is the sampler of an OpenTelemetry sampler name.
+func newSampler(name string, arg float64) (sdktrace.Sampler, error) {
+	ratio := func() (sdktrace.Sampler, error) {
+		if arg < 0 || arg > 1 {
+			return nil, fmt.Errorf("trace sampler ratio %v: want 0 to 1", arg)
+		}
+		return sdktrace.TraceIDRatioBased(arg), nil
+	}
+	switch name {
+	case "", "parentbased_always_on":
+		return sdktrace.ParentBased(sdktrace.AlwaysSample()), nil
+	case "parentbased_always_off":
+		return sdktrace.ParentBased(sdktrace.NeverSample()), nil
+	case "parentbased_traceidratio":
+		s, err := ratio()
+		if err != nil {
+			return nil, err
+		}
+		return sdktrace.ParentBased(s), nil
+	case "always_on":
+		return sdktrace.AlwaysSample(), nil
+	case "always_off":
+		return sdktrace.NeverSample(), nil
+	case "traceidratio":
+		return ratio()
+	}
+	return nil, fmt.Errorf("trace sampler %q: roomgraph supports always_on, always_off, traceidratio and their parentbased_ forms", name)
 }
 
 // UpstreamTracer makes one client span per upstream HTTP attempt and sends the W3C traceparent with

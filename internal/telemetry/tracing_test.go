@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 
@@ -20,40 +19,24 @@ import (
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
-func TestTracingEnabled(t *testing.T) {
+func TestNewTracerProviderRefuses(t *testing.T) {
 	tests := []struct {
-		name    string
-		env     map[string]string
-		want    bool
-		wantErr bool
+		name   string
+		export telemetry.TraceExport
 	}{
-		{"nothing set", nil, false, false},
-		{"exporter otlp", map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, true, false},
-		{"endpoint only", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, true, false},
-		{"traces endpoint only", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"}, true, false},
-		{"exporter none wins", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, false, false},
-		{"sdk disabled wins", map[string]string{"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"}, false, false},
-		{"http/protobuf", map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}, true, false},
-		{"grpc refused", map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc"}, false, true},
-		{"unknown exporter", map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, false, true},
+		{"unknown sampler", telemetry.TraceExport{Sampler: "jaeger_remote"}},
+		{"ratio above 1", telemetry.TraceExport{Sampler: "traceidratio", SamplerArg: 1.5}},
+		{"negative ratio", telemetry.TraceExport{Sampler: "parentbased_traceidratio", SamplerArg: -0.1}},
+		{"relative endpoint", telemetry.TraceExport{Endpoint: "localhost:4318/v1/traces"}},
+		{"not http", telemetry.TraceExport{Endpoint: "grpc://collector:4317"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			on, err := telemetry.TracingEnabled(func(k string) string { return tc.env[k] })
-			if tc.wantErr {
-				require.Error(t, err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, on)
+			tp, err := telemetry.NewTracerProvider(context.Background(), tc.export)
+			require.Error(t, err)
+			assert.Nil(t, tp)
 		})
 	}
-}
-
-func TestTracerProviderFromEnvOff(t *testing.T) {
-	tp, err := telemetry.TracerProviderFromEnv(context.Background(), func(string) string { return "" })
-	require.NoError(t, err)
-	assert.Nil(t, tp)
 }
 
 // TestUpstreamTracer sends a call through the gateway's stack (calls → retries → attempts) to a server
@@ -124,33 +107,49 @@ func attrMap(kvs []attribute.KeyValue) map[attribute.Key]attribute.Value {
 	return m
 }
 
-// TestTracerProviderFromEnvExports: with only the standard endpoint variable set, spans reach an OTLP/HTTP
-// collector (here a loopback stand-in) by the time the provider is shut down.
-func TestTracerProviderFromEnvExports(t *testing.T) {
-	type received struct{ path, contentType string }
-	got := make(chan received, 4)
-	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got <- received{r.URL.Path, r.Header.Get("Content-Type")}
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer collector.Close()
-	// The exporter reads the process environment itself.
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
-	t.Setenv("OTEL_SERVICE_NAME", "roomgraph-test")
+// TestNewTracerProviderExports: spans reach an OTLP/HTTP collector (here a loopback stand-in) at the endpoint
+// given, with the headers and the resource given, by the time the provider is shut down; a sampler that
+// samples nothing sends nothing.
+func TestNewTracerProviderExports(t *testing.T) {
+	type received struct{ path, contentType, auth string }
+	tests := []struct {
+		name    string
+		sampler string
+		want    bool
+	}{
+		{"default sampler", "", true},
+		{"always_off", "always_off", false},
+		{"traceidratio 1", "traceidratio", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := make(chan received, 4)
+			collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got <- received{r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("Authorization")}
+				w.Header().Set("Content-Type", "application/x-protobuf")
+				w.WriteHeader(http.StatusOK)
+			}))
+			defer collector.Close()
 
-	tp, err := telemetry.TracerProviderFromEnv(context.Background(), os.Getenv)
-	require.NoError(t, err)
-	require.NotNil(t, tp)
-	_, span := tp.Tracer("test").Start(context.Background(), "exported")
-	span.End()
-	require.NoError(t, tp.Shutdown(context.Background()))
+			tp, err := telemetry.NewTracerProvider(context.Background(), telemetry.TraceExport{
+				Endpoint:    collector.URL + "/v1/traces",
+				Headers:     map[string]string{"Authorization": "Bearer collector-key"},
+				ServiceName: "roomgraph-test",
+				Sampler:     tc.sampler,
+				SamplerArg:  1,
+			})
+			require.NoError(t, err)
+			_, span := tp.Tracer("test").Start(context.Background(), "exported")
+			span.End()
+			require.NoError(t, tp.Shutdown(context.Background()))
 
-	select {
-	case r := <-got:
-		assert.Equal(t, "/v1/traces", r.path)
-		assert.Equal(t, "application/x-protobuf", r.contentType)
-	default:
-		t.Fatal("the collector received nothing")
+			select {
+			case r := <-got:
+				require.True(t, tc.want, "nothing should be exported")
+				assert.Equal(t, received{"/v1/traces", "application/x-protobuf", "Bearer collector-key"}, r)
+			default:
+				require.False(t, tc.want, "the collector received nothing")
+			}
+		})
 	}
 }

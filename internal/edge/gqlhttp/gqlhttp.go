@@ -2,10 +2,16 @@
 // GraphQL-over-HTTP specification words them, written for speed.
 //
 // They differ from gqlgen's transport.GET and transport.POST in what the specification asks and gqlgen
-// does not do: a request error (parse, validation, a refused document) answers 200 under
-// application/json and 400 under application/graphql-response+json, with no "data" member; a GET
-// mutation is 405; a GET without a query is 400. And in speed: the response's data, which gqlgen already
-// wrote as JSON, is copied as it is instead of being parsed and compacted again by encoding/json.
+// does not do: an error raised before execution answers with no "data" member, under application/json
+// with 200, and under application/graphql-response+json with 400 when the request is invalid (parse,
+// validation, a limit) and 200 otherwise (an unknown persisted query); a GET mutation is 405; a GET without
+// a query is 400. And in speed: the response's data, which gqlgen already wrote as JSON, is copied as it
+// is instead of being parsed and compacted again by encoding/json.
+//
+// Which errors make a request invalid they decide from the error codes alone: gqlgen's parse and
+// validation failures, and the codes the transport is given (InvalidRequestCodes). They never consult or
+// write gqlgen's package-level error-kind registry (errcode.RegisterErrorType), so an embedder's own gqlgen
+// servers in the same process are unaffected.
 //
 // They know nothing of roomgraph's schema.
 package gqlhttp
@@ -16,6 +22,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,12 +43,18 @@ const (
 type POST struct {
 	// OnRequestError, if set, learns the code of every request it refuses before GraphQL parses it.
 	OnRequestError func(r *http.Request, code string)
+	// InvalidRequestCodes are the extensions.code values, besides gqlgen's parse and validation failures,
+	// that make an error raised before execution an invalid request (see requestErrorStatus).
+	InvalidRequestCodes []string
 }
 
 // GET serves query operations sent as URL parameters (cacheable; mutations are refused).
 type GET struct {
 	// OnRequestError, if set, learns the code of every request it refuses before GraphQL parses it.
 	OnRequestError func(r *http.Request, code string)
+	// InvalidRequestCodes are the extensions.code values, besides gqlgen's parse and validation failures,
+	// that make an error raised before execution an invalid request (see requestErrorStatus).
+	InvalidRequestCodes []string
 }
 
 var (
@@ -86,7 +99,7 @@ func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	execute(w, r, exec, params, media, false, refuse)
+	execute(w, r, exec, params, media, false, p.InvalidRequestCodes, refuse)
 }
 
 // Supports reports whether r is a GET.
@@ -122,15 +135,15 @@ func (g GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecut
 		return
 	}
 	params.ReadTime.End = graphql.Now()
-	execute(w, r, exec, params, media, true, refuse)
+	execute(w, r, exec, params, media, true, g.InvalidRequestCodes, refuse)
 }
 
 // execute runs the operation and writes its response.
-func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, get bool, refuse func(status int, code, msg string)) {
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, get bool, invalid []string, refuse func(status int, code, msg string)) {
 	opCtx, errs := exec.CreateOperationContext(r.Context(), params)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(r.Context(), opCtx), errs)
-		w.WriteHeader(requestErrorStatus(media, errs))
+		w.WriteHeader(requestErrorStatus(media, errs, invalid))
 		write(w, resp, true)
 		return
 	}
@@ -147,11 +160,17 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 
 // requestErrorStatus is the status of an error raised before execution: application/json answers 200
 // (the specification's SHOULD); application/graphql-response+json answers 400 for a request that is not a
-// valid GraphQL request (parse, validation, limits) and 200 for the rest (for example an unknown persisted
-// query, which clients expect as a GraphQL error).
-func requestErrorStatus(media string, errs gqlerror.List) int {
-	if media == MediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
-		return http.StatusBadRequest
+// valid GraphQL request (parse and validation failures, and the invalid codes given: roomgraph's limits) and
+// 200 for the rest (for example an unknown persisted query, which clients expect as a GraphQL error).
+func requestErrorStatus(media string, errs gqlerror.List, invalid []string) int {
+	if media != MediaGraphQLResponse {
+		return http.StatusOK
+	}
+	for _, e := range errs {
+		code, _ := e.Extensions["code"].(string)
+		if code == errcode.ParseFailed || code == errcode.ValidationFailed || slices.Contains(invalid, code) {
+			return http.StatusBadRequest
+		}
 	}
 	return http.StatusOK
 }

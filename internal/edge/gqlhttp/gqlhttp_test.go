@@ -1,6 +1,7 @@
 package gqlhttp_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,9 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
@@ -112,4 +116,65 @@ func TestIsJSON(t *testing.T) {
 	} {
 		assert.Equal(t, want, gqlhttp.IsJSON(ct), ct)
 	}
+}
+
+// refuseByName refuses, before execution, the operations named TooBig (code TOO_BIG) and Later (code LATER).
+type refuseByName struct{}
+
+func (refuseByName) ExtensionName() string                   { return "refuseByName" }
+func (refuseByName) Validate(graphql.ExecutableSchema) error { return nil }
+func (refuseByName) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	switch oc.Operation.Name {
+	case "TooBig":
+		return &gqlerror.Error{Message: "too big", Extensions: map[string]any{"code": "TOO_BIG"}}
+	case "Later":
+		return &gqlerror.Error{Message: "later", Extensions: map[string]any{"code": "LATER"}}
+	}
+	return nil
+}
+
+// TestInvalidRequestCodes: a code named in InvalidRequestCodes makes a refusal before execution a 400 under
+// graphql-response+json (200 under application/json); other codes stay 200. gqlgen's package-level
+// error-kind registry is neither needed nor written.
+func TestInvalidRequestCodes(t *testing.T) {
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}}))
+	invalid := []string{"TOO_BIG"}
+	srv.AddTransport(gqlhttp.GET{InvalidRequestCodes: invalid})
+	srv.AddTransport(gqlhttp.POST{InvalidRequestCodes: invalid})
+	srv.Use(refuseByName{})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+
+	tests := []struct {
+		name, operation, accept string
+		get                     bool
+		status                  int
+	}{
+		{"invalid code, graphql-response+json", "TooBig", gqlhttp.MediaGraphQLResponse, false, http.StatusBadRequest},
+		{"invalid code over GET, graphql-response+json", "TooBig", gqlhttp.MediaGraphQLResponse, true, http.StatusBadRequest},
+		{"invalid code, application/json", "TooBig", gqlhttp.MediaJSON, false, http.StatusOK},
+		{"other code, graphql-response+json", "Later", gqlhttp.MediaGraphQLResponse, false, http.StatusOK},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			query := "query " + tc.operation + " { __typename }"
+			var req *http.Request
+			if tc.get {
+				req, _ = http.NewRequest(http.MethodGet, ts.URL+"?"+url.Values{"query": {query}}.Encode(), nil)
+			} else {
+				body, _ := json.Marshal(map[string]string{"query": query})
+				req, _ = http.NewRequest(http.MethodPost, ts.URL, strings.NewReader(string(body)))
+				req.Header.Set("Content-Type", "application/json")
+			}
+			req.Header.Set("Accept", tc.accept)
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			assert.Equal(t, tc.status, resp.StatusCode, "%s", raw)
+			assert.NotContains(t, string(raw), `"data"`, "refused before execution: no data member")
+		})
+	}
+	assert.Equal(t, errcode.KindUser, errcode.GetErrorKind(gqlerror.List{{Extensions: map[string]any{"code": "TOO_BIG"}}}),
+		"the transports do not register their codes in gqlgen's package-level table")
 }

@@ -15,14 +15,15 @@ import (
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/roomgraph/roomgraph/internal/exec/weakmap"
 )
 
-// CodeLimitExceeded is extensions.code of every refusal; extensions.limit says which limit.
+// CodeLimitExceeded is extensions.code of every refusal; extensions.limit says which limit. A refusal is an
+// invalid request: the gateway names this code to its transports (gqlhttp's InvalidRequestCodes), which
+// answer it with 400 under application/graphql-response+json.
 const CodeLimitExceeded = "QUERY_LIMIT_EXCEEDED"
 
 // The values of extensions.limit.
@@ -35,14 +36,6 @@ const (
 
 // extensionName names the extension to gqlgen and keys its Stats in the operation's stats.
 const extensionName = "QueryLimits"
-
-// RegisterErrorCodes tells gqlgen that CodeLimitExceeded is a request error (errcode.KindProtocol), so a
-// refusal is answered with HTTP 400 under Accept: application/graphql-response+json and 422 under
-// application/json (gqlgen's choice for validation errors too), instead of 200. It writes gqlgen's
-// package-level table: call it once at start-up (main, TestMain), before serving.
-func RegisterErrorCodes() {
-	errcode.RegisterErrorType(CodeLimitExceeded, errcode.KindProtocol)
-}
 
 // Extension is the gqlgen extension: srv.Use(limits.New(cfg)).
 type Extension struct {

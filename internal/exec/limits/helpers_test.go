@@ -8,28 +8,21 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"sync/atomic"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/stretchr/testify/require"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
 	"github.com/roomgraph/roomgraph/resolvers"
 )
-
-func TestMain(m *testing.M) {
-	// gqlgen's error-kind table is package-level: register before any server runs, as main does.
-	limits.RegisterErrorCodes()
-	os.Exit(m.Run())
-}
 
 // executableSchema is the real generated schema over a resolver root with no upstream: the limits refuse
 // before any resolver runs, and accepted operations are stopped by the servers below before execution.
@@ -65,8 +58,9 @@ func newServer(t *testing.T, cfg limits.Config, execute bool) *server {
 	t.Helper()
 	s := &server{}
 	srv := handler.New(executableSchema())
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	invalid := []string{limits.CodeLimitExceeded}
+	srv.AddTransport(gqlhttp.GET{InvalidRequestCodes: invalid})
+	srv.AddTransport(gqlhttp.POST{InvalidRequestCodes: invalid})
 	srv.Use(extension.Introspection{})
 	srv.Use(limits.New(cfg))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

@@ -1,0 +1,433 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/internal/gcpolicy"
+	"github.com/roomgraph/roomgraph/internal/telemetry"
+)
+
+// This file is the one place the roomgraph command reads its environment. Every variable it reads is an
+// entry of envVars, with its default and meaning as docs/configuration.md shows them (TestConfigTable
+// writes that table from envVars) and with how it is applied; loadConfig asks getenv for those names and no
+// other. Whatever needs several variables at once (the embedded simulator, the listen address, trace
+// export, the GC policy) is decided from them afterwards, in settings.config.
+
+// config is what the environment tells the command.
+type config struct {
+	gateway  gateway.Config
+	addr     string // listen address
+	embedded bool   // no upstream configured: serve the embedded simulator with demo data
+	gc       gcpolicy.Settings
+	tracing  *telemetry.TraceExport // nil: no trace export
+}
+
+// envVar is one environment variable the command reads.
+type envVar struct {
+	name, def, meaning string // as the configuration table shows them; a def in parentheses is not a value
+	// set applies a non-blank value (trimmed unless untrimmed); nil keeps the value in settings.raw for the
+	// decisions that need several variables.
+	set       func(s *settings, v string) error
+	untrimmed bool
+	secret    bool // errors do not quote its value
+}
+
+// settings collect the variables before the decisions that need several of them.
+type settings struct {
+	cfg                              gateway.Config
+	trace, introspection, playground *bool // nil: on with the embedded simulator, else off
+	gcTargetMiB                      int
+	raw                              map[string]string // variables without a setter, trimmed
+}
+
+// The variables of the roomgraph command itself and of its GC policy.
+var commandVars = []envVar{
+	{name: "PORT", def: "8080",
+		meaning: "Port to listen on (all interfaces)."},
+	{name: "ROOMGRAPH_LISTEN", def: "(unset)",
+		meaning: "Listen address `host:port` (e.g. `127.0.0.1:8080` for loopback only); overrides `PORT`."},
+	{name: "ROOMGRAPH_GC_TARGET_MIB", def: strconv.Itoa(gcpolicy.DefaultTargetMiB),
+		meaning: "Heap target of the garbage collector in MiB: GOGC is tuned after each collection (between 50 and 500) to keep heap and goroutine stacks near it; `0`: off, the Go runtime's own policy. Off when `GOGC` or `GOMEMLIMIT` is set.",
+		set:     integer(func(s *settings) *int { return &s.gcTargetMiB })},
+	{name: "GOGC", def: "(unset)",
+		meaning: "The Go runtime's own collector setting; when set, it applies and `ROOMGRAPH_GC_TARGET_MIB` does not."},
+	{name: "GOMEMLIMIT", def: "(unset)",
+		meaning: "The Go runtime's memory limit; when set, it applies and `ROOMGRAPH_GC_TARGET_MIB` does not."},
+}
+
+// The variables of package gateway's Config.
+var gatewayVars = []envVar{
+	{name: "TELNYX_API_KEY", def: "(unset)", secret: true,
+		meaning: "Server API key sent upstream in key mode. With TELNYX_BASE_URL also unset (and not in forward mode), `go run .` starts the embedded simulator instead.",
+		set:     func(s *settings, v string) error { s.cfg.APIKey = v; return nil }},
+	{name: "TELNYX_BASE_URL", def: "https://api.telnyx.com/v2",
+		meaning: "Upstream base URL.",
+		set:     func(s *settings, v string) error { s.cfg.BaseURL = v; return nil }},
+	{name: "ROOMGRAPH_AUTH", def: "key",
+		meaning: "`key`: send TELNYX_API_KEY for everyone; `forward`: send each caller's own `Authorization: Bearer …` (callers without one get UNAUTHENTICATED).",
+		set:     func(s *settings, v string) error { s.cfg.Auth = gateway.AuthMode(strings.ToLower(v)); return nil }},
+	{name: "ROOMGRAPH_DEFAULT_FIRST", def: "20",
+		meaning: "Page size when a connection gets neither `first` nor `last`.",
+		set:     integer(func(s *settings) *int { return &s.cfg.DefaultFirst })},
+	{name: "ROOMGRAPH_MAX_FIRST", def: "100",
+		meaning: "Largest `first`/`last` accepted (1..250); above it: BAD_USER_INPUT, no upstream call.",
+		set:     integer(func(s *settings) *int { return &s.cfg.MaxFirst })},
+	{name: "ROOMGRAPH_CURSOR_SECRET", def: "(built-in)", secret: true, untrimmed: true,
+		meaning: "Key of the cursors' integrity check; share it across replicas.",
+		set:     func(s *settings, v string) error { s.cfg.CursorSecret = v; return nil }},
+	{name: "ROOMGRAPH_LOADER_WAIT", def: "1ms",
+		meaning: "How long loaders collect needs before calling the upstream.",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.LoaderWait })},
+	{name: "ROOMGRAPH_MAX_PARALLEL", def: "8",
+		meaning: "Concurrent upstream calls one operation may have in flight.",
+		set:     integer(func(s *settings) *int { return &s.cfg.MaxParallel })},
+	{name: "ROOMGRAPH_UPSTREAM_TIMEOUT", def: "10s",
+		meaning: "Timeout of each upstream call.",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.UpstreamTimeout })},
+	{name: "ROOMGRAPH_RETRIES", def: "2",
+		meaning: "Retries of an upstream GET after a connection error, timeout, 408, 429 or 5xx (full-jitter backoff, honouring Retry-After, never past the operation deadline). Writes are never retried.",
+		set:     integer(func(s *settings) *int { return &s.cfg.Resilience.MaxRetries })},
+	{name: "ROOMGRAPH_RETRY_BASE_DELAY", def: "100ms",
+		meaning: "Backoff before retry n: random in [0, min(max delay, base·2ⁿ)].",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.Resilience.BaseDelay })},
+	{name: "ROOMGRAPH_RETRY_MAX_DELAY", def: "2s",
+		meaning: "Cap of the backoff (a longer Retry-After from the upstream still wins).",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.Resilience.MaxDelay })},
+	{name: "ROOMGRAPH_UPSTREAM_CONCURRENCY", def: "64",
+		meaning: "Upstream calls in flight across all requests.",
+		set:     integer(func(s *settings) *int { return &s.cfg.Resilience.MaxConcurrent })},
+	{name: "ROOMGRAPH_UPSTREAM_QUEUE_WAIT", def: "2s",
+		meaning: "Longest wait for a free upstream slot (then UPSTREAM_UNAVAILABLE).",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.Resilience.MaxQueueWait })},
+	{name: "ROOMGRAPH_BREAKER_FAILURES", def: "5",
+		meaning: "Consecutive failed upstream attempts that open the circuit breaker (then UPSTREAM_UNAVAILABLE at once, no upstream call).",
+		set:     integer(func(s *settings) *int { return &s.cfg.Resilience.BreakerFailures })},
+	{name: "ROOMGRAPH_BREAKER_OPEN_FOR", def: "5s",
+		meaning: "How long the breaker stays open before one probe may close it.",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.Resilience.BreakerOpenFor })},
+	{name: "ROOMGRAPH_OPERATION_TIMEOUT", def: "15s",
+		meaning: "Deadline of a whole GraphQL operation (every upstream call, retry and wait in it).",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.OperationTimeout })},
+	{name: "ROOMGRAPH_TRACE", def: "(on with the embedded simulator, else off)",
+		meaning: "Allow the query trace (request header `X-Roomgraph-Trace: 1`).",
+		set:     optional(func(s *settings) **bool { return &s.trace })},
+	{name: "ROOMGRAPH_INTROSPECTION", def: "(on with the embedded simulator, else off)",
+		meaning: "Schema introspection and field suggestions.",
+		set:     optional(func(s *settings) **bool { return &s.introspection })},
+	{name: "ROOMGRAPH_FEDERATION", def: "false",
+		meaning: "Serve the Apollo Federation v2 subgraph schema (`_service`, `_entities`; Room, RoomSession, RoomParticipant keyed by id).",
+		set:     boolean(func(s *settings) *bool { return &s.cfg.Federation })},
+	{name: "ROOMGRAPH_APQ", def: "true",
+		meaning: "Automatic persisted queries (Apollo's APQ protocol, also over GET for CDN caching).",
+		set:     negated(func(s *settings) *bool { return &s.cfg.DisableAPQ })},
+	{name: "ROOMGRAPH_APQ_CACHE_SIZE", def: "1000",
+		meaning: "Most persisted queries remembered (least recently used go first).",
+		set:     integer(func(s *settings) *int { return &s.cfg.APQCacheSize })},
+	{name: "ROOMGRAPH_TRUSTED_DOCUMENTS", def: "(unset)",
+		meaning: "Path of a persisted query manifest: when set, only its operations run (PERSISTED_QUERY_NOT_ALLOWED otherwise) and APQ is off.",
+		set:     func(s *settings, v string) error { s.cfg.TrustedDocuments = v; return nil }},
+	{name: "ROOMGRAPH_COALESCE", def: "true",
+		meaning: "Identical upstream reads in flight at the same time, for the same key, become one call.",
+		set:     negated(func(s *settings) *bool { return &s.cfg.DisableCoalescing })},
+	{name: "ROOMGRAPH_FAST_PATH", def: "true",
+		meaning: "Answer queries with the fast path (the same bytes as gqlgen's executor for much less CPU: BENCHMARKS.md); false: gqlgen's executor for every query.",
+		set:     negated(func(s *settings) *bool { return &s.cfg.DisableFastPath })},
+	{name: "ROOMGRAPH_READ_CACHE_TTL", def: "0s",
+		meaning: "Keep successful upstream reads this long, per key, dropped on any write (0: off). At most 1000 answers, each kept as bytes and as decoded records.",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.ReadCacheTTL })},
+	{name: "ROOMGRAPH_CORS_ORIGINS", def: "(unset)",
+		meaning: "Comma-separated browser origins allowed to call /graphql (`*` for any); unset: same-origin only, no CORS headers.",
+		set:     func(s *settings, v string) error { s.cfg.CORSOrigins = list(v); return nil }},
+	{name: "ROOMGRAPH_CORS_HEADERS", def: "Content-Type, Authorization, X-Roomgraph-Trace, X-Request-Id, traceparent, tracestate",
+		meaning: "Request headers cross-origin pages may send.",
+		set:     func(s *settings, v string) error { s.cfg.CORSHeaders = list(v); return nil }},
+	{name: "ROOMGRAPH_CORS_MAX_AGE", def: "10m",
+		meaning: "How long browsers may cache a preflight answer.",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.CORSMaxAge })},
+	{name: "ROOMGRAPH_PPROF", def: "false",
+		meaning: "Serve Go's CPU, heap and goroutine profiles under `/debug/pprof/` (for profiling; keep it off on public ports).",
+		set:     boolean(func(s *settings) *bool { return &s.cfg.Pprof })},
+	{name: "ROOMGRAPH_READY_TIMEOUT", def: "2s",
+		meaning: "Bound of the upstream check behind /readyz.",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.ReadyTimeout })},
+	{name: "ROOMGRAPH_PLAYGROUND", def: "(on with the embedded simulator, else off)",
+		meaning: "GraphiQL at `/`.",
+		set:     optional(func(s *settings) **bool { return &s.playground })},
+	{name: "ROOMGRAPH_MAX_BODY_BYTES", def: "1048576",
+		meaning: "Largest request body accepted (larger: 413 REQUEST_TOO_LARGE).",
+		set: func(s *settings, v string) (err error) {
+			s.cfg.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64)
+			return err
+		}},
+	{name: "ROOMGRAPH_MAX_TOKENS", def: "15000",
+		meaning: "Most tokens in a query document (more: GRAPHQL_PARSE_FAILED).",
+		set:     integer(func(s *settings) *int { return &s.cfg.MaxTokens })},
+	{name: "ROOMGRAPH_MAX_DEPTH", def: "12",
+		meaning: "Deepest nesting of fields, fragments expanded (deeper: QUERY_LIMIT_EXCEEDED).",
+		set:     integer(func(s *settings) *int { return &s.cfg.Limits.MaxDepth })},
+	{name: "ROOMGRAPH_MAX_ALIASES", def: "30",
+		meaning: "Most aliased fields in one operation.",
+		set:     integer(func(s *settings) *int { return &s.cfg.Limits.MaxAliases })},
+	{name: "ROOMGRAPH_MAX_ROOT_FIELDS", def: "20",
+		meaning: "Most top-level fields in one operation.",
+		set:     integer(func(s *settings) *int { return &s.cfg.Limits.MaxRootFields })},
+	{name: "ROOMGRAPH_MAX_COST", def: "1000",
+		meaning: "Most upstream calls an operation may be predicted to make.",
+		set:     integer(func(s *settings) *int { return &s.cfg.Limits.MaxCost })},
+	{name: "ROOMGRAPH_METRICS", def: "true",
+		meaning: "Serve Prometheus metrics at `GET /metrics`.",
+		set:     boolean(func(s *settings) *bool { return &s.cfg.ServeMetrics })},
+	{name: "ROOMGRAPH_METRICS_MAX_OPERATIONS", def: "100",
+		meaning: "Most distinct operation names in the metrics' `operation` label (later ones: `other`).",
+		set:     integer(func(s *settings) *int { return &s.cfg.MetricsMaxOperations })},
+	{name: "ROOMGRAPH_LOG_FORMAT", def: "text",
+		meaning: "`text` or `json` (log/slog); one line per GraphQL request with its request id.",
+		set:     func(s *settings, v string) error { s.cfg.LogFormat = strings.ToLower(v); return nil }},
+	{name: "ROOMGRAPH_LOG_LEVEL", def: "info",
+		meaning: "`debug`, `info`, `warn` or `error`.",
+		set:     func(s *settings, v string) error { s.cfg.LogLevel = v; return nil }},
+}
+
+// The standard OpenTelemetry variables of trace export (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/).
+var otelVars = []envVar{
+	{name: "OTEL_TRACES_EXPORTER", def: "(unset)",
+		meaning: "`otlp` exports OpenTelemetry traces over OTLP/HTTP; `none`: no export; unset: export when an OTLP endpoint below is set."},
+	{name: "OTEL_SDK_DISABLED", def: "false",
+		meaning: "`true` turns trace export off whatever else is set."},
+	{name: "OTEL_EXPORTER_OTLP_ENDPOINT", def: "(unset)",
+		meaning: "OTLP/HTTP collector base URL, e.g. `http://localhost:4318` (spans go to its `/v1/traces`); setting it turns trace export on."},
+	{name: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", def: "(unset)",
+		meaning: "Full URL of the collector's traces endpoint; wins over `OTEL_EXPORTER_OTLP_ENDPOINT` and also turns export on. With neither: `" + telemetry.DefaultTraceEndpoint + "`."},
+	{name: "OTEL_EXPORTER_OTLP_PROTOCOL", def: "http/protobuf",
+		meaning: "Only `http/protobuf` is supported (anything else is refused at start-up)."},
+	{name: "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", def: "(unset)",
+		meaning: "As `OTEL_EXPORTER_OTLP_PROTOCOL`, for traces; wins over it."},
+	{name: "OTEL_EXPORTER_OTLP_HEADERS", def: "(unset)", secret: true,
+		meaning: "Headers of every export request, `key=value` pairs separated by commas, values percent-encoded (e.g. a vendor's API key)."},
+	{name: "OTEL_EXPORTER_OTLP_TRACES_HEADERS", def: "(unset)", secret: true,
+		meaning: "As `OTEL_EXPORTER_OTLP_HEADERS`, for traces; a key set in both takes this value."},
+	{name: "OTEL_SERVICE_NAME", def: "roomgraph",
+		meaning: "The `service.name` of the spans' resource; wins over one in `OTEL_RESOURCE_ATTRIBUTES`."},
+	{name: "OTEL_RESOURCE_ATTRIBUTES", def: "(unset)",
+		meaning: "Further resource attributes, `key=value` pairs separated by commas, values percent-encoded."},
+	{name: "OTEL_TRACES_SAMPLER", def: "parentbased_always_on",
+		meaning: "`always_on`, `always_off`, `traceidratio`, or their `parentbased_` forms (follow the caller's sampling decision when there is one)."},
+	{name: "OTEL_TRACES_SAMPLER_ARG", def: "1",
+		meaning: "The ratio of the `traceidratio` samplers, 0 to 1."},
+}
+
+// envVars is every variable the command reads, in the order of the configuration table.
+var envVars = concat(commandVars, gatewayVars, otelVars)
+
+// otelTuning is the table's note on the variables the OpenTelemetry SDK reads by itself.
+const otelTuning = "When trace export is on, the OpenTelemetry SDK also reads the standard variables of its own tuning from the process environment " +
+	"(`OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_EXPORTER_OTLP_COMPRESSION`, `OTEL_EXPORTER_OTLP_CERTIFICATE` and their `_TRACES_` forms, `OTEL_BSP_*`, `OTEL_SPAN_*_LIMIT`, …); " +
+	"those are the SDK's, and roomgraph neither reads nor overrides them. The upstream transport honours `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` " +
+	"as every Go HTTP client does (read by net/http)."
+
+func concat(lists ...[]envVar) []envVar {
+	var out []envVar
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// loadConfig reads the command's configuration through getenv (os.Getenv in production, a map in tests),
+// asking it for the names of envVars only.
+func loadConfig(getenv func(string) string) (config, error) {
+	s := settings{
+		cfg:         gateway.Config{ServeMetrics: true},
+		gcTargetMiB: gcpolicy.DefaultTargetMiB,
+		raw:         map[string]string{},
+	}
+	for _, v := range envVars {
+		val := getenv(v.name)
+		if strings.TrimSpace(val) == "" {
+			continue
+		}
+		if !v.untrimmed {
+			val = strings.TrimSpace(val)
+		}
+		if v.set == nil {
+			s.raw[v.name] = val
+			continue
+		}
+		if err := v.set(&s, val); err != nil {
+			if v.secret {
+				return config{}, fmt.Errorf("%s: %w", v.name, err)
+			}
+			return config{}, fmt.Errorf("%s=%q: %w", v.name, val, err)
+		}
+	}
+	return s.config()
+}
+
+// config makes the decisions that need several variables.
+func (s settings) config() (config, error) {
+	c := config{gateway: s.cfg}
+	c.embedded = s.cfg.BaseURL == "" && s.cfg.APIKey == "" && s.cfg.Auth != gateway.AuthForward
+	or := func(b *bool) bool {
+		if b == nil {
+			return c.embedded
+		}
+		return *b
+	}
+	c.gateway.AllowTrace, c.gateway.Introspection, c.gateway.Playground = or(s.trace), or(s.introspection), or(s.playground)
+	c.gateway = c.gateway.Defaults()
+
+	c.addr = ":8080"
+	if p := s.raw["PORT"]; p != "" {
+		c.addr = ":" + p
+	}
+	if a := s.raw["ROOMGRAPH_LISTEN"]; a != "" {
+		c.addr = a
+	}
+
+	c.gc.TargetMiB = s.gcTargetMiB
+	for _, name := range []string{"GOGC", "GOMEMLIMIT"} {
+		if s.raw[name] != "" && c.gc.RuntimeOverride == "" {
+			c.gc.RuntimeOverride = name
+		}
+	}
+
+	var err error
+	c.tracing, err = traceExport(s.raw)
+	return c, err
+}
+
+// traceExport reads the OTEL_* variables: nil when they ask for no trace export. Export is on when
+// OTEL_TRACES_EXPORTER is "otlp", or when it is unset and an OTLP endpoint is set; OTEL_SDK_DISABLED=true
+// and OTEL_TRACES_EXPORTER=none turn it off. Only the OTLP http/protobuf protocol is supported.
+func traceExport(raw map[string]string) (*telemetry.TraceExport, error) {
+	if strings.EqualFold(raw["OTEL_SDK_DISABLED"], "true") {
+		return nil, nil
+	}
+	switch exp := strings.ToLower(raw["OTEL_TRACES_EXPORTER"]); exp {
+	case "none":
+		return nil, nil
+	case "otlp":
+	case "":
+		if raw["OTEL_EXPORTER_OTLP_ENDPOINT"] == "" && raw["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] == "" {
+			return nil, nil
+		}
+	default:
+		return nil, fmt.Errorf("OTEL_TRACES_EXPORTER=%q: roomgraph exports traces with \"otlp\" or \"none\"", exp)
+	}
+	proto := firstSet(raw["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"], raw["OTEL_EXPORTER_OTLP_PROTOCOL"])
+	if proto != "" && proto != "http/protobuf" {
+		return nil, fmt.Errorf("OTLP protocol %q: roomgraph exports with http/protobuf only", proto)
+	}
+	ex := &telemetry.TraceExport{
+		Endpoint:    raw["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"],
+		ServiceName: raw["OTEL_SERVICE_NAME"],
+		Sampler:     strings.ToLower(raw["OTEL_TRACES_SAMPLER"]),
+		SamplerArg:  1,
+	}
+	if base := raw["OTEL_EXPORTER_OTLP_ENDPOINT"]; ex.Endpoint == "" && base != "" {
+		ex.Endpoint = strings.TrimSuffix(base, "/") + "/v1/traces"
+	}
+	if a := raw["OTEL_TRACES_SAMPLER_ARG"]; a != "" {
+		f, err := strconv.ParseFloat(a, 64)
+		if err != nil {
+			return nil, fmt.Errorf("OTEL_TRACES_SAMPLER_ARG=%q: want a number from 0 to 1", a)
+		}
+		ex.SamplerArg = f
+	}
+	var err error
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"} {
+		if ex.Headers, err = keyValues(name, raw[name], ex.Headers); err != nil {
+			return nil, err
+		}
+	}
+	if ex.Attributes, err = keyValues("OTEL_RESOURCE_ATTRIBUTES", raw["OTEL_RESOURCE_ATTRIBUTES"], nil); err != nil {
+		return nil, err
+	}
+	return ex, nil
+}
+
+// keyValues adds the comma-separated key=value pairs of v (values percent-encoded) to into. Its errors
+// quote nothing of v, which may hold a credential.
+func keyValues(name, v string, into map[string]string) (map[string]string, error) {
+	if v == "" {
+		return into, nil
+	}
+	if into == nil {
+		into = map[string]string{}
+	}
+	for i, pair := range strings.Split(v, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		key, value, ok := strings.Cut(pair, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" {
+			return nil, fmt.Errorf("%s: entry %d is not key=value", name, i+1)
+		}
+		value, err := url.PathUnescape(strings.TrimSpace(value))
+		if err != nil {
+			return nil, fmt.Errorf("%s: entry %d: bad percent-encoding", name, i+1)
+		}
+		into[key] = value
+	}
+	return into, nil
+}
+
+// firstSet returns the first non-empty string.
+func firstSet(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Setters of envVar.
+
+func integer(field func(*settings) *int) func(*settings, string) error {
+	return func(s *settings, v string) (err error) { *field(s), err = strconv.Atoi(v); return err }
+}
+
+func duration(field func(*settings) *time.Duration) func(*settings, string) error {
+	return func(s *settings, v string) (err error) { *field(s), err = time.ParseDuration(v); return err }
+}
+
+func boolean(field func(*settings) *bool) func(*settings, string) error {
+	return func(s *settings, v string) (err error) { *field(s), err = strconv.ParseBool(v); return err }
+}
+
+// negated sets a Disable… field from a variable that says whether the feature is on.
+func negated(field func(*settings) *bool) func(*settings, string) error {
+	return func(s *settings, v string) error {
+		on, err := strconv.ParseBool(v)
+		*field(s) = !on
+		return err
+	}
+}
+
+// optional sets a setting whose default depends on other variables.
+func optional(field func(*settings) **bool) func(*settings, string) error {
+	return func(s *settings, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return err
+		}
+		*field(s) = &b
+		return nil
+	}
+}
+
+// list splits a comma-separated variable, dropping blanks.
+func list(v string) []string {
+	var out []string
+	for part := range strings.SplitSeq(v, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
