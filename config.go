@@ -126,8 +126,17 @@ var gatewayVars = []envVar{
 		meaning: "Automatic persisted queries (Apollo's APQ protocol, also over GET for CDN caching).",
 		set:     negated(func(s *settings) *bool { return &s.cfg.DisableAPQ })},
 	{name: "ROOMGRAPH_APQ_CACHE_SIZE", def: "1000",
-		meaning: "Most persisted queries remembered (least recently used go first).",
+		meaning: "Most persisted queries remembered (the least used go first). A document is registered only once it parsed, validated and passed the query limits, and in forward mode only for a caller with a credential.",
 		set:     integer(func(s *settings) *int { return &s.cfg.APQCacheSize })},
+	{name: "ROOMGRAPH_APQ_CACHE_BYTES", def: "4194304",
+		meaning: "Most bytes of persisted queries remembered (their text, hashes and bookkeeping).",
+		set:     integer64(func(s *settings) *int64 { return &s.cfg.APQCacheBytes })},
+	{name: "ROOMGRAPH_QUERY_CACHE_BYTES", def: "16777216",
+		meaning: "Most bytes of parsed and validated documents kept for reuse, estimated per document from its text and its nodes (about 512 bytes each).",
+		set:     integer64(func(s *settings) *int64 { return &s.cfg.QueryCacheBytes })},
+	{name: "ROOMGRAPH_MAX_CACHED_DOCUMENT_BYTES", def: "32768",
+		meaning: "Longest document text either cache keeps; longer documents still run, parsed every time, and are never registered as persisted queries.",
+		set:     integer(func(s *settings) *int { return &s.cfg.MaxCachedDocumentBytes })},
 	{name: "ROOMGRAPH_TRUSTED_DOCUMENTS", def: "(unset)",
 		meaning: "Path of a persisted query manifest: when set, only its operations run (PERSISTED_QUERY_NOT_ALLOWED otherwise) and APQ is off.",
 		set:     func(s *settings, v string) error { s.cfg.TrustedDocuments = v; return nil }},
@@ -160,10 +169,7 @@ var gatewayVars = []envVar{
 		set:     optional(func(s *settings) **bool { return &s.playground })},
 	{name: "ROOMGRAPH_MAX_BODY_BYTES", def: "1048576",
 		meaning: "Largest request body accepted (larger: 413 REQUEST_TOO_LARGE).",
-		set: func(s *settings, v string) (err error) {
-			s.cfg.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64)
-			return err
-		}},
+		set:     integer64(func(s *settings) *int64 { return &s.cfg.MaxBodyBytes })},
 	{name: "ROOMGRAPH_MAX_TOKENS", def: "15000",
 		meaning: "Most tokens in a query document (more: GRAPHQL_PARSE_FAILED).",
 		set:     integer(func(s *settings) *int { return &s.cfg.MaxTokens })},
@@ -390,6 +396,10 @@ func firstSet(a, b string) string {
 
 func integer(field func(*settings) *int) func(*settings, string) error {
 	return func(s *settings, v string) (err error) { *field(s), err = strconv.Atoi(v); return err }
+}
+
+func integer64(field func(*settings) *int64) func(*settings, string) error {
+	return func(s *settings, v string) (err error) { *field(s), err = strconv.ParseInt(v, 10, 64); return err }
 }
 
 func duration(field func(*settings) *time.Duration) func(*settings, string) error {

@@ -24,21 +24,24 @@ func getenvOf(env map[string]string) func(string) string {
 
 func TestLoadConfig(t *testing.T) {
 	env := map[string]string{
-		"TELNYX_API_KEY":             " KEY_x ",
-		"TELNYX_BASE_URL":            "http://127.0.0.1:9/v2",
-		"ROOMGRAPH_AUTH":             "FORWARD",
-		"ROOMGRAPH_DEFAULT_FIRST":    "10",
-		"ROOMGRAPH_MAX_FIRST":        "50",
-		"ROOMGRAPH_LOADER_WAIT":      "2ms",
-		"ROOMGRAPH_MAX_PARALLEL":     "3",
-		"ROOMGRAPH_UPSTREAM_TIMEOUT": "4s",
-		"ROOMGRAPH_TRACE":            "true",
-		"ROOMGRAPH_MAX_BODY_BYTES":   "2048",
-		"ROOMGRAPH_FAST_PATH":        "false",
-		"ROOMGRAPH_CORS_ORIGINS":     "https://a.example, ,https://b.example",
-		"ROOMGRAPH_RETRIES":          "4",
-		"ROOMGRAPH_MAX_COST":         "300",
-		"ROOMGRAPH_CURSOR_SECRET":    " spaced secret ",
+		"TELNYX_API_KEY":                      " KEY_x ",
+		"TELNYX_BASE_URL":                     "http://127.0.0.1:9/v2",
+		"ROOMGRAPH_AUTH":                      "FORWARD",
+		"ROOMGRAPH_DEFAULT_FIRST":             "10",
+		"ROOMGRAPH_MAX_FIRST":                 "50",
+		"ROOMGRAPH_LOADER_WAIT":               "2ms",
+		"ROOMGRAPH_MAX_PARALLEL":              "3",
+		"ROOMGRAPH_UPSTREAM_TIMEOUT":          "4s",
+		"ROOMGRAPH_TRACE":                     "true",
+		"ROOMGRAPH_MAX_BODY_BYTES":            "2048",
+		"ROOMGRAPH_FAST_PATH":                 "false",
+		"ROOMGRAPH_CORS_ORIGINS":              "https://a.example, ,https://b.example",
+		"ROOMGRAPH_RETRIES":                   "4",
+		"ROOMGRAPH_MAX_COST":                  "300",
+		"ROOMGRAPH_CURSOR_SECRET":             " spaced secret ",
+		"ROOMGRAPH_APQ_CACHE_BYTES":           "65536",
+		"ROOMGRAPH_QUERY_CACHE_BYTES":         "131072",
+		"ROOMGRAPH_MAX_CACHED_DOCUMENT_BYTES": "4096",
 	}
 	c, err := loadConfig(getenvOf(env))
 	require.NoError(t, err)
@@ -56,6 +59,9 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, int64(2048), cfg.MaxBodyBytes)
 	assert.True(t, cfg.DisableFastPath)
 	assert.False(t, cfg.DisableAPQ)
+	assert.Equal(t, int64(65536), cfg.APQCacheBytes)
+	assert.Equal(t, int64(131072), cfg.QueryCacheBytes)
+	assert.Equal(t, 4096, cfg.MaxCachedDocumentBytes)
 	assert.Equal(t, []string{"https://a.example", "https://b.example"}, cfg.CORSOrigins)
 	assert.Equal(t, 4, cfg.Resilience.MaxRetries)
 	assert.Equal(t, 300, cfg.Limits.MaxCost)

@@ -152,7 +152,7 @@ func liveHeap() uint64 {
 // is wrong); 10 of 100 KiB parse and validate, and are too long to cache.
 func TestAPQFloodIsBounded(t *testing.T) {
 	h := newHarness(t, defaultSim(), gateway.Config{})
-	const bound = (4 + 8) << 20
+	bound := gateway.Config{}.Defaults().APQCacheBytes + 8<<20
 	before := liveHeap()
 	pad := strings.Repeat("x", 1000<<10)
 	for i := range 40 {
@@ -168,5 +168,5 @@ func TestAPQFloodIsBounded(t *testing.T) {
 	}
 	grown := int64(liveHeap()) - int64(before)
 	t.Logf("live heap grew by %.1f MiB", float64(grown)/(1<<20))
-	assert.Less(t, grown, int64(bound), "live heap growth under an APQ flood")
+	assert.Less(t, grown, bound, "live heap growth under an APQ flood")
 }

@@ -66,10 +66,20 @@ type Config struct {
 	// RoomSession and RoomParticipant are entities keyed by id).
 	Federation bool
 
-	// APQCacheSize bounds the automatic persisted queries (Apollo's APQ protocol, usable over GET); default
-	// 1000 documents. DisableAPQ turns the protocol off.
-	APQCacheSize int
-	DisableAPQ   bool
+	// APQCacheSize and APQCacheBytes bound the automatic persisted queries (Apollo's APQ protocol, usable
+	// over GET): at most 1000 documents and 4 MiB of them by default, the least used going first. A
+	// document is registered only once it parsed, validated and passed the query limits, in forward mode
+	// only for a caller that presents a credential, and only when it is at most MaxCachedDocumentBytes
+	// long. DisableAPQ turns the protocol off.
+	APQCacheSize  int
+	APQCacheBytes int64
+	DisableAPQ    bool
+	// QueryCacheBytes bounds the parsed and validated documents kept for reuse, by an estimate of the
+	// memory each holds (its text and about 512 bytes per node of its tree); default 16 MiB.
+	QueryCacheBytes int64
+	// MaxCachedDocumentBytes is the longest document text kept by either cache (APQ, parsed documents);
+	// longer ones still run, but are parsed every time and never registered. Default 32 KiB.
+	MaxCachedDocumentBytes int
 	// TrustedDocuments is the path of a manifest (Apollo's persisted query manifest, or a JSON object of
 	// SHA-256 hash to document). When set, only the manifest's operations run, and APQ is off.
 	TrustedDocuments string
@@ -226,6 +236,15 @@ func (cfg Config) Defaults() Config {
 	if cfg.APQCacheSize == 0 {
 		cfg.APQCacheSize = 1000
 	}
+	if cfg.APQCacheBytes == 0 {
+		cfg.APQCacheBytes = 4 << 20
+	}
+	if cfg.QueryCacheBytes == 0 {
+		cfg.QueryCacheBytes = 16 << 20
+	}
+	if cfg.MaxCachedDocumentBytes == 0 {
+		cfg.MaxCachedDocumentBytes = 32 << 10
+	}
 	if len(cfg.CORSHeaders) == 0 {
 		cfg.CORSHeaders = []string{"Content-Type", "Authorization", TraceHeader, "X-Request-Id", "traceparent", "tracestate"}
 	}
@@ -284,6 +303,9 @@ func (cfg Config) validate() error {
 	}
 	if cfg.MaxTokens < 1 {
 		return errors.New("gateway: MaxTokens must be positive")
+	}
+	if cfg.APQCacheBytes < 1 || cfg.QueryCacheBytes < 1 || cfg.MaxCachedDocumentBytes < 1 {
+		return errors.New("gateway: APQCacheBytes, QueryCacheBytes and MaxCachedDocumentBytes must be positive")
 	}
 	if cfg.MetricsMaxOperations < 1 {
 		return errors.New("gateway: MetricsMaxOperations must be positive")

@@ -45,10 +45,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/cors"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/roomgraph/roomgraph/internal/apperr"
@@ -57,6 +55,7 @@ import (
 	"github.com/roomgraph/roomgraph/internal/exec/fastpath"
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
 	"github.com/roomgraph/roomgraph/internal/exec/persisted"
+	"github.com/roomgraph/roomgraph/internal/exec/querycache"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
@@ -208,27 +207,48 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	// Limit refusals are invalid requests (400 under graphql-response+json), decided by the transports from
 	// this list, not by gqlgen's package-level error-kind registry, which the gateway leaves alone.
-	invalid := []string{limits.CodeLimitExceeded}
-	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid})
-	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// APQ's malformed extensions are not well-formed requests (400 whatever the media type), as the
+	// envelope's BAD_REQUEST refusals are.
+	invalid := []string{limits.CodeLimitExceeded, persisted.CodeHashMismatch}
+	malformed := []string{persisted.CodeBadRequest}
+	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed})
+	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed})
+	// In forward mode, the caches take nothing from a caller without a credential: its operation cannot
+	// run, and it must not be able to fill them for those who can.
+	mayCache := func(ctx context.Context) bool {
+		return cfg.Auth != AuthForward || graphql.HasOperationContext(ctx) &&
+			bearer(graphql.GetOperationContext(ctx).Headers.Get("Authorization")) != ""
+	}
+	docs, err := querycache.New(querycache.Config{MaxBytes: cfg.QueryCacheBytes, MaxDocumentBytes: cfg.MaxCachedDocumentBytes, Admit: mayCache})
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	srv.SetQueryCache(docs)
 	// First, so that it is the outermost: it sees every operation, refused ones included.
 	srv.Use(obs)
 	if obs.tracer != nil {
 		srv.Use(fieldTracer{tracer: obs.tracer})
 	}
-	switch {
-	case cfg.TrustedDocuments != "":
+	if cfg.TrustedDocuments != "" {
 		m, err := persisted.LoadManifest(cfg.TrustedDocuments)
 		if err != nil {
 			return nil, fmt.Errorf("gateway: trusted documents: %w", err)
 		}
 		srv.Use(persisted.NewTrusted(m))
-	case !cfg.DisableAPQ:
-		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
 	}
 	srv.SetParserTokenLimit(cfg.MaxTokens)
 	srv.Use(limits.New(cfg.Limits.limits(cfg.DefaultFirst, cfg.MaxFirst)))
+	if cfg.TrustedDocuments == "" && !cfg.DisableAPQ {
+		// After the limits: APQ registers a document once every check before it has passed.
+		apq, err := persisted.NewAPQ(persisted.APQConfig{
+			MaxBytes: cfg.APQCacheBytes, MaxEntries: cfg.APQCacheSize, MaxDocumentBytes: cfg.MaxCachedDocumentBytes,
+			MayRegister: func(ctx context.Context, _ *graphql.OperationContext) bool { return mayCache(ctx) },
+		})
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		srv.Use(apq)
+	}
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {

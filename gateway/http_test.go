@@ -87,6 +87,9 @@ func TestConfigValidation(t *testing.T) {
 		{"relative base URL", gateway.Config{BaseURL: "/v2"}},
 		{"max first above the upstream's page", gateway.Config{MaxFirst: 251}},
 		{"default above max", gateway.Config{MaxFirst: 10, DefaultFirst: 11}},
+		{"negative APQ cache bytes", gateway.Config{APQCacheBytes: -1}},
+		{"negative query cache bytes", gateway.Config{QueryCacheBytes: -1}},
+		{"negative cached document size", gateway.Config{MaxCachedDocumentBytes: -1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

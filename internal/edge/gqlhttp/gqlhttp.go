@@ -4,12 +4,13 @@
 // They differ from gqlgen's transport.GET and transport.POST in what the specification asks and gqlgen
 // does not do: an error raised before execution answers with no "data" member, under application/json
 // with 200, and under application/graphql-response+json with 400 when the request is invalid (parse,
-// validation, a limit) and 200 otherwise (an unknown persisted query); a GET mutation is 405; a GET without
-// a query is 400. And in speed: the response's data, which gqlgen already wrote as JSON, is copied as it
+// validation, a limit) and 200 otherwise (an unknown persisted query); with 400 under either when the
+// request is not well-formed (a malformed persisted-query extension); a GET mutation is 405; a GET
+// without a query is 400. And in speed: the response's data, which gqlgen already wrote as JSON, is copied as it
 // is instead of being parsed and compacted again by encoding/json.
 //
 // Which errors make a request invalid they decide from the error codes alone: gqlgen's parse and
-// validation failures, and the codes the transport is given (InvalidRequestCodes). They never consult or
+// validation failures, and the codes the transport is given (InvalidRequestCodes, MalformedRequestCodes). They never consult or
 // write gqlgen's package-level error-kind registry (errcode.RegisterErrorType), so an embedder's own gqlgen
 // servers in the same process are unaffected.
 //
@@ -46,6 +47,9 @@ type POST struct {
 	// InvalidRequestCodes are the extensions.code values, besides gqlgen's parse and validation failures,
 	// that make an error raised before execution an invalid request (see requestErrorStatus).
 	InvalidRequestCodes []string
+	// MalformedRequestCodes are the extensions.code values that make an error raised before execution a
+	// request that is not well-formed (a parameter of the wrong shape): 400 under either media type.
+	MalformedRequestCodes []string
 }
 
 // GET serves query operations sent as URL parameters (cacheable; mutations are refused).
@@ -55,6 +59,9 @@ type GET struct {
 	// InvalidRequestCodes are the extensions.code values, besides gqlgen's parse and validation failures,
 	// that make an error raised before execution an invalid request (see requestErrorStatus).
 	InvalidRequestCodes []string
+	// MalformedRequestCodes are the extensions.code values that make an error raised before execution a
+	// request that is not well-formed (a parameter of the wrong shape): 400 under either media type.
+	MalformedRequestCodes []string
 }
 
 var (
@@ -99,7 +106,7 @@ func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	execute(w, r, exec, params, media, false, p.InvalidRequestCodes, refuse)
+	execute(w, r, exec, params, media, false, statuses{p.InvalidRequestCodes, p.MalformedRequestCodes}, refuse)
 }
 
 // Supports reports whether r is a GET.
@@ -135,15 +142,18 @@ func (g GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecut
 		return
 	}
 	params.ReadTime.End = graphql.Now()
-	execute(w, r, exec, params, media, true, g.InvalidRequestCodes, refuse)
+	execute(w, r, exec, params, media, true, statuses{g.InvalidRequestCodes, g.MalformedRequestCodes}, refuse)
 }
 
+// statuses are the codes that decide the status of an error raised before execution.
+type statuses struct{ invalid, malformed []string }
+
 // execute runs the operation and writes its response.
-func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, get bool, invalid []string, refuse func(status int, code, msg string)) {
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, get bool, codes statuses, refuse func(status int, code, msg string)) {
 	opCtx, errs := exec.CreateOperationContext(r.Context(), params)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(r.Context(), opCtx), errs)
-		w.WriteHeader(requestErrorStatus(media, errs, invalid))
+		w.WriteHeader(requestErrorStatus(media, errs, codes))
 		write(w, resp, true)
 		return
 	}
@@ -158,21 +168,24 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 	write(w, responses(ctx), false)
 }
 
-// requestErrorStatus is the status of an error raised before execution: application/json answers 200
-// (the specification's SHOULD); application/graphql-response+json answers 400 for a request that is not a
-// valid GraphQL request (parse and validation failures, and the invalid codes given: roomgraph's limits) and
-// 200 for the rest (for example an unknown persisted query, which clients expect as a GraphQL error).
-func requestErrorStatus(media string, errs gqlerror.List, invalid []string) int {
-	if media != MediaGraphQLResponse {
-		return http.StatusOK
-	}
+// requestErrorStatus is the status of an error raised before execution: 400 for a request that is not
+// well-formed (the malformed codes given), whatever the media type; otherwise application/json answers
+// 200 (the specification's SHOULD), and application/graphql-response+json answers 400 for a request that
+// is not a valid GraphQL request (parse and validation failures, and the invalid codes given: roomgraph's
+// limits) and 200 for the rest (for example an unknown persisted query, which clients expect as a GraphQL
+// error).
+func requestErrorStatus(media string, errs gqlerror.List, codes statuses) int {
+	status := http.StatusOK
 	for _, e := range errs {
 		code, _ := e.Extensions["code"].(string)
-		if code == errcode.ParseFailed || code == errcode.ValidationFailed || slices.Contains(invalid, code) {
+		switch {
+		case slices.Contains(codes.malformed, code):
 			return http.StatusBadRequest
+		case media == MediaGraphQLResponse && (code == errcode.ParseFailed || code == errcode.ValidationFailed || slices.Contains(codes.invalid, code)):
+			status = http.StatusBadRequest
 		}
 	}
-	return http.StatusOK
+	return status
 }
 
 // WriteRequestError writes one request-level error (no data member) with the given status.

@@ -118,7 +118,8 @@ func TestIsJSON(t *testing.T) {
 	}
 }
 
-// refuseByName refuses, before execution, the operations named TooBig (code TOO_BIG) and Later (code LATER).
+// refuseByName refuses, before execution, the operations named TooBig (code TOO_BIG), Later (code LATER)
+// and Garbled (code GARBLED).
 type refuseByName struct{}
 
 func (refuseByName) ExtensionName() string                   { return "refuseByName" }
@@ -129,18 +130,20 @@ func (refuseByName) MutateOperationContext(_ context.Context, oc *graphql.Operat
 		return &gqlerror.Error{Message: "too big", Extensions: map[string]any{"code": "TOO_BIG"}}
 	case "Later":
 		return &gqlerror.Error{Message: "later", Extensions: map[string]any{"code": "LATER"}}
+	case "Garbled":
+		return &gqlerror.Error{Message: "garbled", Extensions: map[string]any{"code": "GARBLED"}}
 	}
 	return nil
 }
 
 // TestInvalidRequestCodes: a code named in InvalidRequestCodes makes a refusal before execution a 400 under
-// graphql-response+json (200 under application/json); other codes stay 200. gqlgen's package-level
-// error-kind registry is neither needed nor written.
+// graphql-response+json (200 under application/json); one named in MalformedRequestCodes a 400 under
+// both; other codes stay 200. gqlgen's package-level error-kind registry is neither needed nor written.
 func TestInvalidRequestCodes(t *testing.T) {
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}}))
-	invalid := []string{"TOO_BIG"}
-	srv.AddTransport(gqlhttp.GET{InvalidRequestCodes: invalid})
-	srv.AddTransport(gqlhttp.POST{InvalidRequestCodes: invalid})
+	invalid, malformed := []string{"TOO_BIG"}, []string{"GARBLED"}
+	srv.AddTransport(gqlhttp.GET{InvalidRequestCodes: invalid, MalformedRequestCodes: malformed})
+	srv.AddTransport(gqlhttp.POST{InvalidRequestCodes: invalid, MalformedRequestCodes: malformed})
 	srv.Use(refuseByName{})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
@@ -154,6 +157,9 @@ func TestInvalidRequestCodes(t *testing.T) {
 		{"invalid code over GET, graphql-response+json", "TooBig", gqlhttp.MediaGraphQLResponse, true, http.StatusBadRequest},
 		{"invalid code, application/json", "TooBig", gqlhttp.MediaJSON, false, http.StatusOK},
 		{"other code, graphql-response+json", "Later", gqlhttp.MediaGraphQLResponse, false, http.StatusOK},
+		{"malformed code, graphql-response+json", "Garbled", gqlhttp.MediaGraphQLResponse, false, http.StatusBadRequest},
+		{"malformed code, application/json", "Garbled", gqlhttp.MediaJSON, false, http.StatusBadRequest},
+		{"malformed code over GET, application/json", "Garbled", gqlhttp.MediaJSON, true, http.StatusBadRequest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

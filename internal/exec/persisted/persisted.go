@@ -1,9 +1,11 @@
-// Package persisted lets roomgraph run only the operations a web app was built with: a trusted-documents
-// (safelist) mode for gqlgen that accepts an operation only when its document is in a manifest file, either
-// sent by hash (the Apollo persisted-query extension) or as full text that hashes to a manifest entry.
+// Package persisted holds roomgraph's two policies for documents sent by hash (the Apollo persisted-query
+// extension), as gqlgen extensions; they are opposites and are not used together:
 //
-// Automatic persisted queries (APQ), where clients register any document at run time, are gqlgen's own
-// extension.AutomaticPersistedQuery; they are the opposite policy and are not used together with this one.
+//   - Trusted: run only the operations a web app was built with, a trusted-documents (safelist) mode that
+//     accepts an operation only when its document is in a manifest file, either sent by hash or as full
+//     text that hashes to a manifest entry;
+//   - APQ: automatic persisted queries, where clients register documents at run time, in a cache bounded
+//     in bytes and entries, and only documents that parsed and validated.
 //
 // It reads manifests and request parameters only: it must not know the upstream, and must not let through
 // a document the manifest does not hold (sent text runs only when its hash is a manifest entry).
