@@ -42,6 +42,7 @@ func TestLoadConfig(t *testing.T) {
 		"ROOMGRAPH_APQ_CACHE_BYTES":           "65536",
 		"ROOMGRAPH_QUERY_CACHE_BYTES":         "131072",
 		"ROOMGRAPH_MAX_CACHED_DOCUMENT_BYTES": "4096",
+		"ROOMGRAPH_MAX_BODY_BYTES_IN_FLIGHT":  "8192",
 	}
 	c, err := loadConfig(getenvOf(env))
 	require.NoError(t, err)
@@ -62,6 +63,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, int64(65536), cfg.APQCacheBytes)
 	assert.Equal(t, int64(131072), cfg.QueryCacheBytes)
 	assert.Equal(t, 4096, cfg.MaxCachedDocumentBytes)
+	assert.Equal(t, int64(8192), cfg.MaxBodyBytesInFlight)
 	assert.Equal(t, []string{"https://a.example", "https://b.example"}, cfg.CORSOrigins)
 	assert.Equal(t, 4, cfg.Resilience.MaxRetries)
 	assert.Equal(t, 300, cfg.Limits.MaxCost)

@@ -110,8 +110,14 @@ type Config struct {
 	// ReadyTimeout bounds the upstream check of /readyz (default 2s).
 	ReadyTimeout time.Duration
 
-	// MaxBodyBytes bounds a request body; default 1 MiB.
+	// MaxBodyBytes bounds a request body; default 1 MiB. A larger declared Content-Length is refused with
+	// 413 before any of the body is read.
 	MaxBodyBytes int64
+	// MaxBodyBytesInFlight bounds the request bodies being read and held by the GraphQL endpoint at once,
+	// across all connections, before anyone is authenticated; default 16 MiB, at least MaxBodyBytes. Each
+	// POST reserves its declared Content-Length (MaxBodyBytes when chunked) until its response is written;
+	// one that finds too little left is answered 503 SERVER_BUSY with Retry-After, unread.
+	MaxBodyBytesInFlight int64
 	// MaxTokens bounds the tokens of a query document; default 15000.
 	MaxTokens int
 	// Resilience tunes retries, the circuit breaker and the bound on concurrent upstream calls (zero
@@ -233,6 +239,9 @@ func (cfg Config) Defaults() Config {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.MaxBodyBytesInFlight == 0 {
+		cfg.MaxBodyBytesInFlight = max(16<<20, cfg.MaxBodyBytes)
+	}
 	if cfg.APQCacheSize == 0 {
 		cfg.APQCacheSize = 1000
 	}
@@ -300,6 +309,9 @@ func (cfg Config) validate() error {
 	}
 	if cfg.APQCacheSize < 1 || cfg.ReadCacheTTL < 0 || cfg.CORSMaxAge < 0 || cfg.ReadyTimeout < 0 {
 		return errors.New("gateway: APQCacheSize, ReadCacheTTL, CORSMaxAge and ReadyTimeout must be positive")
+	}
+	if cfg.MaxBodyBytesInFlight < cfg.MaxBodyBytes {
+		return fmt.Errorf("gateway: MaxBodyBytesInFlight (%d) must be at least MaxBodyBytes (%d)", cfg.MaxBodyBytesInFlight, cfg.MaxBodyBytes)
 	}
 	if cfg.MaxTokens < 1 {
 		return errors.New("gateway: MaxTokens must be positive")

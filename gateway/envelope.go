@@ -8,7 +8,10 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
+	"github.com/roomgraph/roomgraph/internal/telemetry"
 
 	json "github.com/goccy/go-json" // every request body is checked here; why goccy: BENCHMARKS.md
 )
@@ -20,14 +23,45 @@ const (
 	codeTooLarge         = "REQUEST_TOO_LARGE"
 	codeMediaType        = "UNSUPPORTED_MEDIA_TYPE"
 	codeMethod           = "METHOD_NOT_ALLOWED"
+	codeBusy             = "SERVER_BUSY"
 )
+
+// bodyBudget bounds the bytes of request bodies read and held at once, across every connection: a door
+// bounded before anyone is authenticated. A request reserves its declared length (the most a chunked body
+// may take) before reading any of it, and gives it back once its response is written.
+type bodyBudget struct {
+	sem     *semaphore.Weighted
+	metrics *telemetry.Metrics
+}
+
+func newBodyBudget(bytes int64, metrics *telemetry.Metrics) *bodyBudget {
+	return &bodyBudget{sem: semaphore.NewWeighted(bytes), metrics: metrics}
+}
+
+// reserve takes n bytes if they are free now, never waiting: a full budget is answered at once (503), not
+// queued behind the slow bodies that fill it. It returns the release, or nil.
+func (b *bodyBudget) reserve(n int64) (release func()) {
+	if !b.sem.TryAcquire(n) {
+		return nil
+	}
+	b.metrics.BodyBytes(n)
+	return func() {
+		b.metrics.BodyBytes(-n)
+		b.sem.Release(n)
+	}
+}
 
 // checkEnvelope refuses, before gqlgen parses anything, the requests that are not a well-formed GraphQL
 // request: wrong method or media type, bodies over the limit, invalid UTF-8 or JSON, arrays of operations
 // (batching is not supported), members of the wrong type. Each refusal is a GraphQL error with a code in
 // extensions and the HTTP status the GraphQL-over-HTTP spec asks for, and never echoes the body back
 // (gqlgen's own decode error would).
-func checkEnvelope(maxBody int64, next http.Handler) http.Handler {
+//
+// A POST's body is read only when its declared length is within maxBody and budget has room for it; else
+// it is answered (413, or 503 with Retry-After) without reading any of it. net/http sends a client's
+// `100 Continue` only when the handler first reads the body, so a client that asked for it gets the refusal
+// instead, and never sends the body.
+func checkEnvelope(maxBody int64, budget *bodyBudget, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodOptions, http.MethodHead:
@@ -44,10 +78,26 @@ func checkEnvelope(maxBody int64, next http.Handler) http.Handler {
 			refuse(w, r, http.StatusUnsupportedMediaType, codeMediaType, "send the request body as application/json")
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		tooLarge := "the request body is larger than " + strconv.FormatInt(maxBody, 10) + " bytes"
+		if r.ContentLength > maxBody {
+			refuse(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, tooLarge)
+			return
+		}
+		reserved := r.ContentLength
+		if reserved < 0 {
+			reserved = maxBody // chunked: at most the limit
+		}
+		release := budget.reserve(reserved)
+		if release == nil {
+			w.Header().Set("Retry-After", "1")
+			refuse(w, r, http.StatusServiceUnavailable, codeBusy, "the server is reading as many request bodies as it holds at once: retry in a moment")
+			return
+		}
+		defer release() // the body is referenced until the response is written
+		body, err := readBody(w, r, maxBody)
 		if err != nil {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				refuse(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, "the request body is larger than "+strconv.FormatInt(maxBody, 10)+" bytes")
+				refuse(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, tooLarge)
 				return
 			}
 			refuse(w, r, http.StatusBadRequest, codeBadRequest, "could not read the request body")
@@ -62,6 +112,17 @@ func checkEnvelope(maxBody int64, next http.Handler) http.Handler {
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readBody reads a POST's body: into a buffer of exactly its declared length, which the budget reserved
+// (a growing buffer would take up to twice that), or when chunked, up to maxBody.
+func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) ([]byte, error) {
+	if r.ContentLength < 0 {
+		return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	}
+	body := make([]byte, r.ContentLength)
+	_, err := io.ReadFull(r.Body, body)
+	return body, err
 }
 
 // badBody says what is wrong with a POST body, or "" with the body's top-level members (the POST transport

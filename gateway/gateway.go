@@ -110,7 +110,8 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 		return nil, err
 	}
 
-	endpoint := checkEnvelope(cfg.MaxBodyBytes, srv) // bounds every body; a POST's is read and checked there
+	// Bounds every body, and all bodies together; a POST's is read and checked there.
+	endpoint := checkEnvelope(cfg.MaxBodyBytes, newBodyBudget(cfg.MaxBodyBytesInFlight, metrics), srv)
 	if len(cfg.CORSOrigins) > 0 {
 		endpoint = cors.New(cors.Options{
 			AllowedOrigins: cfg.CORSOrigins,

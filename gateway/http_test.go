@@ -90,6 +90,7 @@ func TestConfigValidation(t *testing.T) {
 		{"negative APQ cache bytes", gateway.Config{APQCacheBytes: -1}},
 		{"negative query cache bytes", gateway.Config{QueryCacheBytes: -1}},
 		{"negative cached document size", gateway.Config{MaxCachedDocumentBytes: -1}},
+		{"body budget below the body limit", gateway.Config{MaxBodyBytes: 2 << 20, MaxBodyBytesInFlight: 1 << 20}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -105,6 +105,13 @@ func TestDeclaredBodyOverTheLimit(t *testing.T) {
 			assert.Equal(t, tc.second, resp.StatusCode)
 		})
 	}
+	t.Run("chunked, over the limit once read", func(t *testing.T) {
+		body := io.MultiReader(strings.NewReader(`{"query":"{ rooms { totalCount } }","pad":"`), strings.NewReader(strings.Repeat("x", 2<<20)+`"}`))
+		resp, err := http.Post(h.gwURL, "application/json", body) // no length: sent chunked
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	})
 }
 
 // holdBodies opens n connections that each declare a body of size bytes and send all of it but the last
@@ -143,12 +150,13 @@ func peakHeap(d time.Duration) uint64 {
 // the budget and 8 MiB of slack.
 func TestSlowBodyFloodIsBounded(t *testing.T) {
 	h := newHarness(t, defaultSim(), gateway.Config{})
-	const bound = (16 + 8) << 20
+	d := gateway.Config{}.Defaults()
+	bound := d.MaxBodyBytesInFlight + 8<<20
 	before := liveHeap()
-	holdBodies(t, h.gwURL, 150, 1<<20)
+	holdBodies(t, h.gwURL, 150, int(d.MaxBodyBytes))
 	grown := int64(peakHeap(1500*time.Millisecond)) - int64(before)
 	t.Logf("live heap grew by %.1f MiB at most", float64(grown)/(1<<20))
-	assert.Less(t, grown, int64(bound), "live heap growth under a flood of slow bodies")
+	assert.Less(t, grown, bound, "live heap growth under a flood of slow bodies")
 }
 
 // TestBodyBudgetAnswers503: while request bodies in flight hold the whole budget, another request is
@@ -157,7 +165,8 @@ func TestSlowBodyFloodIsBounded(t *testing.T) {
 func TestBodyBudgetAnswers503(t *testing.T) {
 	o := newObserved(t, defaultSim(), gateway.Config{}, false)
 	const query = `{ rooms(first: 1) { totalCount } }`
-	hogs := holdBodies(t, o.gwURL, 20, 1<<20) // 16 MiB of budget, 1 MiB bodies: 16 fit
+	d := gateway.Config{}.Defaults()
+	hogs := holdBodies(t, o.gwURL, int(d.MaxBodyBytesInFlight/d.MaxBodyBytes)+4, int(d.MaxBodyBytes))
 	var r response
 	var retry string
 	require.Eventually(t, func() bool {

@@ -55,6 +55,7 @@ type Metrics struct {
 	loaderNeeds        *prometheus.CounterVec
 	loaderCalls        *prometheus.CounterVec
 	executions         *prometheus.CounterVec
+	bodyBytes          prometheus.Gauge
 }
 
 // NewMetrics registers every series on a new registry, and on opts.Registerer when set; it fails only when
@@ -116,6 +117,9 @@ func NewMetrics(opts MetricsOptions) (*Metrics, error) {
 	m.executions = counter("roomgraph_graphql_executions_total",
 		"How query operations were executed: served (the fast path wrote the response), fallback (the fast path handed the operation to gqlgen: an error or a null), unsupported (gqlgen from the start: mutations, introspection).",
 		"path")
+	m.bodyBytes = prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgraph_http_body_bytes_in_flight",
+		Help: "Bytes of request bodies the GraphQL endpoint has reserved for reading and holding right now (declared lengths; the budget is ROOMGRAPH_MAX_BODY_BYTES_IN_FLIGHT)."})
+	f(m.bodyBytes)
 	reg.MustRegister(m)
 	if !opts.NoRuntimeCollectors {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -189,6 +193,9 @@ func (m *Metrics) UpstreamAttempt(route string, status, attempt int, d time.Dura
 
 // UpstreamRefused counts a call answered without an upstream attempt.
 func (m *Metrics) UpstreamRefused(reason string) { m.upstreamRefused.WithLabelValues(reason).Inc() }
+
+// BodyBytes adds delta (negative when released) to the request-body bytes in flight.
+func (m *Metrics) BodyBytes(delta int64) { m.bodyBytes.Add(float64(delta)) }
 
 // Execution records how an operation was executed (fastpath.Outcome: served, fallback, unsupported).
 func (m *Metrics) Execution(path string) { m.executions.WithLabelValues(path).Inc() }
