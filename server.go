@@ -7,7 +7,7 @@
 //
 // Everything the gateway does lives in package gateway. Package main reads the command line and the
 // environment (config.go: every variable, listed in docs/configuration.md), sets up the process (GC policy,
-// trace export, the listener) and serves.
+// trace export, the listener) and serves; on SIGINT/SIGTERM it drains (drain.go).
 package main
 
 import (
@@ -201,6 +201,9 @@ func versionText(info *debug.BuildInfo, ok bool) string {
 // demoKey is the embedded simulator's only account. It never leaves the machine.
 const demoKey = "KEY_roomgraph_demo"
 
+// drainTimeout bounds how long the requests in flight at SIGINT/SIGTERM have to finish.
+const drainTimeout = 15 * time.Second
+
 // serve serves until ctx ends, then drains in-flight requests.
 func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
 	c, err := loadConfig(getenv)
@@ -258,9 +261,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	// cork: each response write leaves in one system call instead of two (package comment).
 	ln = cork.Listener{Listener: ln}
+	drain := newDrainer()
 	srv := &http.Server{
-		Handler:           cork.Handler(gw),
-		ConnContext:       cork.ConnContext,
+		Handler: drain.Handler(cork.Handler(gw)),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return drain.ConnContext(cork.ConnContext(ctx, c), c)
+		},
+		ConnState:         drain.ConnState,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -288,10 +295,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// Connections still reading a request are closed; requests in their handler have until the timeout.
+	drain.drain()
+	shutdown, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
-		return err
+		_ = srv.Close()
+		return fmt.Errorf("requests still in flight after %s of drain were cut: %w", drainTimeout, err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
