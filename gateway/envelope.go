@@ -39,16 +39,19 @@ func newBodyBudget(bytes int64, metrics *telemetry.Metrics) *bodyBudget {
 }
 
 // reserve takes n bytes if they are free now, never waiting: a full budget is answered at once (503), not
-// queued behind the slow bodies that fill it. It returns the release, or nil.
-func (b *bodyBudget) reserve(n int64) (release func()) {
+// queued behind the slow bodies that fill it.
+func (b *bodyBudget) reserve(n int64) bool {
 	if !b.sem.TryAcquire(n) {
-		return nil
+		return false
 	}
 	b.metrics.BodyBytes(n)
-	return func() {
-		b.metrics.BodyBytes(-n)
-		b.sem.Release(n)
-	}
+	return true
+}
+
+// release gives back n reserved bytes.
+func (b *bodyBudget) release(n int64) {
+	b.metrics.BodyBytes(-n)
+	b.sem.Release(n)
 }
 
 // checkEnvelope refuses, before gqlgen parses anything, the requests that are not a well-formed GraphQL
@@ -78,26 +81,24 @@ func checkEnvelope(maxBody int64, budget *bodyBudget, next http.Handler) http.Ha
 			refuse(w, r, http.StatusUnsupportedMediaType, codeMediaType, "send the request body as application/json")
 			return
 		}
-		tooLarge := "the request body is larger than " + strconv.FormatInt(maxBody, 10) + " bytes"
 		if r.ContentLength > maxBody {
-			refuse(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, tooLarge)
+			refuse(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, tooLarge(maxBody))
 			return
 		}
 		reserved := r.ContentLength
 		if reserved < 0 {
 			reserved = maxBody // chunked: at most the limit
 		}
-		release := budget.reserve(reserved)
-		if release == nil {
+		if !budget.reserve(reserved) {
 			w.Header().Set("Retry-After", "1")
 			refuse(w, r, http.StatusServiceUnavailable, codeBusy, "the server is reading as many request bodies as it holds at once: retry in a moment")
 			return
 		}
-		defer release() // the body is referenced until the response is written
+		defer budget.release(reserved) // the body is referenced until the response is written
 		body, err := readBody(w, r, maxBody)
 		if err != nil {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				refuse(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, tooLarge)
+				refuse(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, tooLarge(maxBody))
 				return
 			}
 			refuse(w, r, http.StatusBadRequest, codeBadRequest, "could not read the request body")
@@ -112,6 +113,10 @@ func checkEnvelope(maxBody int64, budget *bodyBudget, next http.Handler) http.Ha
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+func tooLarge(maxBody int64) string {
+	return "the request body is larger than " + strconv.FormatInt(maxBody, 10) + " bytes"
 }
 
 // readBody reads a POST's body: into a buffer of exactly its declared length, which the budget reserved
