@@ -138,7 +138,7 @@ var gatewayVars = []envVar{
 		meaning: "Answer queries with the fast path (the same bytes as gqlgen's executor for much less CPU: BENCHMARKS.md); false: gqlgen's executor for every query.",
 		set:     negated(func(s *settings) *bool { return &s.cfg.DisableFastPath })},
 	{name: "ROOMGRAPH_READ_CACHE_TTL", def: "0s",
-		meaning: "Keep successful upstream reads this long, per key, dropped on any write (0: off). At most 1000 answers, each kept as bytes and as decoded records.",
+		meaning: "Keep successful upstream reads this long, per key, dropped on any write of that key; a read that overlapped a write is never kept (0: off). At most 1000 answers, each kept as bytes and as decoded records.",
 		set:     duration(func(s *settings) *time.Duration { return &s.cfg.ReadCacheTTL })},
 	{name: "ROOMGRAPH_CORS_ORIGINS", def: "(unset)",
 		meaning: "Comma-separated browser origins allowed to call /graphql (`*` for any); unset: same-origin only, no CORS headers.",

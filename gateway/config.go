@@ -81,8 +81,9 @@ type Config struct {
 	// fast path, which writes the same bytes for much less CPU (BENCHMARKS.md), and hands anything it does
 	// not cover (errors included) to gqlgen. The federated build always uses gqlgen's executor.
 	DisableFastPath bool
-	// ReadCacheTTL keeps successful upstream reads this long, per credential, dropped on any write; 0 (the
-	// default) keeps none.
+	// ReadCacheTTL keeps successful upstream reads this long, per credential, dropped on any write of that
+	// credential; 0 (the default) keeps none. A read that overlapped a write (started before it ended) is
+	// never kept, nor shared with a read that starts after the write.
 	ReadCacheTTL time.Duration
 
 	// CORSOrigins are the browser origins allowed to call the GraphQL endpoint ("*" for any); empty (the
