@@ -107,6 +107,35 @@ func TestRateLimitCannotLockAKeyOut(t *testing.T) {
 			series(metrics, "roomgraph_upstream_rate_limit_holds_total"))
 		assert.NotContains(t, metrics, keyA)
 	})
+	t.Run("after the cap, one probe; the key recovers by itself", func(t *testing.T) {
+		g := newRateLimitedGateway(t, gateway.Config{OperationTimeout: 5 * time.Second,
+			Resilience: gateway.ResilienceConfig{MaxRetryAfter: 300 * time.Millisecond}})
+		start := time.Now()
+		r := g.post(t, q, nil)
+		assert.Equal(t, []string{"UPSTREAM_RATE_LIMITED"}, r.codes())
+		assert.Len(t, g.calls(), 3, "the 429, then a probe after each capped wait, each answered 429 again")
+		assert.GreaterOrEqual(t, time.Since(start), 600*time.Millisecond, "two capped waits")
+		status, body := g.get(t, "/readyz")
+		assert.Equal(t, http.StatusServiceUnavailable, status, body)
+
+		g.sim.ClearFaults()
+		require.Eventually(t, func() bool {
+			status, body := g.get(t, "/readyz")
+			return status == http.StatusOK && strings.Contains(body, `"rateLimit":"ok"`)
+		}, 3*time.Second, 20*time.Millisecond, "ready again once the capped wait has passed")
+		g.calls()
+		r = g.post(t, q, nil)
+		assert.Empty(t, r.Errors)
+		assert.Len(t, g.calls(), 1, "the probe, answered: the key is free again")
+
+		_, metrics := g.get(t, "/metrics")
+		assert.Equal(t, []string{
+			`roomgraph_upstream_rate_limit_probes_total{outcome="cleared"} 1`,
+			`roomgraph_upstream_rate_limit_probes_total{outcome="held_again"} 2`,
+		}, series(metrics, "roomgraph_upstream_rate_limit_probes_total"))
+		assert.Equal(t, []string{"roomgraph_upstream_rate_limited_credentials 0"},
+			series(metrics, "roomgraph_upstream_rate_limited_credentials"))
+	})
 	t.Run("forward mode", func(t *testing.T) {
 		g := newRateLimitedGateway(t, gateway.Config{Auth: gateway.AuthForward})
 		r := g.post(t, q, nil, "Authorization", "Bearer "+keyB)

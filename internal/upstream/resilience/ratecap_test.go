@@ -2,6 +2,8 @@ package resilience_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"testing"
@@ -128,4 +130,154 @@ func TestOneProbeWhenTheCapPasses(t *testing.T) {
 	for _, s := range c.Sleeps() {
 		assert.Contains(t, []time.Time{t0.Add(time.Minute), t0.Add(2 * time.Minute)}, s.until, "every wait ends with a capped hold")
 	}
+}
+
+// roundTripFunc is a base transport made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func reply(r *http.Request, status int, headers map[string]string) *http.Response {
+	h := http.Header{}
+	for k, v := range headers {
+		h.Set(k, v)
+	}
+	return &http.Response{StatusCode: status, Header: h, Body: http.NoBody, Request: r}
+}
+
+// rateHooks records OnHold and OnProbe.
+type rateHooks struct {
+	mu     sync.Mutex
+	holds  []string
+	probes []string
+}
+
+func (h *rateHooks) hooks() resilience.Hooks {
+	return resilience.Hooks{
+		OnHold: func(reason string, capped bool) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			if capped {
+				reason += " capped"
+			}
+			h.holds = append(h.holds, reason)
+		},
+		OnProbe: func(outcome string) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.probes = append(h.probes, outcome)
+		},
+	}
+}
+
+func (h *rateHooks) seen() ([]string, []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.holds...), append([]string(nil), h.probes...)
+}
+
+// The probe's outcomes: a request that waits for the probe gives up at its deadline with KindRateLimited;
+// a probe without an answer leaves the probe to the next attempt; a probe's success clears the hold. The
+// state is visible through RateLimit and RateLimitedCredentials, and the hooks see every hold and probe.
+func TestProbeOutcomes(t *testing.T) {
+	c := newClock()
+	t0 := c.Now()
+	var (
+		mu      sync.Mutex
+		script  []func(*http.Request) (*http.Response, error)
+		arrived = make(chan struct{}, 8)
+	)
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		next := script[0]
+		if len(script) > 1 {
+			script = script[1:]
+		}
+		mu.Unlock()
+		arrived <- struct{}{}
+		return next(r)
+	})
+	tooMany := func(r *http.Request) (*http.Response, error) {
+		return reply(r, 429, map[string]string{"Retry-After": "3600"}), nil
+	}
+	gate := make(chan struct{})
+	script = []func(*http.Request) (*http.Response, error){
+		tooMany,
+		func(*http.Request) (*http.Response, error) { return nil, io.ErrUnexpectedEOF }, // the first probe: no answer
+		func(r *http.Request) (*http.Response, error) { <-gate; return reply(r, 200, nil), nil },
+		func(r *http.Request) (*http.Response, error) { return reply(r, 200, nil), nil },
+	}
+	var hooks rateHooks
+	rt := resilience.New(base, withClock(resilience.Config{BreakerFailures: 100}, c), hooks.hooks())
+
+	status, err := do(t, context.Background(), rt, "POST", "http://upstream.test/rooms", "k1")
+	require.NoError(t, err)
+	require.Equal(t, 429, status)
+	<-arrived
+	assert.Equal(t, resilience.Hold{Until: t0.Add(time.Minute)}, rt.RateLimit("Bearer k1"))
+	assert.True(t, rt.RateLimit("Bearer k1").Held(c.Now()))
+	assert.False(t, rt.RateLimit("Bearer k2").Held(c.Now()), "another key is not held")
+	assert.Equal(t, 1, rt.RateLimitedCredentials())
+
+	c.Advance(time.Minute)
+	assert.Zero(t, rt.RateLimitedCredentials(), "the capped wait has passed; nobody probes yet")
+	probe := make(chan int, 1)
+	go func() {
+		s, err := do(t, context.Background(), rt, "GET", "http://upstream.test/rooms", "k1")
+		assert.NoError(t, err)
+		probe <- s
+	}()
+	<-arrived // the probe without an answer; the same request probes again after its backoff
+	<-arrived // and waits at the gate
+	assert.True(t, rt.RateLimit("Bearer k1").Probing)
+	assert.Equal(t, 1, rt.RateLimitedCredentials())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	_, err = do(t, ctx, rt, "GET", "http://upstream.test/rooms", "k1")
+	cancel()
+	var re *resilience.Error
+	require.ErrorAs(t, err, &re, "a request waiting for the probe gives up at its deadline")
+	assert.Equal(t, resilience.KindRateLimited, re.Kind)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+
+	close(gate)
+	assert.Equal(t, 200, <-probe)
+	assert.Equal(t, resilience.Hold{}, rt.RateLimit("Bearer k1"), "cleared")
+	status, err = do(t, context.Background(), rt, "GET", "http://upstream.test/rooms", "k1")
+	require.NoError(t, err)
+	assert.Equal(t, 200, status)
+	<-arrived
+
+	holds, probes := hooks.seen()
+	assert.Equal(t, []string{resilience.HoldTooManyRequests + " capped"}, holds)
+	assert.Equal(t, []string{resilience.ProbeNoAnswer, resilience.ProbeCleared}, probes)
+	assert.Equal(t, []time.Duration{50 * time.Millisecond}, c.Durations(), "the backoff after the probe without an answer")
+}
+
+// Holds that were capped stay in the book until a request probes, or a whole capped wait after they
+// passed; then they are swept like the others.
+func TestCappedHoldsAreSwept(t *testing.T) {
+	_, url := newScripted(t, answer{status: 429, headers: map[string]string{"Retry-After": "3600"}})
+	c := newClock()
+	rt := newTransport(t, withClock(resilience.Config{}, c), resilience.Hooks{})
+	post := func(key string) {
+		t.Helper()
+		status, err := do(t, context.Background(), rt, "POST", url, key)
+		require.NoError(t, err)
+		require.Equal(t, 429, status)
+	}
+	for i := range 100 {
+		post(fmt.Sprintf("old-%d", i))
+	}
+	assert.Equal(t, 100, rt.RateLimitedCredentials())
+	c.Advance(time.Minute)
+	assert.Zero(t, rt.RateLimitedCredentials())
+	assert.Equal(t, 100, resilience.HeldCredentials(rt), "kept: their next request probes")
+
+	c.Advance(time.Minute)
+	for i := range 100 {
+		post(fmt.Sprintf("new-%d", i))
+	}
+	assert.LessOrEqual(t, resilience.HeldCredentials(rt), 128, "a capped wait later, swept")
+	assert.Equal(t, 100, rt.RateLimitedCredentials())
 }
