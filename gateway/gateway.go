@@ -206,9 +206,10 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	srv := handler.New(schema)
 	refused := func(r *http.Request, code string) { noteRefusal(r.Context(), code) }
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
-	// Limit refusals are invalid requests (400 under graphql-response+json), decided by the transports from
-	// this list, not by gqlgen's package-level error-kind registry, which the gateway leaves alone.
-	invalid := []string{limits.CodeLimitExceeded}
+	// Limit and introspection refusals are invalid requests (400 under graphql-response+json), decided by
+	// the transports from this list, not by gqlgen's package-level error-kind registry, which the gateway
+	// leaves alone.
+	invalid := []string{limits.CodeLimitExceeded, codeIntrospectionDisabled}
 	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid})
 	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -228,7 +229,6 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
 	}
 	srv.SetParserTokenLimit(cfg.MaxTokens)
-	srv.Use(limits.New(cfg.Limits.limits(cfg.DefaultFirst, cfg.MaxFirst)))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
@@ -236,7 +236,9 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		if cfg.Federation {
 			srv.Use(serviceSDL{})
 		}
+		srv.Use(introspectionOff{}) // after serviceSDL, before the limits
 	}
+	srv.Use(limits.New(cfg.Limits.limits(cfg.DefaultFirst, cfg.MaxFirst)))
 	srv.SetErrorPresenter(presentError(logger, cfg.Introspection))
 	srv.SetRecoverFunc(recoverPanic(logger))
 

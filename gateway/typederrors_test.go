@@ -112,6 +112,7 @@ func TestIntrospectionDisabled(t *testing.T) {
 		{"in a named fragment", plain, `query { ...F } fragment F on Query { __schema { queryType { name } } }`},
 		{"in an inline fragment", plain, `{ ... on Query { __type(name: "Room") { name } } }`},
 		{"named operation", plain, `query IntrospectionQuery { __schema { types { name kind } } }`},
+		{"over a limit too", plain, `{ __schema { types { ` + strings.Repeat("n: name ", 40) + `} } }`},
 		{"federated: schema", federated, `{ __schema { queryType { name } } }`},
 		{"federated: beside _service", federated, `{ _service { sdl } __schema { queryType { name } } }`},
 		{"federated: _service beside a data field", federated, `{ _service { sdl } rooms { totalCount } }`},
@@ -179,7 +180,6 @@ func TestIntrospectionDisabled(t *testing.T) {
 		}
 	})
 }
-
 
 // keys are a JSON object's member names.
 func keys(m map[string]json.RawMessage) []string {
