@@ -189,3 +189,161 @@ func keys(m map[string]json.RawMessage) []string {
 	}
 	return out
 }
+
+// TestVariableCoercion: variables are coerced as the GraphQL specification's input coercion says (Int is a
+// 32-bit integer written as a JSON integer, String takes strings only, Boolean true or false, ID a string or
+// an integer, input objects their own fields), over POST and GET. A value that does not coerce is a request
+// error — GRAPHQL_VALIDATION_FAILED, 400 under application/graphql-response+json, no data, no upstream
+// call — whose message names the variable, where in it, and the value given as the client wrote it.
+func TestVariableCoercion(t *testing.T) {
+	h := newHarness(t, defaultSim(), gateway.Config{})
+	room, _ := roomsBySessions(h.sim, keyA)
+	const (
+		intQ     = `query($n: Int) { rooms(first: $n) { totalCount } }`
+		intReqQ  = `query($n: Int!) { rooms(first: $n) { totalCount } }`
+		boolQ    = `query($b: Boolean) { roomSessions(filter: {active: $b}) { totalCount } }`
+		stringQ  = `query($s: String) { rooms(filter: {uniqueName: $s}) { totalCount } }`
+		idQ      = `query($id: ID!) { room(id: $id) { id } }`
+		filterQ  = `query($f: RoomSessionFilter) { roomSessions(filter: $f) { totalCount } }`
+		createM  = `mutation($i: CreateRoomInput!) { createRoom(input: $i) { room { id } } }`
+		kickM    = `mutation($p: ParticipantSelection!) { kickParticipants(sessionId: "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0", participants: $p) { sessionId } }`
+		kickIDsM = `mutation($ids: [ID!]) { kickParticipants(sessionId: "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0", participants: {ids: $ids}) { sessionId } }`
+	)
+	// raw is a variables object as the client wrote it, so that 1e3, 10.0 and big integers reach the
+	// gateway as they are.
+	type tc struct {
+		name     string
+		query    string
+		vars     string   // JSON object; "" for none
+		path     []any    // the error's path, under "variable"
+		contains []string // the message says these
+		excludes []string // and not these
+	}
+	refused := []tc{
+		{name: "Int: a numeric string", query: intQ, vars: `{"n": "10"}`, path: []any{"n"}, contains: []string{`$n`, `"10"`, "string"}},
+		{name: "Int: a fraction", query: intQ, vars: `{"n": 1.5}`, path: []any{"n"}, contains: []string{`$n`, "1.5", "fraction"}},
+		{name: "Int: an exponent", query: intQ, vars: `{"n": 1e3}`, path: []any{"n"}, contains: []string{"1e3", "exponent"}},
+		{name: "Int: a whole number with a fraction part", query: intQ, vars: `{"n": 10.0}`, path: []any{"n"}, contains: []string{"10.0"}},
+		{name: "Int: a negative exponent", query: intQ, vars: `{"n": 5E-1}`, path: []any{"n"}, contains: []string{"5E-1"}},
+		{name: "Int: 2^31", query: intQ, vars: `{"n": 2147483648}`, path: []any{"n"}, contains: []string{"2147483648", "32-bit"}},
+		{name: "Int: below -2^31", query: intQ, vars: `{"n": -2147483649}`, path: []any{"n"}, contains: []string{"-2147483649", "32-bit"}},
+		{name: "Int: beyond 64 bits", query: intQ, vars: `{"n": 99999999999999999999}`, path: []any{"n"}, contains: []string{"99999999999999999999", "32-bit"}},
+		{name: "Int: a boolean", query: intQ, vars: `{"n": true}`, path: []any{"n"}, contains: []string{"true", "boolean"}},
+		{name: "Int: an object", query: intQ, vars: `{"n": {"v": 1}}`, path: []any{"n"}, contains: []string{"object"}},
+		{name: "Int: a list", query: intQ, vars: `{"n": [1]}`, path: []any{"n"}, contains: []string{"list"}},
+		{name: "Int!: not provided", query: intReqQ, vars: `{}`, path: []any{"n"}, contains: []string{`$n`, `Int!`, "not provided"}},
+		{name: "Int!: null", query: intReqQ, vars: `{"n": null}`, path: []any{"n"}, contains: []string{`$n`, `Int!`, "null"}},
+		{name: "Boolean: 1", query: boolQ, vars: `{"b": 1}`, path: []any{"b"}, contains: []string{`$b`, " 1", "number"}, excludes: []string{"string"}},
+		{name: "Boolean: 0", query: boolQ, vars: `{"b": 0}`, path: []any{"b"}, contains: []string{"0", "number"}, excludes: []string{"string"}},
+		{name: "Boolean: a string", query: boolQ, vars: `{"b": "true"}`, path: []any{"b"}, contains: []string{`"true"`, "string"}},
+		{name: "String: a number", query: stringQ, vars: `{"s": 5}`, path: []any{"s"}, contains: []string{"5", "number"}},
+		{name: "String: a boolean", query: stringQ, vars: `{"s": false}`, path: []any{"s"}, contains: []string{"false", "boolean"}},
+		{name: "ID: a fraction", query: idQ, vars: `{"id": 1.5}`, path: []any{"id"}, contains: []string{"1.5"}},
+		{name: "ID: a boolean", query: idQ, vars: `{"id": true}`, path: []any{"id"}, contains: []string{"boolean"}},
+		{name: "ID: an object", query: idQ, vars: `{"id": {}}`, path: []any{"id"}, contains: []string{"object"}},
+		{name: "ID!: null", query: idQ, vars: `{"id": null}`, path: []any{"id"}, contains: []string{`$id`, "null"}},
+		{name: "ID!: not provided", query: idQ, vars: ``, path: []any{"id"}, contains: []string{`$id`, "not provided"}},
+		{name: "input object: a number for a Boolean field", query: filterQ, vars: `{"f": {"active": 1}}`, path: []any{"f", "active"}, contains: []string{`$f`, "f.active", " 1", "number"}, excludes: []string{"string"}},
+		{name: "input object: a string for a Boolean field", query: filterQ, vars: `{"f": {"active": "yes"}}`, path: []any{"f", "active"}, contains: []string{`"yes"`, "string"}},
+		{name: "input object: a string", query: filterQ, vars: `{"f": "active"}`, path: []any{"f"}, contains: []string{"string"}},
+		{name: "input object: an unknown field", query: filterQ, vars: `{"f": {"nope": 1}}`, path: []any{"f", "nope"}, contains: []string{`"nope"`}},
+		{name: "input object: an unknown nested field", query: filterQ, vars: `{"f": {"dateCreatedAt": {"eq": "2026-01-01", "x": 1}}}`, path: []any{"f", "dateCreatedAt", "x"}, contains: []string{`"x"`}},
+		{name: "input object: a number for a nested object", query: filterQ, vars: `{"f": {"dateCreatedAt": 5}}`, path: []any{"f", "dateCreatedAt"}, contains: []string{"number"}},
+		{name: "mutation input: a numeric string for an Int", query: createM, vars: `{"i": {"maxParticipants": "10"}}`, path: []any{"i", "maxParticipants"}, contains: []string{`"10"`, "i.maxParticipants"}},
+		{name: "mutation input: a fraction for an Int", query: createM, vars: `{"i": {"maxParticipants": 1.5}}`, path: []any{"i", "maxParticipants"}, contains: []string{"1.5"}},
+		{name: "mutation input: an exponent for an Int", query: createM, vars: `{"i": {"maxParticipants": 1e1}}`, path: []any{"i", "maxParticipants"}, contains: []string{"1e1"}},
+		{name: "mutation input: an Int beyond 32 bits", query: createM, vars: `{"i": {"webhookTimeoutSecs": 4294967296}}`, path: []any{"i", "webhookTimeoutSecs"}, contains: []string{"4294967296", "32-bit"}},
+		{name: "mutation input: a number for a Boolean", query: createM, vars: `{"i": {"enableRecording": 1}}`, path: []any{"i", "enableRecording"}, contains: []string{"number"}, excludes: []string{"string"}},
+		{name: "mutation input: a number for a String", query: createM, vars: `{"i": {"uniqueName": 7}}`, path: []any{"i", "uniqueName"}, contains: []string{"7", "number"}},
+		{name: "list item: a fraction for an ID", query: kickM, vars: `{"p": {"ids": [1.5]}}`, path: []any{"p", "ids", 0.0}, contains: []string{"p.ids[0]", "1.5"}},
+		{name: "list item: a boolean for an ID", query: kickM, vars: `{"p": {"ids": ["0ccc7b54-4df3-4bca-a65a-3da1ecc777f0", true]}}`, path: []any{"p", "ids", 1.0}, contains: []string{"p.ids[1]", "boolean"}},
+		{name: "list item: null for an ID!", query: kickM, vars: `{"p": {"ids": [null]}}`, path: []any{"p", "ids", 0.0}, contains: []string{"p.ids[0]", "null"}},
+		{name: "list field: a string for a Boolean", query: kickM, vars: `{"p": {"all": "true"}}`, path: []any{"p", "all"}, contains: []string{`"true"`}},
+		{name: "list variable: a fraction", query: kickIDsM, vars: `{"ids": ["0ccc7b54-4df3-4bca-a65a-3da1ecc777f0", 2.5]}`, path: []any{"ids", 1.0}, contains: []string{"ids[1]", "2.5"}},
+		{name: "list variable: a single fraction", query: kickIDsM, vars: `{"ids": 2.5}`, path: []any{"ids"}, contains: []string{"2.5"}},
+	}
+	for _, c := range refused {
+		for _, method := range []string{http.MethodPost, http.MethodGet} {
+			if method == http.MethodGet && strings.HasPrefix(c.query, "mutation") {
+				continue
+			}
+			t.Run(c.name+"/"+method, func(t *testing.T) {
+				h.calls()
+				r := send(t, h.gwURL, method, rawRequest(method, c.query, c.vars), mediaResponse)
+				assert.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+				require.Len(t, r.Errors, 1, "%s", r.Body)
+				assert.Equal(t, "GRAPHQL_VALIDATION_FAILED", r.code())
+				assert.Equal(t, append([]any{"variable"}, c.path...), r.Errors[0].Path)
+				for _, s := range c.contains {
+					assert.Contains(t, r.message(), s)
+				}
+				for _, s := range c.excludes {
+					assert.NotContains(t, r.message(), s)
+				}
+				assert.NotContains(t, keys(r.Members), "data", "a request error: nothing ran")
+				assert.Empty(t, h.calls(), "no upstream call")
+
+				j := send(t, h.gwURL, method, rawRequest(method, c.query, c.vars), mediaJSON)
+				assert.Equal(t, http.StatusOK, j.Status, "200 under application/json")
+				assert.Equal(t, r.Errors, j.Errors)
+			})
+		}
+	}
+
+	// Values that coerce: they reach the resolvers, which may refuse them on their own terms.
+	accepted := []struct {
+		name, query, vars string
+		code              string // "" for no error
+	}{
+		{"Int", intQ, `{"n": 2}`, ""},
+		{"Int: zero", intQ, `{"n": 0}`, ""},
+		{"Int: negative zero", intQ, `{"n": -0}`, ""},
+		{"Int: null", intQ, `{"n": null}`, ""},
+		{"Int: absent", intQ, `{}`, ""},
+		{"Int: 2^31-1, out of the resolver's range", intQ, `{"n": 2147483647}`, "BAD_USER_INPUT"},
+		{"Int: -2^31, out of the resolver's range", intQ, `{"n": -2147483648}`, "BAD_USER_INPUT"},
+		{"Boolean", boolQ, `{"b": false}`, ""},
+		{"String", stringQ, `{"s": "standup"}`, ""},
+		{"ID: a string", idQ, `{"id": "` + room + `"}`, ""},
+		{"ID: an integer, not a UUID", idQ, `{"id": 5}`, "BAD_USER_INPUT"},
+		{"input object", filterQ, `{"f": {"active": true, "dateCreatedAt": {"gte": "2026-01-01"}}}`, ""},
+		{"input object: __typename is ignored", filterQ, `{"f": {"__typename": "RoomSessionFilter", "active": true}}`, ""},
+		{"input object: null fields", filterQ, `{"f": {"active": null, "dateCreatedAt": null}}`, ""},
+		{"custom scalar: its own rules", filterQ, `{"f": {"dateCreatedAt": {"eq": 20260101}}}`, "BAD_USER_INPUT"},
+		{"mutation input", createM, `{"i": {"maxParticipants": 5, "enableRecording": false, "uniqueName": "coerced"}}`, ""},
+	}
+	for _, c := range accepted {
+		for _, method := range []string{http.MethodPost, http.MethodGet} {
+			if method == http.MethodGet && strings.HasPrefix(c.query, "mutation") {
+				continue
+			}
+			t.Run("accepted/"+c.name+"/"+method, func(t *testing.T) {
+				r := send(t, h.gwURL, method, rawRequest(method, c.query, c.vars), mediaResponse)
+				assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+				assert.Contains(t, keys(r.Members), "data", "%s", r.Body)
+				if c.code == "" {
+					assert.Empty(t, r.Errors)
+				} else {
+					require.NotEmpty(t, r.Errors)
+					assert.Equal(t, c.code, r.code(), "%s", r.Body)
+				}
+			})
+		}
+	}
+}
+
+// rawRequest is a request's POST body, or its GET query string, with vars (a JSON object) as written.
+func rawRequest(method, query, vars string) string {
+	if method == http.MethodGet {
+		v := url.Values{"query": {query}}
+		if vars != "" {
+			v.Set("variables", vars)
+		}
+		return v.Encode()
+	}
+	q, _ := json.Marshal(query)
+	if vars == "" {
+		return `{"query": ` + string(q) + `}`
+	}
+	return `{"query": ` + string(q) + `, "variables": ` + vars + `}`
+}
