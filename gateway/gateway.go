@@ -57,6 +57,7 @@ import (
 	"github.com/roomgraph/roomgraph/internal/exec/fastpath"
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
 	"github.com/roomgraph/roomgraph/internal/exec/persisted"
+	"github.com/roomgraph/roomgraph/internal/exec/variables"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
@@ -210,8 +211,10 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	// the transports from this list, not by gqlgen's package-level error-kind registry, which the gateway
 	// leaves alone.
 	invalid := []string{limits.CodeLimitExceeded, codeIntrospectionDisabled}
-	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid})
-	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid})
+	// Variables are coerced as the specification says, which gqlgen's coercion does not quite do.
+	vars := checkVariables(schema.Schema())
+	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid, CheckVariables: vars})
+	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid, CheckVariables: vars})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// First, so that it is the outermost: it sees every operation, refused ones included.
 	srv.Use(obs)
@@ -274,6 +277,13 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		}
 	})
 	return srv, nil
+}
+
+// checkVariables checks a request's variables against schema (internal/exec/variables).
+func checkVariables(schema *ast.Schema) gqlhttp.CheckVariables {
+	return func(op *ast.OperationDefinition, values map[string]any) *gqlerror.Error {
+		return variables.Check(schema, op, values)
+	}
 }
 
 // ServeHTTP serves every route of the gateway.
