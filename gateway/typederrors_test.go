@@ -39,7 +39,7 @@ func (r rawResponse) message() string {
 
 // send sends one GraphQL request: a POST with body as its JSON body, or a GET with body as its query
 // string. accept is the Accept header ("" for none); headers are name, value pairs, added (so a name may
-// repeat).
+// repeat; a name starting with "~" is sent as spelled after it, not canonicalized).
 func send(t testing.TB, gwURL, method, body, accept string, headers ...string) rawResponse {
 	t.Helper()
 	target, reader := gwURL, io.Reader(strings.NewReader(body))
@@ -55,6 +55,10 @@ func send(t testing.TB, gwURL, method, body, accept string, headers ...string) r
 		req.Header.Set("Accept", accept)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if name, ok := strings.CutPrefix(headers[i], "~"); ok {
+			req.Header[name] = append(req.Header[name], headers[i+1]) // sent as spelled
+			continue
+		}
 		req.Header.Add(headers[i], headers[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -346,4 +350,98 @@ func rawRequest(method, query, vars string) string {
 		return `{"query": ` + string(q) + `}`
 	}
 	return `{"query": ` + string(q) + `, "variables": ` + vars + `}`
+}
+
+// TestAuthorizationHeaders: a request with more than one credential — two Authorization header lines, or
+// two credentials joined by a comma in one — is refused before GraphQL sees it, in either auth mode: the
+// gateway never guesses which one counts. BAD_REQUEST with 400 (a malformed request: Authorization is a
+// singleton header), no data, no upstream call, the values neither echoed nor logged. One credential,
+// auth-params and all, passes; in forward mode only a bearer token of the token68 syntax goes upstream.
+func TestAuthorizationHeaders(t *testing.T) {
+	const (
+		q      = `{ rooms(first: 1) { totalCount } }`
+		sigV4  = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+		digest = `Digest username="ops", realm="rooms, video", nonce="dcd98b7102dd2f0e", uri="/graphql", response="6629fae49393a05397450978507c4ef1"`
+	)
+	modes := map[gateway.AuthMode]*observed{
+		gateway.AuthServerKey: newObserved(t, defaultSim(), gateway.Config{Auth: gateway.AuthServerKey}, false),
+		gateway.AuthForward:   newObserved(t, defaultSim(), gateway.Config{Auth: gateway.AuthForward}, false),
+	}
+	refused := []struct {
+		name    string
+		headers []string
+	}{
+		{"two headers, one credential twice", []string{"Authorization", "Bearer " + keyA, "Authorization", "Bearer " + keyA}},
+		{"two headers, two keys", []string{"Authorization", "Bearer " + keyA, "Authorization", "Bearer " + keyB}},
+		{"two headers, the first empty", []string{"Authorization", "", "Authorization", "Bearer " + keyA}},
+		{"two spellings of the name", []string{"~authorization", "Bearer " + keyB, "~Authorization", "Bearer " + keyA}},
+		{"two credentials in one header", []string{"Authorization", "Bearer " + keyA + ", Bearer " + keyB}},
+		{"two credentials without a space", []string{"Authorization", "Bearer " + keyA + ",Bearer " + keyA}},
+		{"a credential and a bare token", []string{"Authorization", "Bearer " + keyA + ", " + keyB}},
+		{"two schemes", []string{"Authorization", "Basic dXNlcjpwYXNz, Bearer " + keyA}},
+	}
+	want := map[*observed]float64{}
+	for mode, o := range modes {
+		for _, tc := range refused {
+			for _, method := range []string{http.MethodPost, http.MethodGet} {
+				for _, accept := range []string{mediaJSON, mediaResponse} {
+					t.Run(string(mode)+"/"+tc.name+"/"+method+"/"+accept, func(t *testing.T) {
+						o.calls()
+						r := send(t, o.gwURL, method, encodeRequest(t, method, q, nil), accept, tc.headers...)
+						assert.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+						require.Len(t, r.Errors, 1, "%s", r.Body)
+						assert.Equal(t, "BAD_REQUEST", r.code())
+						assert.Contains(t, r.message(), "Authorization")
+						assert.NotContains(t, keys(r.Members), "data")
+						assert.NotContains(t, string(r.Body), "KEY_", "no credential echoed")
+						assert.NotContains(t, string(r.Body), "dXNlcjpwYXNz", "no credential echoed")
+						assert.Empty(t, o.calls(), "no upstream call")
+						want[o]++
+					})
+				}
+			}
+		}
+	}
+
+	accepted := []struct {
+		name    string
+		mode    gateway.AuthMode
+		headers []string
+		code    string // "" for data without errors
+	}{
+		{"key mode: no header", gateway.AuthServerKey, nil, ""},
+		{"key mode: one bearer token (not used)", gateway.AuthServerKey, []string{"Authorization", "Bearer KEY_someone_else"}, ""},
+		{"key mode: one credential with auth-params", gateway.AuthServerKey, []string{"Authorization", sigV4}, ""},
+		{"key mode: a quoted comma", gateway.AuthServerKey, []string{"Authorization", digest}, ""},
+		{"forward: one bearer token", gateway.AuthForward, []string{"Authorization", "Bearer " + keyA}, ""},
+		{"forward: the scheme in another case", gateway.AuthForward, []string{"Authorization", "bearer " + keyA}, ""},
+		{"forward: no header", gateway.AuthForward, nil, "UNAUTHENTICATED"},
+		{"forward: one credential with auth-params", gateway.AuthForward, []string{"Authorization", sigV4}, "UNAUTHENTICATED"},
+		{"forward: a bearer token with a space", gateway.AuthForward, []string{"Authorization", "Bearer " + keyA + " " + keyB}, "UNAUTHENTICATED"},
+		{"forward: a bearer token and a trailing comma", gateway.AuthForward, []string{"Authorization", "Bearer " + keyA + ","}, "UNAUTHENTICATED"},
+	}
+	for _, tc := range accepted {
+		t.Run(tc.name, func(t *testing.T) {
+			o := modes[tc.mode]
+			o.calls()
+			r := send(t, o.gwURL, http.MethodPost, encodeRequest(t, http.MethodPost, q, nil), mediaResponse, tc.headers...)
+			assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			if tc.code == "" {
+				assert.Empty(t, r.Errors, "%s", r.Body)
+				assert.NotEmpty(t, o.calls())
+				return
+			}
+			require.Len(t, r.Errors, 1, "%s", r.Body)
+			assert.Equal(t, tc.code, r.code())
+			assert.Empty(t, o.calls(), "no upstream call for a credential that cannot be a key")
+		})
+	}
+
+	t.Run("counted, and no credential in the log", func(t *testing.T) {
+		for _, o := range modes {
+			assert.Equal(t, want[o], sample(o.scrape(t), "roomgraph_graphql_errors_total", "code", "BAD_REQUEST"))
+			assert.NotContains(t, o.logs.String(), "KEY_")
+			assert.NotContains(t, o.logs.String(), "dXNlcjpwYXNz")
+		}
+	})
 }
