@@ -113,6 +113,7 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 	}
 
 	endpoint := checkEnvelope(cfg.MaxBodyBytes, srv) // bounds every body; a POST's is read and checked there
+	endpoint = checkAuthorization(endpoint)          // one credential at most, before any body is read
 	if len(cfg.CORSOrigins) > 0 {
 		endpoint = cors.New(cors.Options{
 			AllowedOrigins: cfg.CORSOrigins,
@@ -301,13 +302,18 @@ func mustURL(s string) *url.URL {
 	return u
 }
 
-// bearer extracts the token of an `Authorization: Bearer <token>` header, or "".
+// bearer extracts the token of an `Authorization: Bearer <token>` header, or "" when there is none or it
+// cannot be a key: a bearer token is token68 (RFC 6750), so "A B" or "A," never goes upstream as one.
 func bearer(h string) string {
 	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return ""
 	}
-	return strings.TrimSpace(token)
+	token = strings.TrimSpace(token)
+	if !isToken68(token) {
+		return ""
+	}
+	return token
 }
 
 func wantsTrace(v string) bool {
