@@ -55,7 +55,8 @@ type Config struct {
 
 	// AllowTrace lets callers ask for the query trace (header X-Roomgraph-Trace: 1) in extensions.
 	AllowTrace bool
-	// Introspection enables schema introspection and "did you mean" suggestions.
+	// Introspection enables schema introspection and "did you mean" suggestions. Without it, an operation
+	// selecting __schema or __type is refused with INTROSPECTION_DISABLED before anything runs.
 	Introspection bool
 	// Playground serves GraphiQL at / (its assets come from the binary; nothing is loaded from elsewhere).
 	Playground bool

@@ -57,6 +57,7 @@ import (
 	"github.com/roomgraph/roomgraph/internal/exec/fastpath"
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
 	"github.com/roomgraph/roomgraph/internal/exec/persisted"
+	"github.com/roomgraph/roomgraph/internal/exec/variables"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
@@ -112,6 +113,7 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 	}
 
 	endpoint := checkEnvelope(cfg.MaxBodyBytes, srv) // bounds every body; a POST's is read and checked there
+	endpoint = checkAuthorization(endpoint)          // one credential at most, before any body is read
 	if len(cfg.CORSOrigins) > 0 {
 		endpoint = cors.New(cors.Options{
 			AllowedOrigins: cfg.CORSOrigins,
@@ -206,11 +208,14 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	srv := handler.New(schema)
 	refused := func(r *http.Request, code string) { noteRefusal(r.Context(), code) }
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
-	// Limit refusals are invalid requests (400 under graphql-response+json), decided by the transports from
-	// this list, not by gqlgen's package-level error-kind registry, which the gateway leaves alone.
-	invalid := []string{limits.CodeLimitExceeded}
-	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid})
-	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid})
+	// Limit and introspection refusals are invalid requests (400 under graphql-response+json), decided by
+	// the transports from this list, not by gqlgen's package-level error-kind registry, which the gateway
+	// leaves alone.
+	invalid := []string{limits.CodeLimitExceeded, codeIntrospectionDisabled}
+	// Variables are coerced as the specification says, which gqlgen's coercion does not quite do.
+	vars := checkVariables(schema.Schema())
+	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid, CheckVariables: vars})
+	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid, CheckVariables: vars})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// First, so that it is the outermost: it sees every operation, refused ones included.
 	srv.Use(obs)
@@ -228,7 +233,6 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
 	}
 	srv.SetParserTokenLimit(cfg.MaxTokens)
-	srv.Use(limits.New(cfg.Limits.limits(cfg.DefaultFirst, cfg.MaxFirst)))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
@@ -236,7 +240,9 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		if cfg.Federation {
 			srv.Use(serviceSDL{})
 		}
+		srv.Use(introspectionOff{}) // after serviceSDL, before the limits
 	}
+	srv.Use(limits.New(cfg.Limits.limits(cfg.DefaultFirst, cfg.MaxFirst)))
 	srv.SetErrorPresenter(presentError(logger, cfg.Introspection))
 	srv.SetRecoverFunc(recoverPanic(logger))
 
@@ -274,6 +280,13 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	return srv, nil
 }
 
+// checkVariables checks a request's variables against schema (internal/exec/variables).
+func checkVariables(schema *ast.Schema) gqlhttp.CheckVariables {
+	return func(op *ast.OperationDefinition, values map[string]any) *gqlerror.Error {
+		return variables.Check(schema, op, values)
+	}
+}
+
 // ServeHTTP serves every route of the gateway.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
 
@@ -289,13 +302,18 @@ func mustURL(s string) *url.URL {
 	return u
 }
 
-// bearer extracts the token of an `Authorization: Bearer <token>` header, or "".
+// bearer extracts the token of an `Authorization: Bearer <token>` header, or "" when there is none or it
+// cannot be a key: a bearer token is token68 (RFC 6750), so "A B" or "A," never goes upstream as one.
 func bearer(h string) string {
 	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return ""
 	}
-	return strings.TrimSpace(token)
+	token = strings.TrimSpace(token)
+	if !isToken68(token) {
+		return ""
+	}
+	return token
 }
 
 func wantsTrace(v string) bool {
