@@ -55,7 +55,8 @@ type Config struct {
 
 	// AllowTrace lets callers ask for the query trace (header X-Roomgraph-Trace: 1) in extensions.
 	AllowTrace bool
-	// Introspection enables schema introspection and "did you mean" suggestions.
+	// Introspection enables schema introspection and "did you mean" suggestions. Without it, an operation
+	// selecting __schema or __type is refused with INTROSPECTION_DISABLED before anything runs.
 	Introspection bool
 	// Playground serves GraphiQL at / (its assets come from the binary; nothing is loaded from elsewhere).
 	Playground bool
@@ -91,8 +92,9 @@ type Config struct {
 	// fast path, which writes the same bytes for much less CPU (BENCHMARKS.md), and hands anything it does
 	// not cover (errors included) to gqlgen. The federated build always uses gqlgen's executor.
 	DisableFastPath bool
-	// ReadCacheTTL keeps successful upstream reads this long, per credential, dropped on any write; 0 (the
-	// default) keeps none.
+	// ReadCacheTTL keeps successful upstream reads this long, per credential, dropped on any write of that
+	// credential; 0 (the default) keeps none. A read that overlapped a write (started before it ended) is
+	// never kept, nor shared with a read that starts after the write.
 	ReadCacheTTL time.Duration
 
 	// CORSOrigins are the browser origins allowed to call the GraphQL endpoint ("*" for any); empty (the
@@ -164,6 +166,11 @@ type ResilienceConfig struct {
 	// DefaultRetryAfter is the wait after a 429 that names none, and after x-ratelimit-remaining: 0 without
 	// a usable x-ratelimit-reset (default 1s).
 	DefaultRetryAfter time.Duration
+	// MaxRetryAfter caps every wait the upstream asks for (Retry-After, Retry-After-Ms, x-ratelimit-reset;
+	// default 60s): a 429 asking for an hour holds its key back for this long at most. When such a capped
+	// hold has passed, one request of the key probes the upstream while the others wait for its answer; a
+	// 429 again holds the key again.
+	MaxRetryAfter time.Duration
 }
 
 // LimitsConfig bounds the operations the gateway accepts; an operation over a bound is refused with
@@ -192,6 +199,7 @@ func (c ResilienceConfig) resilience(attempt time.Duration) resilience.Config {
 		BreakerFailures:   c.BreakerFailures,
 		BreakerOpenFor:    c.BreakerOpenFor,
 		DefaultRetryAfter: c.DefaultRetryAfter,
+		MaxRetryAfter:     c.MaxRetryAfter,
 	}.Defaults()
 }
 
@@ -280,7 +288,7 @@ func (cfg Config) Defaults() Config {
 		MaxRetries: r.MaxRetries, BaseDelay: r.BaseDelay, MaxDelay: r.MaxDelay,
 		MaxConcurrent: r.MaxConcurrent, MaxQueueWait: r.MaxQueueWait,
 		BreakerFailures: r.BreakerFailures, BreakerOpenFor: r.BreakerOpenFor,
-		DefaultRetryAfter: r.DefaultRetryAfter,
+		DefaultRetryAfter: r.DefaultRetryAfter, MaxRetryAfter: r.MaxRetryAfter,
 	}
 	l := cfg.Limits.limits(cfg.DefaultFirst, cfg.MaxFirst)
 	cfg.Limits = LimitsConfig{MaxDepth: l.MaxDepth, MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields, MaxCost: l.MaxCost}

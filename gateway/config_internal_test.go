@@ -68,7 +68,7 @@ func TestDefaultsFillTheNestedConfigs(t *testing.T) {
 	assert.Equal(t, ResilienceConfig{
 		MaxRetries: 2, BaseDelay: 100 * time.Millisecond, MaxDelay: 2 * time.Second,
 		MaxConcurrent: 64, MaxQueueWait: 2 * time.Second, BreakerFailures: 5, BreakerOpenFor: 5 * time.Second,
-		DefaultRetryAfter: time.Second,
+		DefaultRetryAfter: time.Second, MaxRetryAfter: time.Minute,
 	}, cfg.Resilience)
 	assert.Equal(t, LimitsConfig{MaxDepth: 12, MaxAliases: 30, MaxRootFields: 20, MaxCost: 1000}, cfg.Limits)
 	require.NoError(t, cfg.validate())

@@ -159,7 +159,7 @@ func TestReadyz(t *testing.T) {
 	}
 	status, body := ready()
 	assert.Equal(t, 200, status)
-	assert.Equal(t, map[string]any{"ready": true, "upstream": "reachable", "breaker": "closed"}, body)
+	assert.Equal(t, map[string]any{"ready": true, "upstream": "reachable", "breaker": "closed", "rateLimit": "ok"}, body)
 
 	// The upstream keeps failing: the breaker opens and readiness follows (after its one-second memo).
 	sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{ErrorRate: 1, ErrorStatus: 500})

@@ -47,6 +47,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/roomgraph/roomgraph/internal/apperr"
@@ -56,6 +57,7 @@ import (
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
 	"github.com/roomgraph/roomgraph/internal/exec/persisted"
 	"github.com/roomgraph/roomgraph/internal/exec/querycache"
+	"github.com/roomgraph/roomgraph/internal/exec/variables"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
@@ -112,6 +114,7 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 
 	// Bounds every body, and all bodies together; a POST's is read and checked there.
 	endpoint := checkEnvelope(cfg.MaxBodyBytes, newBodyBudget(cfg.MaxBodyBytesInFlight, metrics), srv)
+	endpoint = checkAuthorization(endpoint) // one credential at most, before any body is read
 	if len(cfg.CORSOrigins) > 0 {
 		endpoint = cors.New(cors.Options{
 			AllowedOrigins: cfg.CORSOrigins,
@@ -206,14 +209,17 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	srv := handler.New(schema)
 	refused := func(r *http.Request, code string) { noteRefusal(r.Context(), code) }
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
-	// Limit refusals are invalid requests (400 under graphql-response+json), decided by the transports from
-	// this list, not by gqlgen's package-level error-kind registry, which the gateway leaves alone.
-	// APQ's malformed extensions are not well-formed requests (400 whatever the media type), as the
-	// envelope's BAD_REQUEST refusals are.
-	invalid := []string{limits.CodeLimitExceeded, persisted.CodeHashMismatch}
+	// Limit and introspection refusals are invalid requests (400 under graphql-response+json), and so is
+	// an APQ hash that does not match its query; decided by the transports from these lists, not by
+	// gqlgen's package-level error-kind registry, which the gateway leaves alone. APQ's malformed
+	// extensions are not well-formed requests (400 whatever the media type), as the envelope's BAD_REQUEST
+	// refusals are.
+	invalid := []string{limits.CodeLimitExceeded, codeIntrospectionDisabled, persisted.CodeHashMismatch}
 	malformed := []string{persisted.CodeBadRequest}
-	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed})
-	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed})
+	// Variables are coerced as the specification says, which gqlgen's coercion does not quite do.
+	vars := checkVariables(schema.Schema())
+	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed, CheckVariables: vars})
+	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed, CheckVariables: vars})
 	// In forward mode, the caches take nothing from a caller without a credential: its operation cannot
 	// run, and it must not be able to fill them for those who can.
 	mayCache := func(ctx context.Context) bool {
@@ -238,6 +244,15 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		srv.Use(persisted.NewTrusted(m))
 	}
 	srv.SetParserTokenLimit(cfg.MaxTokens)
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true)
+		if cfg.Federation {
+			srv.Use(serviceSDL{})
+		}
+		srv.Use(introspectionOff{}) // after serviceSDL, before the limits
+	}
 	srv.Use(limits.New(cfg.Limits.limits(cfg.DefaultFirst, cfg.MaxFirst)))
 	if cfg.TrustedDocuments == "" && !cfg.DisableAPQ {
 		// After the limits: APQ registers a document once every check before it has passed.
@@ -249,14 +264,6 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 		srv.Use(apq)
-	}
-	if cfg.Introspection {
-		srv.Use(extension.Introspection{})
-	} else {
-		srv.SetDisableSuggestion(true)
-		if cfg.Federation {
-			srv.Use(serviceSDL{})
-		}
 	}
 	srv.SetErrorPresenter(presentError(logger, cfg.Introspection))
 	srv.SetRecoverFunc(recoverPanic(logger))
@@ -295,6 +302,13 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	return srv, nil
 }
 
+// checkVariables checks a request's variables against schema (internal/exec/variables).
+func checkVariables(schema *ast.Schema) gqlhttp.CheckVariables {
+	return func(op *ast.OperationDefinition, values map[string]any) *gqlerror.Error {
+		return variables.Check(schema, op, values)
+	}
+}
+
 // ServeHTTP serves every route of the gateway.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
 
@@ -310,13 +324,18 @@ func mustURL(s string) *url.URL {
 	return u
 }
 
-// bearer extracts the token of an `Authorization: Bearer <token>` header, or "".
+// bearer extracts the token of an `Authorization: Bearer <token>` header, or "" when there is none or it
+// cannot be a key: a bearer token is token68 (RFC 6750), so "A B" or "A," never goes upstream as one.
 func bearer(h string) string {
 	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return ""
 	}
-	return strings.TrimSpace(token)
+	token = strings.TrimSpace(token)
+	if !isToken68(token) {
+		return ""
+	}
+	return token
 }
 
 func wantsTrace(v string) bool {

@@ -48,7 +48,10 @@ func newUpstream(cfg Config, obs *observer, httpClient *http.Client, tp oteltrac
 	up.resilience = resilience.New(hc.Transport, cfg.Resilience.resilience(cfg.UpstreamTimeout), resilience.Hooks{
 		OnAttempt:     func(ctx context.Context, a resilience.Attempt) { obs.attempt(ctx, basePath, a) },
 		OnStateChange: obs.metrics.BreakerChange,
+		OnHold:        obs.metrics.RateLimitHold,
+		OnProbe:       obs.metrics.RateLimitProbe,
 	})
+	obs.metrics.CountRateLimited(up.resilience.RateLimitedCredentials)
 	hc.Transport = up.resilience
 	if !cfg.DisableCoalescing {
 		hc.Transport = coalesce.New(hc.Transport, coalesce.Config{CacheTTL: cfg.ReadCacheTTL}, coalesce.Hooks{
@@ -73,14 +76,37 @@ type readiness struct {
 	Ready    bool   `json:"ready"`
 	Upstream string `json:"upstream"` // "reachable", "unreachable"
 	Breaker  string `json:"breaker"`  // "closed", "half-open", "open"
+	// RateLimit is the server key's rate-limit state, in key mode only: "ok", "held" (every request fails
+	// or waits until RateLimitedUntil, RFC 3339) or "probing" (a capped hold passed; one request is finding
+	// out whether the upstream lets the key through again).
+	RateLimit        string `json:"rateLimit,omitempty"`
+	RateLimitedUntil string `json:"rateLimitedUntil,omitempty"`
+	// RateLimitedKeys counts the callers' keys held back now, in forward mode only (a count, never a key).
+	RateLimitedKeys *int `json:"rateLimitedKeys,omitempty"`
 }
 
 // ready answers /readyz: 200 when the upstream answered an HTTP request within the timeout (any status
-// below 500: a 401 still proves it is there) and the circuit breaker is not open; else 503. The probe is one
-// page of one room with the server key, made at most once a second however often orchestrators ask.
+// below 500: a 401 still proves it is there), the circuit breaker is not open and, in key mode, the
+// upstream's rate limit does not hold the server key back; else 503. The probe is one page of one room with
+// the server key, made at most once a second however often orchestrators ask, and not at all while the key
+// is held back (it would spend the budget the upstream asked us to spare; the 429 proved it reachable).
+//
+// Readiness means "can serve". In key mode every request uses the one key, so while it is held back every
+// request fails with UPSTREAM_RATE_LIMITED (or waits): not ready, like an open breaker, and for at most
+// ROOMGRAPH_MAX_RETRY_AFTER, after which it is ready again and the next request probes the upstream. In
+// forward mode one caller's key says nothing about the others': held keys are counted, readiness is not
+// affected.
 func (u *upstream) ready(cfg Config) http.Handler {
 	probe := &http.Client{Transport: u.base, Timeout: cfg.ReadyTimeout}
+	serverKey := "Bearer " + cfg.APIKey
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cfg.Auth == AuthServerKey {
+			if hold := u.resilience.RateLimit(serverKey); hold.Until.After(time.Now()) {
+				writeReadiness(w, readiness{Upstream: "reachable", Breaker: u.resilience.BreakerState(),
+					RateLimit: "held", RateLimitedUntil: hold.Until.UTC().Format(time.RFC3339)})
+				return
+			}
+		}
 		u.mu.Lock()
 		state, fresh := u.lastReady, time.Now().Before(u.readyUntil)
 		u.mu.Unlock()
@@ -103,11 +129,25 @@ func (u *upstream) ready(cfg Config) http.Handler {
 			u.lastReady, u.readyUntil = state, time.Now().Add(time.Second)
 			u.mu.Unlock()
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		if !state.Ready {
-			w.WriteHeader(http.StatusServiceUnavailable)
+		switch cfg.Auth {
+		case AuthServerKey:
+			state.RateLimit = "ok"
+			if u.resilience.RateLimit(serverKey).Probing {
+				state.RateLimit = "probing"
+			}
+		case AuthForward:
+			n := u.resilience.RateLimitedCredentials()
+			state.RateLimitedKeys = &n
 		}
-		_ = json.NewEncoder(w).Encode(state)
+		writeReadiness(w, state)
 	})
+}
+
+func writeReadiness(w http.ResponseWriter, state readiness) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !state.Ready {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(state)
 }

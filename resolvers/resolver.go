@@ -1,6 +1,9 @@
 // Package resolvers holds roomgraph's GraphQL resolvers. They stay thin: validate arguments, describe the
 // need (room, filter, window, embeds) to the operation's loaders, and wrap what comes back in the graph's
 // models. They make no HTTP calls and handle no JSON.
+//
+// It sits at the top level because gqlgen's layout (gqlgen.yml) puts it there, not because it is an API: a
+// BFF imports package gateway, never this one.
 package resolvers
 
 import (

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,6 +52,9 @@ type Metrics struct {
 	upstreamSaved      *prometheus.CounterVec
 	breakerState       prometheus.Gauge
 	breakerTransitions *prometheus.CounterVec
+	rateLimitHolds     *prometheus.CounterVec
+	rateLimitProbes    *prometheus.CounterVec
+	rateLimitedNow     atomic.Pointer[func() int] // read at scrape time; nil: 0
 	batchSize          *prometheus.HistogramVec
 	loaderNeeds        *prometheus.CounterVec
 	loaderCalls        *prometheus.CounterVec
@@ -107,6 +111,20 @@ func NewMetrics(opts MetricsOptions) (*Metrics, error) {
 	f(m.breakerState)
 	m.breakerTransitions = counter("roomgraph_upstream_breaker_transitions_total",
 		"Circuit breaker state changes, by from and to state.", "from", "to")
+	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roomgraph_upstream_rate_limited_credentials",
+		Help: "Credentials (API keys) the upstream's rate limit holds back now: their requests wait or fail with UPSTREAM_RATE_LIMITED, without an upstream call. A count only, never a key."},
+		func() float64 {
+			if n := m.rateLimitedNow.Load(); n != nil {
+				return float64((*n)())
+			}
+			return 0
+		}))
+	m.rateLimitHolds = counter("roomgraph_upstream_rate_limit_holds_total",
+		"Upstream answers that held their credential back, by reason (too_many_requests: a 429; window_exhausted: x-ratelimit-remaining: 0) and capped (true: the upstream asked for a longer wait than ROOMGRAPH_MAX_RETRY_AFTER).",
+		"reason", "capped")
+	m.rateLimitProbes = counter("roomgraph_upstream_rate_limit_probes_total",
+		"Requests that probed the upstream when a capped rate-limit hold had passed, by outcome (cleared, held_again, no_answer).",
+		"outcome")
 	m.batchSize = histogram("roomgraph_loader_batch_size",
 		"Distinct needs a loader batch received (identical needs already merged), by loader.",
 		prometheus.ExponentialBuckets(1, 2, 9), "loader")
@@ -214,6 +232,30 @@ func (m *Metrics) BreakerChange(from, to string) {
 	case "open":
 		m.breakerState.Set(2)
 	}
+}
+
+// CountRateLimited sets how to count, at scrape time, the credentials the upstream's rate limit holds back.
+func (m *Metrics) CountRateLimited(count func() int) { m.rateLimitedNow.Store(&count) }
+
+// RateLimitHold counts an upstream answer that held its credential back; reason is too_many_requests or
+// window_exhausted, capped says the wait asked for was longer than the gateway honours.
+func (m *Metrics) RateLimitHold(reason string, capped bool) {
+	switch reason {
+	case "too_many_requests", "window_exhausted":
+	default:
+		reason = "other"
+	}
+	m.rateLimitHolds.WithLabelValues(reason, strconv.FormatBool(capped)).Inc()
+}
+
+// RateLimitProbe counts a probe after a capped hold by its outcome: cleared, held_again or no_answer.
+func (m *Metrics) RateLimitProbe(outcome string) {
+	switch outcome {
+	case "cleared", "held_again", "no_answer":
+	default:
+		outcome = "other"
+	}
+	m.rateLimitProbes.WithLabelValues(outcome).Inc()
 }
 
 // LoaderNeed counts one need stated to loader.

@@ -130,3 +130,47 @@ func TestMetricsOnAnEmbeddersRegistry(t *testing.T) {
 	}
 	assert.Equal(t, 2.0, counterSumOf(t, shared, "roomgraph_loader_needs_total"))
 }
+
+func TestMetricsRateLimit(t *testing.T) {
+	m, err := telemetry.NewMetrics(telemetry.MetricsOptions{NoRuntimeCollectors: true})
+	require.NoError(t, err)
+	require.NoError(t, testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(`
+# HELP roomgraph_upstream_rate_limited_credentials Credentials (API keys) the upstream's rate limit holds back now: their requests wait or fail with UPSTREAM_RATE_LIMITED, without an upstream call. A count only, never a key.
+# TYPE roomgraph_upstream_rate_limited_credentials gauge
+roomgraph_upstream_rate_limited_credentials 0
+`), "roomgraph_upstream_rate_limited_credentials"), "0 before anything counts them")
+
+	held := 3
+	m.CountRateLimited(func() int { return held })
+	m.RateLimitHold("too_many_requests", true)
+	m.RateLimitHold("too_many_requests", false)
+	m.RateLimitHold("window_exhausted", false)
+	m.RateLimitHold("Bearer KEY_secret", false)
+	m.RateLimitProbe("held_again")
+	m.RateLimitProbe("cleared")
+	m.RateLimitProbe("bogus")
+	want := `
+# HELP roomgraph_upstream_rate_limited_credentials Credentials (API keys) the upstream's rate limit holds back now: their requests wait or fail with UPSTREAM_RATE_LIMITED, without an upstream call. A count only, never a key.
+# TYPE roomgraph_upstream_rate_limited_credentials gauge
+roomgraph_upstream_rate_limited_credentials 3
+# HELP roomgraph_upstream_rate_limit_holds_total Upstream answers that held their credential back, by reason (too_many_requests: a 429; window_exhausted: x-ratelimit-remaining: 0) and capped (true: the upstream asked for a longer wait than ROOMGRAPH_MAX_RETRY_AFTER).
+# TYPE roomgraph_upstream_rate_limit_holds_total counter
+roomgraph_upstream_rate_limit_holds_total{capped="false",reason="other"} 1
+roomgraph_upstream_rate_limit_holds_total{capped="false",reason="too_many_requests"} 1
+roomgraph_upstream_rate_limit_holds_total{capped="false",reason="window_exhausted"} 1
+roomgraph_upstream_rate_limit_holds_total{capped="true",reason="too_many_requests"} 1
+# HELP roomgraph_upstream_rate_limit_probes_total Requests that probed the upstream when a capped rate-limit hold had passed, by outcome (cleared, held_again, no_answer).
+# TYPE roomgraph_upstream_rate_limit_probes_total counter
+roomgraph_upstream_rate_limit_probes_total{outcome="cleared"} 1
+roomgraph_upstream_rate_limit_probes_total{outcome="held_again"} 1
+roomgraph_upstream_rate_limit_probes_total{outcome="other"} 1
+`
+	require.NoError(t, testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(want),
+		"roomgraph_upstream_rate_limited_credentials", "roomgraph_upstream_rate_limit_holds_total", "roomgraph_upstream_rate_limit_probes_total"))
+	held = 0
+	require.NoError(t, testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(`
+# HELP roomgraph_upstream_rate_limited_credentials Credentials (API keys) the upstream's rate limit holds back now: their requests wait or fail with UPSTREAM_RATE_LIMITED, without an upstream call. A count only, never a key.
+# TYPE roomgraph_upstream_rate_limited_credentials gauge
+roomgraph_upstream_rate_limited_credentials 0
+`), "roomgraph_upstream_rate_limited_credentials"), "counted at scrape time")
+}

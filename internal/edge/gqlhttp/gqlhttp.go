@@ -6,13 +6,16 @@
 // with 200, and under application/graphql-response+json with 400 when the request is invalid (parse,
 // validation, a limit) and 200 otherwise (an unknown persisted query); with 400 under either when the
 // request is not well-formed (a malformed persisted-query extension); a GET mutation is 405; a GET
-// without a query is 400. And in speed: the response's data, which gqlgen already wrote as JSON, is copied as it
-// is instead of being parsed and compacted again by encoding/json.
+// without a query is 400. And in speed: the response's data, which gqlgen already wrote as JSON, is
+// copied as it is instead of being parsed and compacted again by encoding/json.
+//
+// Given CheckVariables, they have the variables, as the client wrote them, checked once the document
+// validated, and answer with its error: gqlgen's own coercion is laxer than the specification.
 //
 // Which errors make a request invalid they decide from the error codes alone: gqlgen's parse and
-// validation failures, and the codes the transport is given (InvalidRequestCodes, MalformedRequestCodes). They never consult or
-// write gqlgen's package-level error-kind registry (errcode.RegisterErrorType), so an embedder's own gqlgen
-// servers in the same process are unaffected.
+// validation failures, and the codes the transport is given (InvalidRequestCodes, MalformedRequestCodes).
+// They never consult or write gqlgen's package-level error-kind registry (errcode.RegisterErrorType), so
+// an embedder's own gqlgen servers in the same process are unaffected.
 //
 // They know nothing of roomgraph's schema.
 package gqlhttp
@@ -50,6 +53,8 @@ type POST struct {
 	// MalformedRequestCodes are the extensions.code values that make an error raised before execution a
 	// request that is not well-formed (a parameter of the wrong shape): 400 under either media type.
 	MalformedRequestCodes []string
+	// CheckVariables, if set, checks the variables as decoded (see CheckVariables).
+	CheckVariables CheckVariables
 }
 
 // GET serves query operations sent as URL parameters (cacheable; mutations are refused).
@@ -62,7 +67,16 @@ type GET struct {
 	// MalformedRequestCodes are the extensions.code values that make an error raised before execution a
 	// request that is not well-formed (a parameter of the wrong shape): 400 under either media type.
 	MalformedRequestCodes []string
+	// CheckVariables, if set, checks the variables as decoded (see CheckVariables).
+	CheckVariables CheckVariables
 }
+
+// CheckVariables checks the variables of a request, as the transport decoded them (JSON numbers as
+// json.Number, so as written), against the operation once its document parsed and validated. Its error
+// (a GRAPHQL_VALIDATION_FAILED one, as gqlgen's own variable errors) answers the request in place of
+// whatever gqlgen's coercion and the operation-context extensions made of it: the specification coerces
+// variables before anything else looks at the operation, and gqlgen's coercion is laxer.
+type CheckVariables func(op *ast.OperationDefinition, variables map[string]any) *gqlerror.Error
 
 var (
 	_ graphql.Transport = POST{}
@@ -106,7 +120,7 @@ func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	execute(w, r, exec, params, media, false, statuses{p.InvalidRequestCodes, p.MalformedRequestCodes}, refuse)
+	execute(w, r, exec, params, media, false, statuses{p.InvalidRequestCodes, p.MalformedRequestCodes}, p.CheckVariables, refuse)
 }
 
 // Supports reports whether r is a GET.
@@ -142,15 +156,21 @@ func (g GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecut
 		return
 	}
 	params.ReadTime.End = graphql.Now()
-	execute(w, r, exec, params, media, true, statuses{g.InvalidRequestCodes, g.MalformedRequestCodes}, refuse)
+	execute(w, r, exec, params, media, true, statuses{g.InvalidRequestCodes, g.MalformedRequestCodes}, g.CheckVariables, refuse)
 }
 
 // statuses are the codes that decide the status of an error raised before execution.
 type statuses struct{ invalid, malformed []string }
 
 // execute runs the operation and writes its response.
-func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, get bool, codes statuses, refuse func(status int, code, msg string)) {
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, get bool, codes statuses, check CheckVariables, refuse func(status int, code, msg string)) {
 	opCtx, errs := exec.CreateOperationContext(r.Context(), params)
+	// An operation is known only once its document parsed and validated.
+	if check != nil && opCtx != nil && opCtx.Operation != nil {
+		if err := check(opCtx.Operation, params.Variables); err != nil {
+			errs = gqlerror.List{err}
+		}
+	}
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(r.Context(), opCtx), errs)
 		w.WriteHeader(requestErrorStatus(media, errs, codes))

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/roomgraph/roomgraph/graph"
@@ -183,4 +184,87 @@ func TestInvalidRequestCodes(t *testing.T) {
 	}
 	assert.Equal(t, errcode.KindUser, errcode.GetErrorKind(gqlerror.List{{Extensions: map[string]any{"code": "TOO_BIG"}}}),
 		"the transports do not register their codes in gqlgen's package-level table")
+}
+
+// TestCheckVariables: the CheckVariables hook sees the variables as decoded once the document parsed and
+// validated, and its error answers the request in place of whatever gqlgen's coercion or an extension said;
+// it is not asked about documents that did not parse or validate, and when it passes, gqlgen's own
+// variable errors stand.
+func TestCheckVariables(t *testing.T) {
+	var seen []map[string]any
+	check := func(op *ast.OperationDefinition, vars map[string]any) *gqlerror.Error {
+		seen = append(seen, vars)
+		if vars["n"] == json.Number("1.5") {
+			err := gqlerror.Errorf("checked: 1.5")
+			errcode.Set(err, errcode.ValidationFailed)
+			return err
+		}
+		return nil
+	}
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}}))
+	srv.AddTransport(gqlhttp.GET{CheckVariables: check, InvalidRequestCodes: []string{"TOO_BIG"}})
+	srv.AddTransport(gqlhttp.POST{CheckVariables: check, InvalidRequestCodes: []string{"TOO_BIG"}})
+	srv.Use(refuseByName{})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+
+	const q = `query($n: Int) { rooms(first: $n) { totalCount } }`
+	tests := []struct {
+		name, query, vars string
+		asked             bool
+		message           string // of the one error
+	}{
+		{"refused by the check", q, `{"n": 1.5}`, true, "checked: 1.5"},
+		{"refused by the check over gqlgen's coercion", q, `{"n": 1.5, "m": 1}`, true, "checked: 1.5"},
+		{"refused by the check before an extension", `query TooBig($n: Int) { rooms(first: $n) { totalCount } }`, `{"n": 1.5}`, true, "checked: 1.5"},
+		{"an extension's refusal when the check passes", `query TooBig($n: Int) { rooms(first: $n) { totalCount } }`, `{"n": 1}`, true, "too big"},
+		{"gqlgen's coercion when the check passes", q, `{"n": "x"}`, true, ""},
+		{"a parse error: not asked", `{ rooms(`, `{"n": 1.5}`, false, ""},
+		{"a validation error: not asked", `query($n: Int) { nope(first: $n) }`, `{"n": 1.5}`, false, ""},
+		{"an unknown operation: not asked", q, `{"n": 1.5}`, false, ""},
+	}
+	for _, tc := range tests {
+		for _, get := range []bool{false, true} {
+			t.Run(tc.name+map[bool]string{true: "/GET", false: "/POST"}[get], func(t *testing.T) {
+				seen = nil
+				body := map[string]any{"query": tc.query, "variables": json.RawMessage(tc.vars)}
+				if tc.name == "an unknown operation: not asked" {
+					body["operationName"] = "Nope"
+				}
+				var req *http.Request
+				if get {
+					v := url.Values{"query": {tc.query}, "variables": {tc.vars}}
+					if op, ok := body["operationName"].(string); ok {
+						v.Set("operationName", op)
+					}
+					req, _ = http.NewRequest(http.MethodGet, ts.URL+"?"+v.Encode(), nil)
+				} else {
+					b, _ := json.Marshal(body)
+					req, _ = http.NewRequest(http.MethodPost, ts.URL, strings.NewReader(string(b)))
+					req.Header.Set("Content-Type", "application/json")
+				}
+				req.Header.Set("Accept", gqlhttp.MediaGraphQLResponse)
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				defer resp.Body.Close()
+				var out struct {
+					Errors []struct{ Message string } `json:"errors"`
+				}
+				require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+				assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+				require.Len(t, out.Errors, 1)
+				if tc.message != "" {
+					assert.Equal(t, tc.message, out.Errors[0].Message)
+				}
+				if tc.asked {
+					require.Len(t, seen, 1)
+					if !strings.Contains(tc.vars, `"n": "`) {
+						assert.IsType(t, json.Number(""), seen[0]["n"], "numbers as written")
+					}
+				} else {
+					assert.Empty(t, seen)
+				}
+			})
+		}
+	}
 }

@@ -3,9 +3,17 @@
 // requests, ten browsers opening the same dashboard cost the upstream one call per list, not ten.
 //
 // Only GET and HEAD are shared. The credential (the Authorization header) is part of the key, kept only as
-// a hash, so two keys never share a result. Any other method passes through and, when the short-lived
-// cache is on, forgets everything cached for its credential. The shared call runs under the first caller's
-// deadline but not its cancellation: one caller giving up does not fail the others.
+// a hash, so two keys never share a result. Any other method passes through, and is a write: it forgets
+// everything cached for its credential. The shared call runs under the first caller's deadline but not its
+// cancellation: one caller giving up does not fail the others.
+//
+// Writes version the reads. Each credential has a generation, moved on when one of its writes starts and
+// again when it ends (its answer came back, or it failed), and a read is keyed by the generation it started
+// in. So a read only shares a call, or a cached answer, with reads that started between the same write
+// boundaries, and an answer is cached only if its generation is still current when it arrives: a read
+// that overlapped a write in any way (started before it ended) is never kept past the write, and a read
+// that starts after a write ended — a mutation payload's follow-up read among them — never gets an answer
+// from a call that started before. Reads between writes share as before.
 //
 // A shared response's Header is shared too, read-only: a caller must not change it (every caller in roomgraph
 // only reads headers, and a copy per caller showed in the profile: BENCHMARKS.md).
@@ -21,6 +29,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -65,7 +74,8 @@ type Transport struct {
 	order []string // cache keys, oldest first
 	// gen holds the generation of each credential that wrote since the map was last cleared; every other
 	// credential is at floor. Generations come from one counter and are never reused, so clearing the map
-	// (it is bounded by maxGenerations) only makes reads in flight not cache their answer.
+	// (it is bounded by maxGenerations) moves every credential to a new generation: reads in flight then
+	// neither cache their answer nor share it with later reads.
 	gen   map[[32]byte]uint64
 	floor uint64
 	last  uint64
@@ -126,17 +136,20 @@ func New(next http.RoundTripper, cfg Config, hooks Hooks) *Transport {
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	cred := sha256.Sum256([]byte(req.Header.Get("Authorization")))
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
-		t.forget(cred)
+		// The write starts: what is cached may be changed by it from now on. It ends once the upstream
+		// answered (or the call failed: it may still have been applied), after which no read that started
+		// before may be kept or shared.
+		t.wrote(cred)
+		defer t.wrote(cred)
 		return t.next.RoundTrip(req)
 	}
-	key := req.Method + " " + req.URL.String() + "\x00" + req.Header.Get("Accept") + "\x00" + string(cred[:])
-	if snap := t.cached(key); snap != nil {
+	key, gen, snap := t.lookup(req, cred)
+	if snap != nil {
 		if t.hooks.OnCacheHit != nil {
 			t.hooks.OnCacheHit(req.Context())
 		}
 		return snap.response(req), nil
 	}
-	gen := t.generation(cred)
 	led := false // set only in the closure that runs, the leader's; read after its result arrives
 	ch := t.group.DoChan(key, func() (_ any, err error) {
 		led = true
@@ -272,27 +285,31 @@ func (b *Body) ShareDecoded(key any, decode func(body []byte) (any, error)) (any
 	return d.val, d.err
 }
 
-func (t *Transport) cached(key string) *snapshot {
-	if t.cfg.CacheTTL <= 0 {
-		return nil
-	}
+// lookup returns the read's key, which holds its credential's current generation, that generation, and
+// the cached answer of the key if there is a live one.
+func (t *Transport) lookup(req *http.Request, cred [32]byte) (string, uint64, *snapshot) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	gen := t.generationLocked(cred)
+	var g [8]byte
+	binary.BigEndian.PutUint64(g[:], gen)
+	key := req.Method + " " + req.URL.String() + "\x00" + req.Header.Get("Accept") + "\x00" + string(cred[:]) + string(g[:])
+	if t.cfg.CacheTTL <= 0 {
+		return key, gen, nil
+	}
 	e, ok := t.cache[key]
 	if !ok {
-		return nil
+		return key, gen, nil
 	}
 	if !t.cfg.Now().Before(e.expires) {
 		delete(t.cache, key)
-		return nil
+		return key, gen, nil
 	}
-	return e.snap
+	return key, gen, e.snap
 }
 
+// generation is the credential's current generation.
 func (t *Transport) generation(cred [32]byte) uint64 {
-	if t.cfg.CacheTTL <= 0 {
-		return 0
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.generationLocked(cred)
@@ -305,7 +322,7 @@ func (t *Transport) generationLocked(cred [32]byte) uint64 {
 	return t.floor
 }
 
-// store caches an answer unless a write of the same credential happened since its call started.
+// store caches an answer unless a write of the same credential started or ended since its call started.
 func (t *Transport) store(key string, cred [32]byte, gen uint64, snap *snapshot) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -331,11 +348,9 @@ func (t *Transport) store(key string, cred [32]byte, gen uint64, snap *snapshot)
 	}
 }
 
-// forget drops the credential's cached reads: a write may have changed any of them.
-func (t *Transport) forget(cred [32]byte) {
-	if t.cfg.CacheTTL <= 0 {
-		return
-	}
+// wrote moves the credential to a new generation, at the start and at the end of each of its writes, and
+// drops its cached reads: the write may change any of them.
+func (t *Transport) wrote(cred [32]byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.last++

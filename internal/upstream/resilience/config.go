@@ -19,6 +19,7 @@ const (
 	DefaultBreakerFailures   = 5
 	DefaultBreakerOpenFor    = 5 * time.Second
 	DefaultDefaultRetryAfter = time.Second
+	DefaultMaxRetryAfter     = time.Minute
 )
 
 // Config tunes a Transport. A zero field means its default; negative values
@@ -45,6 +46,12 @@ type Config struct {
 	// DefaultRetryAfter is the wait after a 429 that names none, and after
 	// x-ratelimit-remaining: 0 without a usable x-ratelimit-reset (default 1s).
 	DefaultRetryAfter time.Duration
+	// MaxRetryAfter caps every wait the upstream asks for (Retry-After-Ms,
+	// Retry-After, x-ratelimit-reset; default 60s), so that one answer cannot
+	// hold a credential back for an hour. When a hold the upstream asked to
+	// last longer has passed, one request of the credential probes the
+	// upstream first; the others wait for its answer.
+	MaxRetryAfter time.Duration
 
 	// Now is the clock (default time.Now). It must track the wall clock
 	// closely enough to be compared with context deadlines.
@@ -79,6 +86,7 @@ func (c Config) Defaults() Config {
 	setInt(&c.BreakerFailures, DefaultBreakerFailures)
 	setDur(&c.BreakerOpenFor, DefaultBreakerOpenFor)
 	setDur(&c.DefaultRetryAfter, DefaultDefaultRetryAfter)
+	setDur(&c.MaxRetryAfter, DefaultMaxRetryAfter)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -108,6 +116,7 @@ func (c Config) Validate() error {
 		{"BreakerFailures", int64(c.BreakerFailures)},
 		{"BreakerOpenFor", int64(c.BreakerOpenFor)},
 		{"DefaultRetryAfter", int64(c.DefaultRetryAfter)},
+		{"MaxRetryAfter", int64(c.MaxRetryAfter)},
 	} {
 		if f.v < 0 {
 			errs = append(errs, fmt.Errorf("resilience: %s must not be negative", f.name))

@@ -20,6 +20,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 5, d.BreakerFailures)
 	assert.Equal(t, 5*time.Second, d.BreakerOpenFor)
 	assert.Equal(t, time.Second, d.DefaultRetryAfter)
+	assert.Equal(t, time.Minute, d.MaxRetryAfter)
 	assert.NotNil(t, d.Now)
 	assert.NotNil(t, d.Rand)
 	assert.NotNil(t, d.Sleep)
@@ -46,6 +47,7 @@ func TestValidate(t *testing.T) {
 		{name: "negative breaker failures", cfg: resilience.Config{BreakerFailures: -1}, wantErr: "BreakerFailures"},
 		{name: "negative open time", cfg: resilience.Config{BreakerOpenFor: -1}, wantErr: "BreakerOpenFor"},
 		{name: "negative retry-after", cfg: resilience.Config{DefaultRetryAfter: -1}, wantErr: "DefaultRetryAfter"},
+		{name: "negative retry-after cap", cfg: resilience.Config{MaxRetryAfter: -1}, wantErr: "MaxRetryAfter"},
 		{name: "base above default max", cfg: resilience.Config{BaseDelay: 3 * time.Second}, wantErr: "BaseDelay 3s exceeds MaxDelay 2s"},
 	}
 	for _, tc := range tests {

@@ -15,7 +15,10 @@
 //   - keeps one rate-limit budget per credential (a SHA-256 of the
 //     Authorization header), so that after a 429 or x-ratelimit-remaining: 0
 //     every request of that credential waits for the same instant instead of
-//     hammering the upstream on its own schedule.
+//     hammering the upstream on its own schedule. No wait the upstream asks
+//     for is honoured beyond MaxRetryAfter; when a hold so capped has passed,
+//     one request probes the upstream and the others wait for its answer (a
+//     429 again holds them all again).
 //
 // It speaks HTTP only: methods, statuses and headers. It must not know about
 // GraphQL or parse Telnyx JSON bodies, must not retry mutations (POST, PATCH,

@@ -35,6 +35,13 @@ type Attempt struct {
 type Hooks struct {
 	OnAttempt     func(ctx context.Context, a Attempt)
 	OnStateChange func(from, to string) // "closed", "open", "half-open"
+	// OnHold is called for each answer that holds its credential back:
+	// reason is HoldTooManyRequests or HoldWindowExhausted, capped says the
+	// upstream asked for a longer wait than MaxRetryAfter.
+	OnHold func(reason string, capped bool)
+	// OnProbe is called with the outcome of each probe after a capped hold:
+	// ProbeCleared, ProbeHeldAgain or ProbeNoAnswer.
+	OnProbe func(outcome string)
 }
 
 // Transport is the resilient http.RoundTripper. Use one per upstream; it is
@@ -70,12 +77,25 @@ func New(base http.RoundTripper, cfg Config, hooks Hooks) *Transport {
 			now:       cfg.Now,
 			onChange:  hooks.OnStateChange,
 		},
+		budgets: budgetBook{maxWait: cfg.MaxRetryAfter},
 	}
 }
 
 // BreakerState is "closed", "open" or "half-open". An open breaker whose
 // cool-down has passed still says "open" until the next request probes.
 func (t *Transport) BreakerState() string { return t.breaker.stateName() }
+
+// RateLimit is the rate-limit state of the credential sent as authorization
+// (the whole Authorization header value, e.g. "Bearer KEY"). The value is
+// only hashed, never kept.
+func (t *Transport) RateLimit(authorization string) Hold {
+	c := credential{raw: authorization}
+	return t.budgets.state(&c)
+}
+
+// RateLimitedCredentials counts the credentials held back now: waiting for
+// their instant, or for a probe's answer.
+func (t *Transport) RateLimitedCredentials() int { return t.budgets.held(t.cfg.Now()) }
 
 // CloseIdleConnections forwards to the base transport, so that
 // http.Client.CloseIdleConnections keeps working through the wrapper.
@@ -101,13 +121,23 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		last    *http.Response // a retried response, body buffered, kept to return if no retry happens
 		lastErr error
 		delay   time.Duration // own wait before the next attempt (backoff or server-asked)
+		claim   *probe        // this request probes its credential's capped hold; settled by its answer
 	)
+	defer func() {
+		// Every way out without an answer that settled the probe (refused by the breaker or for a slot, a
+		// transport error, a panic below) leaves the probe to the next request.
+		if claim != nil {
+			t.budgets.release(claim, false, t.cfg.Now())
+			t.probed(ProbeNoAnswer)
+		}
+	}()
 	waitStart := t.cfg.Now()
 	for n := 1; ; n++ {
 		if refused, rest := t.breaker.refuses(); refused {
 			return giveUp(req, n, last, lastErr, &Error{Kind: KindCircuitOpen, RetryAfter: rest})
 		}
-		if err := t.wait(ctx, &cred, delay); err != nil {
+		var err error
+		if claim, err = t.wait(ctx, &cred, delay); err != nil {
 			return giveUp(req, n, last, lastErr, err)
 		}
 		probe, ok, rest := t.breaker.allow()
@@ -156,6 +186,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			cancel()
 			t.release()
+			if claim != nil {
+				t.budgets.release(claim, false, end)
+				t.probed(ProbeNoAnswer)
+				claim = nil
+			}
 			if ctx.Err() != nil {
 				// The caller's own cancellation or deadline: not the upstream's fault.
 				t.breaker.record(probe, outcomeIgnored)
@@ -171,7 +206,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			continue
 		}
 
-		t.noteRateLimit(&cred, resp, end)
+		t.noteRateLimit(&cred, resp, end, claim)
+		claim = nil
 		if status >= 500 || status == http.StatusRequestTimeout {
 			t.breaker.record(probe, outcomeFailure)
 		} else {
@@ -188,7 +224,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		cancel()
 		t.release()
 		last, lastErr = buffered, nil
-		asked := serverDelay(resp.Header, t.cfg.Now)
+		asked := min(serverDelay(resp.Header, t.cfg.Now), t.cfg.MaxRetryAfter)
 		if status == http.StatusTooManyRequests {
 			// The credential's budget (set by noteRateLimit) already holds
 			// every request until the shared instant; adding jitter here
@@ -247,30 +283,44 @@ func shouldRetry(resp *http.Response) bool {
 
 // wait blocks until the attempt's own delay has passed and the credential's
 // budget allows a call. It fails, without waiting, when that moment is not
-// before the context's deadline.
-func (t *Transport) wait(ctx context.Context, cred *credential, delay time.Duration) error {
+// before the context's deadline. After a capped hold, it returns the claim of
+// the one request that probes; the others wait for the probe's answer, until
+// their deadline at most.
+func (t *Transport) wait(ctx context.Context, cred *credential, delay time.Duration) (*probe, error) {
 	now := t.cfg.Now()
 	own := now.Add(delay)
 	for {
+		a := t.budgets.admit(cred, now, !own.After(now))
 		target, byBudget := own, false
-		if b, ok := t.budgets.instant(cred, now); ok && b.After(target) {
-			target, byBudget = b, true
+		if a.until.After(target) {
+			target, byBudget = a.until, true
 		}
-		if !target.After(now) {
-			return nil
-		}
-		if dl, ok := ctx.Deadline(); ok && !target.Before(dl) {
-			if byBudget {
-				// No context error inside: the deadline has not passed, and a
-				// caller must not mistake this for a timeout.
-				return &Error{Kind: KindRateLimited, RetryAfter: target.Sub(now)}
+		if target.After(now) {
+			if dl, ok := ctx.Deadline(); ok && !target.Before(dl) {
+				if byBudget {
+					// No context error inside: the deadline has not passed, and a
+					// caller must not mistake this for a timeout.
+					return nil, &Error{Kind: KindRateLimited, RetryAfter: target.Sub(now)}
+				}
+				return nil, context.DeadlineExceeded
 			}
-			return context.DeadlineExceeded
+			if err := t.cfg.Sleep(ctx, target.Sub(now)); err != nil {
+				return nil, err
+			}
+		} else if a.probing != nil {
+			select {
+			case <-a.probing:
+			case <-ctx.Done():
+				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+					// The rate limit kept this request waiting until its deadline.
+					return nil, &Error{Kind: KindRateLimited, Err: ctx.Err()}
+				}
+				return nil, ctx.Err()
+			}
+		} else {
+			return a.claim, nil
 		}
-		if err := t.cfg.Sleep(ctx, target.Sub(now)); err != nil {
-			return err
-		}
-		// Another response may have moved the budget while we slept.
+		// Another response may have moved the budget while we waited.
 		now = t.cfg.Now()
 	}
 }
@@ -320,24 +370,46 @@ func (t *Transport) backoff(n int) time.Duration {
 	return time.Duration(t.cfg.Rand() * float64(ceiling))
 }
 
-// noteRateLimit holds the credential after a 429 or an exhausted window.
-func (t *Transport) noteRateLimit(cred *credential, resp *http.Response, now time.Time) {
-	var wait time.Duration
+// noteRateLimit holds the credential after a 429 or an exhausted window, for
+// at most MaxRetryAfter, and settles the probe claim p (nil: not a probe)
+// with the answer.
+func (t *Transport) noteRateLimit(cred *credential, resp *http.Response, now time.Time, p *probe) {
+	var (
+		wait   time.Duration
+		reason string
+	)
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		wait = serverDelay(resp.Header, t.cfg.Now)
-		if wait <= 0 {
-			wait = t.cfg.DefaultRetryAfter
-		}
+		wait, reason = serverDelay(resp.Header, t.cfg.Now), HoldTooManyRequests
 	case isZero(headerValue(resp.Header, "X-Ratelimit-Remaining")):
-		wait = parseSeconds(headerValue(resp.Header, "X-Ratelimit-Reset"))
-		if wait <= 0 {
-			wait = t.cfg.DefaultRetryAfter
-		}
+		wait, reason = parseSeconds(headerValue(resp.Header, "X-Ratelimit-Reset")), HoldWindowExhausted
 	default:
+		if p != nil {
+			t.budgets.release(p, true, now)
+			t.probed(ProbeCleared)
+		}
 		return
 	}
-	t.budgets.hold(cred, now.Add(wait), now)
+	if wait <= 0 {
+		wait = t.cfg.DefaultRetryAfter
+	}
+	capped := wait > t.cfg.MaxRetryAfter
+	if capped {
+		wait = t.cfg.MaxRetryAfter
+	}
+	t.budgets.hold(cred, now.Add(wait), capped, now, p)
+	if t.hooks.OnHold != nil {
+		t.hooks.OnHold(reason, capped)
+	}
+	if p != nil {
+		t.probed(ProbeHeldAgain)
+	}
+}
+
+func (t *Transport) probed(outcome string) {
+	if t.hooks.OnProbe != nil {
+		t.hooks.OnProbe(outcome)
+	}
 }
 
 func isZero(v string) bool {
