@@ -28,6 +28,7 @@ import (
 
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/internal/exec/selection"
+	"github.com/roomgraph/roomgraph/internal/model/origin"
 )
 
 // Outcome says how an operation was answered, for metrics.
@@ -130,11 +131,12 @@ func (s *Schema) sizeSlot(oc *graphql.OperationContext) uint64 {
 const maxSizeHint = 1 << 20
 
 // supportedRoot reports whether every root field is one the fast path resolves. It is checked before any
-// resolver runs, so an operation gqlgen must answer anyway starts there.
+// resolver runs, so an operation gqlgen must answer anyway starts there: introspection and federation
+// (origin.Introspection, origin.Federation), and any field the origin table does not know.
 func supportedRoot(oc *graphql.OperationContext, fields *selection.Doc) bool {
 	for _, f := range fields.Collect(oc, oc.Operation.SelectionSet, queryImplementors) {
-		switch f.Name {
-		case "__typename", "room", "rooms", "roomSessions", "roomSession", "roomParticipants", "roomParticipant":
+		switch origin.Query.Field(f.Name).Kind() {
+		case origin.Meta, origin.Reference, origin.Fetch, origin.Connection:
 		default:
 			return false
 		}

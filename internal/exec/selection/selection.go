@@ -87,17 +87,6 @@ func Fields(ctx context.Context) []graphql.CollectedField {
 	return Collect(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field.Selections, nil)
 }
 
-// OnlyID reports whether fields select nothing of their object but id (and __typename): a stub made from
-// the id answers them without an upstream call.
-func OnlyID(fields []graphql.CollectedField) bool {
-	for _, f := range fields {
-		if f.Name != "id" && f.Name != "__typename" {
-			return false
-		}
-	}
-	return true
-}
-
 // Path is a field path below the current field, one name per level ("edges", "node", "participants").
 type Path []string
 

@@ -335,32 +335,40 @@ var (
 		}
 		return m
 	}()
-	// byType holds each type's fields by name (__typename excluded: Type.Field answers it first), ofType
-	// in the table's order.
+	// byType holds each type's fields (__typename included) by the length of their names, ofType in the
+	// table's order.
 	byType, ofType = index()
 )
 
-func index() (byName [numTypes]map[string]Field, ordered [numTypes][]Field) {
-	for t := range byName {
-		byName[t] = map[string]Field{}
+// maxNameLen bounds the names Type.Field looks up (the longest is 23 bytes).
+const maxNameLen = 31
+
+// index builds the lookups. Type.Field runs for every field the fast path writes, several times per list
+// item on its general path: the candidates of the name's length, then a string comparison, cost a few
+// nanoseconds, several times less than a map lookup.
+func index() (byLen [numTypes][maxNameLen + 1][]Field, ordered [numTypes][]Field) {
+	for t := Type(1); t < numTypes; t++ {
+		byLen[t][len("__typename")] = []Field{Typename}
 	}
 	for f := Typename + 1; f < numFields; f++ {
 		s := &table[f]
-		byName[s.typ][s.name] = f
+		byLen[s.typ][len(s.name)] = append(byLen[s.typ][len(s.name)], f)
 		ordered[s.typ] = append(ordered[s.typ], f)
 	}
-	return byName, ordered
+	return byLen, ordered
 }
 
 // Field returns t's field called name: Typename for __typename, Unknown when the table does not list it.
 func (t Type) Field(name string) Field {
-	if name == "__typename" {
-		return Typename
-	}
-	if t >= numTypes {
+	if t >= numTypes || len(name) > maxNameLen {
 		return Unknown
 	}
-	return byType[t][name]
+	for _, f := range byType[t][len(name)] {
+		if table[f].name == name {
+			return f
+		}
+	}
+	return Unknown
 }
 
 // Fields returns t's fields (without __typename) in the schema's order. The slice is shared: read-only.
