@@ -191,21 +191,36 @@ func (r *run) collect(sel ast.SelectionSet, implementors []string) []graphql.Col
 // fieldFunc writes the value of one field of obj.
 type fieldFunc[T any] func(r *run, ctx context.Context, b []byte, f *graphql.CollectedField, obj *T) ([]byte, bool)
 
-// slowFunc reports whether a field of obj may wait for a loader (directly or below it).
-type slowFunc[T any] func(r *run, f *graphql.CollectedField, obj *T) bool
+// waits says whether a field may wait for a loader (directly or below it), and when gqlgen runs it.
+type waits uint8
 
-// object writes obj's fields in order, as gqlgen's FieldSet does. When two or more fields may wait for a
-// loader, those are resolved concurrently first, each into its own buffer, so that their loader needs meet
-// in one batch window (under gqlgen every resolver field runs on its own goroutine).
-func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, obj *T, slow slowFunc[T], field fieldFunc[T]) ([]byte, bool) {
+const (
+	// never: the field is written without waiting.
+	never waits = iota
+	// inPlace: it may wait; gqlgen writes it in its place, before the object's resolvers.
+	inPlace
+	// deferred: it may wait, and gqlgen resolves it (a resolver field): once the object's other fields
+	// are written, concurrently with its other resolvers (graphql.FieldSet.Concurrently, Dispatch).
+	deferred
+)
+
+// waitFunc says whether and how a field of obj may wait for a loader.
+type waitFunc[T any] func(r *run, f *graphql.CollectedField, obj *T) waits
+
+// object writes obj's fields in order, as gqlgen's FieldSet does, and runs the fields that may wait for a
+// loader when gqlgen runs them, so that their loader needs meet in the same batch windows (and make the
+// same upstream calls): the fields written in place first, in order, each to its end; then the resolvers,
+// each on its own goroutine when there are several. When that is the fields' own order, they are written
+// straight into b; else those that may wait are resolved first, each into its own buffer.
+func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, obj *T, wait waitFunc[T], field fieldFunc[T]) ([]byte, bool) {
 	for i := range fields {
 		if fields[i].Deferrables != nil {
 			return b, r.fail()
 		}
 	}
 	var pre [][]byte
-	if countSlow(r, fields, obj, slow) >= 2 {
-		if pre = concurrently(r, ctx, fields, obj, slow, field); pre == nil {
+	if !inOrder(r, fields, obj, wait) {
+		if pre = ahead(r, ctx, fields, obj, wait, field); pre == nil {
 			return b, false
 		}
 	}
@@ -227,13 +242,69 @@ func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.Colle
 	return append(b, '}'), true
 }
 
-// concurrently resolves the fields of obj that may wait for a loader, each on its own goroutine into its own
-// buffer (indexed like fields; nil for the others). nil when one failed. (A function of its own so that the
-// goroutines' closure does not move object's locals to the heap for every object, slow or not.)
-func concurrently[T any](r *run, ctx context.Context, fields []graphql.CollectedField, obj *T, slow slowFunc[T], field fieldFunc[T]) [][]byte {
-	return fanOut(r, len(fields),
-		func(i int) bool { return slow(r, &fields[i], obj) },
-		func(i int) ([]byte, bool) { return field(r, ctx, nil, &fields[i], obj) })
+// inOrder reports whether writing fields in their order waits as gqlgen does: at most one deferred field,
+// and no field written in place that may wait after it.
+func inOrder[T any](r *run, fields []graphql.CollectedField, obj *T, wait waitFunc[T]) bool {
+	seen := false
+	for i := range fields {
+		switch wait(r, &fields[i], obj) {
+		case inPlace:
+			if seen {
+				return false
+			}
+		case deferred:
+			if seen {
+				return false
+			}
+			seen = true
+		}
+	}
+	return true
+}
+
+// ahead resolves the fields of obj that may wait, as gqlgen runs them, each into its own buffer (indexed
+// like fields; nil for the others): those written in place in order, then the deferred ones, concurrently
+// when there are several. nil when one failed. (A function of its own so that the goroutines' closure does
+// not move object's locals to the heap for every object.)
+func ahead[T any](r *run, ctx context.Context, fields []graphql.CollectedField, obj *T, wait waitFunc[T], field fieldFunc[T]) [][]byte {
+	pre := make([][]byte, len(fields))
+	last, n := 0, 0
+	for i := range fields {
+		switch wait(r, &fields[i], obj) {
+		case inPlace:
+			seg, ok := field(r, ctx, nil, &fields[i], obj)
+			if !ok {
+				r.fail()
+				return nil
+			}
+			pre[i] = seg
+		case deferred:
+			last, n = i, n+1
+		}
+	}
+	switch n {
+	case 0:
+	case 1:
+		seg, ok := field(r, ctx, nil, &fields[last], obj)
+		if !ok {
+			r.fail()
+			return nil
+		}
+		pre[last] = seg
+	default:
+		segs := fanOut(r, len(fields),
+			func(i int) bool { return wait(r, &fields[i], obj) == deferred },
+			func(i int) ([]byte, bool) { return field(r, ctx, nil, &fields[i], obj) })
+		if segs == nil {
+			return nil
+		}
+		for i, seg := range segs {
+			if seg != nil {
+				pre[i] = seg
+			}
+		}
+	}
+	return pre
 }
 
 // fanOut runs write(i) for each i < n that want accepts (every i when want is nil), each on its own
@@ -260,16 +331,6 @@ func fanOut(r *run, n int, want func(i int) bool, write func(i int) ([]byte, boo
 		return nil
 	}
 	return segs
-}
-
-func countSlow[T any](r *run, fields []graphql.CollectedField, obj *T, slow slowFunc[T]) int {
-	n := 0
-	for i := range fields {
-		if slow(r, &fields[i], obj) {
-			n++
-		}
-	}
-	return n
 }
 
 // elemFunc writes one list element with the list's collected fields.

@@ -80,6 +80,19 @@ func (r *run) carriedSlow(field origin.Field, f *graphql.CollectedField) bool {
 	return false
 }
 
+// carriedWaits says when gqlgen runs a field, of an object that carries its record, that may wait
+// (carriedSlow): objects bound to their record (a session, a participant: telnyx's types) read values and
+// embedded lists from it in place; the fields that call (references, connections) are resolvers.
+func carriedWaits(field origin.Field, slow bool) waits {
+	switch {
+	case !slow:
+		return never
+	case field.Kind() == origin.Embedded:
+		return inPlace
+	}
+	return deferred
+}
+
 // anyCarriedSlow reports whether a selection of objects of typ that carry their records may wait.
 func (r *run) anyCarriedSlow(typ origin.Type, fields []graphql.CollectedField) bool {
 	for i := range fields {
@@ -101,7 +114,7 @@ func (r *run) query(ctx context.Context, sizeHint int) (data []byte, ok bool) {
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query"})
 	var root struct{}
 	buf, holder := take(ctx, max(sizeHint+sizeHint/8, 512))
-	b, ok := object(r, ctx, buf, fields, &root, querySlow, queryField)
+	b, ok := object(r, ctx, buf, fields, &root, queryWaits, queryField)
 	keep(holder, b)
 	if !ok || r.failed.Load() {
 		return nil, false
@@ -109,7 +122,13 @@ func (r *run) query(ctx context.Context, sizeHint int) (data []byte, ok bool) {
 	return b, true
 }
 
-func querySlow(_ *run, f *graphql.CollectedField, _ *struct{}) bool { return f.Name != "__typename" }
+// queryWaits: every root field is a resolver (gqlgen runs them concurrently).
+func queryWaits(_ *run, f *graphql.CollectedField, _ *struct{}) waits {
+	if f.Name == "__typename" {
+		return never
+	}
+	return deferred
+}
 
 func queryField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField, _ *struct{}) ([]byte, bool) {
 	field := origin.Query.Field(f.Name)
@@ -219,7 +238,15 @@ func (r *run) nullableSession(ctx context.Context, b []byte, f *graphql.Collecte
 // Room.
 
 func (r *run) roomObject(ctx context.Context, b []byte, fields []graphql.CollectedField, room *model.Room) ([]byte, bool) {
-	return object(r, ctx, b, fields, room, roomSlow, roomField)
+	return object(r, ctx, b, fields, room, roomWaits, roomField)
+}
+
+// roomWaits: a Room holds its id and maybe its record (model.Room), so every other field is a resolver.
+func roomWaits(r *run, f *graphql.CollectedField, room *model.Room) waits {
+	if roomSlow(r, f, room) {
+		return deferred
+	}
+	return never
 }
 
 // roomSlow reports whether a Room field may wait for a loader: a Room may come without its record (by id),
@@ -355,11 +382,12 @@ func sessionElem(r *run, ctx context.Context, b []byte, fields []graphql.Collect
 }
 
 func (r *run) session(ctx context.Context, b []byte, fields []graphql.CollectedField, s *telnyx.RoomSession) ([]byte, bool) {
-	return object(r, ctx, b, fields, s, sessionSlow, sessionField)
+	return object(r, ctx, b, fields, s, sessionWaits, sessionField)
 }
 
-func sessionSlow(r *run, f *graphql.CollectedField, _ *telnyx.RoomSession) bool {
-	return r.carriedSlow(origin.RoomSession.Field(f.Name), f)
+func sessionWaits(r *run, f *graphql.CollectedField, _ *telnyx.RoomSession) waits {
+	field := origin.RoomSession.Field(f.Name)
+	return carriedWaits(field, r.carriedSlow(field, f))
 }
 
 func sessionField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField, s *telnyx.RoomSession) ([]byte, bool) {
@@ -416,11 +444,12 @@ func participantElem(r *run, ctx context.Context, b []byte, fields []graphql.Col
 }
 
 func (r *run) participant(ctx context.Context, b []byte, fields []graphql.CollectedField, p *telnyx.RoomParticipant) ([]byte, bool) {
-	return object(r, ctx, b, fields, p, participantSlow, participantField)
+	return object(r, ctx, b, fields, p, participantWaits, participantField)
 }
 
-func participantSlow(r *run, f *graphql.CollectedField, _ *telnyx.RoomParticipant) bool {
-	return r.carriedSlow(origin.RoomParticipant.Field(f.Name), f)
+func participantWaits(r *run, f *graphql.CollectedField, _ *telnyx.RoomParticipant) waits {
+	field := origin.RoomParticipant.Field(f.Name)
+	return carriedWaits(field, r.carriedSlow(field, f))
 }
 
 func participantField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField, p *telnyx.RoomParticipant) ([]byte, bool) {
@@ -532,7 +561,15 @@ type connectionRun[T any] struct {
 
 func connection[T any](r *run, ctx context.Context, b []byte, sel ast.SelectionSet, c *model.Connection[T], shape *connectionShape[T]) ([]byte, bool) {
 	cr := connectionRun[T]{c: c, shape: shape}
-	return object(r, ctx, b, r.collect(sel, shape.implementors), &cr, connectionSlow[T], connectionField[T])
+	return object(r, ctx, b, r.collect(sel, shape.implementors), &cr, connectionWaits[T], connectionField[T])
+}
+
+// connectionWaits: a connection's fields are its page's (model methods): gqlgen writes them in place.
+func connectionWaits[T any](r *run, f *graphql.CollectedField, cr *connectionRun[T]) waits {
+	if connectionSlow(r, f, cr) {
+		return inPlace
+	}
+	return never
 }
 
 func connectionSlow[T any](r *run, f *graphql.CollectedField, cr *connectionRun[T]) bool {
@@ -592,12 +629,16 @@ type edge[T any] struct {
 }
 
 func edgeElem[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, e *edge[T]) ([]byte, bool) {
-	return object(r, ctx, b, fields, e, edgeSlow[T], edgeField[T])
+	return object(r, ctx, b, fields, e, edgeWaits[T], edgeField[T])
 }
 
-func edgeSlow[T any](r *run, f *graphql.CollectedField, e *edge[T]) bool {
+// edgeWaits: an edge's node is written in place (a field of the edge).
+func edgeWaits[T any](r *run, f *graphql.CollectedField, e *edge[T]) waits {
 	shape := e.cr.shape
-	return shape.edgeTyp.Field(f.Name) == shape.node && shape.slow(r, r.collect(f.Selections, shape.nodeImplementors))
+	if shape.edgeTyp.Field(f.Name) == shape.node && shape.slow(r, r.collect(f.Selections, shape.nodeImplementors)) {
+		return inPlace
+	}
+	return never
 }
 
 func edgeField[T any](r *run, ctx context.Context, b []byte, f *graphql.CollectedField, e *edge[T]) ([]byte, bool) {
