@@ -17,11 +17,13 @@ import (
 // TestBoundedLoad drives the gateway with a fixed number of requests from a few workers (stopping early
 // at a time bound): no request may fail, and the heap after the run may not exceed the heap before by more
 // than 16 MiB (loaders, caches and buffers are per operation, so nothing should accumulate).
-func TestBoundedLoad(t *testing.T) {
+func TestBoundedLoad(t *testing.T) { forExecutors(t, testBoundedLoad) }
+
+func testBoundedLoad(t *testing.T, e executor) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
-	h := newHarness(t, telnyxsim.Config{Seed: 4, Rooms: 10, SessionsPerRoom: 10}, gateway.Config{})
+	h := newHarness(t, telnyxsim.Config{Seed: 4, Rooms: 10, SessionsPerRoom: 10}, e.config(gateway.Config{}))
 	rooms := h.sim.Rooms(keyA)
 	const requests, workers = 1500, 8
 	deadline := time.Now().Add(60 * time.Second)
