@@ -240,7 +240,7 @@ func selected(t *testing.T, s *ast.Schema, query string) []string {
 // operationOf parses and validates query against s and returns its operation.
 func operationOf(t *testing.T, s *ast.Schema, query string) *ast.OperationDefinition {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(s, query)
+	doc, errs := gqlparser.LoadQueryWithRules(s, query, nil)
 	require.Empty(t, errs, "the corpus's query must validate: %s", query)
 	require.Len(t, doc.Operations, 1)
 	return doc.Operations[0]

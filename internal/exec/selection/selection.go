@@ -15,10 +15,10 @@ import (
 
 // Field collection (gqlgen's CollectFields: merged aliases, fragments, @skip/@include) is a function of the
 // document, the selection set, the type and the operation's variables. gqlgen caches it per operation, so
-// every request collected its selections again (a tenth of S1's allocations, with the cache keys built for
-// each lookup). A document gqlgen has parsed is one object for as long as its query cache holds it, and when
-// none of its selections carries a directive that collection evaluates, its collected fields are the same
-// for every request: those are kept per document, for every request of that document.
+// every request collected its selections again, building the cache keys for each lookup. A document gqlgen
+// has parsed is one object for as long as its query cache holds it, and when none of its selections
+// carries a directive that collection evaluates, its collected fields are the same for every request:
+// those are kept per document, for every request of that document.
 
 // collectKey names one selection set of a document for one type: the selection set by its first element's
 // address (unique within the document), the type by its implementors list, which callers must keep in one
