@@ -14,7 +14,7 @@ import (
 	"github.com/roomgraph/roomgraph/internal/model/origin"
 )
 
-// The differential corpus is generated from the schema (graph.NewExecutableSchema's, whatever it holds),
+// The differential corpus is generated from the schema (graph.NewExecutableSchema's),
 // so that a field added to the schema is selected by it without anyone writing a query:
 //
 //   - one focused query per field of every object type reachable from Query: the shortest path to the
@@ -45,7 +45,9 @@ type corpusGen struct {
 	first int
 }
 
-func servedSchema(t testing.TB) *ast.Schema {
+// graphSchema is the schema of the one gqlgen build, whatever it holds (federation's fields included once
+// the build has them: their origin rows leave them to gqlgen, and the corpus does not select them).
+func graphSchema(t testing.TB) *ast.Schema {
 	t.Helper()
 	s := graph.NewExecutableSchema(graph.Config{}).Schema()
 	require.NotNil(t, s)
