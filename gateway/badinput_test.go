@@ -147,8 +147,10 @@ func badInputCorpus(t *testing.T, h *harness) []badRequest {
 }
 
 // TestBadInputCorpus: every entry gets a clear error with a code, never a 500, and costs no upstream call.
-func TestBadInputCorpus(t *testing.T) {
-	h := newHarness(t, surfaceSim(), gateway.Config{})
+func TestBadInputCorpus(t *testing.T) { forExecutors(t, testBadInputCorpus) }
+
+func testBadInputCorpus(t *testing.T, e executor) {
+	h := newHarness(t, surfaceSim(), e.config(gateway.Config{}))
 	corpus := badInputCorpus(t, h)
 	require.GreaterOrEqual(t, len(corpus), 60)
 	for _, tc := range corpus {

@@ -21,18 +21,8 @@ import (
 // DisableFastPath): compare them with `benchstat -col /executor`.
 func BenchmarkQueries(b *testing.B) { forExecutors(b, benchmarkQueries) }
 
-// forExecutors runs bench once per executor: executor=fastpath (the default) and executor=gqlgen.
-func forExecutors(b *testing.B, bench func(*testing.B, gateway.Config)) {
-	for _, executor := range []struct {
-		name    string
-		disable bool
-	}{{"fastpath", false}, {"gqlgen", true}} {
-		b.Run("executor="+executor.name, func(b *testing.B) { bench(b, gateway.Config{DisableFastPath: executor.disable}) })
-	}
-}
-
-func benchmarkQueries(b *testing.B, cfg gateway.Config) {
-	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, cfg)
+func benchmarkQueries(b *testing.B, e executor) {
+	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, e.config(gateway.Config{}))
 	rooms := h.sim.Rooms(keyA)
 	room, _ := roomsBySessions(h.sim, keyA)
 	cases := []struct {
@@ -86,8 +76,8 @@ func benchmarkQueries(b *testing.B, cfg gateway.Config) {
 // participants) under 64 concurrent requests, in process: the figure to profile for throughput.
 func BenchmarkS1Parallel(b *testing.B) { forExecutors(b, benchmarkS1Parallel) }
 
-func benchmarkS1Parallel(b *testing.B, cfg gateway.Config) {
-	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, cfg)
+func benchmarkS1Parallel(b *testing.B, e executor) {
+	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, e.config(gateway.Config{}))
 	room, _ := roomsBySessions(h.sim, keyA)
 	query := `query S1($room: ID!) { room(id: $room) { sessions(first: 25) { nodes { id roomId active createdAt updatedAt endedAt
 		participants { id sessionId context joinedAt updatedAt leftAt } } } } }`

@@ -59,12 +59,14 @@ func gatewayOver(t *testing.T, upstream http.Handler, cfg gateway.Config) string
 }
 
 // TestFanOutBound: one wave's calls go out together, but never more than MaxParallel at once.
-func TestFanOutBound(t *testing.T) {
+func TestFanOutBound(t *testing.T) { forExecutors(t, testFanOutBound) }
+
+func testFanOutBound(t *testing.T, e executor) {
 	for _, limit := range []int{1, 2, 5} {
 		sim := telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}, Rooms: 8})
 		sim.SetFault(telnyxsim.RouteListRoomSessions, telnyxsim.Fault{Latency: 20 * time.Millisecond})
 		up := &inflight{next: sim}
-		h := &harness{sim: sim, gwURL: gatewayOver(t, up, gateway.Config{MaxParallel: limit})}
+		h := &harness{sim: sim, gwURL: gatewayOver(t, up, e.config(gateway.Config{MaxParallel: limit}))}
 		r := h.post(t, fiveRooms, fiveRoomVars(sim))
 		require.Empty(t, r.Errors)
 		assert.Equal(t, 5, sim.Stats().Total)
@@ -73,10 +75,12 @@ func TestFanOutBound(t *testing.T) {
 }
 
 // TestCancellationIsPerRequest: a caller that gives up cancels only its own upstream calls.
-func TestCancellationIsPerRequest(t *testing.T) {
+func TestCancellationIsPerRequest(t *testing.T) { forExecutors(t, testCancellationIsPerRequest) }
+
+func testCancellationIsPerRequest(t *testing.T, e executor) {
 	sim := telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}, Rooms: 8})
 	sim.SetFault(telnyxsim.RouteListRoomSessions, telnyxsim.Fault{Latency: 150 * time.Millisecond})
-	url := gatewayOver(t, sim, gateway.Config{})
+	url := gatewayOver(t, sim, e.config(gateway.Config{}))
 	body, _ := json.Marshal(map[string]any{"query": fiveRooms, "variables": fiveRoomVars(sim)})
 
 	var wg sync.WaitGroup

@@ -35,8 +35,10 @@ func getJSON(t *testing.T, rawURL string) (int, response, http.Header) {
 }
 
 // TestAPQ: the Apollo automatic persisted query protocol, over POST and GET.
-func TestAPQ(t *testing.T) {
-	h := newHarness(t, defaultSim(), gateway.Config{})
+func TestAPQ(t *testing.T) { forExecutors(t, testAPQ) }
+
+func testAPQ(t *testing.T, e executor) {
+	h := newHarness(t, defaultSim(), e.config(gateway.Config{}))
 	const q = `{ rooms(first: 2) { totalCount } }`
 	ext := func() string {
 		b, _ := json.Marshal(map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha(q)}})
@@ -62,13 +64,15 @@ func TestAPQ(t *testing.T) {
 }
 
 // TestTrustedDocuments: with a manifest, only its operations run.
-func TestTrustedDocuments(t *testing.T) {
+func TestTrustedDocuments(t *testing.T) { forExecutors(t, testTrustedDocuments) }
+
+func testTrustedDocuments(t *testing.T, e executor) {
 	const allowed = `query Count { rooms { totalCount } }`
 	path := filepath.Join(t.TempDir(), "manifest.json")
 	manifest, _ := json.Marshal(map[string]any{"format": "apollo-persisted-query-manifest", "version": 1,
 		"operations": []any{map[string]any{"id": sha(allowed), "body": allowed, "name": "Count", "type": "query"}}})
 	require.NoError(t, os.WriteFile(path, manifest, 0o600))
-	h := newHarness(t, defaultSim(), gateway.Config{TrustedDocuments: path})
+	h := newHarness(t, defaultSim(), e.config(gateway.Config{TrustedDocuments: path}))
 
 	var d struct{ Rooms struct{ TotalCount int } }
 	h.ok(t, allowed, nil, &d)
@@ -201,11 +205,13 @@ func TestOfflinePlaygroundRoute(t *testing.T) {
 
 // TestCrossRequestCoalescing: identical reads of concurrent requests share one upstream call per key;
 // different keys never share; with coalescing off every request makes its own call.
-func TestCrossRequestCoalescing(t *testing.T) {
+func TestCrossRequestCoalescing(t *testing.T) { forExecutors(t, testCrossRequestCoalescing) }
+
+func testCrossRequestCoalescing(t *testing.T, e executor) {
 	const q = `{ rooms(first: 3) { nodes { id } } }`
 	run := func(t *testing.T, cfg gateway.Config, keys ...string) (*telnyxsim.Sim, []string) {
 		cfg.Auth = gateway.AuthForward
-		h := newHarness(t, defaultSim(), cfg)
+		h := newHarness(t, defaultSim(), e.config(cfg))
 		h.sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{Latency: 150 * time.Millisecond})
 		bodies := make([]string, len(keys))
 		done := make(chan struct{})

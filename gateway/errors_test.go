@@ -45,8 +45,10 @@ func newCursorFixture(t *testing.T, h *harness) cursorFixture {
 }
 
 // TestBadInputMakesNoUpstreamCall: every argument error is BAD_USER_INPUT and costs no upstream call.
-func TestBadInputMakesNoUpstreamCall(t *testing.T) {
-	h := newHarness(t, defaultSim(), gateway.Config{})
+func TestBadInputMakesNoUpstreamCall(t *testing.T) { forExecutors(t, testBadInputMakesNoUpstreamCall) }
+
+func testBadInputMakesNoUpstreamCall(t *testing.T, e executor) {
+	h := newHarness(t, defaultSim(), e.config(gateway.Config{}))
 	f := newCursorFixture(t, h)
 	room, other, cursor, filteredCursor, tampered := f.room, f.other, f.cursor, f.filtered, f.tampered
 
@@ -83,7 +85,10 @@ func TestBadInputMakesNoUpstreamCall(t *testing.T) {
 	}
 }
 
-func TestUpstreamErrorMapping(t *testing.T) {
+func TestUpstreamErrorMapping(t *testing.T) { forExecutors(t, testUpstreamErrorMapping) }
+
+func testUpstreamErrorMapping(t *testing.T, e executor) {
+	t.Parallel() // mostly waiting on retries (a 429's Retry-After): the two executors' runs overlap
 	tests := []struct {
 		name       string
 		fault      *telnyxsim.Fault
@@ -105,7 +110,7 @@ func TestUpstreamErrorMapping(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := gateway.Config{APIKey: tc.key}
-			h := newHarness(t, defaultSim(), cfg)
+			h := newHarness(t, defaultSim(), e.config(cfg))
 			room := tc.room
 			if room == "" {
 				room, _ = roomsBySessions(h.sim, keyA)
@@ -131,8 +136,10 @@ func TestUpstreamErrorMapping(t *testing.T) {
 }
 
 // TestPartialData: one aliased room failing leaves its siblings intact.
-func TestPartialData(t *testing.T) {
-	h := newHarness(t, defaultSim(), gateway.Config{})
+func TestPartialData(t *testing.T) { forExecutors(t, testPartialData) }
+
+func testPartialData(t *testing.T, e executor) {
+	h := newHarness(t, defaultSim(), e.config(gateway.Config{}))
 	room, _ := roomsBySessions(h.sim, keyA)
 	r := h.post(t, `query($ok: ID!, $bad: ID!) {
 		good: room(id: $ok) { sessions(first: 2) { totalCount } }
@@ -146,8 +153,10 @@ func TestPartialData(t *testing.T) {
 	assert.ElementsMatch(t, []string{"NOT_FOUND", "BAD_USER_INPUT"}, r.codes())
 }
 
-func TestForwardAuth(t *testing.T) {
-	h := newHarness(t, defaultSim(), gateway.Config{Auth: gateway.AuthForward})
+func TestForwardAuth(t *testing.T) { forExecutors(t, testForwardAuth) }
+
+func testForwardAuth(t *testing.T, e executor) {
+	h := newHarness(t, defaultSim(), e.config(gateway.Config{Auth: gateway.AuthForward}))
 	roomA, _ := roomsBySessions(h.sim, keyA)
 	roomB, _ := roomsBySessions(h.sim, keyB)
 	const q = `query($id: ID!) { room(id: $id) { sessions(first: 50) { nodes { id roomId } } } }`
@@ -185,10 +194,12 @@ func TestForwardAuth(t *testing.T) {
 	})
 }
 
-func TestQueryTrace(t *testing.T) {
+func TestQueryTrace(t *testing.T) { forExecutors(t, testQueryTrace) }
+
+func testQueryTrace(t *testing.T, e executor) {
 	const q = `query($id: ID!) { room(id: $id) { sessions(first: 4) { edges { node { participants { id } } } } } }`
 	t.Run("on request", func(t *testing.T) {
-		h := newHarness(t, defaultSim(), gateway.Config{AllowTrace: true})
+		h := newHarness(t, defaultSim(), e.config(gateway.Config{AllowTrace: true}))
 		room, _ := roomsBySessions(h.sim, keyA)
 		r := h.post(t, q, map[string]any{"id": room}, gateway.TraceHeader, "1")
 		require.Empty(t, r.Errors)
@@ -204,13 +215,13 @@ func TestQueryTrace(t *testing.T) {
 		assert.False(t, strings.Contains(string(r.Extensions["upstreamCalls"]), keyA), "no key in the trace")
 	})
 	t.Run("not asked", func(t *testing.T) {
-		h := newHarness(t, defaultSim(), gateway.Config{AllowTrace: true})
+		h := newHarness(t, defaultSim(), e.config(gateway.Config{AllowTrace: true}))
 		room, _ := roomsBySessions(h.sim, keyA)
 		r := h.post(t, q, map[string]any{"id": room})
 		assert.NotContains(t, r.Extensions, "upstreamCalls")
 	})
 	t.Run("not allowed by the server", func(t *testing.T) {
-		h := newHarness(t, defaultSim(), gateway.Config{})
+		h := newHarness(t, defaultSim(), e.config(gateway.Config{}))
 		room, _ := roomsBySessions(h.sim, keyA)
 		r := h.post(t, q, map[string]any{"id": room}, gateway.TraceHeader, "1")
 		assert.NotContains(t, r.Extensions, "upstreamCalls")

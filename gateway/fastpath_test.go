@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/internal/exec/limits"
+	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -59,44 +62,176 @@ func (p *pair) send(t *testing.T, base string, body []byte) (int, string, []stri
 	return resp.StatusCode, string(out), calls
 }
 
+// maxAttempts bounds how often a pair of requests is sent again when the executors' upstream calls differ.
+// When one operation reaches an object by two paths (a room's activeSession and its sessions list), whether
+// the two needs meet in one loader batch depends on timing, under either executor: fifteen identical
+// requests to gqlgen alone made one set of calls, and now and then another. A difference in how the
+// executors wait never agrees, whatever the attempts; a race agrees within a few.
+const maxAttempts = 5
+
+// sameCalls reports whether a and b hold the same calls, in any order.
+func sameCalls(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
 // executions reads roomgraph_graphql_executions_total{path} from a gateway's /metrics.
 func executions(t *testing.T, base, path string) float64 {
+	t.Helper()
+	return executionsByPath(t, base)[path]
+}
+
+// executionsByPath reads roomgraph_graphql_executions_total from a gateway's /metrics, by path.
+func executionsByPath(t *testing.T, base string) map[string]float64 {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	prefix := `roomgraph_graphql_executions_total{path="` + path + `"} `
+	out := map[string]float64{}
+	const prefix = `roomgraph_graphql_executions_total{path="`
 	for _, line := range strings.Split(string(body), "\n") {
-		if v, ok := strings.CutPrefix(line, prefix); ok {
+		if rest, ok := strings.CutPrefix(line, prefix); ok {
+			path, v, _ := strings.Cut(rest, `"} `)
 			var f float64
 			require.NoError(t, json.Unmarshal([]byte(v), &f))
-			return f
+			out[path] = f
 		}
 	}
-	return 0
+	return out
 }
+
+// fixture is the data of a pair's simulator that the corpus runs on.
+type fixture struct {
+	rooms             []telnyxsim.Room
+	busiest, empty    string // the room with the most sessions, a room without any
+	activeRoom        string // a room with an active session
+	active            string // its active session, which has participants
+	session           string // a session with participants
+	participant       string // one of them
+	activeParticipant string // a participant of the active session
+}
+
+func (p *pair) fixture(t *testing.T) fixture {
+	t.Helper()
+	f := fixture{rooms: p.sim.Rooms(keyA)}
+	f.busiest, f.empty = roomsBySessions(p.sim, keyA)
+	require.NotEmpty(t, f.empty, "the corpus needs a room without sessions")
+	for _, r := range f.rooms {
+		for _, s := range p.sim.Sessions(keyA, r.ID) {
+			parts := p.sim.Participants(keyA, s.ID)
+			if f.session == "" && len(parts) > 0 {
+				f.session, f.participant = s.ID, parts[0].ID
+			}
+			if s.Active && f.active == "" && len(parts) > 0 {
+				f.active, f.activeRoom, f.activeParticipant = s.ID, r.ID, parts[0].ID
+			}
+		}
+	}
+	require.NotEmpty(t, f.active, "the corpus needs an active session with participants")
+	return f
+}
+
+// generator returns the corpus generator over the schema, with the fixture's ids: the room with an
+// active session, that session, one of its participants, so that every reference finds an object.
+func (f fixture) generator(t *testing.T) *corpusGen {
+	return &corpusGen{schema: graphSchema(t), first: 2, ids: map[string]string{
+		"Room": f.activeRoom, "RoomSession": f.active, "RoomParticipant": f.activeParticipant,
+	}}
+}
+
+// outcomeOf returns the path that answered the operations sent by send: which of the fast gateway's
+// execution counters moved ("served", "fallback", "unsupported").
+func (p *pair) outcomeOf(t *testing.T, send func()) string {
+	t.Helper()
+	before := executionsByPath(t, p.fast)
+	send()
+	var moved []string
+	for path, n := range executionsByPath(t, p.fast) {
+		if n != before[path] {
+			moved = append(moved, path)
+		}
+	}
+	slices.Sort(moved)
+	return strings.Join(moved, "+")
+}
+
+// TestFastPathCoversSchema walks the schema: every field of every type the fast path can meet (reachable
+// from Query, __typename included) must have its row in the origin table, and a query selecting it must
+// be answered by the fast path — unless its row leaves it to gqlgen (introspection, federation), when the
+// fast path must hand the operation over from the start. A field added to the schema without teaching
+// the fast path fails here with its name.
+func TestFastPathCoversSchema(t *testing.T) {
+	p := newPair(t)
+	g := p.fixture(t).generator(t)
+	for _, q := range g.focused() {
+		t.Run(q.field, func(t *testing.T) {
+			typ, name, _ := strings.Cut(q.field, ".")
+			field := origin.Lookup(typ, name)
+			if field == origin.Unknown {
+				t.Fatalf("%s is not in the origin table (internal/model/origin): add its row (which record answers it, "+
+					"and how), then teach internal/exec/fastpath to write it", q.field)
+			}
+			want := "served"
+			switch field.Kind() {
+			case origin.Federation:
+				// In the federated schema only, where gqlgen answers it; supportedRoot hands it over by
+				// its kind.
+				t.Skip("federation: gqlgen's")
+			case origin.Introspection:
+				want = "unsupported"
+			}
+			body, err := json.Marshal(map[string]any{"query": q.query})
+			require.NoError(t, err)
+			var status int
+			var out string
+			got := p.outcomeOf(t, func() { status, out, _ = p.send(t, p.fast, body) })
+			require.Equal(t, http.StatusOK, status, out)
+			require.Equal(t, want, got, "%s: answered by the %q path, not %q: teach internal/exec/fastpath to write it "+
+				"(or, if gqlgen must answer it, say so in its row of internal/model/origin)\nquery: %s\nresponse: %.300s",
+				q.field, got, want, q.query, out)
+		})
+	}
+}
+
+// TestGeneratedCorpusCoversSchema: the nested queries of the generated corpus select every field of every
+// type reachable from Query (except gqlgen's own) and stay within the default limits.
+func TestGeneratedCorpusCoversSchema(t *testing.T) {
+	s := graphSchema(t)
+	g := &corpusGen{schema: s, first: 2, ids: map[string]string{}}
+	got := map[string]bool{}
+	for _, q := range g.nested(corpusDepth) {
+		for _, name := range selected(t, s, q.query) {
+			got[name] = true
+		}
+		st := limits.Measure(s, operationOf(t, s, q.query), nil, limits.Config{})
+		assert.LessOrEqual(t, st.Cost, limits.Config{}.Defaults().MaxCost, "%s: over the default cost limit", q.name)
+		assert.LessOrEqual(t, st.Depth, limits.Config{}.Defaults().MaxDepth, "%s: over the default depth limit", q.name)
+	}
+	for _, q := range g.focused() {
+		if !q.handoff {
+			assert.True(t, got[q.field], "no generated query selects %s", q.field)
+		}
+	}
+}
+
+// corpusDepth bounds the nesting of the generated queries (levels of objects below a root field). Paths
+// end where they would come back to a type they went through, so at this depth every root's query is
+// complete; the shallower ones vary which fields are leaves (a connection with only its totalCount, a
+// room without its sessions).
+const corpusDepth = 7
 
 // TestFastPathMatchesGqlgen runs a corpus of queries through both gateways and requires the same status,
 // the same response bytes and the same upstream calls, and that the fast path answered the ones it should.
+// The corpus is generated from the schema (corpus_test.go), plus hand-written edge cases.
 func TestFastPathMatchesGqlgen(t *testing.T) {
 	p := newPair(t)
-	rooms := p.sim.Rooms(keyA)
-	busiest, empty := roomsBySessions(p.sim, keyA)
-	require.NotEmpty(t, empty, "the corpus needs a room without sessions")
-	var active, activeRoom, sessionID, participantID string
-	for _, r := range rooms {
-		for _, s := range p.sim.Sessions(keyA, r.ID) {
-			if sessionID == "" && len(p.sim.Participants(keyA, s.ID)) > 0 {
-				sessionID, participantID = s.ID, p.sim.Participants(keyA, s.ID)[0].ID
-			}
-			if s.Active && active == "" {
-				active, activeRoom = s.ID, r.ID
-			}
-		}
-	}
-	require.NotEmpty(t, active, "the corpus needs an active session")
+	fx := p.fixture(t)
+	rooms, busiest, empty := fx.rooms, fx.busiest, fx.empty
+	activeRoom, sessionID, participantID := fx.activeRoom, fx.session, fx.participant
 	// Names that exercise string escaping: quotes, backslashes, control characters, non-ASCII.
 	for _, name := range []string{`quote " and \ backslash`, "tab\tnew\nline\rcr\x01\x1f", "ünïcødé ☃ 𝄞 <>&'"} {
 		body, _ := json.Marshal(map[string]any{"unique_name": name})
@@ -117,7 +252,7 @@ func TestFastPathMatchesGqlgen(t *testing.T) {
 		name    string
 		query   string
 		vars    map[string]any
-		outcome string // served, fallback, unsupported
+		outcome string // served, fallback, unsupported; "" not checked
 	}{
 		{"S1", `query S1($room: ID!) { room(id: $room) { sessions(first: 25) { nodes { ` + sessionFields + ` } } } }`, map[string]any{"room": busiest}, "served"},
 		{"id only", `query($room: ID!) { room(id: $room) { id __typename } }`, map[string]any{"room": busiest}, "served"},
@@ -193,6 +328,23 @@ func TestFastPathMatchesGqlgen(t *testing.T) {
 	cases[4].vars = map[string]any{"room": busiest, "c": cursor}
 	cases[4].outcome = "served"
 
+	g := fx.generator(t)
+	for _, q := range append(g.focused(), g.nested(corpusDepth)...) {
+		if typ, name, _ := strings.Cut(q.field, "."); origin.Lookup(typ, name).Kind() == origin.Federation {
+			continue
+		}
+		outcome := "served"
+		if q.field != "" {
+			outcome = "" // TestFastPathCoversSchema checks who answers each field
+		}
+		cases = append(cases, struct {
+			name    string
+			query   string
+			vars    map[string]any
+			outcome string
+		}{"generated/" + q.name, q.query, nil, outcome})
+	}
+
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			payload := map[string]any{"query": tc.query, "variables": tc.vars}
@@ -201,18 +353,29 @@ func TestFastPathMatchesGqlgen(t *testing.T) {
 			}
 			body, err := json.Marshal(payload)
 			require.NoError(t, err)
-			before := executions(t, p.fast, tc.outcome)
-			slowStatus, slowBody, slowCalls := p.send(t, p.slow, body)
-			fastStatus, fastBody, fastCalls := p.send(t, p.fast, body)
+			var slowStatus, fastStatus int
+			var slowBody, fastBody string
+			var slowCalls, fastCalls []string
+			send := func() {
+				slowStatus, slowBody, slowCalls = p.send(t, p.slow, body)
+				fastStatus, fastBody, fastCalls = p.send(t, p.fast, body)
+			}
+			if tc.outcome != "" {
+				outcome := p.outcomeOf(t, send)
+				assert.Equal(t, tc.outcome, outcome, "answered by the %q path, not %q", outcome, tc.outcome)
+			} else {
+				send()
+			}
+			for attempt := 2; attempt <= maxAttempts && !sameCalls(slowCalls, fastCalls); attempt++ {
+				slowStatus, slowBody, slowCalls = p.send(t, p.slow, body)
+				fastStatus, fastBody, fastCalls = p.send(t, p.fast, body)
+			}
 			assert.Equal(t, slowStatus, fastStatus)
 			assert.Equal(t, slowBody, fastBody)
-			assert.ElementsMatch(t, slowCalls, fastCalls, "the same upstream calls")
-			assert.Equal(t, before+1, executions(t, p.fast, tc.outcome), "answered by the %s path", tc.outcome)
-			if tc.outcome != "unsupported" {
-				assert.Zero(t, executions(t, p.slow, "served"), "DisableFastPath: gqlgen answers everything")
-			}
+			assert.ElementsMatch(t, slowCalls, fastCalls, "the same upstream calls (in none of %d attempts)", maxAttempts)
 		})
 	}
+	assert.Zero(t, executions(t, p.slow, "served"), "DisableFastPath: gqlgen answers everything")
 }
 
 // TestFastPathAnswersStayWithTheirRequests: response buffers are lent per request and reused by later ones,

@@ -25,7 +25,10 @@ func quickResilience() gateway.Config {
 // TestFaultMatrix runs each upstream fault against two query shapes: a lone connection (the fault hits
 // it) and a query whose sibling is healthy (partial data). Every answer comes within the operation
 // deadline, with typed errors and the expected number of upstream attempts on the faulty route.
-func TestFaultMatrix(t *testing.T) {
+func TestFaultMatrix(t *testing.T) { forExecutors(t, testFaultMatrix) }
+
+func testFaultMatrix(t *testing.T, e executor) {
+	t.Parallel() // mostly waiting on backoffs and hung upstreams: the two executors' runs overlap
 	faults := []struct {
 		name     string
 		fault    telnyxsim.Fault
@@ -57,7 +60,7 @@ func TestFaultMatrix(t *testing.T) {
 	for _, f := range faults {
 		for _, s := range shapes {
 			t.Run(f.name+"/"+s.name, func(t *testing.T) {
-				h := newHarness(t, telnyxsim.Config{Seed: 8, Rooms: 5, SessionsPerRoom: 6}, quickResilience())
+				h := newHarness(t, telnyxsim.Config{Seed: 8, Rooms: 5, SessionsPerRoom: 6}, e.config(quickResilience()))
 				room, _ := roomsBySessions(h.sim, keyA)
 				h.sim.SetFault(telnyxsim.RouteListRoomSessions, f.fault)
 				start := time.Now()
@@ -116,11 +119,13 @@ func TestMutationsAreNeverRetried(t *testing.T) {
 
 // TestCircuitBreaker: once the upstream keeps failing, calls fail fast with no upstream call, and the
 // breaker closes by itself after its cool-down.
-func TestCircuitBreaker(t *testing.T) {
+func TestCircuitBreaker(t *testing.T) { forExecutors(t, testCircuitBreaker) }
+
+func testCircuitBreaker(t *testing.T, e executor) {
 	cfg := quickResilience()
 	cfg.Resilience.BreakerFailures = 3
 	cfg.Resilience.BreakerOpenFor = 300 * time.Millisecond
-	h := newHarness(t, telnyxsim.Config{Rooms: 3}, cfg)
+	h := newHarness(t, telnyxsim.Config{Rooms: 3}, e.config(cfg))
 	h.sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{ErrorRate: 1, ErrorStatus: 500})
 	const q = `{ rooms { totalCount } }`
 
@@ -141,11 +146,13 @@ func TestCircuitBreaker(t *testing.T) {
 
 // TestRateBudgetPerCredential: a 429 for one key holds that key's requests until the same instant; the
 // other key's requests are not delayed.
-func TestRateBudgetPerCredential(t *testing.T) {
+func TestRateBudgetPerCredential(t *testing.T) { forExecutors(t, testRateBudgetPerCredential) }
+
+func testRateBudgetPerCredential(t *testing.T, e executor) {
 	cfg := quickResilience()
 	cfg.Auth = gateway.AuthForward
 	cfg.OperationTimeout = 5 * time.Second
-	h := newHarness(t, telnyxsim.Config{Rooms: 3}, cfg)
+	h := newHarness(t, telnyxsim.Config{Rooms: 3}, e.config(cfg))
 	// The simulator allows each key 2 requests per 400ms window.
 	h.sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{RateLimit: 2, RateWindow: 400 * time.Millisecond})
 	const q = `{ rooms { totalCount } }`

@@ -20,8 +20,10 @@ import (
 
 // TestOperationDeadline: an upstream that never answers costs the caller no more than the operation's
 // deadline; what could be answered is, the rest are typed errors.
-func TestOperationDeadline(t *testing.T) {
-	h := newHarness(t, surfaceSim(), gateway.Config{OperationTimeout: 300 * time.Millisecond})
+func TestOperationDeadline(t *testing.T) { forExecutors(t, testOperationDeadline) }
+
+func testOperationDeadline(t *testing.T, e executor) {
+	h := newHarness(t, surfaceSim(), e.config(gateway.Config{OperationTimeout: 300 * time.Millisecond}))
 	h.sim.SetFault(telnyxsim.RouteListRoomSessions, telnyxsim.Fault{HangRate: 1})
 	room, _ := roomsBySessions(h.sim, keyA)
 	start := time.Now()
@@ -48,12 +50,14 @@ func (p panicky) RoundTrip(r *http.Request) (*http.Response, error) {
 	return p.next.RoundTrip(r)
 }
 
-func TestPanicBecomesInternalError(t *testing.T) {
+func TestPanicBecomesInternalError(t *testing.T) { forExecutors(t, testPanicBecomesInternalError) }
+
+func testPanicBecomesInternalError(t *testing.T, e executor) {
 	sim := telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}, Rooms: 4})
 	up := httptest.NewServer(sim)
 	t.Cleanup(up.Close)
 	var logs bytes.Buffer
-	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", APIKey: keyA},
+	gw, err := gateway.New(e.config(gateway.Config{BaseURL: up.URL + "/v2", APIKey: keyA}),
 		gateway.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))),
 		gateway.WithHTTPClient(&http.Client{Transport: panicky{next: http.DefaultTransport}}))
 	require.NoError(t, err)
@@ -75,12 +79,14 @@ func TestPanicBecomesInternalError(t *testing.T) {
 
 // TestCredentialIsolation: two accounts under concurrent load through one forwarding gateway; no response
 // ever holds the other account's ids, and no key reaches the logs.
-func TestCredentialIsolation(t *testing.T) {
+func TestCredentialIsolation(t *testing.T) { forExecutors(t, testCredentialIsolation) }
+
+func testCredentialIsolation(t *testing.T, e executor) {
 	sim := telnyxsim.New(telnyxsim.Config{Seed: 3, Keys: []string{keyA, keyB}, Rooms: 6, SessionsPerRoom: 6})
 	up := httptest.NewServer(sim)
 	t.Cleanup(up.Close)
 	var logs syncBuffer
-	gw, err := gateway.New(gateway.Config{BaseURL: up.URL + "/v2", Auth: gateway.AuthForward, AllowTrace: true},
+	gw, err := gateway.New(e.config(gateway.Config{BaseURL: up.URL + "/v2", Auth: gateway.AuthForward, AllowTrace: true}),
 		gateway.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)

@@ -42,6 +42,32 @@ func newHarness(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config) *harn
 	return &harness{sim: sim, simURL: simSrv.URL + "/v2", gwURL: gwSrv.URL + "/graphql"}
 }
 
+// executor is one way of answering queries: the fast path (the default, which hands what it does not
+// cover to gqlgen) or gqlgen's executor alone (DisableFastPath). The integration tests that execute queries
+// run under both (forExecutors): they must pass the same either way.
+type executor struct {
+	name    string
+	disable bool
+}
+
+var executors = []executor{{"fastpath", false}, {"gqlgen", true}}
+
+// config returns cfg with its queries answered by e.
+func (e executor) config(cfg gateway.Config) gateway.Config {
+	cfg.DisableFastPath = e.disable
+	return cfg
+}
+
+// forExecutors runs test once per executor, as the subtests (or sub-benchmarks) executor=fastpath and
+// executor=gqlgen (compare benchmarks with `benchstat -col /executor`), one after the other: many of these
+// tests measure timing or concurrency. A test that mostly waits (backoffs, Retry-After, hung upstreams)
+// calls t.Parallel itself, so that its two runs overlap.
+func forExecutors[T interface{ Run(string, func(T)) bool }](tb T, test func(T, executor)) {
+	for _, e := range executors {
+		tb.Run("executor="+e.name, func(tb T) { test(tb, e) })
+	}
+}
+
 // gqlError is one entry of a response's errors.
 type gqlError struct {
 	Message    string         `json:"message"`

@@ -100,8 +100,10 @@ func TestConfigValidation(t *testing.T) {
 	}
 }
 
-func TestMaxFirstIsConfigurable(t *testing.T) {
-	h := newHarness(t, defaultSim(), gateway.Config{MaxFirst: 5, DefaultFirst: 5})
+func TestMaxFirstIsConfigurable(t *testing.T) { forExecutors(t, testMaxFirstIsConfigurable) }
+
+func testMaxFirstIsConfigurable(t *testing.T, e executor) {
+	h := newHarness(t, defaultSim(), e.config(gateway.Config{MaxFirst: 5, DefaultFirst: 5}))
 	room, _ := roomsBySessions(h.sim, keyA)
 	r := h.post(t, pageQuery, map[string]any{"id": room, "first": 6})
 	assert.Equal(t, []string{"BAD_USER_INPUT"}, r.codes())

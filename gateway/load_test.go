@@ -16,7 +16,10 @@ import (
 
 // TestBoundedLoad drives the gateway with a fixed number of requests from a few workers (stopping early
 // at a time bound): no request may fail, and the heap after the run may not exceed the heap before by more
-// than 16 MiB (loaders, caches and buffers are per operation, so nothing should accumulate).
+// than 16 MiB (loaders, caches and buffers are per operation, so nothing should accumulate). It runs on the
+// fast path only: what it guards is our state, which the fast path holds all of (loaders, the collected
+// fields, lent buffers, the size table) and gqlgen's executor part of; the answers under both are the
+// other tests' to check.
 func TestBoundedLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")

@@ -103,8 +103,10 @@ func surfaceSim() telnyxsim.Config {
 	return telnyxsim.Config{Seed: 9, Rooms: 30, SessionsPerRoom: 4, ParticipantsPerSession: 6}
 }
 
-func TestWalks(t *testing.T) {
-	h := newHarness(t, surfaceSim(), gateway.Config{})
+func TestWalks(t *testing.T) { forExecutors(t, testWalks) }
+
+func testWalks(t *testing.T, e executor) {
+	h := newHarness(t, surfaceSim(), e.config(gateway.Config{}))
 	room, _ := roomsBySessions(h.sim, keyA)
 	sessions := h.sim.Sessions(keyA, "")
 	var busySession string
@@ -158,8 +160,10 @@ func TestWalks(t *testing.T) {
 	})
 }
 
-func TestRoomFields(t *testing.T) {
-	h := newHarness(t, surfaceSim(), gateway.Config{})
+func TestRoomFields(t *testing.T) { forExecutors(t, testRoomFields) }
+
+func testRoomFields(t *testing.T, e executor) {
+	h := newHarness(t, surfaceSim(), e.config(gateway.Config{}))
 	const layout = "2006-01-02T15:04:05.000000Z"
 	type roomJSON struct {
 		ID                      string  `json:"id"`
@@ -248,8 +252,10 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-func TestSessionAndParticipantByID(t *testing.T) {
-	h := newHarness(t, surfaceSim(), gateway.Config{})
+func TestSessionAndParticipantByID(t *testing.T) { forExecutors(t, testSessionAndParticipantByID) }
+
+func testSessionAndParticipantByID(t *testing.T, e executor) {
+	h := newHarness(t, surfaceSim(), e.config(gateway.Config{}))
 	sessions := h.sim.Sessions(keyA, "")
 	s := sessions[3]
 	parts := h.sim.Participants(keyA, s.ID)
@@ -310,8 +316,10 @@ func TestSessionAndParticipantByID(t *testing.T) {
 }
 
 // TestListFilters compares the new lists' filters with the simulator's REST answers.
-func TestListFilters(t *testing.T) {
-	h := newHarness(t, surfaceSim(), gateway.Config{})
+func TestListFilters(t *testing.T) { forExecutors(t, testListFilters) }
+
+func testListFilters(t *testing.T, e executor) {
+	h := newHarness(t, surfaceSim(), e.config(gateway.Config{}))
 	rooms := h.sim.Rooms(keyA)
 	parts := h.sim.Participants(keyA, "")
 	day := func(ts interface{ Format(string) string }) string { return ts.Format("2006-01-02") }

@@ -12,6 +12,7 @@ import (
 	"github.com/roomgraph/roomgraph/internal/exec/selection"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
@@ -113,7 +114,7 @@ func scope[F comparable](endpoint, parent string, filter F) string {
 var zeroScopes sync.Map
 
 // filterScope is fmt's %+v of filter. Most lists are unfiltered: the zero value's rendering is made once
-// per type instead of on every connection field (it showed in a one-room request's profile: BENCHMARKS.md).
+// per type instead of on every connection field, where fmt's reflection would redo it for every request.
 func filterScope[F comparable](filter F) string {
 	var zero F
 	if filter != zero {
@@ -175,24 +176,32 @@ func connect[L comparable, T any](ctx context.Context, r *Resolver, a pageArgs, 
 }
 
 // Look-ahead goes through package selection: the same answers as gqlgen's AnyFieldRequested and
-// CollectFieldsCtx, from fields collected once per document instead of once per request.
+// CollectFieldsCtx, from fields collected once per document instead of once per request. Which fields need
+// a record, and which list is embedded in the session's record, is package origin's to say.
 var (
-	connectionParticipants = []selection.Path{{"edges", "node", "participants"}, {"nodes", "participants"}}
-	sessionParticipants    = selection.Path{"participants"}
+	embedded               = origin.RoomSessionParticipants.Name()
+	connectionParticipants = []selection.Path{{"edges", "node", embedded}, {"nodes", embedded}}
+	sessionParticipants    = selection.Path{embedded}
 )
 
-// participantsSelected reports whether a session connection's nodes select their inline participants.
+// participantsSelected reports whether a session connection's nodes select their embedded participants.
 func participantsSelected(ctx context.Context) bool {
 	return selection.AnyRequested(ctx, connectionParticipants...)
 }
 
-// sessionSelectsParticipants reports whether the current session field selects its participants.
+// sessionSelectsParticipants reports whether the current session field selects its embedded participants.
 func sessionSelectsParticipants(ctx context.Context) bool {
 	return selection.AnyRequested(ctx, sessionParticipants)
 }
 
-// onlyID reports whether the current field selects nothing of its object but id (and __typename), so a
-// stub with the id answers it without an upstream call.
-func onlyID(ctx context.Context) bool {
-	return selection.OnlyID(selection.Fields(ctx))
+// needsRecord reports whether the current field, which returns a typ, selects a field that needs typ's
+// record. When none does (only keys and __typename), a stub with the id answers the field without an
+// upstream call. A field the origin table does not know needs the record: never a half object.
+func needsRecord(ctx context.Context, typ origin.Type) bool {
+	for _, f := range selection.Fields(ctx) {
+		if field := typ.Field(f.Name); field == origin.Unknown || field.NeedsRecord() {
+			return true
+		}
+	}
+	return false
 }

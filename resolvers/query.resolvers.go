@@ -9,9 +9,9 @@ import (
 	"context"
 
 	"github.com/roomgraph/roomgraph/graph"
-	"github.com/roomgraph/roomgraph/internal/exec/selection"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
@@ -20,16 +20,14 @@ func (r *queryResolver) Room(ctx context.Context, id string) (*model.Room, error
 		return nil, err
 	}
 	room := &model.Room{ID: id}
-	for _, f := range selection.Fields(ctx) {
-		if f.Name != "id" && f.Name != "sessions" && f.Name != "__typename" {
-			// A field of the room's record: fetch it here, so an unknown room is null, not a half object.
-			rec, err := loaders.From(ctx).Room(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			room.Data = rec
-			break
+	if needsRecord(ctx, origin.Room) {
+		// Fetched here, not by the first field that needs it, so that an unknown room is null, not a half
+		// object.
+		rec, err := loaders.From(ctx).Room(ctx, id)
+		if err != nil {
+			return nil, err
 		}
+		room.Data = rec
 	}
 	return room, nil
 }

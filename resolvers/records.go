@@ -13,6 +13,7 @@ import (
 	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
@@ -32,10 +33,10 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
-// session resolves a session reference by id: a stub when only its id is selected, else one fetch per
-// operation (with participants when they are selected).
+// session resolves a session reference by id: a stub when no selected field needs the session's record,
+// else one fetch per operation (with participants when they are selected).
 func session(ctx context.Context, id string) (*telnyx.RoomSession, error) {
-	if onlyID(ctx) {
+	if !needsRecord(ctx, origin.RoomSession) {
 		return &telnyx.RoomSession{ID: id}, nil
 	}
 	return loaders.From(ctx).Session(ctx, id, sessionSelectsParticipants(ctx))

@@ -6,9 +6,9 @@ import (
 )
 
 // A response's data is written into one buffer and copied by the HTTP transport into the body it sends, after
-// which nothing reads it: a fifth of the bytes a one-room request allocated. Buffers lends such buffers for
-// the operations of one HTTP request and takes them back when the request's handler has returned, when no
-// operation, interceptor or writer of that request can hold them any more.
+// which nothing reads it, and it is most of the bytes a large answer allocates. Buffers lends such buffers
+// for the operations of one HTTP request and takes them back when the request's handler has returned, when
+// no operation, interceptor or writer of that request can hold them any more.
 type Buffers struct {
 	mu   sync.Mutex
 	lent []*[]byte

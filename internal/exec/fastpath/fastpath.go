@@ -5,17 +5,18 @@
 // gqlgen spends most of a large response's CPU on machinery every field pays for: a FieldContext and a
 // closure per field, a goroutine per list element, a Marshaler tree built and then walked. Here a field
 // that reads a decoded record is one append; fields are collected once per list instead of once per
-// element; goroutines are started only where a resolver may wait for a loader, so loader needs still meet
-// in one batch window exactly as they do under gqlgen.
+// element; fields that may wait for a loader run when gqlgen would run them (goroutines only where a
+// resolver may wait), so loader needs meet in the same batch windows as under gqlgen.
 //
 // The fast path calls the same resolvers (through the operation's field middleware) with the same field
-// contexts, so arguments are checked, cursors made and upstream calls planned in one place. It covers the
-// Query root fields of schema/*.graphqls, with federation on or off; anything else — mutations,
-// introspection, federation's _service and _entities, a field it does not know, an argument it cannot
-// read, any resolver error, a panic, a null in a non-null position — falls back to gqlgen's executor for
-// the whole operation, which reuses everything the operation's loaders already hold, so a fallback costs
-// no extra upstream call. It must never change an answer: a differential test compares it with gqlgen
-// over a corpus of queries.
+// contexts, so arguments are checked, cursors made and upstream calls planned in one place. It knows the
+// schema's fields by their rows of package origin (which record each needs, how it is made). It covers
+// the Query type; anything else — mutations, introspection and federation (their origin rows say so), a
+// field it does not know or does not write, an argument it cannot read, any resolver error, a panic, a
+// null in a non-null position — falls back to gqlgen's executor for the whole operation, which reuses
+// everything the operation's loaders already hold, so a fallback costs no extra upstream call. It must
+// never change an answer: a differential test compares it with gqlgen over a corpus generated from the
+// schema (gateway/corpus_test.go), and a coverage test fails for a field of the schema it does not write.
 package fastpath
 
 import (
@@ -29,6 +30,7 @@ import (
 
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/internal/exec/selection"
+	"github.com/roomgraph/roomgraph/internal/model/origin"
 )
 
 // Outcome says how an operation was answered, for metrics.
@@ -131,11 +133,12 @@ func (s *Schema) sizeSlot(oc *graphql.OperationContext) uint64 {
 const maxSizeHint = 1 << 20
 
 // supportedRoot reports whether every root field is one the fast path resolves. It is checked before any
-// resolver runs, so an operation gqlgen must answer anyway starts there.
+// resolver runs, so an operation gqlgen must answer anyway starts there: introspection and federation
+// (origin.Introspection, origin.Federation), and any field the origin table does not know.
 func supportedRoot(oc *graphql.OperationContext, fields *selection.Doc) bool {
 	for _, f := range fields.Collect(oc, oc.Operation.SelectionSet, queryImplementors) {
-		switch f.Name {
-		case "__typename", "room", "rooms", "roomSessions", "roomSession", "roomParticipants", "roomParticipant":
+		switch origin.Query.Field(f.Name).Kind() {
+		case origin.Meta, origin.Reference, origin.Fetch, origin.Connection:
 		default:
 			return false
 		}
@@ -190,21 +193,36 @@ func (r *run) collect(sel ast.SelectionSet, implementors []string) []graphql.Col
 // fieldFunc writes the value of one field of obj.
 type fieldFunc[T any] func(r *run, ctx context.Context, b []byte, f *graphql.CollectedField, obj *T) ([]byte, bool)
 
-// slowFunc reports whether a field of obj may wait for a loader (directly or below it).
-type slowFunc[T any] func(r *run, f *graphql.CollectedField, obj *T) bool
+// waits says whether a field may wait for a loader (directly or below it), and when gqlgen runs it.
+type waits uint8
 
-// object writes obj's fields in order, as gqlgen's FieldSet does. When two or more fields may wait for a
-// loader, those are resolved concurrently first, each into its own buffer, so that their loader needs meet
-// in one batch window (under gqlgen every resolver field runs on its own goroutine).
-func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, obj *T, slow slowFunc[T], field fieldFunc[T]) ([]byte, bool) {
+const (
+	// never: the field is written without waiting.
+	never waits = iota
+	// inPlace: it may wait; gqlgen writes it in its place, before the object's resolvers.
+	inPlace
+	// deferred: it may wait, and gqlgen resolves it (a resolver field): once the object's other fields
+	// are written, concurrently with its other resolvers (graphql.FieldSet.Concurrently, Dispatch).
+	deferred
+)
+
+// waitFunc says whether and how a field of obj may wait for a loader.
+type waitFunc[T any] func(r *run, f *graphql.CollectedField, obj *T) waits
+
+// object writes obj's fields in order, as gqlgen's FieldSet does, and runs the fields that may wait for a
+// loader when gqlgen runs them, so that their loader needs meet in the same batch windows (and make the
+// same upstream calls): the fields written in place first, in order, each to its end; then the resolvers,
+// each on its own goroutine when there are several. When that is the fields' own order, they are written
+// straight into b; else those that may wait are resolved first, each into its own buffer.
+func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, obj *T, wait waitFunc[T], field fieldFunc[T]) ([]byte, bool) {
 	for i := range fields {
 		if fields[i].Deferrables != nil {
 			return b, r.fail()
 		}
 	}
 	var pre [][]byte
-	if countSlow(r, fields, obj, slow) >= 2 {
-		if pre = concurrently(r, ctx, fields, obj, slow, field); pre == nil {
+	if !inOrder(r, fields, obj, wait) {
+		if pre = ahead(r, ctx, fields, obj, wait, field); pre == nil {
 			return b, false
 		}
 	}
@@ -226,13 +244,69 @@ func object[T any](r *run, ctx context.Context, b []byte, fields []graphql.Colle
 	return append(b, '}'), true
 }
 
-// concurrently resolves the fields of obj that may wait for a loader, each on its own goroutine into its own
-// buffer (indexed like fields; nil for the others). nil when one failed. (A function of its own so that the
-// goroutines' closure does not move object's locals to the heap for every object, slow or not.)
-func concurrently[T any](r *run, ctx context.Context, fields []graphql.CollectedField, obj *T, slow slowFunc[T], field fieldFunc[T]) [][]byte {
-	return fanOut(r, len(fields),
-		func(i int) bool { return slow(r, &fields[i], obj) },
-		func(i int) ([]byte, bool) { return field(r, ctx, nil, &fields[i], obj) })
+// inOrder reports whether writing fields in their order waits as gqlgen does: at most one deferred field,
+// and no field written in place that may wait after it.
+func inOrder[T any](r *run, fields []graphql.CollectedField, obj *T, wait waitFunc[T]) bool {
+	seen := false
+	for i := range fields {
+		switch wait(r, &fields[i], obj) {
+		case inPlace:
+			if seen {
+				return false
+			}
+		case deferred:
+			if seen {
+				return false
+			}
+			seen = true
+		}
+	}
+	return true
+}
+
+// ahead resolves the fields of obj that may wait, as gqlgen runs them, each into its own buffer (indexed
+// like fields; nil for the others): those written in place in order, then the deferred ones, concurrently
+// when there are several. nil when one failed. (A function of its own so that the goroutines' closure does
+// not move object's locals to the heap for every object.)
+func ahead[T any](r *run, ctx context.Context, fields []graphql.CollectedField, obj *T, wait waitFunc[T], field fieldFunc[T]) [][]byte {
+	pre := make([][]byte, len(fields))
+	last, n := 0, 0
+	for i := range fields {
+		switch wait(r, &fields[i], obj) {
+		case inPlace:
+			seg, ok := field(r, ctx, nil, &fields[i], obj)
+			if !ok {
+				r.fail()
+				return nil
+			}
+			pre[i] = seg
+		case deferred:
+			last, n = i, n+1
+		}
+	}
+	switch n {
+	case 0:
+	case 1:
+		seg, ok := field(r, ctx, nil, &fields[last], obj)
+		if !ok {
+			r.fail()
+			return nil
+		}
+		pre[last] = seg
+	default:
+		segs := fanOut(r, len(fields),
+			func(i int) bool { return wait(r, &fields[i], obj) == deferred },
+			func(i int) ([]byte, bool) { return field(r, ctx, nil, &fields[i], obj) })
+		if segs == nil {
+			return nil
+		}
+		for i, seg := range segs {
+			if seg != nil {
+				pre[i] = seg
+			}
+		}
+	}
+	return pre
 }
 
 // fanOut runs write(i) for each i < n that want accepts (every i when want is nil), each on its own
@@ -259,16 +333,6 @@ func fanOut(r *run, n int, want func(i int) bool, write func(i int) ([]byte, boo
 		return nil
 	}
 	return segs
-}
-
-func countSlow[T any](r *run, fields []graphql.CollectedField, obj *T, slow slowFunc[T]) int {
-	n := 0
-	for i := range fields {
-		if slow(r, &fields[i], obj) {
-			n++
-		}
-	}
-	return n
 }
 
 // elemFunc writes one list element with the list's collected fields.

@@ -6,124 +6,76 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 // Plain lists: a list of sessions or participants whose selected fields are all read from the records (no
 // resolver, nothing that may wait; a session's participants count when their own fields are plain) is
-// written with each field's kind found once per list, not once per element, and with no per-element
+// written with each field's row found once per list, not once per element, and with no per-element
 // checks: the general path (object) asks every element whether a field is deferred or may wait, and finds
 // each field's writer by its name. The bytes are the same; the differential test holds both to gqlgen.
 
-// plainField is what a plain field writes.
-type plainField uint8
-
-const (
-	plainTypename plainField = iota
-	plainID
-	plainRoomID
-	plainSessionID
-	plainContext
-	plainActive
-	plainCreatedAt
-	plainUpdatedAt
-	plainEndedAt
-	plainJoinedAt
-	plainLeftAt
-	plainParticipants
-)
-
-// maxPlainFields bounds a plain selection (aliases may repeat a field): plans hold their fields' kinds in
-// an array, so that compiling one allocates nothing. A larger selection takes the general path.
+// maxPlainFields bounds a plain selection (aliases may repeat a field): plans hold their fields in an
+// array, so that compiling one allocates nothing. A larger selection takes the general path.
 const maxPlainFields = 24
 
-// participantKind is the plain kind of a RoomParticipant field; false for session (a resolver).
-func participantKind(name string) (plainField, bool) {
-	switch name {
-	case "__typename":
-		return plainTypename, true
-	case "id":
-		return plainID, true
-	case "sessionId":
-		return plainSessionID, true
-	case "context":
-		return plainContext, true
-	case "joinedAt":
-		return plainJoinedAt, true
-	case "updatedAt":
-		return plainUpdatedAt, true
-	case "leftAt":
-		return plainLeftAt, true
+// plain reports whether the origin table says a field is read from the record at hand (or is the key or
+// __typename). Whether it is written here is the writers' to say: they name every field they write.
+func plain(field origin.Field) bool {
+	switch field.Kind() {
+	case origin.Meta, origin.Key, origin.Value:
+		return true
 	}
-	return 0, false
+	return false
 }
 
-// appendParticipantField writes a plain field of p; dt writes its timestamps.
-func appendParticipantField(b []byte, kind plainField, p *telnyx.RoomParticipant, dt *model.DateTimes) []byte {
-	switch kind {
-	case plainTypename:
-		return appendString(b, "RoomParticipant")
-	case plainID:
-		return appendString(b, p.ID)
-	case plainSessionID:
-		return appendString(b, p.SessionID)
-	case plainContext:
-		return appendString(b, p.Context)
-	case plainJoinedAt:
-		return dt.Append(b, p.JoinedAt)
-	case plainUpdatedAt:
-		return dt.Append(b, p.UpdatedAt)
-	default: // plainLeftAt
-		return appendNullableTime(b, p.LeftAt, dt)
+// appendParticipantField writes a plain field of p; dt writes its timestamps. false when it is not one.
+func appendParticipantField(b []byte, field origin.Field, p *telnyx.RoomParticipant, dt *model.DateTimes) ([]byte, bool) {
+	switch field {
+	case origin.Typename:
+		return appendString(b, origin.RoomParticipant.String()), true
+	case origin.RoomParticipantID:
+		return appendString(b, p.ID), true
+	case origin.RoomParticipantSessionID:
+		return appendString(b, p.SessionID), true
+	case origin.RoomParticipantContext:
+		return appendString(b, p.Context), true
+	case origin.RoomParticipantJoinedAt:
+		return dt.Append(b, p.JoinedAt), true
+	case origin.RoomParticipantUpdatedAt:
+		return dt.Append(b, p.UpdatedAt), true
+	case origin.RoomParticipantLeftAt:
+		return appendNullableTime(b, p.LeftAt, dt), true
 	}
+	return b, false
 }
 
-// sessionKind is the plain kind of a RoomSession scalar field; false for participants, room and
-// participantsConnection.
-func sessionKind(name string) (plainField, bool) {
-	switch name {
-	case "__typename":
-		return plainTypename, true
-	case "id":
-		return plainID, true
-	case "roomId":
-		return plainRoomID, true
-	case "active":
-		return plainActive, true
-	case "createdAt":
-		return plainCreatedAt, true
-	case "updatedAt":
-		return plainUpdatedAt, true
-	case "endedAt":
-		return plainEndedAt, true
+// appendSessionField writes a plain field of s; dt writes its timestamps. false when it is not one.
+func appendSessionField(b []byte, field origin.Field, s *telnyx.RoomSession, dt *model.DateTimes) ([]byte, bool) {
+	switch field {
+	case origin.Typename:
+		return appendString(b, origin.RoomSession.String()), true
+	case origin.RoomSessionID:
+		return appendString(b, s.ID), true
+	case origin.RoomSessionRoomID:
+		return appendString(b, s.RoomID), true
+	case origin.RoomSessionActive:
+		return strconv.AppendBool(b, s.Active), true
+	case origin.RoomSessionCreatedAt:
+		return dt.Append(b, s.CreatedAt), true
+	case origin.RoomSessionUpdatedAt:
+		return dt.Append(b, s.UpdatedAt), true
+	case origin.RoomSessionEndedAt:
+		return appendNullableTime(b, s.EndedAt, dt), true
 	}
-	return 0, false
-}
-
-// appendSessionField writes a plain scalar field of s; dt writes its timestamps.
-func appendSessionField(b []byte, kind plainField, s *telnyx.RoomSession, dt *model.DateTimes) []byte {
-	switch kind {
-	case plainTypename:
-		return appendString(b, "RoomSession")
-	case plainID:
-		return appendString(b, s.ID)
-	case plainRoomID:
-		return appendString(b, s.RoomID)
-	case plainActive:
-		return strconv.AppendBool(b, s.Active)
-	case plainCreatedAt:
-		return dt.Append(b, s.CreatedAt)
-	case plainUpdatedAt:
-		return dt.Append(b, s.UpdatedAt)
-	default: // plainEndedAt
-		return appendNullableTime(b, s.EndedAt, dt)
-	}
+	return b, false
 }
 
 // participantPlan is a RoomParticipant selection compiled for a plain list.
 type participantPlan struct {
 	fields []graphql.CollectedField
-	kinds  [maxPlainFields]plainField
+	kinds  [maxPlainFields]origin.Field
 }
 
 // planParticipants compiles a RoomParticipant selection; false when a field is not plain.
@@ -136,15 +88,16 @@ func planParticipants(fields []graphql.CollectedField) (plan participantPlan, ok
 		if fields[i].Deferrables != nil {
 			return plan, false
 		}
-		if plan.kinds[i], ok = participantKind(fields[i].Name); !ok {
+		if plan.kinds[i] = origin.RoomParticipant.Field(fields[i].Name); !plain(plan.kinds[i]) {
 			return plan, false
 		}
 	}
 	return plan, true
 }
 
-// appendParticipants writes ps as a JSON array of objects under plan; dt writes the timestamps.
-func appendParticipants(b []byte, plan *participantPlan, ps []telnyx.RoomParticipant, dt *model.DateTimes) []byte {
+// appendParticipants writes ps as a JSON array of objects under plan; dt writes the timestamps. false
+// when a field has no plain writer.
+func appendParticipants(b []byte, plan *participantPlan, ps []telnyx.RoomParticipant, dt *model.DateTimes) ([]byte, bool) {
 	b = append(b, '[')
 	for i := range ps {
 		if i > 0 {
@@ -156,18 +109,21 @@ func appendParticipants(b []byte, plan *participantPlan, ps []telnyx.RoomPartici
 				b = append(b, ',')
 			}
 			b = appendKey(b, plan.fields[j].Alias)
-			b = appendParticipantField(b, plan.kinds[j], &ps[i], dt)
+			var ok bool
+			if b, ok = appendParticipantField(b, plan.kinds[j], &ps[i], dt); !ok {
+				return b, false
+			}
 		}
 		b = append(b, '}')
 	}
-	return append(b, ']')
+	return append(b, ']'), true
 }
 
 // sessionPlan is a RoomSession selection compiled for a plain list; participants holds the plan of each
 // participants field (by field index), since two aliases may select different participant fields.
 type sessionPlan struct {
 	fields       []graphql.CollectedField
-	kinds        [maxPlainFields]plainField
+	kinds        [maxPlainFields]origin.Field
 	participants []participantPlan
 }
 
@@ -182,10 +138,11 @@ func (r *run) planSessions(fields []graphql.CollectedField) (plan sessionPlan, o
 		if f.Deferrables != nil {
 			return plan, false
 		}
-		if plan.kinds[i], ok = sessionKind(f.Name); ok {
+		plan.kinds[i] = origin.RoomSession.Field(f.Name)
+		if plain(plan.kinds[i]) {
 			continue
 		}
-		if f.Name != "participants" { // room, participantsConnection: resolvers
+		if plan.kinds[i] != origin.RoomSessionParticipants { // references, connections: resolvers
 			return plan, false
 		}
 		pp, ok := planParticipants(r.collect(f.Selections, roomParticipantImplementors))
@@ -196,13 +153,12 @@ func (r *run) planSessions(fields []graphql.CollectedField) (plan sessionPlan, o
 			plan.participants = make([]participantPlan, len(fields))
 		}
 		plan.participants[i] = pp
-		plan.kinds[i] = plainParticipants
 	}
 	return plan, true
 }
 
-// appendSessions writes ss as a JSON array of objects under plan.
-func appendSessions(b []byte, plan *sessionPlan, ss []telnyx.RoomSession) []byte {
+// appendSessions writes ss as a JSON array of objects under plan. false when a field has no plain writer.
+func appendSessions(b []byte, plan *sessionPlan, ss []telnyx.RoomSession) ([]byte, bool) {
 	var dt model.DateTimes
 	b = append(b, '[')
 	for i := range ss {
@@ -216,13 +172,17 @@ func appendSessions(b []byte, plan *sessionPlan, ss []telnyx.RoomSession) []byte
 				b = append(b, ',')
 			}
 			b = appendKey(b, plan.fields[j].Alias)
-			if plan.kinds[j] == plainParticipants {
-				b = appendParticipants(b, &plan.participants[j], s.Participants, &dt)
+			var ok bool
+			if plan.kinds[j] == origin.RoomSessionParticipants {
+				b, ok = appendParticipants(b, &plan.participants[j], s.Participants, &dt)
 			} else {
-				b = appendSessionField(b, plan.kinds[j], s, &dt)
+				b, ok = appendSessionField(b, plan.kinds[j], s, &dt)
+			}
+			if !ok {
+				return b, false
 			}
 		}
 		b = append(b, '}')
 	}
-	return append(b, ']')
+	return append(b, ']'), true
 }

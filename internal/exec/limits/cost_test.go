@@ -222,6 +222,35 @@ func TestMeasureTolerates(t *testing.T) {
 	assert.Equal(t, limits.Stats{Depth: 3, RootFields: 1, Cost: 1}, st)
 }
 
+// TestCostTableFromOrigin pins the rows derived from package origin: a change of the origin table that
+// changes what a field costs shows here.
+func TestCostTableFromOrigin(t *testing.T) {
+	fetchRoom, fetchOther := []string{"id", "sessions"}, []string{"id"}
+	assert.Equal(t, map[string]limits.FieldCost{
+		"Query.rooms":                        {Connection: true},
+		"Query.roomSessions":                 {Connection: true},
+		"Query.roomParticipants":             {Connection: true},
+		"Room.sessions":                      {Connection: true},
+		"RoomSession.participantsConnection": {Connection: true},
+		"RoomSession.participants":           {BackRef: "session"},
+		"Query.room":                         {FetchUnless: fetchRoom},
+		"Query.roomSession":                  {Calls: 1},
+		"Query.roomParticipant":              {Calls: 1},
+		"Room.activeSession":                 {FetchUnless: fetchOther},
+		"RoomSession.room":                   {FetchUnless: fetchRoom},
+		"RoomParticipant.session":            {FetchUnless: fetchOther},
+		"RoomSessionPayload.session":         {FetchUnless: fetchOther},
+		"RoomSessionPayload.room":            {Calls: 1, FetchUnless: fetchRoom},
+		"Mutation.createRoom":                {Calls: 1},
+		"Mutation.updateRoom":                {Calls: 1},
+		"Mutation.deleteRoom":                {Calls: 1},
+		"Mutation.endRoomSession":            {Calls: 1},
+		"Mutation.kickParticipants":          {Calls: 1},
+		"Mutation.muteParticipants":          {Calls: 1},
+		"Mutation.unmuteParticipants":        {Calls: 1},
+	}, limits.CostTable())
+}
+
 // TestCostTableMatchesSchema keeps the table in step with schema/*.graphqls: every entry names a real
 // field, every connection and mutation is listed, and the fetch/back-reference names exist.
 func TestCostTableMatchesSchema(t *testing.T) {

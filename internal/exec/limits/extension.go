@@ -2,7 +2,7 @@
 // upstream, before any resolver runs and so before any upstream call. It is a gqlgen handler extension
 // (like gqlgen's extension.ComplexityLimit) that measures the validated operation once: nesting depth,
 // aliases, top-level fields and the predicted worst-case number of upstream calls (Cost), from one cost
-// table (CostTable) that names the fields calling the upstream.
+// table (CostTable), derived from package origin, that names the fields calling the upstream.
 //
 // It reads only the parsed operation and its variables: it must not call resolvers, loaders or the
 // upstream. The only state it keeps between operations is the figures of parsed operations that use no

@@ -1,6 +1,10 @@
 package limits
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/roomgraph/roomgraph/internal/model/origin"
+)
 
 // FieldCost says what resolving one instance of a field costs upstream, in calls. A field that is not in
 // the table costs nothing itself (its children are still counted).
@@ -21,44 +25,49 @@ type FieldCost struct {
 	BackRef string
 }
 
-// upstreamCosts is the one place that says which fields call the upstream; keep it in step with the
-// resolvers and schema/*.graphqls (TestCostTableMatchesSchema checks the names and that every connection
-// and mutation is listed). It is read-only after package initialisation: nothing writes to it, and
-// CostTable hands out copies.
+// upstreamCosts says which fields call the upstream. It is derived from package origin, the one table of
+// where each field comes from, which the resolvers and the fast path read too (TestCostTable pins the
+// figures, TestCostTableMatchesSchema the names). It is read-only after package initialisation: nothing
+// writes to it, and CostTable hands out copies.
 //
-// A Room reached by id without its record (Query.room, RoomSession.room, RoomSessionPayload.room) needs
-// one fetch as soon as anything but id/sessions is selected, whichever and however many Room fields
-// that is; Rooms from a list or a mutation payload carry their record and cost nothing more.
-var upstreamCosts = map[string]FieldCost{
-	// Lists: one call per window.
-	"Query.rooms":                        {Connection: true},
-	"Query.roomSessions":                 {Connection: true},
-	"Query.roomParticipants":             {Connection: true},
-	"Room.sessions":                      {Connection: true},
-	"RoomSession.participantsConnection": {Connection: true},
+//   - A connection (origin.Connection) is one call per window.
+//   - A fetch by id that is never skipped (origin.Fetch) and a mutation (origin.Write) are one call each.
+//   - A reference (origin.Reference) fetches its object unless the selection holds only the object's keys
+//     (origin.Type.Keys): a Room reached by id (Query.room, RoomSession.room, RoomSessionPayload.room)
+//     needs one fetch as soon as anything but id/sessions is selected, whichever and however many Room
+//     fields that is; Rooms from a list or a mutation payload carry their record and cost nothing more.
+//     A reference whose id is read from a record its parent does not carry (RoomSessionPayload.room: the
+//     session's roomId) costs that record's fetch too.
+//   - An embedded list (origin.Embedded) costs nothing itself; its items' reference back to the object
+//     holding the list is that object, already loaded (BackRef).
+var upstreamCosts = costsFromOrigin()
 
-	// Embedded in the session's own call (include_participants); each participant's session is this one.
-	"RoomSession.participants": {BackRef: "session"},
-
-	// Entities by id.
-	"Query.room":                 {FetchUnless: []string{"id", "sessions"}},
-	"Query.roomSession":          {Calls: 1},
-	"Query.roomParticipant":      {Calls: 1},
-	"Room.activeSession":         {FetchUnless: []string{"id"}},
-	"RoomSession.room":           {FetchUnless: []string{"id", "sessions"}},
-	"RoomParticipant.session":    {FetchUnless: []string{"id"}},
-	"RoomSessionPayload.session": {FetchUnless: []string{"id"}},
-	// The payload's room is found through its session (one fetch), then behaves as RoomSession.room.
-	"RoomSessionPayload.room": {Calls: 1, FetchUnless: []string{"id", "sessions"}},
-
-	// Mutations: one call each (RoomPayload.room carries the record the call returned).
-	"Mutation.createRoom":         {Calls: 1},
-	"Mutation.updateRoom":         {Calls: 1},
-	"Mutation.deleteRoom":         {Calls: 1},
-	"Mutation.endRoomSession":     {Calls: 1},
-	"Mutation.kickParticipants":   {Calls: 1},
-	"Mutation.muteParticipants":   {Calls: 1},
-	"Mutation.unmuteParticipants": {Calls: 1},
+func costsFromOrigin() map[string]FieldCost {
+	out := map[string]FieldCost{}
+	for _, f := range origin.All() {
+		var c FieldCost
+		switch f.Kind() {
+		case origin.Connection:
+			c.Connection = true
+		case origin.Fetch, origin.Write:
+			c.Calls = 1
+		case origin.Reference:
+			c.FetchUnless = f.Of().Keys()
+			if need := f.Needs(); need != origin.NoRecord && need != f.Type().Record() {
+				c.Calls = 1
+			}
+		case origin.Embedded:
+			for _, ref := range f.Of().Fields() {
+				if ref.Kind() == origin.Reference && ref.Of() == f.Type() {
+					c.BackRef = ref.Name()
+				}
+			}
+		}
+		if c.Calls != 0 || c.Connection || c.FetchUnless != nil || c.BackRef != "" {
+			out[f.String()] = c
+		}
+	}
+	return out
 }
 
 // CostTable returns a copy of the cost table, keyed by "Type.field".

@@ -15,10 +15,10 @@ import (
 
 // Field collection (gqlgen's CollectFields: merged aliases, fragments, @skip/@include) is a function of the
 // document, the selection set, the type and the operation's variables. gqlgen caches it per operation, so
-// every request collected its selections again (a tenth of S1's allocations, with the cache keys built for
-// each lookup). A document gqlgen has parsed is one object for as long as its query cache holds it, and when
-// none of its selections carries a directive that collection evaluates, its collected fields are the same
-// for every request: those are kept per document, for every request of that document.
+// every request collected its selections again, building the cache keys for each lookup. A document gqlgen
+// has parsed is one object for as long as its query cache holds it, and when none of its selections
+// carries a directive that collection evaluates, its collected fields are the same for every request:
+// those are kept per document, for every request of that document.
 
 // collectKey names one selection set of a document for one type: the selection set by its first element's
 // address (unique within the document), the type by its implementors list, which callers must keep in one
@@ -85,17 +85,6 @@ func Collect(oc *graphql.OperationContext, sel ast.SelectionSet, implementors []
 // selects, whatever their type condition.
 func Fields(ctx context.Context) []graphql.CollectedField {
 	return Collect(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field.Selections, nil)
-}
-
-// OnlyID reports whether fields select nothing of their object but id (and __typename): a stub made from
-// the id answers them without an upstream call.
-func OnlyID(fields []graphql.CollectedField) bool {
-	for _, f := range fields {
-		if f.Name != "id" && f.Name != "__typename" {
-			return false
-		}
-	}
-	return true
 }
 
 // Path is a field path below the current field, one name per level ("edges", "node", "participants").

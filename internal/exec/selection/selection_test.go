@@ -156,22 +156,3 @@ func TestLookAheadCostsNoAllocationOnceCached(t *testing.T) {
 	require.False(t, AnyRequested(ctx, path))
 	assert.Zero(t, testing.AllocsPerRun(100, func() { AnyRequested(ctx, path) }))
 }
-
-func TestOnlyID(t *testing.T) {
-	cases := []struct {
-		query string
-		want  bool
-	}{
-		{`{ room(id: "a") { id } }`, true},
-		{`{ room(id: "a") { __typename id } }`, true},
-		{`{ room(id: "a") { i: id ...on Room { id } } }`, true},
-		{`{ room(id: "a") { id uniqueName } }`, false},
-		{`{ room(id: "a") { id ...R } } fragment R on Room { createdAt }`, false},
-	}
-	for _, c := range cases {
-		t.Run(c.query, func(t *testing.T) {
-			doc := parse(t, c.query)
-			assert.Equal(t, c.want, OnlyID(Fields(fieldContext(doc, nil))))
-		})
-	}
-}
