@@ -64,9 +64,12 @@ func TestFanOutBound(t *testing.T) { forExecutors(t, testFanOutBound) }
 func testFanOutBound(t *testing.T, e executor) {
 	for _, limit := range []int{1, 2, 5} {
 		sim := telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}, Rooms: 8})
-		sim.SetFault(telnyxsim.RouteListRoomSessions, telnyxsim.Fault{Latency: 20 * time.Millisecond})
+		sim.SetFault(telnyxsim.RouteListRoomSessions, telnyxsim.Fault{Latency: 50 * time.Millisecond})
 		up := &inflight{next: sim}
-		h := &harness{sim: sim, gwURL: gatewayOver(t, up, e.config(gateway.Config{MaxParallel: limit}))}
+		// A 20ms loader window: the five needs meet in one batch even on a loaded machine (at 1ms the
+		// batch split under a parallel -race run and the peak read 4 of 5).
+		cfg := gateway.Config{MaxParallel: limit, LoaderWait: 20 * time.Millisecond}
+		h := &harness{sim: sim, gwURL: gatewayOver(t, up, e.config(cfg))}
 		r := h.post(t, fiveRooms, fiveRoomVars(sim))
 		require.Empty(t, r.Errors)
 		assert.Equal(t, 5, sim.Stats().Total)
