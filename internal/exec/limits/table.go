@@ -32,7 +32,8 @@ type FieldCost struct {
 
 // upstreamCosts says which fields call the upstream. It is derived from package origin, the one table of
 // where each field comes from, which the resolvers and the fast path read too (TestCostTable pins the
-// figures, TestCostTableMatchesSchema the names). It is read-only after package initialisation: nothing
+// figures, TestCostTableMatchesSchema the names, TestCostTableCoversFederatedSchema that every field of the
+// federated schema has a rule). It is read-only after package initialisation: nothing
 // writes to it, and CostTable hands out copies.
 //
 //   - A connection (origin.Connection) is one call per window.
