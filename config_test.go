@@ -38,6 +38,7 @@ func TestLoadConfig(t *testing.T) {
 		"ROOMGRAPH_CORS_ORIGINS":              "https://a.example, ,https://b.example",
 		"ROOMGRAPH_RETRIES":                   "4",
 		"ROOMGRAPH_MAX_COST":                  "300",
+		"ROOMGRAPH_MAX_REPRESENTATIONS":       "250",
 		"ROOMGRAPH_CURSOR_SECRET":             " spaced secret ",
 		"ROOMGRAPH_APQ_CACHE_BYTES":           "65536",
 		"ROOMGRAPH_QUERY_CACHE_BYTES":         "131072",
@@ -67,6 +68,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, []string{"https://a.example", "https://b.example"}, cfg.CORSOrigins)
 	assert.Equal(t, 4, cfg.Resilience.MaxRetries)
 	assert.Equal(t, 300, cfg.Limits.MaxCost)
+	assert.Equal(t, 250, cfg.Limits.MaxRepresentations)
 	assert.Equal(t, " spaced secret ", cfg.CursorSecret, "the secret is taken as it is")
 
 	emb, err := loadConfig(getenvOf(nil))

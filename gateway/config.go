@@ -185,6 +185,9 @@ type LimitsConfig struct {
 	MaxRootFields int
 	// MaxCost bounds the upstream calls the operation is predicted to make at worst (default 1000).
 	MaxCost int
+	// MaxRepresentations bounds the representations a router may send to _entities in one operation, all
+	// of them counted (default 1000; with Federation only).
+	MaxRepresentations int
 }
 
 // resilience is the implementation's configuration: c with defaults, each attempt bounded by attempt.
@@ -206,12 +209,13 @@ func (c ResilienceConfig) resilience(attempt time.Duration) resilience.Config {
 // limits is the implementation's configuration: c with defaults, and the gateway's page sizes.
 func (c LimitsConfig) limits(defaultFirst, maxFirst int) limits.Config {
 	return limits.Config{
-		MaxDepth:      c.MaxDepth,
-		MaxAliases:    c.MaxAliases,
-		MaxRootFields: c.MaxRootFields,
-		MaxCost:       c.MaxCost,
-		DefaultFirst:  defaultFirst,
-		MaxFirst:      maxFirst,
+		MaxDepth:           c.MaxDepth,
+		MaxAliases:         c.MaxAliases,
+		MaxRootFields:      c.MaxRootFields,
+		MaxCost:            c.MaxCost,
+		MaxRepresentations: c.MaxRepresentations,
+		DefaultFirst:       defaultFirst,
+		MaxFirst:           maxFirst,
 	}.Defaults()
 }
 
@@ -291,7 +295,8 @@ func (cfg Config) Defaults() Config {
 		DefaultRetryAfter: r.DefaultRetryAfter, MaxRetryAfter: r.MaxRetryAfter,
 	}
 	l := cfg.Limits.limits(cfg.DefaultFirst, cfg.MaxFirst)
-	cfg.Limits = LimitsConfig{MaxDepth: l.MaxDepth, MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields, MaxCost: l.MaxCost}
+	cfg.Limits = LimitsConfig{MaxDepth: l.MaxDepth, MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields, MaxCost: l.MaxCost,
+		MaxRepresentations: l.MaxRepresentations}
 	return cfg
 }
 

@@ -70,7 +70,7 @@ func TestDefaultsFillTheNestedConfigs(t *testing.T) {
 		MaxConcurrent: 64, MaxQueueWait: 2 * time.Second, BreakerFailures: 5, BreakerOpenFor: 5 * time.Second,
 		DefaultRetryAfter: time.Second, MaxRetryAfter: time.Minute,
 	}, cfg.Resilience)
-	assert.Equal(t, LimitsConfig{MaxDepth: 12, MaxAliases: 30, MaxRootFields: 20, MaxCost: 1000}, cfg.Limits)
+	assert.Equal(t, LimitsConfig{MaxDepth: 12, MaxAliases: 30, MaxRootFields: 20, MaxCost: 1000, MaxRepresentations: 1000}, cfg.Limits)
 	require.NoError(t, cfg.validate())
 
 	neg := Config{Resilience: ResilienceConfig{MaxRetries: -1}}.Defaults()

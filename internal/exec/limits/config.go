@@ -20,6 +20,12 @@ type Config struct {
 	MaxRootFields int
 	// MaxCost bounds the predicted upstream calls of the operation (see Cost). Default 1000.
 	MaxCost int
+	// MaxRepresentations bounds the representations given to the operation's _entities fields together
+	// (Apollo Federation), all of them, repeated ids and unknown types included. Default 1000: a
+	// representation that needs a fetch costs at least one call, so up to MaxCost of them the cost
+	// decides; the cap bounds those that cost nothing (a Room by its key, repeats) and the work gqlgen
+	// does per representation.
+	MaxRepresentations int
 	// DefaultFirst is the page size assumed when a connection gets neither first nor last; it must match
 	// the gateway's. Default 20.
 	DefaultFirst int
@@ -42,6 +48,7 @@ func (c Config) Defaults() Config {
 	set(&c.MaxAliases, 30)
 	set(&c.MaxRootFields, 20)
 	set(&c.MaxCost, 1000)
+	set(&c.MaxRepresentations, 1000)
 	set(&c.DefaultFirst, 20)
 	set(&c.MaxFirst, 100)
 	set(&c.ListFanOut, 50)
@@ -55,7 +62,7 @@ func (c Config) Validate() error {
 		v    int
 	}{
 		{"MaxDepth", c.MaxDepth}, {"MaxAliases", c.MaxAliases}, {"MaxRootFields", c.MaxRootFields},
-		{"MaxCost", c.MaxCost}, {"ListFanOut", c.ListFanOut},
+		{"MaxCost", c.MaxCost}, {"MaxRepresentations", c.MaxRepresentations}, {"ListFanOut", c.ListFanOut},
 	} {
 		if k.v < 1 {
 			return fmt.Errorf("limits: %s must be at least 1, got %d", k.name, k.v)

@@ -85,6 +85,94 @@ func TestCostTable(t *testing.T) {
 	}
 }
 
+// reps returns representations of typename, one per id.
+func reps(typename string, ids ...any) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = map[string]any{"__typename": typename, "id": id}
+	}
+	return out
+}
+
+// TestEntitiesCost pins what _entities (federation) costs: per distinct representation, its type's fetch
+// (a Room only when more than its keys is selected; sessions and participants always) and its selection
+// on that type. Representations counts all of them.
+func TestEntitiesCost(t *testing.T) {
+	s := schema(t)
+	const r1, r2, r3 = "room-1", "room-2", "room-3"
+	entities := func(sel string) string {
+		return `query($reps: [_Any!]!) { _entities(representations: $reps) { __typename ` + sel + ` } }`
+	}
+	vars := func(reps ...[]any) map[string]any {
+		var all []any
+		for _, r := range reps {
+			all = append(all, r...)
+		}
+		return map[string]any{"reps": all}
+	}
+	many := make([]any, 12000)
+	for i := range many {
+		many[i] = i
+	}
+	cases := []struct {
+		name  string
+		query string
+		vars  map[string]any
+		cost  int
+		reps  int
+	}{
+		{"rooms by id only cost nothing", entities(`... on Room { id }`), vars(reps("Room", r1, r2, r3)), 0, 3},
+		{"rooms by id and __typename", entities(`... on Room { id __typename }`), vars(reps("Room", r1, r2)), 0, 2},
+		{"room sessions only: no room fetch", entities(`... on Room { id sessions(first: 2) { totalCount } }`), vars(reps("Room", r1, r2)), 2, 2},
+		{"a room field: one fetch per distinct room", entities(`... on Room { uniqueName maxParticipants }`), vars(reps("Room", r1, r2, r1)), 2, 3},
+		{"room fields and sessions", entities(`... on Room { uniqueName sessions(first: 5) { nodes { id } } }`), vars(reps("Room", r1, r2)), 4, 2},
+		{"room sessions' participants connections multiply", entities(`... on Room { sessions(first: 5) { nodes { participantsConnection(first: 2) { totalCount } } } }`),
+			vars(reps("Room", r1)), 1 + 5, 1},
+		{"room active session fields", entities(`... on Room { activeSession { active } }`), vars(reps("Room", r1, r2)), 4, 2},
+		{"a session is fetched whatever is selected", entities(`... on RoomSession { id }`), vars(reps("RoomSession", "s1", "s2", "s1")), 2, 3},
+		{"a session's room", entities(`... on RoomSession { room { uniqueName } }`), vars(reps("RoomSession", "s1", "s2")), 4, 2},
+		{"a session's participants page", entities(`... on RoomSession { participantsConnection(first: 5) { nodes { id } } }`), vars(reps("RoomSession", "s1")), 2, 1},
+		{"a participant's session", entities(`... on RoomParticipant { context session { active } }`), vars(reps("RoomParticipant", "p1", "p2")), 4, 2},
+		{"mixed types: each counts its own fragment", entities(`... on Room { id } ... on RoomSession { active } ... on RoomParticipant { context }`),
+			vars(reps("Room", r1, r2), reps("RoomSession", "s1"), reps("RoomParticipant", "p1", "p2")), 3, 5},
+		{"a fragment on another type fetches no room", entities(`... on Room { id } ... on RoomSession { room { uniqueName } }`), vars(reps("Room", r1, r2)), 0, 2},
+		{"fragment on the union", `query($reps: [_Any!]!) { _entities(representations: $reps) { ...E } }
+			fragment E on _Entity { ... on Room { uniqueName } ...S } fragment S on RoomSession { id }`,
+			vars(reps("Room", r1), reps("RoomSession", "s1", "s2")), 3, 3},
+		{"named fragment on Room decides the fetch", `query($reps: [_Any!]!) { _entities(representations: $reps) { ...R } } fragment R on Room { id ...N }
+			fragment N on Room { createdAt }`, vars(reps("Room", r1, r2)), 2, 2},
+		{"12,000 repeats of one id: one fetch", entities(`... on Room { uniqueName }`), vars(reps("Room", make([]any, 12000)...)), 1, 12000},
+		{"12,000 distinct rooms", entities(`... on Room { uniqueName }`), vars(reps("Room", many...)), 12000, 12000},
+		{"12,000 distinct rooms by id only", entities(`... on Room { id }`), vars(reps("Room", many...)), 0, 12000},
+		{"an id as a number and as a string count twice", entities(`... on RoomSession { id }`), vars(reps("RoomSession", 5, "5", float64(5))), 3, 3},
+		{"unknown typenames and malformed representations cost nothing", entities(`... on Room { uniqueName }`),
+			vars(reps("Nope", r1), []any{map[string]any{"id": r2}, "x", nil}), 0, 4},
+		{"literal representations", `{ _entities(representations: [{__typename: "Room", id: "a"}, {__typename: "Room", id: "b"}]) { ... on Room { uniqueName } } }`,
+			nil, 2, 2},
+		{"literal representations with a variable inside", `query($id: ID) { _entities(representations: [{__typename: "RoomSession", id: $id}]) { ... on RoomSession { id } } }`,
+			map[string]any{"id": "s1"}, 1, 1},
+		{"one representation where a list is expected", entities(`... on RoomSession { id }`),
+			map[string]any{"reps": map[string]any{"__typename": "RoomSession", "id": "s1"}}, 1, 1},
+		{"representations from a default value", `query($reps: [_Any!]! = [{__typename: "Room", id: "a"}]) { _entities(representations: $reps) { ... on Room { uniqueName } } }`,
+			nil, 1, 1},
+		{"two _entities fields add up", `query($a: [_Any!]!, $b: [_Any!]!) { a: _entities(representations: $a) { ... on Room { uniqueName } }
+			b: _entities(representations: $b) { ... on Room { uniqueName } } }`,
+			map[string]any{"a": reps("Room", r1, r2), "b": reps("Room", r1)}, 3, 3},
+		{"skipped", `query($reps: [_Any!]!, $s: Boolean!) { _entities(representations: $reps) @skip(if: $s) { ... on Room { uniqueName } } }`,
+			map[string]any{"reps": reps("Room", r1), "s": true}, 0, 0},
+		{"beside a root field", `query($reps: [_Any!]!) { rooms(first: 2) { totalCount } _entities(representations: $reps) { ... on Room { uniqueName } } }`,
+			vars(reps("Room", r1)), 2, 1},
+		{"_service costs nothing", `{ _service { sdl } }`, nil, 0, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := limits.Measure(s, operation(t, s, tc.query), tc.vars, limits.Config{})
+			assert.Equal(t, tc.cost, st.Cost, "cost")
+			assert.Equal(t, tc.reps, st.Representations, "representations")
+		})
+	}
+}
+
 // TestCostConfig checks that the page and fan-out knobs feed the prediction.
 func TestCostConfig(t *testing.T) {
 	s := schema(t)
@@ -248,6 +336,11 @@ func TestCostTableFromOrigin(t *testing.T) {
 		"Mutation.kickParticipants":          {Calls: 1},
 		"Mutation.muteParticipants":          {Calls: 1},
 		"Mutation.unmuteParticipants":        {Calls: 1},
+		"Query._entities": {Entities: map[string]limits.FieldCost{
+			"Room":            {FetchUnless: fetchRoom},
+			"RoomSession":     {Calls: 1},
+			"RoomParticipant": {Calls: 1},
+		}},
 	}, limits.CostTable())
 }
 
@@ -290,4 +383,65 @@ func TestCostTableMatchesSchema(t *testing.T) {
 	}
 	table["Query.rooms"] = limits.FieldCost{}
 	assert.True(t, limits.CostTable()["Query.rooms"].Connection, "CostTable must hand out a copy")
+}
+
+// TestCostTableCoversFederatedSchema: every field a query or a mutation of the federated schema (the one
+// gqlgen builds; the plain schema is it without federation) can reach has a cost rule — _service and
+// _entities included, and through _entities every entity type's fields — so that no new field counts as
+// free by accident. Only below fields gqlgen answers from the schema itself (introspection, _service) is
+// nothing to cost.
+func TestCostTableCoversFederatedSchema(t *testing.T) {
+	s := schema(t)
+	require.NotNil(t, s.Query.Fields.ForName("_entities"), "the schema under test is the federated one")
+	require.NotNil(t, s.Query.Fields.ForName("_service"), "the schema under test is the federated one")
+	seen := map[string]bool{}
+	var visit func(def *ast.Definition)
+	visit = func(def *ast.Definition) {
+		if def == nil || seen[def.Name] {
+			return
+		}
+		seen[def.Name] = true
+		if def.Kind == ast.Union || def.Kind == ast.Interface {
+			for _, p := range s.GetPossibleTypes(def) {
+				visit(p)
+			}
+			return
+		}
+		if def.Kind != ast.Object {
+			return
+		}
+		for _, f := range def.Fields {
+			key := def.Name + "." + f.Name
+			rule, known := limits.Rule(def.Name, f.Name)
+			if !assert.True(t, known, "%s has no cost rule: add its row to internal/model/origin", key) {
+				continue
+			}
+			assert.Equal(t, limits.CostTable()[key], rule, key)
+			switch f.Name {
+			case "__schema", "__type", "_service":
+				assert.Zero(t, rule, "%s is answered from the schema: no call", key)
+				continue // answered by gqlgen from the schema: nothing below calls the upstream
+			}
+			visit(s.Types[f.Type.Name()])
+		}
+	}
+	visit(s.Query)
+	visit(s.Mutation)
+	for _, name := range []string{"Room", "RoomSession", "RoomParticipant", "_Entity"} {
+		assert.True(t, seen[name], "%s reached", name)
+	}
+
+	entities, _ := limits.Rule("Query", "_entities")
+	require.NotNil(t, entities.Entities, "_entities is costed per representation")
+	var members []string
+	for _, p := range s.GetPossibleTypes(s.Types["_Entity"]) {
+		members = append(members, p.Name)
+		rule, ok := entities.Entities[p.Name]
+		if assert.True(t, ok, "entity %s has no cost per representation", p.Name) {
+			assert.True(t, rule.Calls > 0 || rule.FetchUnless != nil, "entity %s: a representation is fetched, always or unless only its keys are selected", p.Name)
+		}
+	}
+	assert.Len(t, entities.Entities, len(members), "a cost per representation for each entity, no more: %v", members)
+	_, known := limits.Rule("Query", "nope")
+	assert.False(t, known)
 }

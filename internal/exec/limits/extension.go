@@ -1,8 +1,9 @@
 // Package limits refuses GraphQL operations that are too deep, too wide or too expensive for roomgraph's
 // upstream, before any resolver runs and so before any upstream call. It is a gqlgen handler extension
 // (like gqlgen's extension.ComplexityLimit) that measures the validated operation once: nesting depth,
-// aliases, top-level fields and the predicted worst-case number of upstream calls (Cost), from one cost
-// table (CostTable), derived from package origin, that names the fields calling the upstream.
+// aliases, top-level fields, the representations given to _entities (federation) and the predicted
+// worst-case number of upstream calls (Cost), from one cost table (CostTable), derived from package
+// origin, that names the fields calling the upstream.
 //
 // It reads only the parsed operation and its variables: it must not call resolvers, loaders or the
 // upstream. The only state it keeps between operations is the figures of parsed operations that use no
@@ -28,10 +29,11 @@ const CodeLimitExceeded = "QUERY_LIMIT_EXCEEDED"
 
 // The values of extensions.limit.
 const (
-	LimitDepth      = "depth"
-	LimitAliases    = "aliases"
-	LimitRootFields = "rootFields"
-	LimitCost       = "cost"
+	LimitDepth           = "depth"
+	LimitAliases         = "aliases"
+	LimitRootFields      = "rootFields"
+	LimitRepresentations = "representations"
+	LimitCost            = "cost"
 )
 
 // extensionName names the extension to gqlgen and keys its Stats in the operation's stats.
@@ -78,7 +80,7 @@ func (e *Extension) Validate(es graphql.ExecutableSchema) error {
 
 // MutateOperationContext implements graphql.OperationContextMutator: gqlgen calls it after validation and
 // variable coercion, before the operation is dispatched. It records the Stats (GetStats) and refuses the
-// first limit exceeded, checked in the order depth, aliases, rootFields, cost.
+// first limit exceeded, checked in the order depth, aliases, rootFields, representations, cost.
 func (e *Extension) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	op := opCtx.Operation
 	if op == nil && opCtx.Doc != nil {
@@ -107,6 +109,9 @@ func (e *Extension) check(s Stats) *gqlerror.Error {
 		return refusal(LimitAliases, s.Aliases, c.MaxAliases, "query exceeds the maximum number of aliases: %d > %d")
 	case s.RootFields > c.MaxRootFields:
 		return refusal(LimitRootFields, s.RootFields, c.MaxRootFields, "query exceeds the maximum number of top-level fields: %d > %d")
+	case s.Representations > c.MaxRepresentations:
+		return refusal(LimitRepresentations, s.Representations, c.MaxRepresentations,
+			"query exceeds the maximum number of _entities representations: %d > %d")
 	case s.Cost > c.MaxCost:
 		return refusal(LimitCost, s.Cost, c.MaxCost, "query may make %d upstream calls; the maximum is %d")
 	}

@@ -47,6 +47,16 @@ func rootFields(n int) string {
 	return "{" + strings.Repeat(` room(id: `+room+`) { id }`, n) + " }"
 }
 
+// entities returns a query with n literal Room representations selecting only their id (no cost).
+func entities(n int) string {
+	var b strings.Builder
+	b.WriteString(`{ _entities(representations: [`)
+	for i := range n {
+		b.WriteString(`{__typename: "Room", id: "r` + strconv.Itoa(i) + `"} `)
+	}
+	return b.String() + `]) { ... on Room { id } } }`
+}
+
 // costly returns a query predicted at 1 + 27*(1+36) = 1000 upstream calls, plus extra.
 func costly(extra int) string {
 	return `{ rooms(first: 27) { nodes { sessions(first: 36) { nodes { participantsConnection(first: 1) { totalCount } } } } }` +
@@ -69,6 +79,8 @@ func TestLimitsOverHTTP(t *testing.T) {
 		{"depth", nested(12), nested(13), limits.LimitDepth, 13, 12, "query exceeds the maximum depth: 13 > 12"},
 		{"aliases", aliased(30), aliased(31), limits.LimitAliases, 31, 30, "query exceeds the maximum number of aliases: 31 > 30"},
 		{"rootFields", rootFields(20), rootFields(21), limits.LimitRootFields, 21, 20, "query exceeds the maximum number of top-level fields: 21 > 20"},
+		{"representations", entities(1000), entities(1001), limits.LimitRepresentations, 1001, 1000,
+			"query exceeds the maximum number of _entities representations: 1001 > 1000"},
 		{"cost", costly(0), costly(1), limits.LimitCost, 1001, 1000, "query may make 1001 upstream calls; the maximum is 1000"},
 	}
 	for _, tc := range cases {
@@ -190,7 +202,7 @@ func TestIntrospectionOverHTTP(t *testing.T) {
 // TestConfig covers Defaults and Validate.
 func TestConfig(t *testing.T) {
 	d := limits.Config{}.Defaults()
-	assert.Equal(t, limits.Config{MaxDepth: 12, MaxAliases: 30, MaxRootFields: 20, MaxCost: 1000, DefaultFirst: 20, MaxFirst: 100, ListFanOut: 50}, d)
+	assert.Equal(t, limits.Config{MaxDepth: 12, MaxAliases: 30, MaxRootFields: 20, MaxCost: 1000, MaxRepresentations: 1000, DefaultFirst: 20, MaxFirst: 100, ListFanOut: 50}, d)
 	assert.Equal(t, 7, limits.Config{MaxDepth: 7}.Defaults().MaxDepth, "a set knob is kept")
 	require.NoError(t, d.Validate())
 
@@ -202,6 +214,7 @@ func TestConfig(t *testing.T) {
 		{"zero config", limits.Config{}, "MaxDepth must be at least 1"},
 		{"negative cost", limits.Config{MaxCost: -1}.Defaults(), "MaxCost must be at least 1, got -1"},
 		{"negative fan-out", limits.Config{ListFanOut: -3}.Defaults(), "ListFanOut must be at least 1"},
+		{"negative representations", limits.Config{MaxRepresentations: -1}.Defaults(), "MaxRepresentations must be at least 1, got -1"},
 		{"MaxFirst above the upstream page", limits.Config{MaxFirst: 251}.Defaults(), "MaxFirst must be within 1..250, got 251"},
 		{"DefaultFirst above MaxFirst", limits.Config{MaxFirst: 10}.Defaults(), "DefaultFirst must be within 1..MaxFirst (10), got 20"},
 	}
@@ -245,6 +258,10 @@ func TestFiguresKeptPerOperationOnlyWithoutVariables(t *testing.T) {
 			[]map[string]any{{"room": "a"}, {"room": "b"}}, []int{1, 1}},
 		{"a page size from a variable", `query($n: Int) { rooms(first: $n) { nodes { sessions(first: 2) { totalCount } } } }`,
 			[]map[string]any{{"n": int64(3)}, {"n": int64(9)}, {"n": int64(3)}}, []int{4, 10, 4}},
+		{"representations from a variable", `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Room { uniqueName } } }`,
+			[]map[string]any{{"reps": reps("Room", "a")}, {"reps": reps("Room", "a", "b", "c")}}, []int{1, 3}},
+		{"literal representations", `{ _entities(representations: [{__typename: "Room", id: "a"}]) { ... on Room { uniqueName } } }`,
+			[]map[string]any{nil, nil}, []int{1, 1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -254,6 +271,53 @@ func TestFiguresKeptPerOperationOnlyWithoutVariables(t *testing.T) {
 				require.Nil(t, ext.MutateOperationContext(context.Background(), oc))
 				assert.Equal(t, c.costs[i], oc.Stats.GetExtension("QueryLimits").(*limits.Stats).Cost, "request %d", i)
 			}
+		})
+	}
+}
+
+// TestRepresentationsOverHTTP: representations given as a variable are counted after gqlgen's coercion,
+// capped, and costed, before anything runs.
+func TestRepresentationsOverHTTP(t *testing.T) {
+	srv := newServer(t, limits.Config{MaxRepresentations: 10, MaxCost: 5}, false)
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Room { id } ... on RoomSession { active } } }`
+	ids := func(n int) []any {
+		out := make([]any, n)
+		for i := range out {
+			out[i] = "id-" + strconv.Itoa(i)
+		}
+		return out
+	}
+	cases := []struct {
+		name  string
+		reps  []any
+		limit string // "" when accepted
+		value float64
+	}{
+		{"rooms by id at the cap", reps("Room", ids(10)...), "", 0},
+		{"rooms by id over the cap", reps("Room", ids(11)...), limits.LimitRepresentations, 11},
+		{"repeats count towards the cap", reps("Room", make([]any, 11)...), limits.LimitRepresentations, 11},
+		{"sessions at the cost limit", reps("RoomSession", ids(5)...), "", 5},
+		{"sessions over the cost limit", reps("RoomSession", ids(6)...), limits.LimitCost, 6},
+		{"repeated sessions cost once", reps("RoomSession", make([]any, 10)...), "", 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := srv.reached.Load()
+			res := srv.post(t, q, map[string]any{"reps": tc.reps})
+			if tc.limit == "" {
+				require.Empty(t, res.Errors)
+				assert.Equal(t, before+1, srv.reached.Load())
+				stats, ok := res.Extensions["limits"].(map[string]any)
+				require.True(t, ok)
+				assert.Equal(t, tc.value, stats["cost"])
+				assert.Equal(t, float64(len(tc.reps)), stats["representations"])
+				return
+			}
+			assert.Equal(t, http.StatusBadRequest, res.status)
+			require.Len(t, res.Errors, 1)
+			assert.Equal(t, tc.limit, res.Errors[0].Extensions["limit"])
+			assert.Equal(t, tc.value, res.Errors[0].Extensions["value"])
+			assert.Equal(t, before, srv.reached.Load(), "refused before execution")
 		})
 	}
 }

@@ -2,6 +2,7 @@ package limits
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -22,6 +23,8 @@ type Stats struct {
 	Aliases int `json:"aliases"`
 	// RootFields counts the operation's top-level fields, fragments expanded, __typename not counted.
 	RootFields int `json:"rootFields"`
+	// Representations counts the representations given to _entities fields (federation), all of them.
+	Representations int `json:"representations"`
 	// Cost is the predicted worst-case number of upstream calls.
 	Cost int `json:"cost"`
 }
@@ -30,8 +33,9 @@ type Stats struct {
 // table (CostTable) costs its calls once per instance, and instances multiply down the tree by the page
 // size under a connection (first/last, literal or variable, else DefaultFirst; min(first, last) when
 // both; clamped to 0..MaxFirst) and by ListFanOut under a plain list. Aliases and repeated fields count
-// separately, fragments are expanded and @skip/@include are honoured. cfg's zero knobs take their
-// defaults. op must come from a document validated against schema (fragment spreads resolved); anything
+// separately, fragments are expanded and @skip/@include are honoured. _entities (federation) costs, for
+// each distinct (__typename, id) of its representations, that type's fetch (FieldCost.Entities) and what
+// its selection costs on that type. cfg's zero knobs take their defaults. op must come from a document validated against schema (fragment spreads resolved); anything
 // it cannot resolve counts as nothing rather than failing.
 func Cost(schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any, cfg Config) int {
 	return Measure(schema, op, vars, cfg).Cost
@@ -63,19 +67,21 @@ func measureVars(schema *ast.Schema, costs costIndex, cfg Config, op *ast.Operat
 		root = schema.Query
 	}
 	t := w.selectionSet(op.SelectionSet, root, scope{listSize: cfg.ListFanOut})
-	return Stats{Depth: t.depth, Aliases: t.aliases, RootFields: t.fields, Cost: t.cost}, w.usedVars
+	return Stats{Depth: t.depth, Aliases: t.aliases, RootFields: t.fields, Representations: t.reps, Cost: t.cost}, w.usedVars
 }
 
 // tally is what a selection set adds up to, relative to where it stands: depth below it, fields directly
 // in it (through fragments). once holds the calls of back-references (FieldCost.BackRef) found directly
-// in a list's item selection: the list adds them once rather than once per item.
-type tally struct{ cost, once, depth, aliases, fields int }
+// in a list's item selection: the list adds them once rather than once per item. reps counts _entities
+// representations.
+type tally struct{ cost, once, depth, aliases, fields, reps int }
 
 func (t *tally) add(u tally) {
 	t.cost = satAdd(t.cost, u.cost)
 	t.once = satAdd(t.once, u.once)
 	t.aliases = satAdd(t.aliases, u.aliases)
 	t.fields = satAdd(t.fields, u.fields)
+	t.reps = satAdd(t.reps, u.reps)
 	t.depth = max(t.depth, u.depth)
 }
 
@@ -87,10 +93,12 @@ type scope struct {
 	backRef  string
 }
 
-// spreadKey memoizes a fragment's tally: it depends only on the fragment and on the scope it is spread
-// in, because variables are fixed for the walk. The memo keeps the walk linear in the document's size.
+// spreadKey memoizes a fragment's tally: it depends only on the fragment, the type it selects from and
+// the scope it is spread in, because variables are fixed for the walk. The memo keeps the walk linear in
+// the document's size.
 type spreadKey struct {
 	frag *ast.FragmentDefinition
+	on   *ast.Definition
 	sc   scope
 }
 
@@ -129,25 +137,49 @@ func (w *walker) selectionSet(set ast.SelectionSet, parent *ast.Definition, sc s
 			if w.skipped(sel.Directives) {
 				continue
 			}
-			typ := parent
-			if sel.TypeCondition != "" {
-				typ = w.schema.Types[sel.TypeCondition]
+			if typ, ok := w.narrow(parent, sel.TypeCondition); ok {
+				t.add(w.selectionSet(sel.SelectionSet, typ, sc))
 			}
-			t.add(w.selectionSet(sel.SelectionSet, typ, sc))
 		case *ast.FragmentSpread:
-			if !w.skipped(sel.Directives) {
-				t.add(w.spread(sel.Definition, sc))
+			if !w.skipped(sel.Directives) && sel.Definition != nil {
+				if typ, ok := w.narrow(parent, sel.Definition.TypeCondition); ok {
+					t.add(w.spread(sel.Definition, typ, sc))
+				}
 			}
 		}
 	}
 	return t
 }
 
-func (w *walker) spread(frag *ast.FragmentDefinition, sc scope) tally {
+// narrow returns the type a fragment with type condition cond selects from where the selection is on
+// parent, and false when the fragment never applies there. Only an object parent narrows, to itself: a
+// fragment on a union or interface holding it selects from it, a fragment on another object type never
+// applies. _entities' selection is walked once per entity type this way, so that `... on RoomSession`
+// costs nothing for a Room representation. Elsewhere validation leaves nothing to narrow.
+func (w *walker) narrow(parent *ast.Definition, cond string) (*ast.Definition, bool) {
+	if cond == "" {
+		return parent, true
+	}
+	typ := w.schema.Types[cond]
+	if parent == nil || typ == nil || typ == parent || parent.Kind != ast.Object {
+		return typ, true
+	}
+	if typ.Kind == ast.Object {
+		return nil, false
+	}
+	for _, p := range w.schema.GetPossibleTypes(typ) {
+		if p == parent {
+			return parent, true
+		}
+	}
+	return nil, false
+}
+
+func (w *walker) spread(frag *ast.FragmentDefinition, on *ast.Definition, sc scope) tally {
 	if frag == nil || w.active[frag] {
 		return tally{}
 	}
-	key := spreadKey{frag, sc}
+	key := spreadKey{frag, on, sc}
 	if t, ok := w.spreads[key]; ok {
 		return t
 	}
@@ -158,7 +190,7 @@ func (w *walker) spread(frag *ast.FragmentDefinition, sc scope) tally {
 		w.spreads = map[spreadKey]tally{}
 	}
 	w.active[frag] = true
-	t := w.selectionSet(frag.SelectionSet, w.schema.Types[frag.TypeCondition], sc)
+	t := w.selectionSet(frag.SelectionSet, on, sc)
 	delete(w.active, frag)
 	w.spreads[key] = t
 	return t
@@ -205,6 +237,14 @@ func (w *walker) field(f *ast.Field, parent *ast.Definition, sc scope) tally {
 		key = fieldKey{parent.Name, f.Name}
 		rule = w.costs[key]
 	}
+	if rule.Entities != nil {
+		// Depth and aliases over every type's fragments; the cost per representation's type.
+		sub := w.selectionSet(f.SelectionSet, child, scope{listSize: w.cfg.ListFanOut})
+		t.cost, t.reps = w.entities(f, rule.Entities)
+		t.depth = 1 + sub.depth
+		t.aliases = satAdd(t.aliases, sub.aliases)
+		return t
+	}
 	own := rule.Calls
 	childScope := scope{listSize: w.cfg.ListFanOut, backRef: rule.BackRef}
 	if rule.Connection {
@@ -212,7 +252,7 @@ func (w *walker) field(f *ast.Field, parent *ast.Definition, sc scope) tally {
 		own += calls
 		childScope.listSize = size
 	}
-	if rule.FetchUnless != nil && w.beyond(f.SelectionSet, rule.FetchUnless, key) {
+	if rule.FetchUnless != nil && w.beyond(f.SelectionSet, child, rule.FetchUnless, key) {
 		if f.Name == sc.backRef {
 			t.once = 1
 		} else {
@@ -264,8 +304,9 @@ func windowCalls(n int) int {
 	return (n+maxUpstreamPageSize-1)/maxUpstreamPageSize + 1
 }
 
-// beyond reports whether set selects a field outside free (and __typename).
-func (w *walker) beyond(set ast.SelectionSet, free []string, entry fieldKey) bool {
+// beyond reports whether set, on an object of type on, selects a field outside free (and __typename).
+// entry names the table entry (or the entity type) asking, which decides on: it keys the memo.
+func (w *walker) beyond(set ast.SelectionSet, on *ast.Definition, free []string, entry fieldKey) bool {
 	for _, sel := range set {
 		switch sel := sel.(type) {
 		case *ast.Field:
@@ -273,11 +314,17 @@ func (w *walker) beyond(set ast.SelectionSet, free []string, entry fieldKey) boo
 				return true
 			}
 		case *ast.InlineFragment:
-			if !w.skipped(sel.Directives) && w.beyond(sel.SelectionSet, free, entry) {
+			if w.skipped(sel.Directives) {
+				continue
+			}
+			if typ, ok := w.narrow(on, sel.TypeCondition); ok && w.beyond(sel.SelectionSet, typ, free, entry) {
 				return true
 			}
 		case *ast.FragmentSpread:
-			if !w.skipped(sel.Directives) && w.beyondSpread(sel.Definition, free, entry) {
+			if w.skipped(sel.Directives) || sel.Definition == nil {
+				continue
+			}
+			if typ, ok := w.narrow(on, sel.Definition.TypeCondition); ok && w.beyondSpread(sel.Definition, typ, free, entry) {
 				return true
 			}
 		}
@@ -285,7 +332,7 @@ func (w *walker) beyond(set ast.SelectionSet, free []string, entry fieldKey) boo
 	return false
 }
 
-func (w *walker) beyondSpread(frag *ast.FragmentDefinition, free []string, entry fieldKey) bool {
+func (w *walker) beyondSpread(frag *ast.FragmentDefinition, on *ast.Definition, free []string, entry fieldKey) bool {
 	if frag == nil || w.active[frag] {
 		return false
 	}
@@ -300,10 +347,116 @@ func (w *walker) beyondSpread(frag *ast.FragmentDefinition, free []string, entry
 		w.beyonds = map[beyondKey]bool{}
 	}
 	w.active[frag] = true
-	b := w.beyond(frag.SelectionSet, free, entry)
+	b := w.beyond(frag.SelectionSet, on, free, entry)
 	delete(w.active, frag)
 	w.beyonds[key] = b
 	return b
+}
+
+// entityKey is one distinct representation. The id is kept with its dynamic type: two ids the resolver
+// could read as one (5 and "5") count twice, never the other way round.
+type entityKey struct {
+	typename, idType, id string
+}
+
+// entities returns what an _entities field costs and how many representations it was given. The
+// selection is walked once per entity type present, on that type (fragments on other types left out),
+// and counts once per distinct (__typename, id): every representation of a type shares the selection, and
+// the per-operation loaders make one call per distinct need, so repeats add nothing. Representations of a
+// type rules does not name (or without a __typename) cost nothing: gqlgen refuses them without a call.
+func (w *walker) entities(f *ast.Field, rules map[string]FieldCost) (cost, reps int) {
+	a := f.Arguments.ForName("representations")
+	if a == nil {
+		return 0, 0
+	}
+	v, _ := w.input(a.Value)
+	var list []any
+	switch v := v.(type) {
+	case nil:
+		return 0, 0
+	case []any:
+		list = v
+	case []map[string]any:
+		list = make([]any, len(v))
+		for i, m := range v {
+			list[i] = m
+		}
+	default:
+		list = []any{v} // a single value where a list is expected is a list of one (input coercion)
+	}
+	distinct := map[entityKey]struct{}{}
+	perType := map[string]int{}
+	for _, rep := range list {
+		m, _ := rep.(map[string]any)
+		typename, _ := m["__typename"].(string)
+		if _, ok := rules[typename]; !ok {
+			continue
+		}
+		k := entityKey{typename: typename}
+		if id, ok := m["id"].(string); ok {
+			k.id = id
+		} else {
+			k.idType, k.id = fmt.Sprintf("%T", m["id"]), fmt.Sprint(m["id"])
+		}
+		if _, seen := distinct[k]; !seen {
+			distinct[k] = struct{}{}
+			perType[k.typename]++
+		}
+	}
+	// By name, so that a saturated sum does not depend on map iteration.
+	names := make([]string, 0, len(perType))
+	for name := range perType {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		rule, on := rules[name], w.schema.Types[name]
+		if on == nil {
+			continue
+		}
+		sub := w.selectionSet(f.SelectionSet, on, scope{listSize: w.cfg.ListFanOut})
+		each := satAdd(satAdd(rule.Calls, sub.cost), sub.once)
+		if rule.FetchUnless != nil && w.beyond(f.SelectionSet, on, rule.FetchUnless, fieldKey{"_entities", name}) {
+			each = satAdd(each, 1)
+		}
+		cost = satAdd(cost, satMul(perType[name], each))
+	}
+	return cost, min(len(list), Saturated)
+}
+
+// input resolves an input value of any shape: lists and input objects (with the variables inside them)
+// as well as what value resolves.
+func (w *walker) input(v *ast.Value) (any, bool) {
+	if v == nil {
+		return nil, false
+	}
+	switch v.Kind {
+	case ast.Variable:
+		w.usedVars = true
+		if val, ok := w.vars[v.Raw]; ok {
+			return val, true
+		}
+		if d := w.op.VariableDefinitions.ForName(v.Raw); d != nil && d.DefaultValue != nil && d.DefaultValue.Kind != ast.Variable {
+			return w.input(d.DefaultValue)
+		}
+		return nil, false
+	case ast.ListValue:
+		out := make([]any, 0, len(v.Children))
+		for _, c := range v.Children {
+			x, _ := w.input(c.Value)
+			out = append(out, x)
+		}
+		return out, true
+	case ast.ObjectValue:
+		out := make(map[string]any, len(v.Children))
+		for _, c := range v.Children {
+			if x, ok := w.input(c.Value); ok {
+				out[c.Name] = x
+			}
+		}
+		return out, true
+	}
+	return w.value(v)
 }
 
 // skipped applies @skip/@include; an `if` it cannot resolve keeps the selection (the safe side).

@@ -23,11 +23,17 @@ type FieldCost struct {
 	// (RoomSession.participants → RoomParticipant.session): that object is already loaded, so the
 	// reference's fetch counts once for the list instead of once per item.
 	BackRef string
+	// Entities marks Query._entities (Apollo Federation): what one representation costs, by its
+	// __typename — Calls for a type fetched whatever is selected, FetchUnless for one fetched only when
+	// the selection under `... on Type` goes beyond these fields — before what that selection costs.
+	// Each distinct (__typename, id) counts once; a type not listed costs nothing (gqlgen refuses it).
+	Entities map[string]FieldCost
 }
 
 // upstreamCosts says which fields call the upstream. It is derived from package origin, the one table of
 // where each field comes from, which the resolvers and the fast path read too (TestCostTable pins the
-// figures, TestCostTableMatchesSchema the names). It is read-only after package initialisation: nothing
+// figures, TestCostTableMatchesSchema the names, TestCostTableCoversFederatedSchema that every field of the
+// federated schema has a rule). It is read-only after package initialisation: nothing
 // writes to it, and CostTable hands out copies.
 //
 //   - A connection (origin.Connection) is one call per window.
@@ -40,6 +46,9 @@ type FieldCost struct {
 //     session's roomId) costs that record's fetch too.
 //   - An embedded list (origin.Embedded) costs nothing itself; its items' reference back to the object
 //     holding the list is that object, already loaded (BackRef).
+//   - _entities (origin.Federation) costs, per distinct representation, its type's fetch
+//     (origin.Type.Entity: a Reference like a room by id, a Fetch always) and its selection (Entities).
+//     _service, introspection, keys and values cost nothing.
 var upstreamCosts = costsFromOrigin()
 
 func costsFromOrigin() map[string]FieldCost {
@@ -56,6 +65,10 @@ func costsFromOrigin() map[string]FieldCost {
 			if need := f.Needs(); need != origin.NoRecord && need != f.Type().Record() {
 				c.Calls = 1
 			}
+		case origin.Federation:
+			if f == origin.QueryEntities {
+				c.Entities = entityCosts()
+			}
 		case origin.Embedded:
 			for _, ref := range f.Of().Fields() {
 				if ref.Kind() == origin.Reference && ref.Of() == f.Type() {
@@ -63,19 +76,54 @@ func costsFromOrigin() map[string]FieldCost {
 				}
 			}
 		}
-		if c.Calls != 0 || c.Connection || c.FetchUnless != nil || c.BackRef != "" {
+		if c.Calls != 0 || c.Connection || c.FetchUnless != nil || c.BackRef != "" || c.Entities != nil {
 			out[f.String()] = c
 		}
 	}
 	return out
 }
 
+// entityCosts is what one representation of each entity type costs before its selection.
+func entityCosts() map[string]FieldCost {
+	out := map[string]FieldCost{}
+	for _, t := range origin.Entities() {
+		switch t.Entity() {
+		case origin.Reference:
+			out[t.String()] = FieldCost{FetchUnless: t.Keys()}
+		case origin.Fetch:
+			out[t.String()] = FieldCost{Calls: 1}
+		}
+	}
+	return out
+}
+
+// Rule returns the cost rule of the field typ.field (the zero rule for a field that calls nothing), and
+// whether the limits know the field at all: a field package origin does not list would count as free
+// whatever it calls, so the schema tests require every field to be known.
+func Rule(typ, field string) (FieldCost, bool) {
+	if origin.Lookup(typ, field) == origin.Unknown {
+		return FieldCost{}, false
+	}
+	return copyCost(upstreamCosts[typ+"."+field]), true
+}
+
+func copyCost(c FieldCost) FieldCost {
+	c.FetchUnless = append([]string(nil), c.FetchUnless...)
+	if c.Entities != nil {
+		m := make(map[string]FieldCost, len(c.Entities))
+		for k, v := range c.Entities {
+			m[k] = copyCost(v)
+		}
+		c.Entities = m
+	}
+	return c
+}
+
 // CostTable returns a copy of the cost table, keyed by "Type.field".
 func CostTable() map[string]FieldCost {
 	out := make(map[string]FieldCost, len(upstreamCosts))
 	for k, v := range upstreamCosts {
-		v.FetchUnless = append([]string(nil), v.FetchUnless...)
-		out[k] = v
+		out[k] = copyCost(v)
 	}
 	return out
 }

@@ -326,6 +326,32 @@ var table = [numFields]spec{
 	RoomSessionPayloadRoom: {RoomSessionPayload, "room", SessionRecord, Reference, Room},
 }
 
+// entities says how _entities (Apollo Federation) resolves a representation of each entity type, the
+// types schema/federation/ keys by id (resolvers/entity.resolvers.go): a Reference is a stub with the
+// representation's id until a field beyond the type's keys is selected, then its record is fetched by id
+// like any reference's; a Fetch is fetched by id whatever is selected. Types that are no entity hold 0.
+var entities = [numTypes]Kind{Room: Reference, RoomSession: Fetch, RoomParticipant: Fetch}
+
+// Entity is how _entities resolves a representation of t: Reference or Fetch, 0 when t is no entity.
+func (t Type) Entity() Kind {
+	if t >= numTypes {
+		return 0
+	}
+	return entities[t]
+}
+
+// Entities returns the entity types (those a router may send _entities representations of), in the
+// schema's order.
+func Entities() []Type {
+	var out []Type
+	for t := Type(1); t < numTypes; t++ {
+		if entities[t] != 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // Indexes over the table, built once when the package is initialised.
 var (
 	typesByName = func() map[string]Type {

@@ -155,3 +155,20 @@ func TestRecordNeeds(t *testing.T) {
 		})
 	}
 }
+
+// TestEntitiesMatchSchema: the entity types are exactly the federated schema's _Entity members, and each
+// says how _entities resolves it (the limits cost representations by it).
+func TestEntitiesMatchSchema(t *testing.T) {
+	s := schema(t)
+	var members, entities []string
+	for _, d := range s.GetPossibleTypes(s.Types["_Entity"]) {
+		members = append(members, d.Name)
+	}
+	for _, e := range origin.Entities() {
+		entities = append(entities, e.String())
+		assert.Contains(t, []origin.Kind{origin.Reference, origin.Fetch}, e.Entity(), "%s", e)
+	}
+	assert.ElementsMatch(t, members, entities)
+	assert.Equal(t, origin.Reference, origin.Room.Entity(), "a Room representation is a stub until a field beyond its keys is selected")
+	assert.Equal(t, origin.Kind(0), origin.PageInfo.Entity())
+}
