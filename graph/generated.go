@@ -1027,8 +1027,12 @@ type RoomParticipant {
   id: ID!
   "The id of the session the participant joined."
   sessionId: ID!
-  "The session the participant joined. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call."
-  session: RoomSession!
+  """
+  The session the participant joined. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call; selecting more fetches
+  the session (unless a list already brought it), and the session is null, with the upstream's error, when
+  that fetch fails.
+  """
+  session: RoomSession
   "Free text the client SDK set when joining, such as a display name."
   context: String!
   "When the participant joined."
@@ -1094,7 +1098,8 @@ type Query {
   ): Room
 
   """
-  The account's rooms, newest first (by creation time, then id), as a Relay connection.
+  The account's rooms, newest first (by creation time, then id), as a Relay connection. Null, with the
+  upstream's error, when the list cannot be read.
   """
   rooms(
     "Only rooms that match every given condition."
@@ -1107,10 +1112,11 @@ type Query {
     last: Int
     "Return rooms before this cursor (from an edge of an earlier page with the same filter)."
     before: String
-  ): RoomConnection!
+  ): RoomConnection
 
   """
-  Sessions across the account (or of one room), newest first, as a Relay connection.
+  Sessions across the account (or of one room), newest first, as a Relay connection. Null, with the
+  upstream's error, when the list cannot be read.
   """
   roomSessions(
     "Only the sessions of this room."
@@ -1125,7 +1131,7 @@ type Query {
     last: Int
     "Return sessions before this cursor (from an earlier page with the same roomId and filter)."
     before: String
-  ): RoomSessionConnection!
+  ): RoomSessionConnection
 
   """
   One session by id; null, with a NOT_FOUND error, when there is none.
@@ -1137,6 +1143,7 @@ type Query {
 
   """
   Participants across the account's sessions (or of one session), newest first, as a Relay connection.
+  Null, with the upstream's error, when the list cannot be read.
   """
   roomParticipants(
     "Only the participants of this session."
@@ -1151,7 +1158,7 @@ type Query {
     last: Int
     "Return participants before this cursor (from an earlier page with the same sessionId and filter)."
     before: String
-  ): RoomParticipantConnection!
+  ): RoomParticipantConnection
 
   """
   One participant by id; null, with a NOT_FOUND error, when there is none.
@@ -1191,7 +1198,8 @@ type Room {
   """
   The room's sessions, newest first (by creation time, then id), as a Relay connection. Pass ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `
   to page forward and ` + "`" + `last` + "`" + `/` + "`" + `before` + "`" + ` to page backward; ` + "`" + `last` + "`" + ` alone gives the tail of the list. With no
-  paging argument the first 20 are returned.
+  paging argument the first 20 are returned. Null, with the upstream's error, when the list cannot be read
+  (the room's other fields keep their values).
   """
   sessions(
     "Only sessions that match every given condition."
@@ -1204,7 +1212,7 @@ type Room {
     last: Int
     "Return sessions before this cursor (from an edge of an earlier page of the same room and filter)."
     before: String
-  ): RoomSessionConnection!
+  ): RoomSessionConnection
 }
 
 """
@@ -1290,8 +1298,11 @@ type RoomSession {
   id: ID!
   "The id of the room that hosts this session."
   roomId: ID!
-  "The room that hosts this session. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call."
-  room: Room!
+  """
+  The room that hosts this session. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call; selecting more fetches
+  the room, and the room is null, with the upstream's error, when that fetch fails.
+  """
+  room: Room
   "True while the session is in progress."
   active: Boolean!
   "When the session was created."
@@ -1307,7 +1318,8 @@ type RoomSession {
   participants: [RoomParticipant!]!
   """
   The session's participants page by page, with filters, as a Relay connection (one upstream call per
-  session and window; sessions of one query are fetched together).
+  session and window; sessions of one query are fetched together). Null, with the upstream's error, when
+  the list cannot be read.
   """
   participantsConnection(
     "Only participants that match every given condition."
@@ -1320,7 +1332,7 @@ type RoomSession {
     last: Int
     "Return participants before this cursor (from an earlier page of the same session and filter)."
     before: String
-  ): RoomParticipantConnection!
+  ): RoomParticipantConnection
 }
 
 """
@@ -2947,10 +2959,10 @@ func (ec *executionContext) _Query_rooms(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
-			return ec.marshalNRoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomConnection(ctx, selections, v)
+			return ec.marshalORoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_rooms(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2991,10 +3003,10 @@ func (ec *executionContext) _Query_roomSessions(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
-			return ec.marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx, selections, v)
+			return ec.marshalORoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_roomSessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3079,10 +3091,10 @@ func (ec *executionContext) _Query_roomParticipants(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
-			return ec.marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
+			return ec.marshalORoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_roomParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3581,10 +3593,10 @@ func (ec *executionContext) _Room_sessions(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
-			return ec.marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx, selections, v)
+			return ec.marshalORoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Room_sessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3844,10 +3856,10 @@ func (ec *executionContext) _RoomParticipant_session(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
-			return ec.marshalNRoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_RoomParticipant_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4220,10 +4232,10 @@ func (ec *executionContext) _RoomSession_room(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
-			return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_RoomSession_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4377,10 +4389,10 @@ func (ec *executionContext) _RoomSession_participantsConnection(ctx context.Cont
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
-			return ec.marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
+			return ec.marshalORoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_RoomSession_participantsConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6627,13 +6639,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "rooms":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_rooms(ctx, field)
 				})
 		case "roomSessions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_roomSessions(ctx, field)
 				})
@@ -6645,7 +6657,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "roomParticipants":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_roomParticipants(ctx, field)
 				})
@@ -6776,7 +6788,7 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 				})
 		case "sessions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Room_sessions(ctx, field, obj)
 				})
@@ -6906,7 +6918,7 @@ func (ec *executionContext) _RoomParticipant(ctx context.Context, sel ast.Select
 			}
 		case "session":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RoomParticipant_session(ctx, field, obj)
 				})
@@ -7089,7 +7101,7 @@ func (ec *executionContext) _RoomSession(ctx context.Context, sel ast.SelectionS
 			}
 		case "room":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RoomSession_room(ctx, field, obj)
 				})
@@ -7120,7 +7132,7 @@ func (ec *executionContext) _RoomSession(ctx context.Context, sel ast.SelectionS
 			}
 		case "participantsConnection":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RoomSession_participantsConnection(ctx, field, obj)
 				})
@@ -7815,14 +7827,6 @@ func (ec *executionContext) unmarshalNRoomByIDsInput2ᚕᚖgithubᚗcomᚋroomgr
 	return res, nil
 }
 
-func (ec *executionContext) marshalNRoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RoomConnection!")
-		return graphql.Null
-	}
-	return ec._RoomConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNRoomEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomEdge) graphql.Marshaler {
 	return ec._RoomEdge(ctx, sel, &v)
 }
@@ -7883,14 +7887,6 @@ func (ec *executionContext) unmarshalNRoomParticipantByIDsInput2ᚕᚖgithubᚗc
 		}
 	}
 	return res, nil
-}
-
-func (ec *executionContext) marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RoomParticipantConnection!")
-		return graphql.Null
-	}
-	return ec._RoomParticipantConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRoomParticipantEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomParticipantEdge) graphql.Marshaler {
@@ -7961,14 +7957,6 @@ func (ec *executionContext) unmarshalNRoomSessionByIDsInput2ᚕᚖgithubᚗcom�
 		}
 	}
 	return res, nil
-}
-
-func (ec *executionContext) marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RoomSessionConnection!")
-		return graphql.Null
-	}
-	return ec._RoomSessionConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRoomSessionEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomSessionEdge) graphql.Marshaler {
@@ -8538,6 +8526,13 @@ func (ec *executionContext) unmarshalORoomByIDsInput2ᚖgithubᚗcomᚋroomgraph
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalORoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalORoomFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomFilter(ctx context.Context, v any) (*RoomFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -8574,6 +8569,13 @@ func (ec *executionContext) unmarshalORoomParticipantByIDsInput2ᚖgithubᚗcom�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalORoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomParticipantConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalORoomParticipantFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomParticipantFilter(ctx context.Context, v any) (*RoomParticipantFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -8608,6 +8610,13 @@ func (ec *executionContext) unmarshalORoomSessionByIDsInput2ᚖgithubᚗcomᚋro
 	}
 	res, err := ec.unmarshalInputRoomSessionByIDsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomSessionConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORoomSessionFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionFilter(ctx context.Context, v any) (*RoomSessionFilter, error) {
