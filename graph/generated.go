@@ -894,52 +894,54 @@ var sources = []*ast.Source{
 	{Name: "../schema/mutation.graphqls", Input: `"""
 Changes to rooms and sessions. Mutations run one after another, in the order given; each is one upstream
 call, never retried by the gateway, and checked before it is sent. What a payload returns is read anew
-after the change.
+after the change. Every input of the operation is checked before the first write: one invalid input
+means no write at all (BAD_USER_INPUT at its field). Each field is null, with its error, when its write
+fails; the payloads of the writes that ran stay in the answer.
 """
 type Mutation {
   "Create a room."
   createRoom(
     "The new room's settings; every field is optional."
     input: CreateRoomInput!
-  ): RoomPayload!
+  ): RoomPayload
   "Change a room's settings; fields left out keep their value."
   updateRoom(
     "The room's id (a UUID)."
     id: ID!
     "The settings to change."
     input: UpdateRoomInput!
-  ): RoomPayload!
+  ): RoomPayload
   "Delete a room. Its participants are kicked and it can no longer be joined."
   deleteRoom(
     "The room's id (a UUID)."
     id: ID!
-  ): DeleteRoomPayload!
+  ): DeleteRoomPayload
   "End a session: it stops being active and everyone still present is kicked."
   endRoomSession(
     "The session's id (a UUID)."
     id: ID!
-  ): RoomSessionPayload!
+  ): RoomSessionPayload
   "Remove participants from a session."
   kickParticipants(
     "The session's id (a UUID)."
     sessionId: ID!
     "Whom to kick: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
-  ): RoomSessionPayload!
+  ): RoomSessionPayload
   "Mute participants of a session (the upstream keeps no visible mute state)."
   muteParticipants(
     "The session's id (a UUID)."
     sessionId: ID!
     "Whom to mute: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
-  ): RoomSessionPayload!
+  ): RoomSessionPayload
   "Unmute participants of a session."
   unmuteParticipants(
     "The session's id (a UUID)."
     sessionId: ID!
     "Whom to unmute: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
-  ): RoomSessionPayload!
+  ): RoomSessionPayload
 }
 
 """
@@ -2515,10 +2517,10 @@ func (ec *executionContext) _Mutation_createRoom(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
-			return ec.marshalNRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx, selections, v)
+			return ec.marshalORoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2559,10 +2561,10 @@ func (ec *executionContext) _Mutation_updateRoom(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
-			return ec.marshalNRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx, selections, v)
+			return ec.marshalORoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updateRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2603,10 +2605,10 @@ func (ec *executionContext) _Mutation_deleteRoom(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *DeleteRoomPayload) graphql.Marshaler {
-			return ec.marshalNDeleteRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDeleteRoomPayload(ctx, selections, v)
+			return ec.marshalODeleteRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDeleteRoomPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_deleteRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2647,10 +2649,10 @@ func (ec *executionContext) _Mutation_endRoomSession(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
-			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+			return ec.marshalORoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_endRoomSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2691,10 +2693,10 @@ func (ec *executionContext) _Mutation_kickParticipants(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
-			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+			return ec.marshalORoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_kickParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2735,10 +2737,10 @@ func (ec *executionContext) _Mutation_muteParticipants(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
-			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+			return ec.marshalORoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_muteParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2779,10 +2781,10 @@ func (ec *executionContext) _Mutation_unmuteParticipants(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
-			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+			return ec.marshalORoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_unmuteParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6502,49 +6504,49 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createRoom(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "updateRoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateRoom(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "deleteRoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteRoom(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "endRoomSession":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_endRoomSession(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "kickParticipants":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_kickParticipants(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "muteParticipants":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_muteParticipants(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "unmuteParticipants":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unmuteParticipants(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -7730,14 +7732,6 @@ func (ec *executionContext) marshalNDateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
-func (ec *executionContext) marshalNDeleteRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDeleteRoomPayload(ctx context.Context, sel ast.SelectionSet, v *DeleteRoomPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "DeleteRoomPayload!")
-		return graphql.Null
-	}
-	return ec._DeleteRoomPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7909,14 +7903,6 @@ func (ec *executionContext) marshalNRoomParticipantEdge2ᚕgithubᚗcomᚋroomgr
 	return ret
 }
 
-func (ec *executionContext) marshalNRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx context.Context, sel ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RoomPayload!")
-		return graphql.Null
-	}
-	return ec._RoomPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNRoomSession2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v telnyx.RoomSession) graphql.Marshaler {
 	return ec._RoomSession(ctx, sel, &v)
 }
@@ -7977,14 +7963,6 @@ func (ec *executionContext) marshalNRoomSessionEdge2ᚕgithubᚗcomᚋroomgraph�
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx context.Context, sel ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RoomSessionPayload!")
-		return graphql.Null
-	}
-	return ec._RoomSessionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -8427,6 +8405,13 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) marshalODeleteRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDeleteRoomPayload(ctx context.Context, sel ast.SelectionSet, v *DeleteRoomPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeleteRoomPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -8584,6 +8569,13 @@ func (ec *executionContext) unmarshalORoomParticipantFilter2ᚖgithubᚗcomᚋro
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalORoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx context.Context, sel ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalORoomSession2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v []*telnyx.RoomSession) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -8625,6 +8617,13 @@ func (ec *executionContext) unmarshalORoomSessionFilter2ᚖgithubᚗcomᚋroomgr
 	}
 	res, err := ec.unmarshalInputRoomSessionFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx context.Context, sel ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomSessionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
