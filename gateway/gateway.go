@@ -265,7 +265,8 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		}
 		srv.Use(apq)
 	}
-	srv.SetErrorPresenter(presentError(logger, cfg.Introspection))
+	present := presentError(logger, cfg.Introspection)
+	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(recoverPanic(logger))
 
 	loaderCfg := loaders.Config{Wait: cfg.LoaderWait, MaxParallel: cfg.MaxParallel, Hooks: obs.loaderHooks()}
@@ -277,6 +278,10 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 			if key == "" {
 				return unauthenticated()
 			}
+		}
+		// Every write's input is checked before the first write: one invalid input means no write at all.
+		if bad := resolvers.CheckWrites(op); len(bad) > 0 {
+			return refuseWrites(ctx, present, bad)
 		}
 		// The deadline covers the execution too: gqlgen runs the resolvers with the context given to next.
 		ctx, cancel := context.WithTimeout(ctx, cfg.OperationTimeout)
@@ -347,6 +352,20 @@ func wantsTrace(v string) bool {
 }
 
 // unauthenticated ends an operation before any resolver runs.
+// refuseWrites answers a mutation operation with an invalid input before anything ran: no data, and
+// each invalid field's error (BAD_USER_INPUT) at its path, presented as a resolver's would be.
+func refuseWrites(ctx context.Context, present graphql.ErrorPresenterFunc, bad []resolvers.InvalidWrite) graphql.ResponseHandler {
+	errs := make(gqlerror.List, 0, len(bad))
+	for _, w := range bad {
+		e := &gqlerror.Error{Message: w.Err.Error(), Path: ast.Path{ast.PathName(w.Field.Alias)}, Err: w.Err}
+		if w.Field.Position != nil {
+			e.Locations = []gqlerror.Location{{Line: w.Field.Position.Line, Column: w.Field.Position.Column}}
+		}
+		errs = append(errs, present(ctx, e))
+	}
+	return graphql.OneShot(&graphql.Response{Errors: errs})
+}
+
 func unauthenticated() graphql.ResponseHandler {
 	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
 		Message:    "this gateway forwards your Telnyx API key: send Authorization: Bearer <key>",

@@ -33,11 +33,12 @@ func testOperationDeadline(t *testing.T, e executor) {
 	assert.Equal(t, []string{"UPSTREAM_UNAVAILABLE"}, r.codes())
 	var d struct {
 		Rooms struct{ Nodes []struct{ ID string } }
-		Room  *struct{}
+		Room  *struct{ Sessions *struct{} }
 	}
 	require.NoError(t, json.Unmarshal(r.Data, &d))
 	assert.Len(t, d.Rooms.Nodes, 2, "the sibling that did not hang has its data")
-	assert.Nil(t, d.Room)
+	require.NotNil(t, d.Room, "only the list that hung is null")
+	assert.Nil(t, d.Room.Sessions)
 }
 
 // panicky is an upstream transport that panics on one path: a bug below the loaders must not kill the process.

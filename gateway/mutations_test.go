@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -110,38 +111,126 @@ func TestRoomMutations(t *testing.T) {
 	})
 }
 
+// invalidMutations are mutation fields with an input the gateway refuses before any upstream call.
+func invalidMutations(room, session string) []struct{ name, field string } {
+	return []struct{ name, field string }{
+		{"max participants too low", `createRoom(input: {maxParticipants: 1}) { room { id } }`},
+		{"max participants too high", `createRoom(input: {maxParticipants: 51}) { room { id } }`},
+		{"webhook timeout negative", `createRoom(input: {webhookTimeoutSecs: -1}) { room { id } }`},
+		{"webhook timeout too long", `createRoom(input: {webhookTimeoutSecs: 31}) { room { id } }`},
+		{"webhook url without scheme", `createRoom(input: {webhookEventUrl: "example.com/hook"}) { room { id } }`},
+		{"failover url not http", `createRoom(input: {webhookEventFailoverUrl: "ftp://example.com"}) { room { id } }`},
+		{"blank unique name", `createRoom(input: {uniqueName: "  "}) { room { id } }`},
+		{"update with a bad id", `updateRoom(id: "nope", input: {maxParticipants: 5}) { room { id } }`},
+		{"update out of range", `updateRoom(id: "` + room + `", input: {maxParticipants: 99}) { room { id } }`},
+		{"delete with a bad id", `deleteRoom(id: "1") { deletedRoomId }`},
+		{"end with a bad id", `endRoomSession(id: "x") { sessionId }`},
+		{"kick nobody", `kickParticipants(sessionId: "` + session + `", participants: {}) { sessionId }`},
+		{"kick all and ids", `kickParticipants(sessionId: "` + session + `", participants: {all: true, ids: ["` + session + `"]}) { sessionId }`},
+		{"mute with a bad id", `muteParticipants(sessionId: "` + session + `", participants: {ids: ["bob"]}) { sessionId }`},
+		{"unmute with a bad exclusion", `unmuteParticipants(sessionId: "` + session + `", participants: {all: true, exclude: ["x"]}) { sessionId }`},
+		{"kick all: false", `kickParticipants(sessionId: "` + session + `", participants: {all: false}) { sessionId }`},
+		{"kick with a bad session id", `kickParticipants(sessionId: "s", participants: {all: true}) { sessionId }`},
+	}
+}
+
 func TestMutationInputIsCheckedFirst(t *testing.T) {
 	h := newHarness(t, surfaceSim(), gateway.Config{})
 	s := h.sim.Sessions(keyA, "")[0]
 	room := h.sim.Rooms(keyA)[0].ID
-	tests := []struct {
-		name, query string
-	}{
-		{"max participants too low", `mutation { createRoom(input: {maxParticipants: 1}) { room { id } } }`},
-		{"max participants too high", `mutation { createRoom(input: {maxParticipants: 51}) { room { id } } }`},
-		{"webhook timeout negative", `mutation { createRoom(input: {webhookTimeoutSecs: -1}) { room { id } } }`},
-		{"webhook timeout too long", `mutation { createRoom(input: {webhookTimeoutSecs: 31}) { room { id } } }`},
-		{"webhook url without scheme", `mutation { createRoom(input: {webhookEventUrl: "example.com/hook"}) { room { id } } }`},
-		{"failover url not http", `mutation { createRoom(input: {webhookEventFailoverUrl: "ftp://example.com"}) { room { id } } }`},
-		{"blank unique name", `mutation { createRoom(input: {uniqueName: "  "}) { room { id } } }`},
-		{"update with a bad id", `mutation { updateRoom(id: "nope", input: {maxParticipants: 5}) { room { id } } }`},
-		{"update out of range", `mutation { updateRoom(id: "` + room + `", input: {maxParticipants: 99}) { room { id } } }`},
-		{"delete with a bad id", `mutation { deleteRoom(id: "1") { deletedRoomId } }`},
-		{"end with a bad id", `mutation { endRoomSession(id: "x") { sessionId } }`},
-		{"kick nobody", `mutation { kickParticipants(sessionId: "` + s.ID + `", participants: {}) { sessionId } }`},
-		{"kick all and ids", `mutation { kickParticipants(sessionId: "` + s.ID + `", participants: {all: true, ids: ["` + s.ID + `"]}) { sessionId } }`},
-		{"mute with a bad id", `mutation { muteParticipants(sessionId: "` + s.ID + `", participants: {ids: ["bob"]}) { sessionId } }`},
-		{"unmute with a bad exclusion", `mutation { unmuteParticipants(sessionId: "` + s.ID + `", participants: {all: true, exclude: ["x"]}) { sessionId } }`},
-		{"kick all: false", `mutation { kickParticipants(sessionId: "` + s.ID + `", participants: {all: false}) { sessionId } }`},
-	}
-	for _, tc := range tests {
+	for _, tc := range invalidMutations(room, s.ID) {
 		t.Run(tc.name, func(t *testing.T) {
 			h.calls()
-			r := h.post(t, tc.query, nil)
+			r := h.post(t, "mutation { "+tc.field+" }", nil)
 			assert.Equal(t, []string{"BAD_USER_INPUT"}, r.codes(), "%+v", r.Errors)
 			assert.Empty(t, h.calls(), "no upstream call")
 		})
 	}
+}
+
+// TestNoWriteBeforeEveryInputIsChecked: an invalid input anywhere in a mutation operation means no write at
+// all, not even of the valid fields before it (docs/nullability.md#mutations).
+func TestNoWriteBeforeEveryInputIsChecked(t *testing.T) {
+	h := newHarness(t, surfaceSim(), gateway.Config{})
+	s := h.sim.Sessions(keyA, "")[0]
+	room := h.sim.Rooms(keyA)[0].ID
+	before := len(h.sim.Rooms(keyA))
+	check := func(t *testing.T, query string, vars map[string]any) {
+		t.Helper()
+		h.calls()
+		r := h.post(t, query, vars)
+		require.Equal(t, []string{"BAD_USER_INPUT"}, r.codes(), "%+v", r.Errors)
+		assert.Equal(t, []any{"b"}, r.Errors[0].Path)
+		assert.Equal(t, "null", string(r.Data), "nothing ran")
+		assert.Empty(t, routes(h.calls()), "no upstream write (nor read)")
+		assert.Len(t, h.sim.Rooms(keyA), before, "the valid createRoom before it did not run")
+	}
+	for _, tc := range invalidMutations(room, s.ID) {
+		t.Run(tc.name, func(t *testing.T) {
+			check(t, `mutation { a: createRoom(input: {uniqueName: "first-of-two"}) { room { id } } b: `+tc.field+` }`, nil)
+		})
+	}
+	t.Run("from variables", func(t *testing.T) {
+		check(t, `mutation($ok: CreateRoomInput!, $bad: CreateRoomInput!) {
+			a: createRoom(input: $ok) { room { id } } b: createRoom(input: $bad) { room { id } } }`,
+			map[string]any{"ok": map[string]any{"maxParticipants": 5}, "bad": map[string]any{"maxParticipants": 99}})
+	})
+	t.Run("ids from variables", func(t *testing.T) {
+		check(t, `mutation($s: ID!, $ids: [ID!]) {
+			a: endRoomSession(id: $s) { sessionId } b: muteParticipants(sessionId: $s, participants: {ids: $ids}) { sessionId } }`,
+			map[string]any{"s": s.ID, "ids": []any{"not-a-uuid"}})
+	})
+	t.Run("through a fragment", func(t *testing.T) {
+		check(t, `mutation { a: createRoom(input: {uniqueName: "x"}) { room { id } } ...F } fragment F on Mutation { b: deleteRoom(id: "1") { deletedRoomId } }`, nil)
+	})
+	t.Run("a skipped field is not checked", func(t *testing.T) {
+		h.calls()
+		r := h.post(t, `mutation { a: createRoom(input: {uniqueName: "kept"}) { room { id } } b: createRoom(input: {maxParticipants: 99}) @skip(if: true) { room { id } } }`, nil)
+		require.Empty(t, r.Errors)
+		assert.Equal(t, []string{telnyxsim.RouteCreateRoom}, routes(h.calls()))
+		require.Len(t, h.sim.Rooms(keyA), before+1)
+		before++
+	})
+}
+
+// TestWriteThatRanIsNeverLost: a later failure (a write's, or a read inside a payload) never takes a payload
+// of a write that ran out of the answer.
+func TestWriteThatRanIsNeverLost(t *testing.T) { forExecutors(t, testWriteThatRanIsNeverLost) }
+
+func testWriteThatRanIsNeverLost(t *testing.T, e executor) {
+	h := newHarness(t, surfaceSim(), e.config(quickResilience()))
+	room := h.sim.Rooms(keyA)[0].ID
+	before := len(h.sim.Rooms(keyA))
+	var d struct {
+		A *struct{ Room struct{ ID string } }
+		B *struct{ Room struct{ ID string } }
+	}
+
+	t.Run("the second write fails upstream", func(t *testing.T) {
+		h.sim.SetFault(telnyxsim.RouteUpdateRoom, telnyxsim.Fault{ErrorRate: 1, ErrorStatus: 503})
+		defer h.sim.ClearFaults()
+		r := h.post(t, `mutation($id: ID!) { a: createRoom(input: {uniqueName: "survives"}) { room { id } }
+			b: updateRoom(id: $id, input: {maxParticipants: 20}) { room { id } } }`, map[string]any{"id": room})
+		require.Equal(t, []string{"UPSTREAM_UNAVAILABLE"}, r.codes(), "%+v", r.Errors)
+		assert.Equal(t, []any{"b"}, r.Errors[0].Path)
+		require.NoError(t, json.Unmarshal(r.Data, &d))
+		require.NotNil(t, d.A, "the first write ran: its payload is in the answer")
+		require.NotEmpty(t, d.A.Room.ID)
+		assert.Nil(t, d.B)
+		rooms := h.sim.Rooms(keyA)
+		require.Len(t, rooms, before+1)
+		assert.True(t, slices.ContainsFunc(rooms, func(r telnyxsim.Room) bool { return r.ID == d.A.Room.ID }), "the id answered is the room created")
+	})
+	t.Run("a read inside the payload fails", func(t *testing.T) {
+		h.sim.SetFault(telnyxsim.RouteListRoomSessions, telnyxsim.Fault{ErrorRate: 1, ErrorStatus: 503})
+		defer h.sim.ClearFaults()
+		r := h.post(t, `mutation { a: createRoom(input: {uniqueName: "survives-too"}) { room { id sessions(first: 1) { totalCount } } } }`, nil)
+		require.Equal(t, []string{"UPSTREAM_UNAVAILABLE"}, r.codes(), "%+v", r.Errors)
+		assert.Equal(t, []any{"a", "room", "sessions"}, r.Errors[0].Path)
+		require.NoError(t, json.Unmarshal(r.Data, &d))
+		require.NotNil(t, d.A, "the write ran: its payload is in the answer")
+		assert.NotEmpty(t, d.A.Room.ID)
+	})
 }
 
 func TestSessionActions(t *testing.T) {

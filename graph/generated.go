@@ -894,52 +894,54 @@ var sources = []*ast.Source{
 	{Name: "../schema/mutation.graphqls", Input: `"""
 Changes to rooms and sessions. Mutations run one after another, in the order given; each is one upstream
 call, never retried by the gateway, and checked before it is sent. What a payload returns is read anew
-after the change.
+after the change. Every input of the operation is checked before the first write: one invalid input
+means no write at all (BAD_USER_INPUT at its field). Each field is null, with its error, when its write
+fails; the payloads of the writes that ran stay in the answer.
 """
 type Mutation {
   "Create a room."
   createRoom(
     "The new room's settings; every field is optional."
     input: CreateRoomInput!
-  ): RoomPayload!
+  ): RoomPayload
   "Change a room's settings; fields left out keep their value."
   updateRoom(
     "The room's id (a UUID)."
     id: ID!
     "The settings to change."
     input: UpdateRoomInput!
-  ): RoomPayload!
+  ): RoomPayload
   "Delete a room. Its participants are kicked and it can no longer be joined."
   deleteRoom(
     "The room's id (a UUID)."
     id: ID!
-  ): DeleteRoomPayload!
+  ): DeleteRoomPayload
   "End a session: it stops being active and everyone still present is kicked."
   endRoomSession(
     "The session's id (a UUID)."
     id: ID!
-  ): RoomSessionPayload!
+  ): RoomSessionPayload
   "Remove participants from a session."
   kickParticipants(
     "The session's id (a UUID)."
     sessionId: ID!
     "Whom to kick: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
-  ): RoomSessionPayload!
+  ): RoomSessionPayload
   "Mute participants of a session (the upstream keeps no visible mute state)."
   muteParticipants(
     "The session's id (a UUID)."
     sessionId: ID!
     "Whom to mute: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
-  ): RoomSessionPayload!
+  ): RoomSessionPayload
   "Unmute participants of a session."
   unmuteParticipants(
     "The session's id (a UUID)."
     sessionId: ID!
     "Whom to unmute: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
-  ): RoomSessionPayload!
+  ): RoomSessionPayload
 }
 
 """
@@ -1027,8 +1029,12 @@ type RoomParticipant {
   id: ID!
   "The id of the session the participant joined."
   sessionId: ID!
-  "The session the participant joined. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call."
-  session: RoomSession!
+  """
+  The session the participant joined. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call; selecting more fetches
+  the session (unless a list already brought it), and the session is null, with the upstream's error, when
+  that fetch fails.
+  """
+  session: RoomSession
   "Free text the client SDK set when joining, such as a display name."
   context: String!
   "When the participant joined."
@@ -1094,7 +1100,8 @@ type Query {
   ): Room
 
   """
-  The account's rooms, newest first (by creation time, then id), as a Relay connection.
+  The account's rooms, newest first (by creation time, then id), as a Relay connection. Null, with the
+  upstream's error, when the list cannot be read.
   """
   rooms(
     "Only rooms that match every given condition."
@@ -1107,10 +1114,11 @@ type Query {
     last: Int
     "Return rooms before this cursor (from an edge of an earlier page with the same filter)."
     before: String
-  ): RoomConnection!
+  ): RoomConnection
 
   """
-  Sessions across the account (or of one room), newest first, as a Relay connection.
+  Sessions across the account (or of one room), newest first, as a Relay connection. Null, with the
+  upstream's error, when the list cannot be read.
   """
   roomSessions(
     "Only the sessions of this room."
@@ -1125,7 +1133,7 @@ type Query {
     last: Int
     "Return sessions before this cursor (from an earlier page with the same roomId and filter)."
     before: String
-  ): RoomSessionConnection!
+  ): RoomSessionConnection
 
   """
   One session by id; null, with a NOT_FOUND error, when there is none.
@@ -1137,6 +1145,7 @@ type Query {
 
   """
   Participants across the account's sessions (or of one session), newest first, as a Relay connection.
+  Null, with the upstream's error, when the list cannot be read.
   """
   roomParticipants(
     "Only the participants of this session."
@@ -1151,7 +1160,7 @@ type Query {
     last: Int
     "Return participants before this cursor (from an earlier page with the same sessionId and filter)."
     before: String
-  ): RoomParticipantConnection!
+  ): RoomParticipantConnection
 
   """
   One participant by id; null, with a NOT_FOUND error, when there is none.
@@ -1191,7 +1200,8 @@ type Room {
   """
   The room's sessions, newest first (by creation time, then id), as a Relay connection. Pass ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `
   to page forward and ` + "`" + `last` + "`" + `/` + "`" + `before` + "`" + ` to page backward; ` + "`" + `last` + "`" + ` alone gives the tail of the list. With no
-  paging argument the first 20 are returned.
+  paging argument the first 20 are returned. Null, with the upstream's error, when the list cannot be read
+  (the room's other fields keep their values).
   """
   sessions(
     "Only sessions that match every given condition."
@@ -1204,7 +1214,7 @@ type Room {
     last: Int
     "Return sessions before this cursor (from an edge of an earlier page of the same room and filter)."
     before: String
-  ): RoomSessionConnection!
+  ): RoomSessionConnection
 }
 
 """
@@ -1290,8 +1300,11 @@ type RoomSession {
   id: ID!
   "The id of the room that hosts this session."
   roomId: ID!
-  "The room that hosts this session. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call."
-  room: Room!
+  """
+  The room that hosts this session. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call; selecting more fetches
+  the room, and the room is null, with the upstream's error, when that fetch fails.
+  """
+  room: Room
   "True while the session is in progress."
   active: Boolean!
   "When the session was created."
@@ -1307,7 +1320,8 @@ type RoomSession {
   participants: [RoomParticipant!]!
   """
   The session's participants page by page, with filters, as a Relay connection (one upstream call per
-  session and window; sessions of one query are fetched together).
+  session and window; sessions of one query are fetched together). Null, with the upstream's error, when
+  the list cannot be read.
   """
   participantsConnection(
     "Only participants that match every given condition."
@@ -1320,7 +1334,7 @@ type RoomSession {
     last: Int
     "Return participants before this cursor (from an earlier page of the same session and filter)."
     before: String
-  ): RoomParticipantConnection!
+  ): RoomParticipantConnection
 }
 
 """
@@ -2503,10 +2517,10 @@ func (ec *executionContext) _Mutation_createRoom(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
-			return ec.marshalNRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx, selections, v)
+			return ec.marshalORoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2547,10 +2561,10 @@ func (ec *executionContext) _Mutation_updateRoom(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
-			return ec.marshalNRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx, selections, v)
+			return ec.marshalORoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updateRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2591,10 +2605,10 @@ func (ec *executionContext) _Mutation_deleteRoom(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *DeleteRoomPayload) graphql.Marshaler {
-			return ec.marshalNDeleteRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDeleteRoomPayload(ctx, selections, v)
+			return ec.marshalODeleteRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDeleteRoomPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_deleteRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2635,10 +2649,10 @@ func (ec *executionContext) _Mutation_endRoomSession(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
-			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+			return ec.marshalORoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_endRoomSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2679,10 +2693,10 @@ func (ec *executionContext) _Mutation_kickParticipants(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
-			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+			return ec.marshalORoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_kickParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2723,10 +2737,10 @@ func (ec *executionContext) _Mutation_muteParticipants(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
-			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+			return ec.marshalORoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_muteParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2767,10 +2781,10 @@ func (ec *executionContext) _Mutation_unmuteParticipants(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
-			return ec.marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
+			return ec.marshalORoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_unmuteParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2947,10 +2961,10 @@ func (ec *executionContext) _Query_rooms(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
-			return ec.marshalNRoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomConnection(ctx, selections, v)
+			return ec.marshalORoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_rooms(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2991,10 +3005,10 @@ func (ec *executionContext) _Query_roomSessions(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
-			return ec.marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx, selections, v)
+			return ec.marshalORoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_roomSessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3079,10 +3093,10 @@ func (ec *executionContext) _Query_roomParticipants(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
-			return ec.marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
+			return ec.marshalORoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_roomParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3581,10 +3595,10 @@ func (ec *executionContext) _Room_sessions(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
-			return ec.marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx, selections, v)
+			return ec.marshalORoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Room_sessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3844,10 +3858,10 @@ func (ec *executionContext) _RoomParticipant_session(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
-			return ec.marshalNRoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_RoomParticipant_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4220,10 +4234,10 @@ func (ec *executionContext) _RoomSession_room(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
-			return ec.marshalNRoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_RoomSession_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4377,10 +4391,10 @@ func (ec *executionContext) _RoomSession_participantsConnection(ctx context.Cont
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
-			return ec.marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
+			return ec.marshalORoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_RoomSession_participantsConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6490,49 +6504,49 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createRoom(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "updateRoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateRoom(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "deleteRoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteRoom(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "endRoomSession":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_endRoomSession(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "kickParticipants":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_kickParticipants(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "muteParticipants":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_muteParticipants(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "unmuteParticipants":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unmuteParticipants(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -6627,13 +6641,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "rooms":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_rooms(ctx, field)
 				})
 		case "roomSessions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_roomSessions(ctx, field)
 				})
@@ -6645,7 +6659,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "roomParticipants":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_roomParticipants(ctx, field)
 				})
@@ -6776,7 +6790,7 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 				})
 		case "sessions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Room_sessions(ctx, field, obj)
 				})
@@ -6906,7 +6920,7 @@ func (ec *executionContext) _RoomParticipant(ctx context.Context, sel ast.Select
 			}
 		case "session":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RoomParticipant_session(ctx, field, obj)
 				})
@@ -7089,7 +7103,7 @@ func (ec *executionContext) _RoomSession(ctx context.Context, sel ast.SelectionS
 			}
 		case "room":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RoomSession_room(ctx, field, obj)
 				})
@@ -7120,7 +7134,7 @@ func (ec *executionContext) _RoomSession(ctx context.Context, sel ast.SelectionS
 			}
 		case "participantsConnection":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RoomSession_participantsConnection(ctx, field, obj)
 				})
@@ -7718,14 +7732,6 @@ func (ec *executionContext) marshalNDateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
-func (ec *executionContext) marshalNDeleteRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDeleteRoomPayload(ctx context.Context, sel ast.SelectionSet, v *DeleteRoomPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "DeleteRoomPayload!")
-		return graphql.Null
-	}
-	return ec._DeleteRoomPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7815,14 +7821,6 @@ func (ec *executionContext) unmarshalNRoomByIDsInput2ᚕᚖgithubᚗcomᚋroomgr
 	return res, nil
 }
 
-func (ec *executionContext) marshalNRoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RoomConnection!")
-		return graphql.Null
-	}
-	return ec._RoomConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNRoomEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomEdge) graphql.Marshaler {
 	return ec._RoomEdge(ctx, sel, &v)
 }
@@ -7885,14 +7883,6 @@ func (ec *executionContext) unmarshalNRoomParticipantByIDsInput2ᚕᚖgithubᚗc
 	return res, nil
 }
 
-func (ec *executionContext) marshalNRoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RoomParticipantConnection!")
-		return graphql.Null
-	}
-	return ec._RoomParticipantConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNRoomParticipantEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomParticipantEdge) graphql.Marshaler {
 	return ec._RoomParticipantEdge(ctx, sel, &v)
 }
@@ -7911,14 +7901,6 @@ func (ec *executionContext) marshalNRoomParticipantEdge2ᚕgithubᚗcomᚋroomgr
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalNRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx context.Context, sel ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RoomPayload!")
-		return graphql.Null
-	}
-	return ec._RoomPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRoomSession2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v telnyx.RoomSession) graphql.Marshaler {
@@ -7963,14 +7945,6 @@ func (ec *executionContext) unmarshalNRoomSessionByIDsInput2ᚕᚖgithubᚗcom�
 	return res, nil
 }
 
-func (ec *executionContext) marshalNRoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RoomSessionConnection!")
-		return graphql.Null
-	}
-	return ec._RoomSessionConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNRoomSessionEdge2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionEdge(ctx context.Context, sel ast.SelectionSet, v model.RoomSessionEdge) graphql.Marshaler {
 	return ec._RoomSessionEdge(ctx, sel, &v)
 }
@@ -7989,14 +7963,6 @@ func (ec *executionContext) marshalNRoomSessionEdge2ᚕgithubᚗcomᚋroomgraph�
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalNRoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx context.Context, sel ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RoomSessionPayload!")
-		return graphql.Null
-	}
-	return ec._RoomSessionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -8439,6 +8405,13 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) marshalODeleteRoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐDeleteRoomPayload(ctx context.Context, sel ast.SelectionSet, v *DeleteRoomPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeleteRoomPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -8538,6 +8511,13 @@ func (ec *executionContext) unmarshalORoomByIDsInput2ᚖgithubᚗcomᚋroomgraph
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalORoomConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalORoomFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomFilter(ctx context.Context, v any) (*RoomFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -8574,12 +8554,26 @@ func (ec *executionContext) unmarshalORoomParticipantByIDsInput2ᚖgithubᚗcom�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalORoomParticipantConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomParticipantConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomParticipantConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomParticipantConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalORoomParticipantFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomParticipantFilter(ctx context.Context, v any) (*RoomParticipantFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputRoomParticipantFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORoomPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomPayload(ctx context.Context, sel ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORoomSession2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx context.Context, sel ast.SelectionSet, v []*telnyx.RoomSession) graphql.Marshaler {
@@ -8610,12 +8604,26 @@ func (ec *executionContext) unmarshalORoomSessionByIDsInput2ᚖgithubᚗcomᚋro
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalORoomSessionConnection2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomSessionConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomSessionConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomSessionConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalORoomSessionFilter2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionFilter(ctx context.Context, v any) (*RoomSessionFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputRoomSessionFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORoomSessionPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRoomSessionPayload(ctx context.Context, sel ast.SelectionSet, v *RoomSessionPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoomSessionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -41,7 +41,9 @@ type DeleteRoomPayload struct {
 
 // Changes to rooms and sessions. Mutations run one after another, in the order given; each is one upstream
 // call, never retried by the gateway, and checked before it is sent. What a payload returns is read anew
-// after the change.
+// after the change. Every input of the operation is checked before the first write: one invalid input
+// means no write at all (BAD_USER_INPUT at its field). Each field is null, with its error, when its write
+// fails; the payloads of the writes that ran stay in the answer.
 type Mutation struct {
 }
 

@@ -15,7 +15,7 @@ import (
 )
 
 func (r *mutationResolver) CreateRoom(ctx context.Context, input graph.CreateRoomInput) (*graph.RoomPayload, error) {
-	p, err := roomParams(input)
+	p, err := createRoomArgs(input)
 	if err != nil {
 		return nil, err
 	}
@@ -27,10 +27,7 @@ func (r *mutationResolver) CreateRoom(ctx context.Context, input graph.CreateRoo
 }
 
 func (r *mutationResolver) UpdateRoom(ctx context.Context, id string, input graph.UpdateRoomInput) (*graph.RoomPayload, error) {
-	if err := checkID("id", id); err != nil {
-		return nil, err
-	}
-	p, err := roomParams(graph.CreateRoomInput(input))
+	p, err := updateRoomArgs(id, input)
 	if err != nil {
 		return nil, err
 	}

@@ -104,10 +104,7 @@ func participantsAction(sel graph.ParticipantSelection) (telnyx.ParticipantsActi
 
 // participantsAction runs a kick, mute or unmute after checking its arguments.
 func (r *Resolver) participantsAction(ctx context.Context, act loaders.Action, sessionID string, sel graph.ParticipantSelection) (*graph.RoomSessionPayload, error) {
-	if err := checkID("sessionId", sessionID); err != nil {
-		return nil, err
-	}
-	a, err := participantsAction(sel)
+	a, err := participantsActionArgs(sessionID, sel)
 	if err != nil {
 		return nil, err
 	}
