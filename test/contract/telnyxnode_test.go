@@ -37,7 +37,7 @@ func TestTelnyxNodeSDK(t *testing.T) {
 	npmBin := requireTool(t, "npm")
 	ensureNodeModules(t, npmBin)
 
-	sim := telnyxsim.New(telnyxsim.Config{Seed: 7, Keys: []string{contractKey}, Rooms: 6, SessionsPerRoom: 5, ParticipantsPerSession: 4})
+	sim := telnyxsim.New(telnyxsim.Config{Seed: 7, Keys: []string{contractKey}, Rooms: 8, SessionsPerRoom: 5, ParticipantsPerSession: 4})
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
 	require.True(t, strings.HasPrefix(ts.URL, "http://127.0.0.1:"), "the SDK must only reach loopback, got %s", ts.URL)
@@ -270,7 +270,7 @@ func TestTelnyxNodeSDK(t *testing.T) {
 		for _, a := range out.Actions {
 			seen[a.Action]++
 		}
-		assert.Equal(t, map[string]int{"mute": 1, "unmute": 1, "kick": 2, "end": 1}, seen)
+		assert.Equal(t, map[string]int{"mute": 2, "unmute": 2, "kick": 3, "end": 1}, seen)
 
 		// Actions may share a session, so each one is judged against the state the previous one left,
 		// as read back through the SDK right after it; the first one against the pre-run store.
@@ -303,7 +303,7 @@ func TestTelnyxNodeSDK(t *testing.T) {
 				case "kick":
 					targeted = actionTargets(prev, a.Body)
 					require.NotEmpty(t, targeted, "the kick targets nobody still present")
-					if !a.Body.Participants.All {
+					if p := a.Body.Participants; p != nil && !p.All {
 						assert.Less(t, len(targeted), len(a.Body.Participants.IDs), "exclude should spare a listed participant")
 					}
 				case "end":
@@ -436,9 +436,9 @@ func TestTelnyxNodeSDK(t *testing.T) {
 			{telnyxsim.RouteUpdateRoom, []int{200}},
 			{telnyxsim.RouteDeleteRoom, []int{204}},
 			{telnyxsim.RouteEndSession, []int{200}},
-			{telnyxsim.RouteKick, []int{200, 200}},
-			{telnyxsim.RouteMute, []int{200}},
-			{telnyxsim.RouteUnmute, []int{200}},
+			{telnyxsim.RouteKick, []int{200, 200, 200}},
+			{telnyxsim.RouteMute, []int{200, 200}},
+			{telnyxsim.RouteUnmute, []int{200, 200}},
 		} {
 			t.Run(tc.route, func(t *testing.T) {
 				assert.Equal(t, tc.want, seen[tc.route])
@@ -811,6 +811,7 @@ type wireError struct {
 }
 
 // participantSelector is the ActionsParticipantsRequest.participants union: "all" or a list of ids.
+// A body without it (nil in wireActionBody) targets everyone, like "all" (docs/upstream.md §7.12).
 type participantSelector struct {
 	All bool
 	IDs []string
@@ -826,8 +827,8 @@ func (p *participantSelector) UnmarshalJSON(b []byte) error {
 }
 
 type wireActionBody struct {
-	Participants participantSelector `json:"participants"`
-	Exclude      []string            `json:"exclude"`
+	Participants *participantSelector `json:"participants"`
+	Exclude      []string             `json:"exclude"`
 }
 
 type wireAction struct {
@@ -938,14 +939,15 @@ func dayStart(t *testing.T, day string) time.Time {
 }
 
 // actionTargets applies the ActionsParticipantsRequest rules to a session's participants as they were
-// before the action: "all" or the listed ids, minus exclude, and only those still present.
+// before the action: "all" (or no participants field) or the listed ids, minus exclude, and only those
+// still present.
 func actionTargets(ps []participantView, body wireActionBody) map[string]bool {
 	out := map[string]bool{}
 	for _, p := range ps {
 		if p.LeftAt != "" || slices.Contains(body.Exclude, p.ID) {
 			continue
 		}
-		if body.Participants.All || slices.Contains(body.Participants.IDs, p.ID) {
+		if sel := body.Participants; sel == nil || sel.All || slices.Contains(sel.IDs, p.ID) {
 			out[p.ID] = true
 		}
 	}

@@ -279,10 +279,16 @@ await step('actions', async () => {
   // mute/unmute have no visible state: only the answer and the absence of side effects are checkable.
   await act('mute', endSession, { participants: present(endSession).map((p) => p.id), exclude: [present(endSession)[0].id] });
   await act('unmute', endSession, { participants: 'all' });
+  // Both fields of the body are optional: the SDK's bare {} targets everyone (docs/upstream.md §7.12).
+  await act('mute', endSession, {});
+  await act('unmute', endSession, { exclude: [present(endSession)[0].id] });
   // The last listed id is excluded again, so the exclude list visibly spares someone.
   const listed = people.slice(0, 3);
   await act('kick', kickListSession, { participants: listed, exclude: listed.length > 1 ? [listed.at(-1)] : [] });
-  await act('kick', kickAllSession, { participants: 'all' });
+  // exclude alone kicks everyone else; then {} kicks whoever it spared.
+  const latest = (await client.rooms.sessions.retrieve(kickAllSession.id, { include_participants: true })).data;
+  await act('kick', kickAllSession, { exclude: [present(latest)[0].id] });
+  await act('kick', kickAllSession, {});
   await act('end', endSession);
   return done;
 });
