@@ -44,7 +44,9 @@ func TestTelnyxNodeSDK(t *testing.T) {
 
 	before := takeSnapshot(sim)
 	require.NotEmpty(t, before.rooms)
+	started := time.Now().Truncate(time.Microsecond)
 	out := runContract(t, nodeBin, ts.URL+"/v2")
+	ended := time.Now()
 	after := takeSnapshot(sim)
 	stats := sim.Stats()
 
@@ -215,6 +217,92 @@ func TestTelnyxNodeSDK(t *testing.T) {
 				require.NotEmpty(t, tc.got.Error.Errors, "error body lacks the errors array envelope")
 				assert.Equal(t, tc.wantCode, tc.got.Error.Errors[0].Code)
 				assert.NotEmpty(t, tc.got.Error.Errors[0].Title)
+			})
+		}
+	})
+
+	t.Run("client tokens", func(t *testing.T) {
+		require.NotNil(t, out.TokenGenerateDefault)
+		require.NotNil(t, out.TokenGenerateTTLs)
+		require.NotNil(t, out.TokenRefreshDefault)
+		require.NotNil(t, out.TokenRefreshTTL)
+		roomID := out.TokenGenerateDefault.RoomID
+		stored := sim.RefreshTokens(contractKey, roomID)
+		// expiresWithin checks that an expiry is ttl after some instant of the run.
+		expiresWithin := func(t *testing.T, ts string, ttl time.Duration) time.Time {
+			t.Helper()
+			require.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`, ts)
+			at, err := time.Parse(time.RFC3339Nano, ts)
+			require.NoError(t, err)
+			assert.False(t, at.Before(started.Add(ttl)) || at.After(ended.Add(ttl)), "%s is not %s after the run", ts, ttl)
+			return at
+		}
+		for _, tc := range []struct {
+			name            string
+			got             *wireTokenStep
+			ttl, refreshTTL time.Duration
+		}{
+			{"generate with the defaults", out.TokenGenerateDefault, 600 * time.Second, time.Hour},
+			{"generate with ttls", out.TokenGenerateTTLs, time.Minute, 2 * time.Minute},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				d := tc.got.Data
+				assert.Equal(t, roomID, tc.got.RoomID)
+				assert.Len(t, strings.Split(d.Token, "."), 3, "a JWT string")
+				assert.Len(t, strings.Split(d.RefreshToken, "."), 3, "a JWT string")
+				exp := expiresWithin(t, d.TokenExpiresAt, tc.ttl)
+				refreshExp := expiresWithin(t, d.RefreshTokenExpiresAt, tc.refreshTTL)
+				assert.Equal(t, tc.refreshTTL-tc.ttl, refreshExp.Sub(exp), "both expiries count from the same instant")
+				assert.Contains(t, stored, telnyxsim.RefreshToken{Token: d.RefreshToken, RoomID: roomID, ExpiresAt: refreshExp},
+					"the store remembers the refresh token with its expiry")
+			})
+		}
+		assert.Len(t, stored, 2, "two generates, two refresh tokens; refreshing adds none")
+		for _, tc := range []struct {
+			name string
+			got  *wireTokenStep
+			ttl  time.Duration
+		}{
+			{"refresh with the default ttl", out.TokenRefreshDefault, 600 * time.Second},
+			{"refresh with a ttl", out.TokenRefreshTTL, 30 * time.Second},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				d := tc.got.Data
+				assert.Len(t, strings.Split(d.Token, "."), 3, "a JWT string")
+				assert.NotEqual(t, out.TokenGenerateDefault.Data.Token, d.Token)
+				assert.NotEqual(t, out.TokenGenerateTTLs.Data.Token, d.Token)
+				expiresWithin(t, d.TokenExpiresAt, tc.ttl)
+				assert.Empty(t, d.RefreshToken, "a refresh answers no new refresh token")
+				assert.Empty(t, d.RefreshTokenExpiresAt)
+			})
+		}
+		for _, tc := range []struct {
+			name         string
+			got          *wireError
+			wantClass    string
+			wantStatus   int
+			wantCode     string
+			wantPointers []string
+		}{
+			{"generate, ttls out of range", out.TokenGenerateBadTTL, "UnprocessableEntityError", 422, "10015", []string{"/token_ttl_secs", "/refresh_token_ttl_secs"}},
+			{"generate, unknown room", out.TokenGenerateUnknownRoom, "NotFoundError", 404, "10005", nil},
+			{"refresh, unknown token", out.TokenRefreshUnknown, "UnprocessableEntityError", 422, "10015", []string{"/refresh_token"}},
+			{"refresh, another room's token", out.TokenRefreshOtherRoom, "UnprocessableEntityError", 422, "10015", []string{"/refresh_token"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				require.NotNil(t, tc.got)
+				require.True(t, tc.got.Threw, "the SDK returned a result instead of throwing")
+				assert.Equal(t, tc.wantClass, tc.got.Class)
+				assert.Equal(t, tc.wantStatus, tc.got.Status)
+				require.NotNil(t, tc.got.Error, "the SDK surfaced no error body")
+				var pointers []string
+				for _, e := range tc.got.Error.Errors {
+					assert.Equal(t, tc.wantCode, e.Code)
+					if e.Source.Pointer != "" {
+						pointers = append(pointers, e.Source.Pointer)
+					}
+				}
+				assert.Equal(t, tc.wantPointers, pointers)
 			})
 		}
 	})
@@ -439,6 +527,8 @@ func TestTelnyxNodeSDK(t *testing.T) {
 			{telnyxsim.RouteKick, []int{200, 200, 200}},
 			{telnyxsim.RouteMute, []int{200, 200}},
 			{telnyxsim.RouteUnmute, []int{200, 200}},
+			{telnyxsim.RouteGenerateJoinClientToken, []int{201, 201, 422, 404}},
+			{telnyxsim.RouteRefreshClientToken, []int{201, 201, 422, 422}},
 		} {
 			t.Run(tc.route, func(t *testing.T) {
 				assert.Equal(t, tc.want, seen[tc.route])
@@ -711,6 +801,25 @@ type contractOutput struct {
 	RoomRetrieveAfterUpdate *wireRoom  `json:"room_retrieve_after_update"`
 
 	Actions []wireAction `json:"actions"`
+
+	TokenGenerateDefault     *wireTokenStep `json:"token_generate_default"`
+	TokenGenerateTTLs        *wireTokenStep `json:"token_generate_ttls"`
+	TokenRefreshDefault      *wireTokenStep `json:"token_refresh_default"`
+	TokenRefreshTTL          *wireTokenStep `json:"token_refresh_ttl"`
+	TokenGenerateBadTTL      *wireError     `json:"token_generate_bad_ttl"`
+	TokenGenerateUnknownRoom *wireError     `json:"token_generate_unknown_room"`
+	TokenRefreshUnknown      *wireError     `json:"token_refresh_unknown"`
+	TokenRefreshOtherRoom    *wireError     `json:"token_refresh_other_room"`
+}
+
+type wireTokenStep struct {
+	RoomID string `json:"room_id"`
+	Data   struct {
+		Token                 string `json:"token"`
+		TokenExpiresAt        string `json:"token_expires_at"`
+		RefreshToken          string `json:"refresh_token"`
+		RefreshTokenExpiresAt string `json:"refresh_token_expires_at"`
+	} `json:"data"`
 }
 
 type wireFailure struct {
@@ -804,8 +913,11 @@ type wireError struct {
 	Status int    `json:"status"`
 	Error  *struct {
 		Errors []struct {
-			Code  string `json:"code"`
-			Title string `json:"title"`
+			Code   string `json:"code"`
+			Title  string `json:"title"`
+			Source struct {
+				Pointer string `json:"pointer"`
+			} `json:"source"`
 		} `json:"errors"`
 	} `json:"error"`
 }

@@ -293,6 +293,40 @@ await step('actions', async () => {
   return done;
 });
 
+// ---- client tokens (docs/upstream.md §4.4) ----
+// The simulator's tokens are worthless outside it, so they are printed for the Go side to compare with the
+// store's refresh tokens.
+const tokenRoom = roomIDs[0];
+await step('token_generate_default', async () => ({
+  room_id: tokenRoom,
+  data: (await client.rooms.actions.generateJoinClientToken(tokenRoom)).data,
+}));
+const TOKEN_TTLS = { token_ttl_secs: 60, refresh_token_ttl_secs: 120 };
+await step('token_generate_ttls', async () => ({
+  room_id: tokenRoom,
+  body: TOKEN_TTLS,
+  data: (await client.rooms.actions.generateJoinClientToken(tokenRoom, TOKEN_TTLS)).data,
+}));
+await step('token_refresh_default', async () => ({
+  room_id: tokenRoom,
+  data: (await client.rooms.actions.refreshClientToken(tokenRoom, { refresh_token: out.token_generate_ttls.data.refresh_token })).data,
+}));
+await step('token_refresh_ttl', async () => ({
+  room_id: tokenRoom,
+  data: (await client.rooms.actions.refreshClientToken(tokenRoom, {
+    refresh_token: out.token_generate_default.data.refresh_token,
+    token_ttl_secs: 30,
+  })).data,
+}));
+await expectAPIError('token_generate_bad_ttl', Telnyx.UnprocessableEntityError, () =>
+  client.rooms.actions.generateJoinClientToken(tokenRoom, { token_ttl_secs: 5, refresh_token_ttl_secs: 100000 }));
+await expectAPIError('token_generate_unknown_room', Telnyx.NotFoundError, () =>
+  client.rooms.actions.generateJoinClientToken(UNKNOWN_UUID, {}));
+await expectAPIError('token_refresh_unknown', Telnyx.UnprocessableEntityError, () =>
+  client.rooms.actions.refreshClientToken(tokenRoom, { refresh_token: 'eyJhbGciOiJIUzUxMiJ9.e30.bm90LWlzc3VlZA' }));
+await expectAPIError('token_refresh_other_room', Telnyx.UnprocessableEntityError, () =>
+  client.rooms.actions.refreshClientToken(roomIDs[1], { refresh_token: out.token_generate_default.data.refresh_token }));
+
 // Belt and braces: error bodies and messages are echoed above, so make sure neither key can leak.
 let doc = JSON.stringify(out, null, 2);
 for (const secret of [apiKey, BAD_KEY]) doc = doc.split(secret).join('[redacted]');
