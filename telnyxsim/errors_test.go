@@ -75,7 +75,7 @@ func TestErrors(t *testing.T) {
 		{"unknown route", "GET", "/v2/recordings", 404, "10005", ""},
 		{"trailing slash", "GET", "/v2/rooms/", 404, "10005", ""},
 		{"outside /v2", "GET", "/v1/rooms", 404, "10005", ""},
-		{"token endpoints not modelled", "POST", "/v2/rooms/" + roomID + "/actions/generate_join_client_token", 404, "10005", ""},
+		{"unknown room action", "POST", "/v2/rooms/" + roomID + "/actions/start_recording", 404, "10005", ""},
 		{"update unknown room", "PATCH", "/v2/rooms/" + unknown, 404, "10005", ""},
 		{"delete unknown room", "DELETE", "/v2/rooms/" + unknown, 404, "10005", ""},
 		{"end unknown session", "POST", "/v2/room_sessions/" + unknown + "/actions/end", 404, "10005", ""},

@@ -314,6 +314,14 @@ func TestEveryRouteIsCounted(t *testing.T) {
 		telnyxsim.RouteKick:       func() response { return c.do("POST", "/v2/room_sessions/"+s.ID+"/actions/kick", `{"participants":[]}`) },
 		telnyxsim.RouteEndSession: func() response { return c.do("POST", "/v2/room_sessions/"+s.ID+"/actions/end", "") },
 		telnyxsim.RouteDeleteRoom: func() response { return c.do("DELETE", "/v2/rooms/"+s.RoomID, "") },
+		telnyxsim.RouteGenerateJoinClientToken: func() response {
+			return c.do("POST", "/v2/rooms/"+s.RoomID+"/actions/generate_join_client_token", "")
+		},
+		telnyxsim.RouteRefreshClientToken: func() response {
+			toks := sim.RefreshTokens(demoKey, s.RoomID)
+			require.NotEmpty(t, toks, "generate runs before refresh")
+			return c.do("POST", "/v2/rooms/"+s.RoomID+"/actions/refresh_client_token", `{"refresh_token":"`+toks[0].Token+`"}`)
+		},
 	}
 	require.Len(t, calls, len(telnyxsim.Routes()))
 	// Delete last: it removes the session the actions use.

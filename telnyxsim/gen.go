@@ -89,6 +89,7 @@ func generateAccount(cfg Config, key string) *account {
 	a := &account{
 		key:             key,
 		ids:             rand.New(rand.NewPCG(uint64(cfg.Seed)^0x5eed_1d5, h)),
+		tokens:          rand.New(rand.NewPCG(uint64(cfg.Seed)^0x70c_e45, h)),
 		roomByID:        map[string]*roomRec{},
 		roomByName:      map[string]*roomRec{},
 		sessionByID:     map[string]*sessionRec{},

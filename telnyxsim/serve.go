@@ -58,6 +58,10 @@ func matchRoute(method, path string) routeMatch {
 			return pick(id, http.MethodGet, RouteGetRoom, http.MethodPatch, RouteUpdateRoom, http.MethodDelete, RouteDeleteRoom)
 		case rest2 == "sessions":
 			return pick(id, http.MethodGet, RouteListRoomSessions)
+		case rest2 == "actions/generate_join_client_token":
+			return pick(id, http.MethodPost, RouteGenerateJoinClientToken)
+		case rest2 == "actions/refresh_client_token":
+			return pick(id, http.MethodPost, RouteRefreshClientToken)
 		}
 	case "room_sessions":
 		switch {
@@ -89,7 +93,7 @@ func matchRoute(method, path string) routeMatch {
 
 func isAction(route string) bool {
 	switch route {
-	case RouteEndSession, RouteKick, RouteMute, RouteUnmute:
+	case RouteEndSession, RouteKick, RouteMute, RouteUnmute, RouteRefreshClientToken:
 		return true
 	}
 	return false
@@ -209,6 +213,10 @@ func (s *Sim) dispatch(w http.ResponseWriter, r *http.Request, m routeMatch, key
 			return s.createRoom(a, body, b)
 		case RouteUpdateRoom:
 			return s.updateRoom(a, m.id, body, b)
+		case RouteGenerateJoinClientToken:
+			return s.generateJoinClientToken(a, m.id, body, b)
+		case RouteRefreshClientToken:
+			return s.refreshClientToken(a, m.id, body, b)
 		default:
 			return s.sessionAction(a, m.route, m.id, body, b)
 		}

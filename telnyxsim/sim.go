@@ -24,6 +24,8 @@ const (
 	RouteKick                    = "POST /v2/room_sessions/{room_session_id}/actions/kick"
 	RouteMute                    = "POST /v2/room_sessions/{room_session_id}/actions/mute"
 	RouteUnmute                  = "POST /v2/room_sessions/{room_session_id}/actions/unmute"
+	RouteGenerateJoinClientToken = "POST /v2/rooms/{room_id}/actions/generate_join_client_token"
+	RouteRefreshClientToken      = "POST /v2/rooms/{room_id}/actions/refresh_client_token"
 
 	// RouteUnknown is recorded for requests that match no API route (404/405).
 	RouteUnknown = "unknown"
@@ -38,6 +40,7 @@ func Routes() []string {
 		RouteListParticipants, RouteGetParticipant, RouteListRooms, RouteGetRoom,
 		RouteCreateRoom, RouteUpdateRoom, RouteDeleteRoom,
 		RouteEndSession, RouteKick, RouteMute, RouteUnmute,
+		RouteGenerateJoinClientToken, RouteRefreshClientToken,
 	}
 }
 
@@ -54,7 +57,7 @@ type Config struct {
 	ParticipantsPerSession int              // max participants per session; default 6 when 0, negative means none
 	Epoch                  time.Time        // generated data lies in the months before this instant; default DefaultEpoch()
 	Now                    func() time.Time // clock for writes, actions and rate-limit windows; default time.Now
-	RelaxActionAuth        bool             // when true, end/kick/mute/unmute need no auth (docs/upstream.md §7.10)
+	RelaxActionAuth        bool             // when true, end/kick/mute/unmute and refresh_client_token need no auth (docs/upstream.md §7.10)
 	Faults                 map[string]Fault // initial faults by route template (or RouteAll)
 }
 

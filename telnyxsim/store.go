@@ -79,6 +79,9 @@ type account struct {
 	sessionByID     map[string]*sessionRec
 	participants    []*participantRec
 	participantByID map[string]*participantRec
+	tokens          *rand.Rand            // client tokens (tokens.go); guarded by mu, apart from ids so tokens never shift room ids
+	refresh         map[string]refreshRec // refresh tokens issued and not yet swept; guarded by mu
+	refreshSweepAt  int                   // sweep expired refresh tokens when the table reaches this size
 }
 
 func roomBefore(a, b *roomRec) bool {
@@ -122,6 +125,11 @@ func (a *account) insertRoom(r *roomRec) {
 // deleteRoom removes the room with its sessions and participants from every index.
 func (a *account) deleteRoom(r *roomRec) {
 	delete(a.roomByID, r.id)
+	for tok, rec := range a.refresh {
+		if rec.room == r {
+			delete(a.refresh, tok)
+		}
+	}
 	if r.uniqueName != "" && a.roomByName[r.uniqueName] == r {
 		delete(a.roomByName, r.uniqueName)
 	}

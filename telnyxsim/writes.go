@@ -316,9 +316,10 @@ func actionOK(b []byte) (int, []byte) {
 	return http.StatusOK, append(b, `{"data":{"result":"ok"}}`...)
 }
 
-// parseParticipantsRequest validates an ActionsParticipantsRequest against the session. Strict
-// choices: the body and its participants field are required (422 10004 otherwise), and every
-// id must name a participant of this session (422 10015), so that client bugs surface.
+// parseParticipantsRequest validates an ActionsParticipantsRequest against the session. The body
+// is required (422 10004 without one), but both of its fields are optional, as in the contract:
+// participants left out (or null) targets everyone, like "all", less any exclude. Every id must
+// name a participant of this session (422 10015), so that client bugs surface.
 func (a *account) parseParticipantsRequest(body []byte, x *sessionRec) ([]*participantRec, []apiError) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, []apiError{errMissing("/", "This action requires a JSON body with a participants field.")}
@@ -354,9 +355,9 @@ func (a *account) parseParticipantsRequest(body []byte, x *sessionRec) ([]*parti
 	var selected map[*participantRec]bool
 	all := false
 	switch v, ok := m["participants"]; {
-	case !ok || v == nil:
-		errs = append(errs, errMissing("/participants", `participants is required: "all" or an array of participant ids.`))
-	case v == "all":
+	case !ok || v == nil, v == "all":
+		// Absent participants means everyone (docs/upstream.md §7.12): the schema makes it optional
+		// beside an optional exclude, and {"exclude":[…]} only means something against "all".
 		all = true
 	default:
 		selected = ids("participants", v)

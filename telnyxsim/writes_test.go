@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -242,7 +243,6 @@ func TestParticipantActions(t *testing.T) {
 		pointer string
 	}{
 		{"no body", "", "10004", "/"},
-		{"no participants", `{"exclude":[]}`, "10004", "/participants"},
 		{"participants wrong string", `{"participants":"everyone"}`, "10015", "/participants"},
 		{"participants not array", `{"participants":5}`, "10015", "/participants"},
 		{"participant id not string", `{"participants":[1]}`, "10015", "/participants/0"},
@@ -292,6 +292,64 @@ func TestParticipantActions(t *testing.T) {
 	t.Run("kick an empty list is a no-op", func(t *testing.T) {
 		require.Equal(t, http.StatusOK, c.do("POST", path("kick"), `{"participants":[]}`).status)
 	})
+}
+
+// TestParticipantActionsOptionalFields: both fields of ActionsParticipantsRequest are optional
+// (docs/upstream.md §7.12); a body without participants (the Node SDK's kick(id, {})) targets
+// every participant, less exclude.
+func TestParticipantActionsOptionalFields(t *testing.T) {
+	cases := []struct {
+		name       string
+		action     string
+		body       func(keep string) string
+		wantKicked bool // every present participant but keep leaves
+		keepStays  bool // keep stays present
+	}{
+		{"kick {}", "kick", func(string) string { return `{}` }, true, false},
+		{"kick null participants", "kick", func(string) string { return `{"participants":null}` }, true, false},
+		{"kick exclude only", "kick", func(k string) string { return `{"exclude":["` + k + `"]}` }, true, true},
+		{"kick empty exclude", "kick", func(string) string { return `{"exclude":[]}` }, true, false},
+		{"mute {}", "mute", func(string) string { return `{}` }, false, true},
+		{"unmute {}", "unmute", func(string) string { return `{}` }, false, true},
+		{"unmute exclude only", "unmute", func(k string) string { return `{"exclude":["` + k + `"]}` }, false, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, c := startSim(t, smallConfig())
+			s := activeSession(t, sim, demoKey)
+			before := sim.Participants(demoKey, s.ID)
+			var keep string
+			for _, p := range before {
+				if p.LeftAt == nil {
+					keep = p.ID
+				}
+			}
+			require.NotEmpty(t, keep)
+			r := c.do("POST", "/v2/room_sessions/"+s.ID+"/actions/"+tc.action, tc.body(keep))
+			require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+			assert.JSONEq(t, `{"data":{"result":"ok"}}`, string(r.body))
+
+			after := sim.Participants(demoKey, s.ID)
+			require.Len(t, after, len(before))
+			for i, p := range after {
+				was := before[i]
+				require.Equal(t, was.ID, p.ID)
+				switch {
+				case was.LeftAt != nil, !tc.wantKicked, p.ID == keep && tc.keepStays:
+					assert.Equal(t, was, p, "participant %s untouched", p.ID)
+				default:
+					require.NotNil(t, p.LeftAt, "participant %s kicked", p.ID)
+					assert.Equal(t, fixedNow().Truncate(time.Microsecond), *p.LeftAt)
+				}
+			}
+			sess := sim.Sessions(demoKey, s.RoomID)
+			for _, x := range sess {
+				if x.ID == s.ID {
+					assert.True(t, x.Active, "a kick never ends the session")
+				}
+			}
+		})
+	}
 }
 
 func TestActionAuth(t *testing.T) {

@@ -41,7 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		perRoom    = fs.Int("sessions-per-room", 12, "average sessions per room")
 		perSession = fs.Int("participants-per-session", 6, "max participants per session")
 		keys       = fs.String("keys", "KEY_demo", "comma-separated API keys, one account each")
-		relax      = fs.Bool("relax-action-auth", false, "end/kick/mute/unmute need no Authorization (spec security: [])")
+		relax      = fs.Bool("relax-action-auth", false, "end/kick/mute/unmute and refresh_client_token need no Authorization (spec security: [])")
 		epoch      = fs.String("epoch", "", "RFC 3339 instant the generated data leads up to (default 2026-11-01T00:00:00Z)")
 
 		route       = fs.String("fault-route", telnyxsim.RouteAll, `route template the fault flags apply to, e.g. "GET /v2/rooms/{room_id}/sessions", or "*"`)

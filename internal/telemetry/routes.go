@@ -51,6 +51,13 @@ func (r Routes) Template(method, escapedPath string) string {
 			return pick(method, "GET", telnyx.RouteGetRoom, "", "")
 		case n == 3 && seg[2] == "sessions":
 			return pick(method, "GET", telnyx.RouteListRoomSessions, "", "")
+		case n == 4 && seg[2] == "actions" && method == "POST":
+			switch seg[3] {
+			case "generate_join_client_token":
+				return telnyx.RouteGenerateJoinClientToken
+			case "refresh_client_token":
+				return telnyx.RouteRefreshClientToken
+			}
 		}
 	case "room_sessions":
 		switch {

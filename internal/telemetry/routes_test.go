@@ -23,6 +23,7 @@ func TestRoutesTemplate(t *testing.T) {
 		telnyx.RouteListRooms, telnyx.RouteGetRoom, telnyx.RouteCreateRoom, telnyx.RouteUpdateRoom,
 		telnyx.RouteDeleteRoom, telnyx.RouteEndSession, telnyx.RouteKickParticipants,
 		telnyx.RouteMuteParticipants, telnyx.RouteUnmuteParticipants,
+		telnyx.RouteGenerateJoinClientToken, telnyx.RouteRefreshClientToken,
 	} {
 		t.Run(route, func(t *testing.T) {
 			method, path, _ := strings.Cut(route, " ")
@@ -37,6 +38,8 @@ func TestRoutesTemplate(t *testing.T) {
 		{"too deep", "GET", "/v2/rooms/r1/sessions/s1/participants"},
 		{"wrong method", "PUT", "/v2/rooms/r1"},
 		{"unknown action", "POST", "/v2/room_sessions/s1/actions/explode"},
+		{"unknown room action", "POST", "/v2/rooms/r1/actions/explode"},
+		{"token action by GET", "GET", "/v2/rooms/r1/actions/generate_join_client_token"},
 		{"empty segment", "GET", "/v2/rooms//sessions"},
 		{"prefix lookalike", "GET", "/v2rooms"},
 	}

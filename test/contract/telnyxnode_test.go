@@ -37,14 +37,16 @@ func TestTelnyxNodeSDK(t *testing.T) {
 	npmBin := requireTool(t, "npm")
 	ensureNodeModules(t, npmBin)
 
-	sim := telnyxsim.New(telnyxsim.Config{Seed: 7, Keys: []string{contractKey}, Rooms: 6, SessionsPerRoom: 5, ParticipantsPerSession: 4})
+	sim := telnyxsim.New(telnyxsim.Config{Seed: 7, Keys: []string{contractKey}, Rooms: 8, SessionsPerRoom: 5, ParticipantsPerSession: 4})
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
 	require.True(t, strings.HasPrefix(ts.URL, "http://127.0.0.1:"), "the SDK must only reach loopback, got %s", ts.URL)
 
 	before := takeSnapshot(sim)
 	require.NotEmpty(t, before.rooms)
+	started := time.Now().Truncate(time.Microsecond)
 	out := runContract(t, nodeBin, ts.URL+"/v2")
+	ended := time.Now()
 	after := takeSnapshot(sim)
 	stats := sim.Stats()
 
@@ -219,6 +221,92 @@ func TestTelnyxNodeSDK(t *testing.T) {
 		}
 	})
 
+	t.Run("client tokens", func(t *testing.T) {
+		require.NotNil(t, out.TokenGenerateDefault)
+		require.NotNil(t, out.TokenGenerateTTLs)
+		require.NotNil(t, out.TokenRefreshDefault)
+		require.NotNil(t, out.TokenRefreshTTL)
+		roomID := out.TokenGenerateDefault.RoomID
+		stored := sim.RefreshTokens(contractKey, roomID)
+		// expiresWithin checks that an expiry is ttl after some instant of the run.
+		expiresWithin := func(t *testing.T, ts string, ttl time.Duration) time.Time {
+			t.Helper()
+			require.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`, ts)
+			at, err := time.Parse(time.RFC3339Nano, ts)
+			require.NoError(t, err)
+			assert.False(t, at.Before(started.Add(ttl)) || at.After(ended.Add(ttl)), "%s is not %s after the run", ts, ttl)
+			return at
+		}
+		for _, tc := range []struct {
+			name            string
+			got             *wireTokenStep
+			ttl, refreshTTL time.Duration
+		}{
+			{"generate with the defaults", out.TokenGenerateDefault, 600 * time.Second, time.Hour},
+			{"generate with ttls", out.TokenGenerateTTLs, time.Minute, 2 * time.Minute},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				d := tc.got.Data
+				assert.Equal(t, roomID, tc.got.RoomID)
+				assert.Len(t, strings.Split(d.Token, "."), 3, "a JWT string")
+				assert.Len(t, strings.Split(d.RefreshToken, "."), 3, "a JWT string")
+				exp := expiresWithin(t, d.TokenExpiresAt, tc.ttl)
+				refreshExp := expiresWithin(t, d.RefreshTokenExpiresAt, tc.refreshTTL)
+				assert.Equal(t, tc.refreshTTL-tc.ttl, refreshExp.Sub(exp), "both expiries count from the same instant")
+				assert.Contains(t, stored, telnyxsim.RefreshToken{Token: d.RefreshToken, RoomID: roomID, ExpiresAt: refreshExp},
+					"the store remembers the refresh token with its expiry")
+			})
+		}
+		assert.Len(t, stored, 2, "two generates, two refresh tokens; refreshing adds none")
+		for _, tc := range []struct {
+			name string
+			got  *wireTokenStep
+			ttl  time.Duration
+		}{
+			{"refresh with the default ttl", out.TokenRefreshDefault, 600 * time.Second},
+			{"refresh with a ttl", out.TokenRefreshTTL, 30 * time.Second},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				d := tc.got.Data
+				assert.Len(t, strings.Split(d.Token, "."), 3, "a JWT string")
+				assert.NotEqual(t, out.TokenGenerateDefault.Data.Token, d.Token)
+				assert.NotEqual(t, out.TokenGenerateTTLs.Data.Token, d.Token)
+				expiresWithin(t, d.TokenExpiresAt, tc.ttl)
+				assert.Empty(t, d.RefreshToken, "a refresh answers no new refresh token")
+				assert.Empty(t, d.RefreshTokenExpiresAt)
+			})
+		}
+		for _, tc := range []struct {
+			name         string
+			got          *wireError
+			wantClass    string
+			wantStatus   int
+			wantCode     string
+			wantPointers []string
+		}{
+			{"generate, ttls out of range", out.TokenGenerateBadTTL, "UnprocessableEntityError", 422, "10015", []string{"/token_ttl_secs", "/refresh_token_ttl_secs"}},
+			{"generate, unknown room", out.TokenGenerateUnknownRoom, "NotFoundError", 404, "10005", nil},
+			{"refresh, unknown token", out.TokenRefreshUnknown, "UnprocessableEntityError", 422, "10015", []string{"/refresh_token"}},
+			{"refresh, another room's token", out.TokenRefreshOtherRoom, "UnprocessableEntityError", 422, "10015", []string{"/refresh_token"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				require.NotNil(t, tc.got)
+				require.True(t, tc.got.Threw, "the SDK returned a result instead of throwing")
+				assert.Equal(t, tc.wantClass, tc.got.Class)
+				assert.Equal(t, tc.wantStatus, tc.got.Status)
+				require.NotNil(t, tc.got.Error, "the SDK surfaced no error body")
+				var pointers []string
+				for _, e := range tc.got.Error.Errors {
+					assert.Equal(t, tc.wantCode, e.Code)
+					if e.Source.Pointer != "" {
+						pointers = append(pointers, e.Source.Pointer)
+					}
+				}
+				assert.Equal(t, tc.wantPointers, pointers)
+			})
+		}
+	})
+
 	t.Run("create room", func(t *testing.T) {
 		require.NotNil(t, out.RoomCreate)
 		body, got := out.RoomCreate.Body, out.RoomCreate.Data
@@ -270,7 +358,7 @@ func TestTelnyxNodeSDK(t *testing.T) {
 		for _, a := range out.Actions {
 			seen[a.Action]++
 		}
-		assert.Equal(t, map[string]int{"mute": 1, "unmute": 1, "kick": 2, "end": 1}, seen)
+		assert.Equal(t, map[string]int{"mute": 2, "unmute": 2, "kick": 3, "end": 1}, seen)
 
 		// Actions may share a session, so each one is judged against the state the previous one left,
 		// as read back through the SDK right after it; the first one against the pre-run store.
@@ -303,7 +391,7 @@ func TestTelnyxNodeSDK(t *testing.T) {
 				case "kick":
 					targeted = actionTargets(prev, a.Body)
 					require.NotEmpty(t, targeted, "the kick targets nobody still present")
-					if !a.Body.Participants.All {
+					if p := a.Body.Participants; p != nil && !p.All {
 						assert.Less(t, len(targeted), len(a.Body.Participants.IDs), "exclude should spare a listed participant")
 					}
 				case "end":
@@ -436,9 +524,11 @@ func TestTelnyxNodeSDK(t *testing.T) {
 			{telnyxsim.RouteUpdateRoom, []int{200}},
 			{telnyxsim.RouteDeleteRoom, []int{204}},
 			{telnyxsim.RouteEndSession, []int{200}},
-			{telnyxsim.RouteKick, []int{200, 200}},
-			{telnyxsim.RouteMute, []int{200}},
-			{telnyxsim.RouteUnmute, []int{200}},
+			{telnyxsim.RouteKick, []int{200, 200, 200}},
+			{telnyxsim.RouteMute, []int{200, 200}},
+			{telnyxsim.RouteUnmute, []int{200, 200}},
+			{telnyxsim.RouteGenerateJoinClientToken, []int{201, 201, 422, 404}},
+			{telnyxsim.RouteRefreshClientToken, []int{201, 201, 422, 422}},
 		} {
 			t.Run(tc.route, func(t *testing.T) {
 				assert.Equal(t, tc.want, seen[tc.route])
@@ -711,6 +801,25 @@ type contractOutput struct {
 	RoomRetrieveAfterUpdate *wireRoom  `json:"room_retrieve_after_update"`
 
 	Actions []wireAction `json:"actions"`
+
+	TokenGenerateDefault     *wireTokenStep `json:"token_generate_default"`
+	TokenGenerateTTLs        *wireTokenStep `json:"token_generate_ttls"`
+	TokenRefreshDefault      *wireTokenStep `json:"token_refresh_default"`
+	TokenRefreshTTL          *wireTokenStep `json:"token_refresh_ttl"`
+	TokenGenerateBadTTL      *wireError     `json:"token_generate_bad_ttl"`
+	TokenGenerateUnknownRoom *wireError     `json:"token_generate_unknown_room"`
+	TokenRefreshUnknown      *wireError     `json:"token_refresh_unknown"`
+	TokenRefreshOtherRoom    *wireError     `json:"token_refresh_other_room"`
+}
+
+type wireTokenStep struct {
+	RoomID string `json:"room_id"`
+	Data   struct {
+		Token                 string `json:"token"`
+		TokenExpiresAt        string `json:"token_expires_at"`
+		RefreshToken          string `json:"refresh_token"`
+		RefreshTokenExpiresAt string `json:"refresh_token_expires_at"`
+	} `json:"data"`
 }
 
 type wireFailure struct {
@@ -804,13 +913,17 @@ type wireError struct {
 	Status int    `json:"status"`
 	Error  *struct {
 		Errors []struct {
-			Code  string `json:"code"`
-			Title string `json:"title"`
+			Code   string `json:"code"`
+			Title  string `json:"title"`
+			Source struct {
+				Pointer string `json:"pointer"`
+			} `json:"source"`
 		} `json:"errors"`
 	} `json:"error"`
 }
 
 // participantSelector is the ActionsParticipantsRequest.participants union: "all" or a list of ids.
+// A body without it (nil in wireActionBody) targets everyone, like "all" (docs/upstream.md §7.12).
 type participantSelector struct {
 	All bool
 	IDs []string
@@ -826,8 +939,8 @@ func (p *participantSelector) UnmarshalJSON(b []byte) error {
 }
 
 type wireActionBody struct {
-	Participants participantSelector `json:"participants"`
-	Exclude      []string            `json:"exclude"`
+	Participants *participantSelector `json:"participants"`
+	Exclude      []string             `json:"exclude"`
 }
 
 type wireAction struct {
@@ -938,14 +1051,15 @@ func dayStart(t *testing.T, day string) time.Time {
 }
 
 // actionTargets applies the ActionsParticipantsRequest rules to a session's participants as they were
-// before the action: "all" or the listed ids, minus exclude, and only those still present.
+// before the action: "all" (or no participants field) or the listed ids, minus exclude, and only those
+// still present.
 func actionTargets(ps []participantView, body wireActionBody) map[string]bool {
 	out := map[string]bool{}
 	for _, p := range ps {
 		if p.LeftAt != "" || slices.Contains(body.Exclude, p.ID) {
 			continue
 		}
-		if body.Participants.All || slices.Contains(body.Participants.IDs, p.ID) {
+		if sel := body.Participants; sel == nil || sel.All || slices.Contains(sel.IDs, p.ID) {
 			out[p.ID] = true
 		}
 	}

@@ -50,6 +50,8 @@ const (
 	RouteKickParticipants        = "POST /room_sessions/{room_session_id}/actions/kick"
 	RouteMuteParticipants        = "POST /room_sessions/{room_session_id}/actions/mute"
 	RouteUnmuteParticipants      = "POST /room_sessions/{room_session_id}/actions/unmute"
+	RouteGenerateJoinClientToken = "POST /rooms/{room_id}/actions/generate_join_client_token"
+	RouteRefreshClientToken      = "POST /rooms/{room_id}/actions/refresh_client_token"
 )
 
 // Options configure a Client. The zero value is usable.
@@ -158,6 +160,7 @@ type request struct {
 	query  string // encoded
 	body   []byte // nil: no body
 	accept string
+	secret string // a credential in the body (a refresh token), redacted like the key from every error
 }
 
 // errMissingData marks a 2xx body without a usable "data" member.
@@ -275,7 +278,7 @@ func (c *Client) attempt(ctx context.Context, key string, r *request, d *decoder
 		if readErr == nil && !tooLarge {
 			b = buf.Bytes()
 		}
-		return status, nil, c.upstreamError(resp, b, key)
+		return status, nil, c.upstreamError(resp, b, key, r.secret)
 	}
 	if readErr != nil {
 		return status, nil, c.transportError(ctx, r, status, readErr, key)
@@ -336,7 +339,7 @@ func (c *Client) transportError(ctx context.Context, r *request, status int, err
 	if !timeout && errors.As(err, &netErr) && netErr.Timeout() {
 		timeout = true
 	}
-	secrets := append([]string{key, c.base}, c.hostNames...)
+	secrets := append([]string{key, r.secret, c.base}, c.hostNames...)
 	return &TransportError{
 		Route:   r.route,
 		Timeout: timeout,
@@ -383,7 +386,9 @@ func (c *wireCode) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (c *Client) upstreamError(resp *http.Response, body []byte, key string) *Error {
+// upstreamError decodes an error answer. The key and secret (a credential the request carried in its body,
+// or "") are redacted from every string taken from the body: an upstream may echo what it was sent.
+func (c *Client) upstreamError(resp *http.Response, body []byte, key, secret string) *Error {
 	e := &Error{
 		StatusCode:         resp.StatusCode,
 		RetryAfter:         retryAfter(resp.Header, c.now),
@@ -407,12 +412,12 @@ func (c *Client) upstreamError(resp *http.Response, body []byte, key string) *Er
 		case len(w.Errors) > 0:
 			e.Errors = make([]ErrorDetail, len(w.Errors))
 			for i := range w.Errors {
-				e.Errors[i] = w.Errors[i].detail(key)
+				e.Errors[i] = w.Errors[i].detail(key, secret)
 			}
 		case w.Code != "" || w.Title != "" || w.Detail != "":
-			e.Errors = []ErrorDetail{w.wireError.detail(key)}
+			e.Errors = []ErrorDetail{w.wireError.detail(key, secret)}
 		case w.Message != "":
-			e.Detail = redact(w.Message, key)
+			e.Detail = redact(w.Message, key, secret)
 		}
 	}
 	if len(e.Errors) > 0 {
@@ -426,13 +431,13 @@ func (c *Client) upstreamError(resp *http.Response, body []byte, key string) *Er
 	return e
 }
 
-func (w *wireError) detail(key string) ErrorDetail {
+func (w *wireError) detail(key, secret string) ErrorDetail {
 	return ErrorDetail{
-		Code:            redact(string(w.Code), key),
-		Title:           redact(w.Title, key),
-		Detail:          redact(w.Detail, key),
-		SourceParameter: redact(w.Source.Parameter, key),
-		SourcePointer:   redact(w.Source.Pointer, key),
+		Code:            redact(string(w.Code), key, secret),
+		Title:           redact(w.Title, key, secret),
+		Detail:          redact(w.Detail, key, secret),
+		SourceParameter: redact(w.Source.Parameter, key, secret),
+		SourcePointer:   redact(w.Source.Pointer, key, secret),
 	}
 }
 

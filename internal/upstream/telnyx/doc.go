@@ -17,8 +17,14 @@
 //   - It shares no code with the simulator (package telnyxsim), so that the
 //     simulator can catch encoding and decoding bugs here instead of mirroring them.
 //
+// Join and refresh tokens (GenerateJoinClientToken, RefreshClientToken) are
+// credentials: they never appear in an error, a [Call] or a log line, the types
+// that carry them print them redacted, and a refresh token the upstream echoes in
+// an error body is redacted like the API key.
+//
 // Errors are one of: [ErrNoCredential] or [ErrInvalidArgument] (no HTTP call was
-// made), *[Error] (the upstream answered with a non-2xx status) or
+// made; a bad body field is a [ParamErrors] of *[ParamError], which wrap
+// ErrInvalidArgument and name the wire field), *[Error] (the upstream answered with a non-2xx status) or
 // *[TransportError] (no usable answer: connection failure, timeout, a truncated or
 // malformed body, or a non-JSON content type on success).
 package telnyx

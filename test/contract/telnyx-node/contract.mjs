@@ -279,13 +279,53 @@ await step('actions', async () => {
   // mute/unmute have no visible state: only the answer and the absence of side effects are checkable.
   await act('mute', endSession, { participants: present(endSession).map((p) => p.id), exclude: [present(endSession)[0].id] });
   await act('unmute', endSession, { participants: 'all' });
+  // Both fields of the body are optional: the SDK's bare {} targets everyone (docs/upstream.md §7.12).
+  await act('mute', endSession, {});
+  await act('unmute', endSession, { exclude: [present(endSession)[0].id] });
   // The last listed id is excluded again, so the exclude list visibly spares someone.
   const listed = people.slice(0, 3);
   await act('kick', kickListSession, { participants: listed, exclude: listed.length > 1 ? [listed.at(-1)] : [] });
-  await act('kick', kickAllSession, { participants: 'all' });
+  // exclude alone kicks everyone else; then {} kicks whoever it spared.
+  const latest = (await client.rooms.sessions.retrieve(kickAllSession.id, { include_participants: true })).data;
+  await act('kick', kickAllSession, { exclude: [present(latest)[0].id] });
+  await act('kick', kickAllSession, {});
   await act('end', endSession);
   return done;
 });
+
+// ---- client tokens (docs/upstream.md §4.4) ----
+// The simulator's tokens are worthless outside it, so they are printed for the Go side to compare with the
+// store's refresh tokens.
+const tokenRoom = roomIDs[0];
+await step('token_generate_default', async () => ({
+  room_id: tokenRoom,
+  data: (await client.rooms.actions.generateJoinClientToken(tokenRoom)).data,
+}));
+const TOKEN_TTLS = { token_ttl_secs: 60, refresh_token_ttl_secs: 120 };
+await step('token_generate_ttls', async () => ({
+  room_id: tokenRoom,
+  body: TOKEN_TTLS,
+  data: (await client.rooms.actions.generateJoinClientToken(tokenRoom, TOKEN_TTLS)).data,
+}));
+await step('token_refresh_default', async () => ({
+  room_id: tokenRoom,
+  data: (await client.rooms.actions.refreshClientToken(tokenRoom, { refresh_token: out.token_generate_ttls.data.refresh_token })).data,
+}));
+await step('token_refresh_ttl', async () => ({
+  room_id: tokenRoom,
+  data: (await client.rooms.actions.refreshClientToken(tokenRoom, {
+    refresh_token: out.token_generate_default.data.refresh_token,
+    token_ttl_secs: 30,
+  })).data,
+}));
+await expectAPIError('token_generate_bad_ttl', Telnyx.UnprocessableEntityError, () =>
+  client.rooms.actions.generateJoinClientToken(tokenRoom, { token_ttl_secs: 5, refresh_token_ttl_secs: 100000 }));
+await expectAPIError('token_generate_unknown_room', Telnyx.NotFoundError, () =>
+  client.rooms.actions.generateJoinClientToken(UNKNOWN_UUID, {}));
+await expectAPIError('token_refresh_unknown', Telnyx.UnprocessableEntityError, () =>
+  client.rooms.actions.refreshClientToken(tokenRoom, { refresh_token: 'eyJhbGciOiJIUzUxMiJ9.e30.bm90LWlzc3VlZA' }));
+await expectAPIError('token_refresh_other_room', Telnyx.UnprocessableEntityError, () =>
+  client.rooms.actions.refreshClientToken(roomIDs[1], { refresh_token: out.token_generate_default.data.refresh_token }));
 
 // Belt and braces: error bodies and messages are echoed above, so make sure neither key can leak.
 let doc = JSON.stringify(out, null, 2);
