@@ -152,6 +152,9 @@ var gatewayVars = []envVar{
 	{name: "ROOMGRAPH_READ_CACHE_TTL", def: "0s",
 		meaning: "Keep successful upstream reads this long, per key, dropped on any write of that key; a read that overlapped a write is never kept (0: off). At most 1000 answers, each kept as bytes and as decoded records.",
 		set:     duration(func(s *settings) *time.Duration { return &s.cfg.ReadCacheTTL })},
+	{name: "ROOMGRAPH_GET_CACHE_MAX_AGE", def: "5s",
+		meaning: "How long browsers and CDNs may keep the answer of a query over GET (APQ included) that ran without errors or trace, in whole seconds: `public, max-age=N` in key mode, `private, max-age=N` with `Vary: Authorization` in forward mode; `0s`: `no-cache` (kept, revalidated every time). Each such answer has an ETag, and a matching `If-None-Match` gets 304; POST answers, errors and traced answers are `no-store`.",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.GETCacheMaxAge })},
 	{name: "ROOMGRAPH_CORS_ORIGINS", def: "(unset)",
 		meaning: "Comma-separated browser origins allowed to call /graphql (`*` for any); unset: same-origin only, no CORS headers.",
 		set:     func(s *settings, v string) error { s.cfg.CORSOrigins = list(v); return nil }},
@@ -253,11 +256,16 @@ func concat(lists ...[]envVar) []envVar {
 	return out
 }
 
+// defaultGETCacheMaxAge is the command's GETCacheMaxAge (gateway.Config's zero value is no-cache): long
+// enough for a CDN to absorb a burst of identical GETs (a dashboard opened by many at once), short enough
+// that no one notices the lag behind the Telnyx API.
+const defaultGETCacheMaxAge = 5 * time.Second
+
 // loadConfig reads the command's configuration through getenv (os.Getenv in production, a map in tests),
 // asking it for the names of envVars only.
 func loadConfig(getenv func(string) string) (config, error) {
 	s := settings{
-		cfg:         gateway.Config{ServeMetrics: true},
+		cfg:         gateway.Config{ServeMetrics: true, GETCacheMaxAge: defaultGETCacheMaxAge},
 		gcTargetMiB: gcpolicy.DefaultTargetMiB,
 		raw:         map[string]string{},
 	}

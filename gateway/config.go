@@ -97,6 +97,18 @@ type Config struct {
 	// never kept, nor shared with a read that starts after the write.
 	ReadCacheTTL time.Duration
 
+	// GETCacheMaxAge is how long browsers and CDNs may keep the answer of a query sent over GET (APQ
+	// included) that ran without errors and without the query trace, in whole seconds: Cache-Control
+	// "public, max-age=N" in AuthServerKey mode (every caller gets the same answer), "private, max-age=N"
+	// with Vary: Authorization in AuthForward mode (each caller's key sees its own data). Zero, the default
+	// of the Config type, is "no-cache": caches keep the answer but revalidate it every time (the ETag and
+	// 304 still save the transfer). Every such answer has an ETag and answers a matching If-None-Match with
+	// 304; POST answers, errors and traced answers are no-store. The roomgraph command defaults to 5s.
+	//
+	// A BFF that puts its own authentication in front of a gateway in AuthServerKey mode, with a shared
+	// cache in front of both, must not set it: "public" lets that cache answer callers the BFF would refuse.
+	GETCacheMaxAge time.Duration
+
 	// CORSOrigins are the browser origins allowed to call the GraphQL endpoint ("*" for any); empty (the
 	// default) sends no CORS headers, so only same-origin pages can call it.
 	CORSOrigins []string
@@ -320,8 +332,8 @@ func (cfg Config) validate() error {
 	if cfg.MaxParallel < 1 || cfg.LoaderWait < 0 || cfg.UpstreamTimeout < 0 || cfg.OperationTimeout < 0 || cfg.MaxBodyBytes < 1 {
 		return errors.New("gateway: MaxParallel, LoaderWait, UpstreamTimeout, OperationTimeout and MaxBodyBytes must be positive")
 	}
-	if cfg.APQCacheSize < 1 || cfg.ReadCacheTTL < 0 || cfg.CORSMaxAge < 0 || cfg.ReadyTimeout < 0 {
-		return errors.New("gateway: APQCacheSize, ReadCacheTTL, CORSMaxAge and ReadyTimeout must be positive")
+	if cfg.APQCacheSize < 1 || cfg.ReadCacheTTL < 0 || cfg.CORSMaxAge < 0 || cfg.ReadyTimeout < 0 || cfg.GETCacheMaxAge < 0 {
+		return errors.New("gateway: APQCacheSize, ReadCacheTTL, CORSMaxAge, ReadyTimeout and GETCacheMaxAge must be positive")
 	}
 	if cfg.MaxBodyBytesInFlight < cfg.MaxBodyBytes {
 		return fmt.Errorf("gateway: MaxBodyBytesInFlight (%d) must be at least MaxBodyBytes (%d)", cfg.MaxBodyBytesInFlight, cfg.MaxBodyBytes)

@@ -39,6 +39,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -218,7 +219,8 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	malformed := []string{persisted.CodeBadRequest}
 	// Variables are coerced as the specification says, which gqlgen's coercion does not quite do.
 	vars := checkVariables(schema.Schema())
-	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed, CheckVariables: vars})
+	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed, CheckVariables: vars,
+		Cache: httpCache(cfg)})
 	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed, CheckVariables: vars})
 	// In forward mode, the caches take nothing from a caller without a credential: its operation cannot
 	// run, and it must not be able to fill them for those who can.
@@ -300,6 +302,25 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		}
 	})
 	return srv, nil
+}
+
+// httpCache is how GET answers may be cached (Config.GETCacheMaxAge). In key mode an answer depends on
+// nothing of the caller, so shared caches may keep it; in forward mode it depends on the caller's key, so
+// only the caller's own cache may, per Authorization. With the trace allowed, a cache must not answer a
+// request asking for the trace with an answer that has none.
+func httpCache(cfg Config) gqlhttp.HTTPCache {
+	scope, vary := "public", []string(nil)
+	if cfg.Auth == AuthForward {
+		scope, vary = "private", []string{"Authorization"}
+	}
+	if cfg.AllowTrace {
+		vary = append(vary, TraceHeader)
+	}
+	cc := scope + ", no-cache"
+	if s := int64(cfg.GETCacheMaxAge / time.Second); s > 0 {
+		cc = scope + ", max-age=" + strconv.FormatInt(s, 10)
+	}
+	return gqlhttp.HTTPCache{CacheControl: cc, Vary: vary}
 }
 
 // checkVariables checks a request's variables against schema (internal/exec/variables).
