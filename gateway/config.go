@@ -109,11 +109,13 @@ type Config struct {
 	// cache in front of both, must not set it: "public" lets that cache answer callers the BFF would refuse.
 	GETCacheMaxAge time.Duration
 
-	// CORSOrigins are the browser origins allowed to call the GraphQL endpoint ("*" for any); empty (the
-	// default) sends no CORS headers, so only same-origin pages can call it.
+	// CORSOrigins are the browser origins allowed to call the GraphQL endpoint: exact origins, "*" for any,
+	// an origin with the port "*" for any port of that scheme and host ("http://localhost:*"; see
+	// LocalDevOrigins), or one "*" elsewhere for any text ("https://*.example.com"). Empty (the default)
+	// sends no CORS headers, so only same-origin pages can call it. Allowed origins may read the
+	// X-Request-Id and ETag response headers.
 	CORSOrigins []string
-	// CORSHeaders are the request headers a cross-origin page may send (default Content-Type,
-	// Authorization, X-Roomgraph-Trace, X-Request-Id, traceparent, tracestate).
+	// CORSHeaders are the request headers a cross-origin page may send (default: DefaultCORSHeaders).
 	CORSHeaders []string
 	// CORSMaxAge is how long browsers may cache a preflight answer (default 10m).
 	CORSMaxAge time.Duration
@@ -231,6 +233,20 @@ func (c LimitsConfig) limits(defaultFirst, maxFirst int) limits.Config {
 	}.Defaults()
 }
 
+// DefaultCORSHeaders returns the request headers a cross-origin page may send by default: the gateway's own
+// (Authorization, the trace and request id, W3C trace context) and those Apollo Client 4 sends (client
+// awareness: apollographql-client-name and -version by default, apollographql-library-name and -version
+// with enhancedClientAwareness over headers) or is told to send for Apollo Server's CSRF prevention
+// (apollo-require-preflight, x-apollo-operation-name). Relay sends none of its own. Accept needs no
+// listing (a CORS-safelisted header).
+func DefaultCORSHeaders() []string {
+	return []string{
+		"Content-Type", "Authorization", TraceHeader, "X-Request-Id", "traceparent", "tracestate",
+		"apollographql-client-name", "apollographql-client-version", "apollographql-library-name", "apollographql-library-version",
+		"apollo-require-preflight", "x-apollo-operation-name",
+	}
+}
+
 // Defaults returns cfg with every unset knob at its default.
 func (cfg Config) Defaults() Config {
 	if cfg.Auth == "" {
@@ -279,7 +295,7 @@ func (cfg Config) Defaults() Config {
 		cfg.MaxCachedDocumentBytes = 32 << 10
 	}
 	if len(cfg.CORSHeaders) == 0 {
-		cfg.CORSHeaders = []string{"Content-Type", "Authorization", TraceHeader, "X-Request-Id", "traceparent", "tracestate"}
+		cfg.CORSHeaders = DefaultCORSHeaders()
 	}
 	if cfg.CORSMaxAge == 0 {
 		cfg.CORSMaxAge = 10 * time.Minute

@@ -39,6 +39,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,13 +118,19 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 	endpoint := checkEnvelope(cfg.MaxBodyBytes, newBodyBudget(cfg.MaxBodyBytesInFlight, metrics), srv)
 	endpoint = checkAuthorization(endpoint) // one credential at most, before any body is read
 	if len(cfg.CORSOrigins) > 0 {
-		endpoint = cors.New(cors.Options{
-			AllowedOrigins: cfg.CORSOrigins,
+		opts := cors.Options{
 			AllowedMethods: []string{http.MethodGet, http.MethodPost},
 			AllowedHeaders: cfg.CORSHeaders,
-			ExposedHeaders: []string{RequestIDHeader},
+			// ETag, for a client that revalidates by itself (the browser's HTTP cache needs no exposing).
+			ExposedHeaders: []string{RequestIDHeader, "ETag"},
 			MaxAge:         int(cfg.CORSMaxAge / time.Second),
-		}).Handler(endpoint)
+		}
+		if slices.Contains(cfg.CORSOrigins, "*") {
+			opts.AllowedOrigins = []string{"*"} // Access-Control-Allow-Origin: *
+		} else {
+			opts.AllowOriginFunc = allowOrigin(cfg.CORSOrigins)
+		}
+		endpoint = cors.New(opts).Handler(endpoint)
 	}
 	g := &Gateway{
 		cfg:     cfg,
