@@ -152,11 +152,14 @@ var gatewayVars = []envVar{
 	{name: "ROOMGRAPH_READ_CACHE_TTL", def: "0s",
 		meaning: "Keep successful upstream reads this long, per key, dropped on any write of that key; a read that overlapped a write is never kept (0: off). At most 1000 answers, each kept as bytes and as decoded records.",
 		set:     duration(func(s *settings) *time.Duration { return &s.cfg.ReadCacheTTL })},
-	{name: "ROOMGRAPH_CORS_ORIGINS", def: "(unset)",
-		meaning: "Comma-separated browser origins allowed to call /graphql (`*` for any); unset: same-origin only, no CORS headers.",
+	{name: "ROOMGRAPH_GET_CACHE_MAX_AGE", def: "5s",
+		meaning: "How long browsers and CDNs may keep the answer of a query over GET (APQ included) that ran without errors or trace, in whole seconds: `public, max-age=N` in key mode, `private, max-age=N` with `Vary: Authorization` in forward mode; `0s`: `no-cache` (kept, revalidated every time). Each such answer has an ETag, and a matching `If-None-Match` gets 304; POST answers, errors and traced answers are `no-store`.",
+		set:     duration(func(s *settings) *time.Duration { return &s.cfg.GETCacheMaxAge })},
+	{name: "ROOMGRAPH_CORS_ORIGINS", def: "(local dev servers with the embedded simulator, else unset)",
+		meaning: "Comma-separated browser origins allowed to call /graphql: exact origins, `*` for any, `http://localhost:*` for any port, `https://*.example.com`. With the embedded simulator the default is `" + strings.Join(gateway.LocalDevOrigins(), ", ") + "` (a front-end dev server on this machine); otherwise unset: same-origin only, no CORS headers.",
 		set:     func(s *settings, v string) error { s.cfg.CORSOrigins = list(v); return nil }},
-	{name: "ROOMGRAPH_CORS_HEADERS", def: "Content-Type, Authorization, X-Roomgraph-Trace, X-Request-Id, traceparent, tracestate",
-		meaning: "Request headers cross-origin pages may send.",
+	{name: "ROOMGRAPH_CORS_HEADERS", def: strings.Join(gateway.DefaultCORSHeaders(), ", "),
+		meaning: "Request headers cross-origin pages may send (the default: roomgraph's own, and those Apollo Client 4 sends for client awareness and Apollo's CSRF prevention).",
 		set:     func(s *settings, v string) error { s.cfg.CORSHeaders = list(v); return nil }},
 	{name: "ROOMGRAPH_CORS_MAX_AGE", def: "10m",
 		meaning: "How long browsers may cache a preflight answer.",
@@ -253,11 +256,16 @@ func concat(lists ...[]envVar) []envVar {
 	return out
 }
 
+// defaultGETCacheMaxAge is the command's GETCacheMaxAge (gateway.Config's zero value is no-cache): long
+// enough for a CDN to absorb a burst of identical GETs (a dashboard opened by many at once), short enough
+// that no one notices the lag behind the Telnyx API.
+const defaultGETCacheMaxAge = 5 * time.Second
+
 // loadConfig reads the command's configuration through getenv (os.Getenv in production, a map in tests),
 // asking it for the names of envVars only.
 func loadConfig(getenv func(string) string) (config, error) {
 	s := settings{
-		cfg:         gateway.Config{ServeMetrics: true},
+		cfg:         gateway.Config{ServeMetrics: true, GETCacheMaxAge: defaultGETCacheMaxAge},
 		gcTargetMiB: gcpolicy.DefaultTargetMiB,
 		raw:         map[string]string{},
 	}
@@ -294,6 +302,11 @@ func (s settings) config() (config, error) {
 		return *b
 	}
 	c.gateway.AllowTrace, c.gateway.Introspection, c.gateway.Playground = or(s.trace), or(s.introspection), or(s.playground)
+	if c.embedded && len(c.gateway.CORSOrigins) == 0 {
+		// A front-end dev server (another port, so another origin) calls the local gateway; a real
+		// upstream's gateway stays closed unless ROOMGRAPH_CORS_ORIGINS says otherwise.
+		c.gateway.CORSOrigins = gateway.LocalDevOrigins()
+	}
 	c.gateway = c.gateway.Defaults()
 
 	c.addr = ":8080"

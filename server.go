@@ -285,6 +285,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if cfg.Playground {
 		fmt.Fprintf(stdout, "  Playground: %s/\n", base)
 	}
+	if len(cfg.CORSOrigins) > 0 {
+		fmt.Fprintf(stdout, "  CORS: pages from %s may call it (ROOMGRAPH_CORS_ORIGINS)\n", strings.Join(cfg.CORSOrigins, ", "))
+	}
 	if c.embedded {
 		fmt.Fprintf(stdout, "  upstream: embedded Telnyx simulator with demo data (set TELNYX_API_KEY for the real API)\n")
 		fmt.Fprintf(stdout, "\nTry this query in the Playground:\n\n%s\n", demoQuery(demoRoom))

@@ -66,6 +66,7 @@ func TestRunEmbedded(t *testing.T) {
 	out := printed.String()
 	assert.Contains(t, out, "Playground: ")
 	assert.Contains(t, out, "embedded Telnyx simulator")
+	assert.Contains(t, out, "  CORS: pages from http://localhost:*, http://127.0.0.1:*, http://[::1]:* may call it (ROOMGRAPH_CORS_ORIGINS)\n")
 	query := out[strings.Index(out, "{\n"):]
 
 	body, _ := json.Marshal(map[string]string{"query": query})

@@ -97,11 +97,25 @@ type Config struct {
 	// never kept, nor shared with a read that starts after the write.
 	ReadCacheTTL time.Duration
 
-	// CORSOrigins are the browser origins allowed to call the GraphQL endpoint ("*" for any); empty (the
-	// default) sends no CORS headers, so only same-origin pages can call it.
+	// GETCacheMaxAge is how long browsers and CDNs may keep the answer of a query sent over GET (APQ
+	// included) that ran without errors and without the query trace, in whole seconds: Cache-Control
+	// "public, max-age=N" in AuthServerKey mode (every caller gets the same answer), "private, max-age=N"
+	// with Vary: Authorization in AuthForward mode (each caller's key sees its own data). Zero, the default
+	// of the Config type, is "no-cache": caches keep the answer but revalidate it every time (the ETag and
+	// 304 still save the transfer). Every such answer has an ETag and answers a matching If-None-Match with
+	// 304; POST answers, errors and traced answers are no-store. The roomgraph command defaults to 5s.
+	//
+	// A BFF that puts its own authentication in front of a gateway in AuthServerKey mode, with a shared
+	// cache in front of both, must not set it: "public" lets that cache answer callers the BFF would refuse.
+	GETCacheMaxAge time.Duration
+
+	// CORSOrigins are the browser origins allowed to call the GraphQL endpoint: exact origins, "*" for any,
+	// an origin with the port "*" for any port of that scheme and host ("http://localhost:*"; see
+	// LocalDevOrigins), or one "*" elsewhere for any text ("https://*.example.com"). Empty (the default)
+	// sends no CORS headers, so only same-origin pages can call it. Allowed origins may read the
+	// X-Request-Id and ETag response headers.
 	CORSOrigins []string
-	// CORSHeaders are the request headers a cross-origin page may send (default Content-Type,
-	// Authorization, X-Roomgraph-Trace, X-Request-Id, traceparent, tracestate).
+	// CORSHeaders are the request headers a cross-origin page may send (default: DefaultCORSHeaders).
 	CORSHeaders []string
 	// CORSMaxAge is how long browsers may cache a preflight answer (default 10m).
 	CORSMaxAge time.Duration
@@ -219,6 +233,20 @@ func (c LimitsConfig) limits(defaultFirst, maxFirst int) limits.Config {
 	}.Defaults()
 }
 
+// DefaultCORSHeaders returns the request headers a cross-origin page may send by default: the gateway's own
+// (Authorization, the trace and request id, W3C trace context) and those Apollo Client 4 sends (client
+// awareness: apollographql-client-name and -version by default, apollographql-library-name and -version
+// with enhancedClientAwareness over headers) or is told to send for Apollo Server's CSRF prevention
+// (apollo-require-preflight, x-apollo-operation-name). Relay sends none of its own. Accept needs no
+// listing (a CORS-safelisted header).
+func DefaultCORSHeaders() []string {
+	return []string{
+		"Content-Type", "Authorization", TraceHeader, "X-Request-Id", "traceparent", "tracestate",
+		"apollographql-client-name", "apollographql-client-version", "apollographql-library-name", "apollographql-library-version",
+		"apollo-require-preflight", "x-apollo-operation-name",
+	}
+}
+
 // Defaults returns cfg with every unset knob at its default.
 func (cfg Config) Defaults() Config {
 	if cfg.Auth == "" {
@@ -267,7 +295,7 @@ func (cfg Config) Defaults() Config {
 		cfg.MaxCachedDocumentBytes = 32 << 10
 	}
 	if len(cfg.CORSHeaders) == 0 {
-		cfg.CORSHeaders = []string{"Content-Type", "Authorization", TraceHeader, "X-Request-Id", "traceparent", "tracestate"}
+		cfg.CORSHeaders = DefaultCORSHeaders()
 	}
 	if cfg.CORSMaxAge == 0 {
 		cfg.CORSMaxAge = 10 * time.Minute
@@ -320,8 +348,8 @@ func (cfg Config) validate() error {
 	if cfg.MaxParallel < 1 || cfg.LoaderWait < 0 || cfg.UpstreamTimeout < 0 || cfg.OperationTimeout < 0 || cfg.MaxBodyBytes < 1 {
 		return errors.New("gateway: MaxParallel, LoaderWait, UpstreamTimeout, OperationTimeout and MaxBodyBytes must be positive")
 	}
-	if cfg.APQCacheSize < 1 || cfg.ReadCacheTTL < 0 || cfg.CORSMaxAge < 0 || cfg.ReadyTimeout < 0 {
-		return errors.New("gateway: APQCacheSize, ReadCacheTTL, CORSMaxAge and ReadyTimeout must be positive")
+	if cfg.APQCacheSize < 1 || cfg.ReadCacheTTL < 0 || cfg.CORSMaxAge < 0 || cfg.ReadyTimeout < 0 || cfg.GETCacheMaxAge < 0 {
+		return errors.New("gateway: APQCacheSize, ReadCacheTTL, CORSMaxAge, ReadyTimeout and GETCacheMaxAge must be positive")
 	}
 	if cfg.MaxBodyBytesInFlight < cfg.MaxBodyBytes {
 		return fmt.Errorf("gateway: MaxBodyBytesInFlight (%d) must be at least MaxBodyBytes (%d)", cfg.MaxBodyBytesInFlight, cfg.MaxBodyBytes)

@@ -39,6 +39,8 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,13 +118,19 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 	endpoint := checkEnvelope(cfg.MaxBodyBytes, newBodyBudget(cfg.MaxBodyBytesInFlight, metrics), srv)
 	endpoint = checkAuthorization(endpoint) // one credential at most, before any body is read
 	if len(cfg.CORSOrigins) > 0 {
-		endpoint = cors.New(cors.Options{
-			AllowedOrigins: cfg.CORSOrigins,
+		opts := cors.Options{
 			AllowedMethods: []string{http.MethodGet, http.MethodPost},
 			AllowedHeaders: cfg.CORSHeaders,
-			ExposedHeaders: []string{RequestIDHeader},
+			// ETag, for a client that revalidates by itself (the browser's HTTP cache needs no exposing).
+			ExposedHeaders: []string{RequestIDHeader, "ETag"},
 			MaxAge:         int(cfg.CORSMaxAge / time.Second),
-		}).Handler(endpoint)
+		}
+		if slices.Contains(cfg.CORSOrigins, "*") {
+			opts.AllowedOrigins = []string{"*"} // Access-Control-Allow-Origin: *
+		} else {
+			opts.AllowOriginFunc = allowOrigin(cfg.CORSOrigins)
+		}
+		endpoint = cors.New(opts).Handler(endpoint)
 	}
 	g := &Gateway{
 		cfg:     cfg,
@@ -218,7 +226,8 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	malformed := []string{persisted.CodeBadRequest}
 	// Variables are coerced as the specification says, which gqlgen's coercion does not quite do.
 	vars := checkVariables(schema.Schema())
-	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed, CheckVariables: vars})
+	srv.AddTransport(gqlhttp.GET{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed, CheckVariables: vars,
+		Cache: httpCache(cfg)})
 	srv.AddTransport(gqlhttp.POST{OnRequestError: refused, InvalidRequestCodes: invalid, MalformedRequestCodes: malformed, CheckVariables: vars})
 	// In forward mode, the caches take nothing from a caller without a credential: its operation cannot
 	// run, and it must not be able to fill them for those who can.
@@ -305,6 +314,25 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		}
 	})
 	return srv, nil
+}
+
+// httpCache is how GET answers may be cached (Config.GETCacheMaxAge). In key mode an answer depends on
+// nothing of the caller, so shared caches may keep it; in forward mode it depends on the caller's key, so
+// only the caller's own cache may, per Authorization. With the trace allowed, a cache must not answer a
+// request asking for the trace with an answer that has none.
+func httpCache(cfg Config) gqlhttp.HTTPCache {
+	scope, vary := "public", []string(nil)
+	if cfg.Auth == AuthForward {
+		scope, vary = "private", []string{"Authorization"}
+	}
+	if cfg.AllowTrace {
+		vary = append(vary, TraceHeader)
+	}
+	cc := scope + ", no-cache"
+	if s := int64(cfg.GETCacheMaxAge / time.Second); s > 0 {
+		cc = scope + ", max-age=" + strconv.FormatInt(s, 10)
+	}
+	return gqlhttp.HTTPCache{CacheControl: cc, Vary: vary}
 }
 
 // checkVariables checks a request's variables against schema (internal/exec/variables).

@@ -17,11 +17,17 @@
 // They never consult or write gqlgen's package-level error-kind registry (errcode.RegisterErrorType), so
 // an embedder's own gqlgen servers in the same process are unaffected.
 //
+// GET answers may be cached (Cache): a successful answer with neither errors nor extensions gets the
+// Cache-Control given and an ETag, and a matching If-None-Match gets 304 with no body. Everything else (POST
+// answers, errors, refusals, answers with extensions such as the query trace) is Cache-Control: no-store.
+//
 // They know nothing of roomgraph's schema.
 package gqlhttp
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -69,7 +75,27 @@ type GET struct {
 	MalformedRequestCodes []string
 	// CheckVariables, if set, checks the variables as decoded (see CheckVariables).
 	CheckVariables CheckVariables
+	// Cache says how a cacheable answer may be cached; its zero value caches none (no-store).
+	Cache HTTPCache
 }
+
+// HTTPCache is how browsers and CDNs may cache the GET answers that can be cached: those of a query that
+// ran with neither errors nor extensions (extensions hold per-request diagnostics, such as the query
+// trace). Such an answer gets CacheControl, Vary (Accept, which picks the media type, and the headers
+// given) and a strong ETag (a hash of the media type and the body), and a request whose If-None-Match
+// names that ETag (or is "*") gets 304 Not Modified with those headers and no body. The operation runs
+// either way: the ETag is known only once the answer is.
+type HTTPCache struct {
+	// CacheControl is the Cache-Control of a cacheable answer, e.g. "public, max-age=5"; "": none is
+	// cacheable, every answer is no-store.
+	CacheControl string
+	// Vary are the request headers a cacheable answer depends on besides Accept (e.g. Authorization when
+	// each caller's credential goes upstream).
+	Vary []string
+}
+
+// NoStore is the Cache-Control of every answer that must not be cached.
+const NoStore = "no-store"
 
 // CheckVariables checks the variables of a request, as the transport decoded them (JSON numbers as
 // json.Number, so as written), against the operation once its document parsed and validated. Its error
@@ -107,6 +133,7 @@ func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	refuse := refuser(w, r, p.OnRequestError)
 	media := ResponseMedia(r)
 	w.Header().Set("Content-Type", media)
+	w.Header().Set("Cache-Control", NoStore)
 	start := graphql.Now()
 	body, members, err := bodyBytes(r.Body)
 	if err != nil {
@@ -120,7 +147,7 @@ func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	execute(w, r, exec, params, media, false, statuses{p.InvalidRequestCodes, p.MalformedRequestCodes}, p.CheckVariables, refuse)
+	execute(w, r, exec, params, media, nil, statuses{p.InvalidRequestCodes, p.MalformedRequestCodes}, p.CheckVariables, refuse)
 }
 
 // Supports reports whether r is a GET.
@@ -133,6 +160,7 @@ func (g GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecut
 	refuse := refuser(w, r, g.OnRequestError)
 	media := ResponseMedia(r)
 	w.Header().Set("Content-Type", media)
+	w.Header().Set("Cache-Control", NoStore) // until the answer proves cacheable
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		refuse(http.StatusBadRequest, "BAD_REQUEST", "the URL query string is malformed")
@@ -156,14 +184,14 @@ func (g GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecut
 		return
 	}
 	params.ReadTime.End = graphql.Now()
-	execute(w, r, exec, params, media, true, statuses{g.InvalidRequestCodes, g.MalformedRequestCodes}, g.CheckVariables, refuse)
+	execute(w, r, exec, params, media, &g.Cache, statuses{g.InvalidRequestCodes, g.MalformedRequestCodes}, g.CheckVariables, refuse)
 }
 
 // statuses are the codes that decide the status of an error raised before execution.
 type statuses struct{ invalid, malformed []string }
 
-// execute runs the operation and writes its response.
-func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, get bool, codes statuses, check CheckVariables, refuse func(status int, code, msg string)) {
+// execute runs the operation and writes its response; cache is nil for a POST.
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, cache *HTTPCache, codes statuses, check CheckVariables, refuse func(status int, code, msg string)) {
 	opCtx, errs := exec.CreateOperationContext(r.Context(), params)
 	// An operation is known only once its document parsed and validated.
 	if check != nil && opCtx != nil && opCtx.Operation != nil {
@@ -177,7 +205,7 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		write(w, resp, true)
 		return
 	}
-	if get {
+	if cache != nil {
 		if op := opCtx.Doc.Operations.ForName(opCtx.OperationName); op != nil && op.Operation != ast.Query {
 			w.Header().Set("Allow", "POST")
 			refuse(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "GET runs only query operations; send mutations with POST")
@@ -185,7 +213,53 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		}
 	}
 	responses, ctx := exec.DispatchOperation(r.Context(), opCtx)
-	write(w, responses(ctx), false)
+	resp := responses(ctx)
+	if cache == nil || cache.CacheControl == "" || len(resp.Errors) > 0 || len(resp.Extensions) > 0 {
+		write(w, resp, false)
+		return
+	}
+	buf := encode(resp, false)
+	defer release(buf)
+	h := w.Header()
+	h.Set("Cache-Control", cache.CacheControl)
+	h.Add("Vary", "Accept")
+	for _, v := range cache.Vary {
+		h.Add("Vary", v)
+	}
+	etag := entityTag(media, buf.Bytes())
+	h.Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && noneMatchHas(inm, etag) {
+		h.Del("Content-Type")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	send(w, buf)
+}
+
+// entityTag is the strong ETag of an answer: a hash of its media type (the same bytes under another media
+// type are another representation) and its body, 128 bits of SHA-256 (hashed once, at gigabytes a second).
+func entityTag(media string, body []byte) string {
+	d := sha256.New()
+	d.Write([]byte(media))
+	d.Write([]byte{0})
+	d.Write(body)
+	var sum [sha256.Size]byte
+	var tag [2 + 22]byte // quotes and 16 bytes in unpadded base64url
+	tag[0], tag[len(tag)-1] = '"', '"'
+	base64.RawURLEncoding.Encode(tag[1:len(tag)-1], d.Sum(sum[:0])[:16])
+	return string(tag[:])
+}
+
+// noneMatchHas reports whether an If-None-Match value matches etag: "*", or a list that names it, compared
+// weakly (W/"x" matches "x"), as RFC 9110 §13.1.2 asks of If-None-Match.
+func noneMatchHas(inm, etag string) bool {
+	for part := range strings.SplitSeq(inm, ",") {
+		t := strings.TrimSpace(part)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
 }
 
 // requestErrorStatus is the status of an error raised before execution: 400 for a request that is not
@@ -211,6 +285,7 @@ func requestErrorStatus(media string, errs gqlerror.List, codes statuses) int {
 // WriteRequestError writes one request-level error (no data member) with the given status.
 func WriteRequestError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 	w.Header().Set("Content-Type", ResponseMedia(r))
+	w.Header().Set("Cache-Control", NoStore)
 	w.WriteHeader(status)
 	write(w, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}}, true)
 }
@@ -252,13 +327,14 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // write writes a response. The data member is gqlgen's own JSON output and is copied as it is; omitData
 // leaves it out, as the GraphQL specification asks when an error was raised before execution.
 func write(w http.ResponseWriter, resp *graphql.Response, omitData bool) {
+	buf := encode(resp, omitData)
+	defer release(buf)
+	send(w, buf)
+}
+
+// encode renders a response into a pooled buffer (give it back with release).
+func encode(resp *graphql.Response, omitData bool) *bytes.Buffer {
 	buf := buffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			buf.Reset()
-			buffers.Put(buf)
-		}
-	}()
 	buf.WriteByte('{')
 	sep := false
 	member := func(name string) {
@@ -295,6 +371,19 @@ func write(w http.ResponseWriter, resp *graphql.Response, omitData bool) {
 		buf.Write(b)
 	}
 	buf.WriteByte('}')
+	return buf
+}
+
+// release gives a buffer of encode back to the pool, unless it grew too large to keep.
+func release(buf *bytes.Buffer) {
+	if buf.Cap() <= 1<<20 {
+		buf.Reset()
+		buffers.Put(buf)
+	}
+}
+
+// send writes an encoded response.
+func send(w http.ResponseWriter, buf *bytes.Buffer) {
 	// With its length known, net/http sends the body as it is instead of in chunks: for a large answer one
 	// write to the socket fewer (no closing chunk). Ignored when the status was already written.
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))

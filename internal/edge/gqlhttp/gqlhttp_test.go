@@ -268,3 +268,65 @@ func TestCheckVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestGETCache: a GET answer without errors or extensions gets the Cache-Control and Vary given and an ETag,
+// and If-None-Match is compared weakly against it (RFC 9110 §13.1.2); without a cache policy, and for POST,
+// everything is no-store.
+func TestGETCache(t *testing.T) {
+	serve := func(cache gqlhttp.HTTPCache) string {
+		srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}}))
+		srv.AddTransport(gqlhttp.GET{Cache: cache})
+		srv.AddTransport(gqlhttp.POST{})
+		ts := httptest.NewServer(srv)
+		t.Cleanup(ts.Close)
+		return ts.URL
+	}
+	do := func(t *testing.T, base, inm string) *http.Response {
+		t.Helper()
+		r, _ := http.NewRequest(http.MethodGet, base+"?"+url.Values{"query": {"{ __typename }"}}.Encode(), nil)
+		if inm != "" {
+			r.Header.Set("If-None-Match", inm)
+		}
+		resp, err := http.DefaultClient.Do(r)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	cached := serve(gqlhttp.HTTPCache{CacheControl: "public, max-age=1", Vary: []string{"Authorization"}})
+	etag := do(t, cached, "").Header.Get("ETag")
+	require.Regexp(t, `^"[A-Za-z0-9_-]{22}"$`, etag)
+	tests := []struct {
+		name, inm string
+		status    int
+	}{
+		{"none", "", http.StatusOK},
+		{"the tag", etag, http.StatusNotModified},
+		{"the tag, weak", "W/" + etag, http.StatusNotModified},
+		{"a list with the tag, spaced", ` "a" ,  ` + etag + ` `, http.StatusNotModified},
+		{"a list without it", `"a", W/"b"`, http.StatusOK},
+		{"the tag unquoted", strings.Trim(etag, `"`), http.StatusOK},
+		{"*", "*", http.StatusNotModified},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := do(t, cached, tc.inm)
+			assert.Equal(t, tc.status, resp.StatusCode)
+			assert.Equal(t, "public, max-age=1", resp.Header.Get("Cache-Control"))
+			assert.Equal(t, []string{"Accept", "Authorization"}, resp.Header.Values("Vary"))
+			assert.Equal(t, etag, resp.Header.Get("ETag"))
+		})
+	}
+	t.Run("no cache policy", func(t *testing.T) {
+		resp := do(t, serve(gqlhttp.HTTPCache{}), "*")
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, gqlhttp.NoStore, resp.Header.Get("Cache-Control"))
+		assert.Empty(t, resp.Header.Get("ETag"))
+	})
+	t.Run("POST", func(t *testing.T) {
+		resp, err := http.Post(cached, gqlhttp.MediaJSON, strings.NewReader(`{"query":"{ __typename }"}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, gqlhttp.NoStore, resp.Header.Get("Cache-Control"))
+		assert.Empty(t, resp.Header.Get("ETag"))
+	})
+}
