@@ -54,14 +54,24 @@ type ComplexityRoot struct {
 		FindManyRoomSessionByIDs     func(childComplexity int, reps []*RoomSessionByIDsInput) int
 	}
 
+	JoinClientTokenPayload struct {
+		RefreshToken          func(childComplexity int) int
+		RefreshTokenExpiresAt func(childComplexity int) int
+		RoomID                func(childComplexity int) int
+		Token                 func(childComplexity int) int
+		TokenExpiresAt        func(childComplexity int) int
+	}
+
 	Mutation struct {
-		CreateRoom         func(childComplexity int, input CreateRoomInput) int
-		DeleteRoom         func(childComplexity int, id string) int
-		EndRoomSession     func(childComplexity int, id string) int
-		KickParticipants   func(childComplexity int, sessionID string, participants ParticipantSelection) int
-		MuteParticipants   func(childComplexity int, sessionID string, participants ParticipantSelection) int
-		UnmuteParticipants func(childComplexity int, sessionID string, participants ParticipantSelection) int
-		UpdateRoom         func(childComplexity int, id string, input UpdateRoomInput) int
+		CreateRoom              func(childComplexity int, input CreateRoomInput) int
+		DeleteRoom              func(childComplexity int, id string) int
+		EndRoomSession          func(childComplexity int, id string) int
+		GenerateJoinClientToken func(childComplexity int, roomID string, input *JoinClientTokenInput) int
+		KickParticipants        func(childComplexity int, sessionID string, participants ParticipantSelection) int
+		MuteParticipants        func(childComplexity int, sessionID string, participants ParticipantSelection) int
+		RefreshClientToken      func(childComplexity int, roomID string, refreshToken string, tokenTTLSecs *int) int
+		UnmuteParticipants      func(childComplexity int, sessionID string, participants ParticipantSelection) int
+		UpdateRoom              func(childComplexity int, id string, input UpdateRoomInput) int
 	}
 
 	PageInfo struct {
@@ -80,6 +90,12 @@ type ComplexityRoot struct {
 		Rooms              func(childComplexity int, filter *RoomFilter, first *int, after *string, last *int, before *string) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
+	}
+
+	RefreshClientTokenPayload struct {
+		RoomID         func(childComplexity int) int
+		Token          func(childComplexity int) int
+		TokenExpiresAt func(childComplexity int) int
 	}
 
 	Room struct {
@@ -187,6 +203,8 @@ type MutationResolver interface {
 	KickParticipants(ctx context.Context, sessionID string, participants ParticipantSelection) (*RoomSessionPayload, error)
 	MuteParticipants(ctx context.Context, sessionID string, participants ParticipantSelection) (*RoomSessionPayload, error)
 	UnmuteParticipants(ctx context.Context, sessionID string, participants ParticipantSelection) (*RoomSessionPayload, error)
+	GenerateJoinClientToken(ctx context.Context, roomID string, input *JoinClientTokenInput) (*JoinClientTokenPayload, error)
+	RefreshClientToken(ctx context.Context, roomID string, refreshToken string, tokenTTLSecs *int) (*RefreshClientTokenPayload, error)
 }
 type QueryResolver interface {
 	Room(ctx context.Context, id string) (*model.Room, error)
@@ -281,6 +299,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Entity.FindManyRoomSessionByIDs(childComplexity, args["reps"].([]*RoomSessionByIDsInput)), true
 
+	case "JoinClientTokenPayload.refreshToken":
+		if e.ComplexityRoot.JoinClientTokenPayload.RefreshToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JoinClientTokenPayload.RefreshToken(childComplexity), true
+	case "JoinClientTokenPayload.refreshTokenExpiresAt":
+		if e.ComplexityRoot.JoinClientTokenPayload.RefreshTokenExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JoinClientTokenPayload.RefreshTokenExpiresAt(childComplexity), true
+	case "JoinClientTokenPayload.roomId":
+		if e.ComplexityRoot.JoinClientTokenPayload.RoomID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JoinClientTokenPayload.RoomID(childComplexity), true
+	case "JoinClientTokenPayload.token":
+		if e.ComplexityRoot.JoinClientTokenPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JoinClientTokenPayload.Token(childComplexity), true
+	case "JoinClientTokenPayload.tokenExpiresAt":
+		if e.ComplexityRoot.JoinClientTokenPayload.TokenExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JoinClientTokenPayload.TokenExpiresAt(childComplexity), true
+
 	case "Mutation.createRoom":
 		if e.ComplexityRoot.Mutation.CreateRoom == nil {
 			break
@@ -314,6 +363,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndRoomSession(childComplexity, args["id"].(string)), true
+	case "Mutation.generateJoinClientToken":
+		if e.ComplexityRoot.Mutation.GenerateJoinClientToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_generateJoinClientToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GenerateJoinClientToken(childComplexity, args["roomId"].(string), args["input"].(*JoinClientTokenInput)), true
 	case "Mutation.kickParticipants":
 		if e.ComplexityRoot.Mutation.KickParticipants == nil {
 			break
@@ -336,6 +396,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MuteParticipants(childComplexity, args["sessionId"].(string), args["participants"].(ParticipantSelection)), true
+	case "Mutation.refreshClientToken":
+		if e.ComplexityRoot.Mutation.RefreshClientToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshClientToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshClientToken(childComplexity, args["roomId"].(string), args["refreshToken"].(string), args["tokenTtlSecs"].(*int)), true
 	case "Mutation.unmuteParticipants":
 		if e.ComplexityRoot.Mutation.UnmuteParticipants == nil {
 			break
@@ -467,6 +538,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
+
+	case "RefreshClientTokenPayload.roomId":
+		if e.ComplexityRoot.RefreshClientTokenPayload.RoomID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshClientTokenPayload.RoomID(childComplexity), true
+	case "RefreshClientTokenPayload.token":
+		if e.ComplexityRoot.RefreshClientTokenPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshClientTokenPayload.Token(childComplexity), true
+	case "RefreshClientTokenPayload.tokenExpiresAt":
+		if e.ComplexityRoot.RefreshClientTokenPayload.TokenExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshClientTokenPayload.TokenExpiresAt(childComplexity), true
 
 	case "Room.activeSession":
 		if e.ComplexityRoot.Room.ActiveSession == nil {
@@ -807,6 +897,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("CreateRoomInput", ec.unmarshalInputCreateRoomInput),
 			graphql.NewInputUnmarshaler("DateFilter", ec.unmarshalInputDateFilter),
+			graphql.NewInputUnmarshaler("JoinClientTokenInput", ec.unmarshalInputJoinClientTokenInput),
 			graphql.NewInputUnmarshaler("ParticipantSelection", ec.unmarshalInputParticipantSelection),
 			graphql.NewInputUnmarshaler("RoomByIDsInput", ec.unmarshalInputRoomByIDsInput),
 			graphql.NewInputUnmarshaler("RoomFilter", ec.unmarshalInputRoomFilter),
@@ -942,6 +1033,29 @@ type Mutation {
     "Whom to unmute: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
   ): RoomSessionPayload
+  """
+  Get a token for the Telnyx Video client SDK to join a room, and a refresh token to get new join tokens
+  with refreshClientToken. The tokens are credentials: the gateway never logs or traces them.
+  """
+  generateJoinClientToken(
+    "The room's id (a UUID)."
+    roomId: ID!
+    "How long the tokens live; left out, 600 seconds for the join token and 3600 for the refresh token."
+    input: JoinClientTokenInput
+  ): JoinClientTokenPayload
+  """
+  Get a new join token for a room with a refresh token from generateJoinClientToken. The refresh token stays
+  valid until its own expiry (it is not rotated). An unknown, expired or another room's refresh token is
+  BAD_USER_INPUT.
+  """
+  refreshClientToken(
+    "The room's id (a UUID): the room the refresh token was issued for."
+    roomId: ID!
+    "The refresh token generateJoinClientToken returned for this room."
+    refreshToken: String!
+    "How long the new join token lives, 10 to 3600 seconds."
+    tokenTtlSecs: Int = 600
+  ): RefreshClientTokenPayload
 }
 
 """
@@ -994,6 +1108,16 @@ input ParticipantSelection {
 }
 
 """
+How long the tokens of generateJoinClientToken live. Ranges are checked before the upstream is called.
+"""
+input JoinClientTokenInput {
+  "How long the join token lives, 10 to 3600 seconds."
+  tokenTtlSecs: Int = 600
+  "How long the refresh token lives, 60 to 86400 seconds."
+  refreshTokenTtlSecs: Int = 3600
+}
+
+"""
 The room a mutation created or changed.
 """
 type RoomPayload {
@@ -1019,6 +1143,34 @@ type RoomSessionPayload {
   session: RoomSession
   "The session's room as it is after the action (fetched when selected)."
   room: Room
+}
+
+"""
+A join token for the Telnyx Video client SDK and a refresh token, as the upstream issued them.
+"""
+type JoinClientTokenPayload {
+  "The id of the room the tokens are for."
+  roomId: ID!
+  "The token the client SDK joins the room with (a JWT)."
+  token: String!
+  "When the join token expires."
+  tokenExpiresAt: DateTime!
+  "The token refreshClientToken takes to issue a new join token (a JWT)."
+  refreshToken: String!
+  "When the refresh token expires."
+  refreshTokenExpiresAt: DateTime!
+}
+
+"""
+A new join token for the Telnyx Video client SDK, as the upstream issued it.
+"""
+type RefreshClientTokenPayload {
+  "The id of the room the token is for."
+  roomId: ID!
+  "The token the client SDK joins the room with (a JWT)."
+  token: String!
+  "When the token expires."
+  tokenExpiresAt: DateTime!
 }
 `, BuiltIn: false},
 	{Name: "../schema/participant.graphqls", Input: `"""
@@ -1482,6 +1634,22 @@ func (ec *executionContext) childFields_DeleteRoomPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type DeleteRoomPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_JoinClientTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "roomId":
+		return ec.fieldContext_JoinClientTokenPayload_roomId(ctx, field)
+	case "token":
+		return ec.fieldContext_JoinClientTokenPayload_token(ctx, field)
+	case "tokenExpiresAt":
+		return ec.fieldContext_JoinClientTokenPayload_tokenExpiresAt(ctx, field)
+	case "refreshToken":
+		return ec.fieldContext_JoinClientTokenPayload_refreshToken(ctx, field)
+	case "refreshTokenExpiresAt":
+		return ec.fieldContext_JoinClientTokenPayload_refreshTokenExpiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JoinClientTokenPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -1494,6 +1662,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_RefreshClientTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "roomId":
+		return ec.fieldContext_RefreshClientTokenPayload_roomId(ctx, field)
+	case "token":
+		return ec.fieldContext_RefreshClientTokenPayload_token(ctx, field)
+	case "tokenExpiresAt":
+		return ec.fieldContext_RefreshClientTokenPayload_tokenExpiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RefreshClientTokenPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Room(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1870,6 +2050,28 @@ func (ec *executionContext) field_Mutation_endRoomSession_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_generateJoinClientToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*JoinClientTokenInput, error) {
+			return ec.unmarshalOJoinClientTokenInput2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐJoinClientTokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_kickParticipants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1911,6 +2113,36 @@ func (ec *executionContext) field_Mutation_muteParticipants_args(ctx context.Con
 		return nil, err
 	}
 	args["participants"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_refreshClientToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "refreshToken",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["refreshToken"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "tokenTtlSecs",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tokenTtlSecs"] = arg2
 	return args, nil
 }
 
@@ -2503,6 +2735,121 @@ func (ec *executionContext) fieldContext_Entity_findManyRoomSessionByIDs(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _JoinClientTokenPayload_roomId(ctx context.Context, field graphql.CollectedField, obj *JoinClientTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JoinClientTokenPayload_roomId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoomID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JoinClientTokenPayload_roomId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JoinClientTokenPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _JoinClientTokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *JoinClientTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JoinClientTokenPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JoinClientTokenPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JoinClientTokenPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _JoinClientTokenPayload_tokenExpiresAt(ctx context.Context, field graphql.CollectedField, obj *JoinClientTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JoinClientTokenPayload_tokenExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TokenExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JoinClientTokenPayload_tokenExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JoinClientTokenPayload", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _JoinClientTokenPayload_refreshToken(ctx context.Context, field graphql.CollectedField, obj *JoinClientTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JoinClientTokenPayload_refreshToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefreshToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JoinClientTokenPayload_refreshToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JoinClientTokenPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _JoinClientTokenPayload_refreshTokenExpiresAt(ctx context.Context, field graphql.CollectedField, obj *JoinClientTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JoinClientTokenPayload_refreshTokenExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefreshTokenExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JoinClientTokenPayload_refreshTokenExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JoinClientTokenPayload", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Mutation_createRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2805,6 +3152,94 @@ func (ec *executionContext) fieldContext_Mutation_unmuteParticipants(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unmuteParticipants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_generateJoinClientToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_generateJoinClientToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GenerateJoinClientToken(ctx, fc.Args["roomId"].(string), fc.Args["input"].(*JoinClientTokenInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *JoinClientTokenPayload) graphql.Marshaler {
+			return ec.marshalOJoinClientTokenPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐJoinClientTokenPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_generateJoinClientToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JoinClientTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_generateJoinClientToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refreshClientToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshClientToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefreshClientToken(ctx, fc.Args["roomId"].(string), fc.Args["refreshToken"].(string), fc.Args["tokenTtlSecs"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RefreshClientTokenPayload) graphql.Marshaler {
+			return ec.marshalORefreshClientTokenPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRefreshClientTokenPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshClientToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefreshClientTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refreshClientToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -3317,6 +3752,75 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RefreshClientTokenPayload_roomId(ctx context.Context, field graphql.CollectedField, obj *RefreshClientTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefreshClientTokenPayload_roomId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoomID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefreshClientTokenPayload_roomId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefreshClientTokenPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RefreshClientTokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *RefreshClientTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefreshClientTokenPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefreshClientTokenPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefreshClientTokenPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RefreshClientTokenPayload_tokenExpiresAt(ctx context.Context, field graphql.CollectedField, obj *RefreshClientTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefreshClientTokenPayload_tokenExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TokenExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefreshClientTokenPayload_tokenExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefreshClientTokenPayload", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Room_id(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
@@ -5911,6 +6415,62 @@ func UnmarshalDateFilter(ctx context.Context, raw any) (DateFilter, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputJoinClientTokenInput(ctx context.Context, obj any) (JoinClientTokenInput, error) {
+	var it JoinClientTokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["tokenTtlSecs"]; !present {
+		asMap["tokenTtlSecs"] = 600
+	}
+	if _, present := asMap["refreshTokenTtlSecs"]; !present {
+		asMap["refreshTokenTtlSecs"] = 3600
+	}
+
+	fieldsInOrder := [...]string{"tokenTtlSecs", "refreshTokenTtlSecs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tokenTtlSecs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tokenTtlSecs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TokenTTLSecs = data
+		case "refreshTokenTtlSecs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokenTtlSecs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokenTTLSecs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJoinClientTokenInput unmarshals raw into the JoinClientTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJoinClientTokenInput(ctx context.Context, raw any) (JoinClientTokenInput, error) {
+	var out JoinClientTokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JoinClientTokenInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputParticipantSelection(ctx context.Context, obj any) (ParticipantSelection, error) {
 	var it ParticipantSelection
 	if obj == nil {
@@ -6481,6 +7041,59 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 	return out
 }
 
+var joinClientTokenPayloadImplementors = []string{"JoinClientTokenPayload"}
+
+func (ec *executionContext) _JoinClientTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *JoinClientTokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, joinClientTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JoinClientTokenPayload")
+		case "roomId":
+			out.Values[i] = ec._JoinClientTokenPayload_roomId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "token":
+			out.Values[i] = ec._JoinClientTokenPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tokenExpiresAt":
+			out.Values[i] = ec._JoinClientTokenPayload_tokenExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshToken":
+			out.Values[i] = ec._JoinClientTokenPayload_refreshToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshTokenExpiresAt":
+			out.Values[i] = ec._JoinClientTokenPayload_refreshTokenExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -6545,6 +7158,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unmuteParticipants":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unmuteParticipants(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "generateJoinClientToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_generateJoinClientToken(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refreshClientToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshClientToken(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -6694,6 +7321,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var refreshClientTokenPayloadImplementors = []string{"RefreshClientTokenPayload"}
+
+func (ec *executionContext) _RefreshClientTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *RefreshClientTokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, refreshClientTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RefreshClientTokenPayload")
+		case "roomId":
+			out.Values[i] = ec._RefreshClientTokenPayload_roomId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "token":
+			out.Values[i] = ec._RefreshClientTokenPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tokenExpiresAt":
+			out.Values[i] = ec._RefreshClientTokenPayload_tokenExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8481,6 +9151,28 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOJoinClientTokenInput2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐJoinClientTokenInput(ctx context.Context, v any) (*JoinClientTokenInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJoinClientTokenInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJoinClientTokenPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐJoinClientTokenPayload(ctx context.Context, sel ast.SelectionSet, v *JoinClientTokenPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._JoinClientTokenPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORefreshClientTokenPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRefreshClientTokenPayload(ctx context.Context, sel ast.SelectionSet, v *RefreshClientTokenPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RefreshClientTokenPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORoom2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx context.Context, sel ast.SelectionSet, v []*model.Room) graphql.Marshaler {

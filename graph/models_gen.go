@@ -3,6 +3,8 @@
 package graph
 
 import (
+	"time"
+
 	"github.com/roomgraph/roomgraph/internal/model"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
@@ -39,6 +41,28 @@ type DeleteRoomPayload struct {
 	DeletedRoomID string `json:"deletedRoomId"`
 }
 
+// How long the tokens of generateJoinClientToken live. Ranges are checked before the upstream is called.
+type JoinClientTokenInput struct {
+	// How long the join token lives, 10 to 3600 seconds.
+	TokenTTLSecs *int `json:"tokenTtlSecs,omitempty"`
+	// How long the refresh token lives, 60 to 86400 seconds.
+	RefreshTokenTTLSecs *int `json:"refreshTokenTtlSecs,omitempty"`
+}
+
+// A join token for the Telnyx Video client SDK and a refresh token, as the upstream issued them.
+type JoinClientTokenPayload struct {
+	// The id of the room the tokens are for.
+	RoomID string `json:"roomId"`
+	// The token the client SDK joins the room with (a JWT).
+	Token string `json:"token"`
+	// When the join token expires.
+	TokenExpiresAt time.Time `json:"tokenExpiresAt"`
+	// The token refreshClientToken takes to issue a new join token (a JWT).
+	RefreshToken string `json:"refreshToken"`
+	// When the refresh token expires.
+	RefreshTokenExpiresAt time.Time `json:"refreshTokenExpiresAt"`
+}
+
 // Changes to rooms and sessions. Mutations run one after another, in the order given; each is one upstream
 // call, never retried by the gateway, and checked before it is sent. What a payload returns is read anew
 // after the change. Every input of the operation is checked before the first write: one invalid input
@@ -62,6 +86,16 @@ type ParticipantSelection struct {
 // the query needs: nothing is fetched that the query does not select, and what several fields need is
 // fetched once.
 type Query struct {
+}
+
+// A new join token for the Telnyx Video client SDK, as the upstream issued it.
+type RefreshClientTokenPayload struct {
+	// The id of the room the token is for.
+	RoomID string `json:"roomId"`
+	// The token the client SDK joins the room with (a JWT).
+	Token string `json:"token"`
+	// When the token expires.
+	TokenExpiresAt time.Time `json:"tokenExpiresAt"`
 }
 
 type RoomByIDsInput struct {

@@ -70,6 +70,31 @@ func (r *mutationResolver) UnmuteParticipants(ctx context.Context, sessionID str
 	return r.participantsAction(ctx, loaders.Unmute, sessionID, participants)
 }
 
+func (r *mutationResolver) GenerateJoinClientToken(ctx context.Context, roomID string, input *graph.JoinClientTokenInput) (*graph.JoinClientTokenPayload, error) {
+	p, err := generateJoinClientTokenArgs(roomID, input)
+	if err != nil {
+		return nil, err
+	}
+	t, err := loaders.From(ctx).GenerateJoinClientToken(ctx, roomID, p)
+	if err != nil {
+		return nil, err
+	}
+	return &graph.JoinClientTokenPayload{RoomID: roomID, Token: t.Token, TokenExpiresAt: t.TokenExpiresAt,
+		RefreshToken: t.RefreshToken, RefreshTokenExpiresAt: t.RefreshTokenExpiresAt}, nil
+}
+
+func (r *mutationResolver) RefreshClientToken(ctx context.Context, roomID string, refreshToken string, tokenTTLSecs *int) (*graph.RefreshClientTokenPayload, error) {
+	p, err := refreshClientTokenArgs(roomID, refreshToken, tokenTTLSecs)
+	if err != nil {
+		return nil, err
+	}
+	t, err := loaders.From(ctx).RefreshClientToken(ctx, roomID, p)
+	if err != nil {
+		return nil, err
+	}
+	return &graph.RefreshClientTokenPayload{RoomID: roomID, Token: t.Token, TokenExpiresAt: t.TokenExpiresAt}, nil
+}
+
 func (r *roomSessionPayloadResolver) Session(ctx context.Context, obj *graph.RoomSessionPayload) (*telnyx.RoomSession, error) {
 	return session(ctx, obj.SessionID)
 }

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -29,6 +30,39 @@ func participantsActionArgs(sessionID string, sel graph.ParticipantSelection) (t
 		return telnyx.ParticipantsAction{}, err
 	}
 	return participantsAction(sel)
+}
+
+func generateJoinClientTokenArgs(roomID string, input *graph.JoinClientTokenInput) (telnyx.JoinClientTokenParams, error) {
+	if err := checkID("roomId", roomID); err != nil {
+		return telnyx.JoinClientTokenParams{}, err
+	}
+	var p telnyx.JoinClientTokenParams
+	if input != nil {
+		p = telnyx.JoinClientTokenParams{TokenTTLSecs: input.TokenTTLSecs, RefreshTokenTTLSecs: input.RefreshTokenTTLSecs}
+	}
+	if err := checkTTL("input.tokenTtlSecs", p.TokenTTLSecs, telnyx.MinTokenTTLSecs, telnyx.MaxTokenTTLSecs); err != nil {
+		return p, err
+	}
+	return p, checkTTL("input.refreshTokenTtlSecs", p.RefreshTokenTTLSecs, telnyx.MinRefreshTokenTTLSecs, telnyx.MaxRefreshTokenTTLSecs)
+}
+
+// refreshClientTokenArgs never repeats the refresh token in an error: it is a credential.
+func refreshClientTokenArgs(roomID, refreshToken string, tokenTTLSecs *int) (telnyx.RefreshClientTokenParams, error) {
+	if err := checkID("roomId", roomID); err != nil {
+		return telnyx.RefreshClientTokenParams{}, err
+	}
+	p := telnyx.RefreshClientTokenParams{RefreshToken: refreshToken, TokenTTLSecs: tokenTTLSecs}
+	if strings.TrimSpace(refreshToken) == "" {
+		return p, apperr.Errorf(apperr.BadUserInput, "refreshToken must not be empty: give the refreshToken generateJoinClientToken returned")
+	}
+	return p, checkTTL("tokenTtlSecs", tokenTTLSecs, telnyx.MinTokenTTLSecs, telnyx.MaxTokenTTLSecs)
+}
+
+func checkTTL(arg string, v *int, lo, hi int) error {
+	if v != nil && (*v < lo || *v > hi) {
+		return apperr.Errorf(apperr.BadUserInput, "%s must be between %d and %d seconds, got %d", arg, lo, hi, *v)
+	}
+	return nil
 }
 
 // InvalidWrite is a mutation field of an operation whose arguments its resolver would refuse.
@@ -85,6 +119,27 @@ func checkWrite(name string, args map[string]any) error {
 				_, err = participantsActionArgs(id, sel)
 			}
 		}
+	case "generateJoinClientToken":
+		var id string
+		var in *graph.JoinClientTokenInput
+		if id, err = graphql.UnmarshalID(args["roomId"]); err == nil {
+			if in, err = joinClientTokenInput(args["input"]); err == nil {
+				_, err = generateJoinClientTokenArgs(id, in)
+			}
+		}
+	case "refreshClientToken":
+		var id, refresh string
+		var ttl *int
+		if id, err = graphql.UnmarshalID(args["roomId"]); err == nil {
+			if refresh, err = graphql.UnmarshalString(args["refreshToken"]); err == nil {
+				if x := args["tokenTtlSecs"]; x != nil {
+					ttl, err = optional(x, graphql.UnmarshalInt)
+				}
+				if err == nil {
+					_, err = refreshClientTokenArgs(id, refresh, ttl)
+				}
+			}
+		}
 	case "__typename":
 	default:
 		// A mutation this check was not taught: refuse rather than let its write run unchecked beside
@@ -122,6 +177,29 @@ func roomInput(v any) (graph.CreateRoomInput, error) {
 		case "webhookTimeoutSecs":
 			in.WebhookTimeoutSecs, err = optional(x, graphql.UnmarshalInt)
 		}
+	}
+	return in, err
+}
+
+// joinClientTokenInput reads an optional JoinClientTokenInput; a field left out is nil (the upstream's
+// default, the same as the schema's).
+func joinClientTokenInput(v any) (*graph.JoinClientTokenInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("input is not an object")
+	}
+	in := new(graph.JoinClientTokenInput)
+	var err error
+	if x := m["tokenTtlSecs"]; x != nil {
+		if in.TokenTTLSecs, err = optional(x, graphql.UnmarshalInt); err != nil {
+			return nil, err
+		}
+	}
+	if x := m["refreshTokenTtlSecs"]; x != nil {
+		in.RefreshTokenTTLSecs, err = optional(x, graphql.UnmarshalInt)
 	}
 	return in, err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/roomgraph/roomgraph/internal/apperr"
@@ -28,6 +29,12 @@ func upstreamError(err error) error {
 	}
 	if re, ok := errors.AsType[*resilience.Error](err); ok {
 		return refusalError(re, err)
+	}
+	if errors.Is(err, telnyx.ErrInvalidArgument) {
+		// The client refused arguments the resolvers should have refused first (their checks are the
+		// contract's): still the caller's input, never a bug to hide behind INTERNAL. Its message names the
+		// wire field and never a credential.
+		return apperr.Wrap(apperr.BadUserInput, err, strings.TrimPrefix(err.Error(), "telnyx: "))
 	}
 	if errors.Is(err, telnyx.ErrNoCredential) {
 		return apperr.Wrap(apperr.Unauthenticated, err, "no Telnyx API key: send Authorization: Bearer <key>")

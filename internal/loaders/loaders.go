@@ -63,6 +63,8 @@ type Upstream interface {
 	KickParticipants(ctx context.Context, key, sessionID string, a telnyx.ParticipantsAction) error
 	MuteParticipants(ctx context.Context, key, sessionID string, a telnyx.ParticipantsAction) error
 	UnmuteParticipants(ctx context.Context, key, sessionID string, a telnyx.ParticipantsAction) error
+	GenerateJoinClientToken(ctx context.Context, key, roomID string, p telnyx.JoinClientTokenParams) (*telnyx.JoinClientToken, error)
+	RefreshClientToken(ctx context.Context, key, roomID string, p telnyx.RefreshClientTokenParams) (*telnyx.ClientToken, error)
 }
 
 // The lists the loaders know. Each value identifies one upstream list up to paging.

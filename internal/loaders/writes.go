@@ -56,6 +56,27 @@ func (l *Loaders) ParticipantsAction(ctx context.Context, act Action, sessionID 
 	return err
 }
 
+// GenerateJoinClientToken issues a join token and a refresh token for a room (POST
+// /rooms/{id}/actions/generate_join_client_token). Unlike the other writes it changes no record the
+// operation may have read, so the cached reads stay.
+func (l *Loaders) GenerateJoinClientToken(ctx context.Context, roomID string, p telnyx.JoinClientTokenParams) (*telnyx.JoinClientToken, error) {
+	t, err := l.up.GenerateJoinClientToken(ctx, l.credential, roomID, p)
+	if err != nil {
+		return nil, upstreamError(err)
+	}
+	return t, nil
+}
+
+// RefreshClientToken issues a new join token for a room from a refresh token (POST
+// /rooms/{id}/actions/refresh_client_token). It changes no record either.
+func (l *Loaders) RefreshClientToken(ctx context.Context, roomID string, p telnyx.RefreshClientTokenParams) (*telnyx.ClientToken, error) {
+	t, err := l.up.RefreshClientToken(ctx, l.credential, roomID, p)
+	if err != nil {
+		return nil, upstreamError(err)
+	}
+	return t, nil
+}
+
 // wrote forgets every cached read and, after a successful write that returned a room, primes it.
 func (l *Loaders) wrote(ctx context.Context, room *telnyx.Room, err error) (*telnyx.Room, error) {
 	l.roomSessions.clearAll()

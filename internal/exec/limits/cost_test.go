@@ -336,6 +336,8 @@ func TestCostTableFromOrigin(t *testing.T) {
 		"Mutation.kickParticipants":          {Calls: 1},
 		"Mutation.muteParticipants":          {Calls: 1},
 		"Mutation.unmuteParticipants":        {Calls: 1},
+		"Mutation.generateJoinClientToken":   {Calls: 1},
+		"Mutation.refreshClientToken":        {Calls: 1},
 		"Query._entities": {Entities: map[string]limits.FieldCost{
 			"Room":            {FetchUnless: fetchRoom},
 			"RoomSession":     {Calls: 1},

@@ -94,6 +94,8 @@ const (
 	RoomPayload
 	DeleteRoomPayload
 	RoomSessionPayload
+	JoinClientTokenPayload
+	RefreshClientTokenPayload
 	numTypes
 )
 
@@ -118,6 +120,8 @@ var types = [numTypes]struct {
 	RoomPayload:               {"RoomPayload", Payload},
 	DeleteRoomPayload:         {"DeleteRoomPayload", Payload},
 	RoomSessionPayload:        {"RoomSessionPayload", Payload},
+	JoinClientTokenPayload:    {"JoinClientTokenPayload", Payload},
+	RefreshClientTokenPayload: {"RefreshClientTokenPayload", Payload},
 }
 
 // String is the type's schema name.
@@ -215,11 +219,21 @@ const (
 	MutationKickParticipants
 	MutationMuteParticipants
 	MutationUnmuteParticipants
+	MutationGenerateJoinClientToken
+	MutationRefreshClientToken
 	RoomPayloadRoom
 	DeleteRoomPayloadDeletedRoomID
 	RoomSessionPayloadSessionID
 	RoomSessionPayloadSession
 	RoomSessionPayloadRoom
+	JoinClientTokenPayloadRoomID
+	JoinClientTokenPayloadToken
+	JoinClientTokenPayloadTokenExpiresAt
+	JoinClientTokenPayloadRefreshToken
+	JoinClientTokenPayloadRefreshTokenExpiresAt
+	RefreshClientTokenPayloadRoomID
+	RefreshClientTokenPayloadToken
+	RefreshClientTokenPayloadTokenExpiresAt
 
 	numFields
 )
@@ -317,6 +331,9 @@ var table = [numFields]spec{
 	MutationKickParticipants:   {Mutation, "kickParticipants", NoRecord, Write, RoomSessionPayload},
 	MutationMuteParticipants:   {Mutation, "muteParticipants", NoRecord, Write, RoomSessionPayload},
 	MutationUnmuteParticipants: {Mutation, "unmuteParticipants", NoRecord, Write, RoomSessionPayload},
+	// The token writes: POST …/generate_join_client_token and …/refresh_client_token.
+	MutationGenerateJoinClientToken: {Mutation, "generateJoinClientToken", NoRecord, Write, JoinClientTokenPayload},
+	MutationRefreshClientToken:      {Mutation, "refreshClientToken", NoRecord, Write, RefreshClientTokenPayload},
 	// The room as the write returned it, record included.
 	RoomPayloadRoom:                {RoomPayload, "room", Payload, Value, Room},
 	DeleteRoomPayloadDeletedRoomID: {DeleteRoomPayload, "deletedRoomId", Payload, Value, NoType},
@@ -324,6 +341,15 @@ var table = [numFields]spec{
 	RoomSessionPayloadSession:      {RoomSessionPayload, "session", Payload, Reference, RoomSession},
 	// The payload knows only the session: the session's record is fetched to find its room.
 	RoomSessionPayloadRoom: {RoomSessionPayload, "room", SessionRecord, Reference, Room},
+	// The token payloads are what the write returned (the room's id is the argument): no follow-up read.
+	JoinClientTokenPayloadRoomID:                {JoinClientTokenPayload, "roomId", Payload, Value, NoType},
+	JoinClientTokenPayloadToken:                 {JoinClientTokenPayload, "token", Payload, Value, NoType},
+	JoinClientTokenPayloadTokenExpiresAt:        {JoinClientTokenPayload, "tokenExpiresAt", Payload, Value, NoType},
+	JoinClientTokenPayloadRefreshToken:          {JoinClientTokenPayload, "refreshToken", Payload, Value, NoType},
+	JoinClientTokenPayloadRefreshTokenExpiresAt: {JoinClientTokenPayload, "refreshTokenExpiresAt", Payload, Value, NoType},
+	RefreshClientTokenPayloadRoomID:             {RefreshClientTokenPayload, "roomId", Payload, Value, NoType},
+	RefreshClientTokenPayloadToken:              {RefreshClientTokenPayload, "token", Payload, Value, NoType},
+	RefreshClientTokenPayloadTokenExpiresAt:     {RefreshClientTokenPayload, "tokenExpiresAt", Payload, Value, NoType},
 }
 
 // entities says how _entities (Apollo Federation) resolves a representation of each entity type, the
