@@ -41,6 +41,7 @@ func TestUpstreamError(t *testing.T) {
 		{"rate budget", &telnyx.TransportError{Err: &resilience.Error{Kind: resilience.KindRateLimited, RetryAfter: time.Second}}, apperr.UpstreamRateLimited, 429},
 		{"busy", &telnyx.TransportError{Err: &resilience.Error{Kind: resilience.KindBusy}}, apperr.UpstreamUnavailable, 0},
 		{"deadline", context.DeadlineExceeded, apperr.UpstreamUnavailable, 0},
+		{"invalid argument", &telnyx.ParamError{Field: "token_ttl_secs", Message: "must be between 10 and 3600 seconds, got 5"}, apperr.BadUserInput, 0},
 		{"anything else", errors.New("boom"), apperr.Internal, 0},
 	}
 	for _, tc := range tests {
