@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -26,4 +27,37 @@ func TestCheckWritesKnowsEveryMutation(t *testing.T) {
 		}
 	}
 	assert.Positive(t, n)
+}
+
+// TestCheckWriteTokens: the token mutations' checks as CheckWrites sees their arguments (literals decode to
+// int64, variables to json.Number), the same checks their resolvers run.
+func TestCheckWriteTokens(t *testing.T) {
+	const room = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
+	tests := []struct {
+		name  string
+		field string
+		args  map[string]any
+		bad   string // "" when valid; else a part of the message
+	}{
+		{"generate, no input", "generateJoinClientToken", map[string]any{"roomId": room}, ""},
+		{"generate, bounds", "generateJoinClientToken", map[string]any{"roomId": room, "input": map[string]any{"tokenTtlSecs": int64(10), "refreshTokenTtlSecs": json.Number("86400")}}, ""},
+		{"generate, null fields", "generateJoinClientToken", map[string]any{"roomId": room, "input": map[string]any{"tokenTtlSecs": nil}}, ""},
+		{"generate, token ttl", "generateJoinClientToken", map[string]any{"roomId": room, "input": map[string]any{"tokenTtlSecs": int64(3601)}}, "input.tokenTtlSecs"},
+		{"generate, refresh ttl", "generateJoinClientToken", map[string]any{"roomId": room, "input": map[string]any{"refreshTokenTtlSecs": json.Number("59")}}, "input.refreshTokenTtlSecs"},
+		{"generate, room id", "generateJoinClientToken", map[string]any{"roomId": "r1"}, "roomId must be a UUID"},
+		{"refresh", "refreshClientToken", map[string]any{"roomId": room, "refreshToken": "a.b.c", "tokenTtlSecs": int64(600)}, ""},
+		{"refresh, blank token", "refreshClientToken", map[string]any{"roomId": room, "refreshToken": " "}, "refreshToken must not be empty"},
+		{"refresh, ttl", "refreshClientToken", map[string]any{"roomId": room, "refreshToken": "a.b.c", "tokenTtlSecs": int64(9)}, "tokenTtlSecs must be between 10 and 3600"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkWrite(tc.field, tc.args)
+			if tc.bad == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.Equal(t, apperr.BadUserInput, apperr.CodeOf(err))
+			assert.ErrorContains(t, err, tc.bad)
+		})
+	}
 }
