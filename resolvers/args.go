@@ -178,11 +178,17 @@ func connect[L comparable, T any](ctx context.Context, r *Resolver, a pageArgs, 
 // Look-ahead goes through package selection: the same answers as gqlgen's AnyFieldRequested and
 // CollectFieldsCtx, from fields collected once per document instead of once per request. Which fields need
 // a record, and which list is embedded in the session's record, is package origin's to say.
-var (
-	embedded               = origin.RoomSessionParticipants.Name()
-	connectionParticipants = []selection.Path{{"edges", "node", embedded}, {"nodes", embedded}}
-	sessionParticipants    = selection.Path{embedded}
-)
+// The fields answered from the participants embedded in a session's record (participants,
+// participantCount) each ask for include_participants.
+var connectionParticipants, sessionParticipants = embeddingPaths(origin.RoomSession.EmbeddingFields(origin.RoomSessionParticipants))
+
+func embeddingPaths(names []string) (inConnection, inSession []selection.Path) {
+	for _, name := range names {
+		inConnection = append(inConnection, selection.Path{"edges", "node", name}, selection.Path{"nodes", name})
+		inSession = append(inSession, selection.Path{name})
+	}
+	return inConnection, inSession
+}
 
 // participantsSelected reports whether a session connection's nodes select their embedded participants.
 func participantsSelected(ctx context.Context) bool {
@@ -191,7 +197,7 @@ func participantsSelected(ctx context.Context) bool {
 
 // sessionSelectsParticipants reports whether the current session field selects its embedded participants.
 func sessionSelectsParticipants(ctx context.Context) bool {
-	return selection.AnyRequested(ctx, sessionParticipants)
+	return selection.AnyRequested(ctx, sessionParticipants...)
 }
 
 // needsRecord reports whether the current field, which returns a typ, selects a field that needs typ's

@@ -18,6 +18,19 @@ func (r *roomSessionResolver) Room(ctx context.Context, obj *telnyx.RoomSession)
 	return &model.Room{ID: obj.RoomID}, nil
 }
 
+func (r *roomSessionResolver) Participants(ctx context.Context, obj *telnyx.RoomSession, present *bool) ([]*telnyx.RoomParticipant, error) {
+	ps := model.Present(obj.Participants, present)
+	out := make([]*telnyx.RoomParticipant, len(ps))
+	for i := range ps {
+		out[i] = &ps[i]
+	}
+	return out, nil
+}
+
+func (r *roomSessionResolver) ParticipantCount(ctx context.Context, obj *telnyx.RoomSession, present *bool) (int, error) {
+	return model.CountPresent(obj.Participants, present), nil
+}
+
 func (r *roomSessionResolver) ParticipantsConnection(ctx context.Context, obj *telnyx.RoomSession, filter *graph.RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error) {
 	f := participantFilter(filter)
 	list := loaders.SessionParticipantsList{SessionID: obj.ID, Filter: f}
