@@ -110,6 +110,35 @@ func scope[F comparable](endpoint, parent string, filter F) string {
 	return pagination.Scope(endpoint, parent, filterScope(filter))
 }
 
+// A list's cursor scope is the identity of the upstream list, not of the GraphQL field that pages it. A
+// room's sessions are one list whether read as GET /rooms/{id}/sessions (Room.sessions) or as GET
+// /room_sessions?filter[room_id]={id} (roomSessions(roomId:)): same items, same order, same filters. So
+// both scope it by the room's route, the room id and the filter without its room; a session's
+// participants likewise (RoomSession.participantsConnection, roomParticipants(sessionId:)). A cursor of
+// one works in the other, and a cursor of another room, session or filter is still refused.
+
+// sessionsScope is the scope of the sessions list f describes: a room's sessions when f.RoomID is set,
+// else the account's.
+func sessionsScope(f telnyx.SessionFilter) string {
+	if f.RoomID == "" {
+		return scope("room_sessions", "", f)
+	}
+	room := f.RoomID
+	f.RoomID = ""
+	return scope("rooms/sessions", room, f)
+}
+
+// participantsScope is the scope of the participants list f describes: a session's participants when
+// f.SessionID is set, else the account's.
+func participantsScope(f telnyx.ParticipantFilter) string {
+	if f.SessionID == "" {
+		return scope("room_participants", "", f)
+	}
+	session := f.SessionID
+	f.SessionID = ""
+	return scope("room_sessions/participants", session, f)
+}
+
 // zeroScopes holds the rendering of each filter type's zero value, keyed by that value.
 var zeroScopes sync.Map
 

@@ -98,7 +98,8 @@ func (r *roomResolver) UpdatedAt(ctx context.Context, obj *model.Room) (*time.Ti
 func (r *roomResolver) Sessions(ctx context.Context, obj *model.Room, filter *graph.RoomSessionFilter, first *int, after *string, last *int, before *string) (*model.RoomSessionConnection, error) {
 	f := sessionFilter(filter)
 	list := loaders.RoomSessionsList{RoomID: obj.ID, Filter: f}
-	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("rooms/sessions", obj.ID, f), list, participantsSelected(ctx), loaders.From(ctx).RoomSessions)
+	f.RoomID = obj.ID // for the scope only: the list takes its room from the path
+	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, sessionsScope(f), list, participantsSelected(ctx), loaders.From(ctx).RoomSessions)
 	return &model.RoomSessionConnection{Connection: c}, err
 }
 
