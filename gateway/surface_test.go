@@ -224,9 +224,9 @@ func testRoomFields(t *testing.T, e executor) {
 				active++
 			}
 		}
-		require.Positive(t, active)
-		assert.Equal(t, map[string]int{telnyxsim.RouteListRooms: 1, telnyxsim.RouteGetSession: active}, byRoute,
-			"one list call; the room records come with it; one call per active session")
+		require.Greater(t, active, 1)
+		assert.Equal(t, map[string]int{telnyxsim.RouteListRooms: 1, telnyxsim.RouteListSessions: 1}, byRoute,
+			"one list call; the room records come with it; one list of the account's active sessions for theirs")
 	})
 	t.Run("room by id", func(t *testing.T) {
 		for _, want := range h.sim.Rooms(keyA)[:5] {

@@ -1210,7 +1210,12 @@ type Room {
   webhookTimeoutSecs: Int
   "The id of the session in progress, or null when none is."
   activeSessionId: ID
-  "The session in progress, or null when none is."
+  """
+  The session in progress, or null when none is. Selecting only its ` + "`" + `id` + "`" + ` costs no call beyond the room's;
+  selecting more reads it with the other rooms' active sessions of the query: one account-wide list of
+  active sessions for two rooms or more, the session by id for one. Null, with the upstream's error, when
+  that read fails.
+  """
   activeSession: RoomSession
   "When the room was created."
   createdAt: DateTime!
