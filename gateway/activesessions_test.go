@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,7 +41,8 @@ type dashboard struct {
 // /room_sessions/{id}; the answer is the simulator's truth.
 func TestActiveSessionsOneList(t *testing.T) {
 	forExecutors(t, func(t *testing.T, e executor) {
-		h := newHarness(t, telnyxsim.Config{Seed: 11}, e.config(gateway.Config{}))
+		// A batch window wider than the default 1 ms: the rooms' needs meet in one wave on a loaded host too.
+		h := newHarness(t, telnyxsim.Config{Seed: 11}, e.config(gateway.Config{LoaderWait: 20 * time.Millisecond}))
 		active := 0
 		for _, r := range h.sim.Rooms(keyA) {
 			if r.ActiveSessionID != "" {
@@ -149,7 +151,7 @@ func TestActiveSessionRaced(t *testing.T) {
 		}
 		require.NotEmpty(t, victim)
 		client := &http.Client{Transport: &endOnActiveList{base: simSrv.Client().Transport, simURL: simSrv.URL + "/v2", session: victim}}
-		gw, err := gateway.New(e.config(gateway.Config{BaseURL: simSrv.URL + "/v2", APIKey: keyA}), gateway.WithHTTPClient(client))
+		gw, err := gateway.New(e.config(gateway.Config{BaseURL: simSrv.URL + "/v2", APIKey: keyA, LoaderWait: 20 * time.Millisecond}), gateway.WithHTTPClient(client))
 		require.NoError(t, err)
 		gwSrv := httptest.NewServer(gw)
 		t.Cleanup(gwSrv.Close)

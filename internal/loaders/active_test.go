@@ -51,7 +51,7 @@ func TestActiveSessionPages(t *testing.T) {
 		{"two on the first page: one list page", pages[0][:2], 1, 0},
 		{"two on the second page: both pages", pages[1][:2], 2, 0},
 		{"one on each page: a page, then the missing one by id", []string{pages[0][0], pages[1][0]}, 1, 1},
-		{"every active session: both pages", append(append([]string(nil), pages[0]...), pages[1]...), 2, 0},
+		{"ten on the first page, twenty on the second: both pages", append(append([]string(nil), pages[0][:10]...), pages[1][:20]...), 2, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
