@@ -122,19 +122,38 @@ var plans = []plan{
 		activeSession { id participants { context } }
 		sessions(first: 5) { nodes { id endedAt participants { context session { id } } room { uniqueName } } } } } }`,
 		func(f *planFixture) map[string]int {
-			active := 0
-			for _, r := range f.sim.Rooms(keyA)[:3] {
-				if r.ActiveSessionID != "" {
-					active++
-				}
-			}
-			return pairs(rListRooms, 1, rRoomSessions, 3, rGetSession, active)
+			return f.activeSessions(3, rListRooms, 1, rRoomSessions, 3)
 		}},
 	// Writes: one call each, never retried; a token payload is what the write returned (no follow-up read).
 	{"a join token for the client SDK", `mutation($room: ID!) { generateJoinClientToken(roomId: $room, input: {tokenTtlSecs: 300}) { token tokenExpiresAt refreshToken refreshTokenExpiresAt } }`,
 		calls(rGenerateToken, 1)},
 	{"a new join token from a refresh token", `mutation($room: ID!, $refreshToken: String!) { refreshClientToken(roomId: $room, refreshToken: $refreshToken) { token tokenExpiresAt } }`,
 		calls(rRefreshToken, 1)},
+	{"a session's participant counts: present, and everyone", `query($session: ID!) { roomSession(id: $session) { here: participantCount(present: true) all: participantCount } }`,
+		calls(rGetSession, 1)},
+	{"active sessions account-wide, who is present in each", `{ roomSessions(first: 20, filter: { active: true }) { nodes { roomId participantCount(present: true) participants(present: true) { context } } } }`,
+		calls(rSessions, 1)},
+	{"dashboard recipe: rooms, their active session and who is in it", `{ rooms(first: 6) { nodes { id uniqueName
+		activeSession { id createdAt participantCount(present: true) participants(present: true) { id context joinedAt } } } } }`,
+		func(f *planFixture) map[string]int { return f.activeSessions(6, rListRooms, 1) }},
+}
+
+// activeSessions adds to the calls kv what reading the active sessions of the first n rooms costs: none
+// without one, the by-id call for one, the account's list of active sessions for more.
+func (f *planFixture) activeSessions(n int, kv ...any) map[string]int {
+	active := 0
+	for _, r := range f.sim.Rooms(keyA)[:n] {
+		if r.ActiveSessionID != "" {
+			active++
+		}
+	}
+	switch {
+	case active == 1:
+		kv = append(kv, rGetSession, 1)
+	case active >= 2:
+		kv = append(kv, rSessions, 1)
+	}
+	return pairs(kv...)
 }
 
 func newPlanFixture(t testing.TB, e executor) (*harness, *planFixture) {

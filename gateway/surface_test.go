@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -163,7 +164,9 @@ func testWalks(t *testing.T, e executor) {
 func TestRoomFields(t *testing.T) { forExecutors(t, testRoomFields) }
 
 func testRoomFields(t *testing.T, e executor) {
-	h := newHarness(t, surfaceSim(), e.config(gateway.Config{}))
+	// The rooms' active sessions are read together when their needs meet in one wave: a batch window wider
+	// than the default 1 ms keeps that true on a loaded host.
+	h := newHarness(t, surfaceSim(), e.config(gateway.Config{LoaderWait: 20 * time.Millisecond}))
 	const layout = "2006-01-02T15:04:05.000000Z"
 	type roomJSON struct {
 		ID                      string  `json:"id"`
@@ -224,9 +227,9 @@ func testRoomFields(t *testing.T, e executor) {
 				active++
 			}
 		}
-		require.Positive(t, active)
-		assert.Equal(t, map[string]int{telnyxsim.RouteListRooms: 1, telnyxsim.RouteGetSession: active}, byRoute,
-			"one list call; the room records come with it; one call per active session")
+		require.Greater(t, active, 1)
+		assert.Equal(t, map[string]int{telnyxsim.RouteListRooms: 1, telnyxsim.RouteListSessions: 1}, byRoute,
+			"one list call; the room records come with it; one list of the account's active sessions for theirs")
 	})
 	t.Run("room by id", func(t *testing.T) {
 		for _, want := range h.sim.Rooms(keyA)[:5] {

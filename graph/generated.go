@@ -156,7 +156,8 @@ type ComplexityRoot struct {
 		CreatedAt              func(childComplexity int) int
 		EndedAt                func(childComplexity int) int
 		ID                     func(childComplexity int) int
-		Participants           func(childComplexity int) int
+		ParticipantCount       func(childComplexity int, present *bool) int
+		Participants           func(childComplexity int, present *bool) int
 		ParticipantsConnection func(childComplexity int, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) int
 		Room                   func(childComplexity int) int
 		RoomID                 func(childComplexity int) int
@@ -233,6 +234,8 @@ type RoomParticipantResolver interface {
 type RoomSessionResolver interface {
 	Room(ctx context.Context, obj *telnyx.RoomSession) (*model.Room, error)
 
+	Participants(ctx context.Context, obj *telnyx.RoomSession, present *bool) ([]*telnyx.RoomParticipant, error)
+	ParticipantCount(ctx context.Context, obj *telnyx.RoomSession, present *bool) (int, error)
 	ParticipantsConnection(ctx context.Context, obj *telnyx.RoomSession, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error)
 }
 type RoomSessionPayloadResolver interface {
@@ -786,12 +789,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomSession.ID(childComplexity), true
+	case "RoomSession.participantCount":
+		if e.ComplexityRoot.RoomSession.ParticipantCount == nil {
+			break
+		}
+
+		args, err := ec.field_RoomSession_participantCount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RoomSession.ParticipantCount(childComplexity, args["present"].(*bool)), true
 	case "RoomSession.participants":
 		if e.ComplexityRoot.RoomSession.Participants == nil {
 			break
 		}
 
-		return e.ComplexityRoot.RoomSession.Participants(childComplexity), true
+		args, err := ec.field_RoomSession_participants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RoomSession.Participants(childComplexity, args["present"].(*bool)), true
 	case "RoomSession.participantsConnection":
 		if e.ComplexityRoot.RoomSession.ParticipantsConnection == nil {
 			break
@@ -1343,7 +1362,12 @@ type Room {
   webhookTimeoutSecs: Int
   "The id of the session in progress, or null when none is."
   activeSessionId: ID
-  "The session in progress, or null when none is."
+  """
+  The session in progress, or null when none is. Selecting only its ` + "`" + `id` + "`" + ` costs no call beyond the room's;
+  selecting more reads it with the other rooms' active sessions of the query: one account-wide list of
+  active sessions for two rooms or more, the session by id for one. Null, with the upstream's error, when
+  that read fails.
+  """
   activeSession: RoomSession
   "When the room was created."
   createdAt: DateTime!
@@ -1466,10 +1490,25 @@ type RoomSession {
   "When the session ended; null while it is active."
   endedAt: DateTime
   """
-  Everyone who joined this session, newest first. Selecting this field makes the upstream embed participants
-  in the same call that lists the sessions (` + "`" + `include_participants=true` + "`" + `); it costs no extra call.
+  Who joined this session, newest first. Selecting this field makes the upstream embed participants in the
+  same call that lists the sessions (` + "`" + `include_participants=true` + "`" + `); it costs no extra call.
   """
-  participants: [RoomParticipant!]!
+  participants(
+    """
+    true: only those still in the session (who have not left: ` + "`" + `leftAt` + "`" + ` is null); false: only those who
+    left; omitted: everyone who joined.
+    """
+    present: Boolean
+  ): [RoomParticipant!]!
+  """
+  How many participants ` + "`" + `participants` + "`" + ` with the same ` + "`" + `present` + "`" + ` would return, without listing them: counted
+  from the participants embedded in the session's record, so it costs no call beyond the one that brought
+  the session (` + "`" + `include_participants=true` + "`" + `, as for ` + "`" + `participants` + "`" + `).
+  """
+  participantCount(
+    "true: only those still in the session (` + "`" + `leftAt` + "`" + ` null); false: only those who left; omitted: everyone."
+    present: Boolean
+  ): Int!
   """
   The session's participants page by page, with filters, as a Relay connection (one upstream call per
   session and window; sessions of one query are fetched together). Null, with the upstream's error, when
@@ -1800,6 +1839,8 @@ func (ec *executionContext) childFields_RoomSession(ctx context.Context, field g
 		return ec.fieldContext_RoomSession_endedAt(ctx, field)
 	case "participants":
 		return ec.fieldContext_RoomSession_participants(ctx, field)
+	case "participantCount":
+		return ec.fieldContext_RoomSession_participantCount(ctx, field)
 	case "participantsConnection":
 		return ec.fieldContext_RoomSession_participantsConnection(ctx, field)
 	}
@@ -2414,6 +2455,20 @@ func (ec *executionContext) field_Query_rooms_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_RoomSession_participantCount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "present",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["present"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_RoomSession_participantsConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2457,6 +2512,20 @@ func (ec *executionContext) field_RoomSession_participantsConnection_args(ctx co
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_RoomSession_participants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "present",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["present"] = arg0
 	return args, nil
 }
 
@@ -4858,25 +4927,81 @@ func (ec *executionContext) _RoomSession_participants(ctx context.Context, field
 			return ec.fieldContext_RoomSession_participants(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Participants, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RoomSession().Participants(ctx, obj, fc.Args["present"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []telnyx.RoomParticipant) graphql.Marshaler {
-			return ec.marshalNRoomParticipant2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipantᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*telnyx.RoomParticipant) graphql.Marshaler {
+			return ec.marshalNRoomParticipant2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipantᚄ(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoomSession_participants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_RoomSession_participants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RoomSession",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RoomParticipant(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RoomSession_participants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSession_participantCount(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSession_participantCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RoomSession().ParticipantCount(ctx, obj, fc.Args["present"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSession_participantCount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RoomSession_participantCount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7798,10 +7923,17 @@ func (ec *executionContext) _RoomSession(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "participants":
-			out.Values[i] = ec._RoomSession_participants(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSession_participants(ctx, field, obj)
+				})
+		case "participantCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSession_participantCount(ctx, field, obj)
+				})
 		case "participantsConnection":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -8520,6 +8652,22 @@ func (ec *executionContext) marshalNRoomParticipant2ᚕgithubᚗcomᚋroomgraph�
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRoomParticipant2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoomParticipant2ᚕᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipantᚄ(ctx context.Context, sel ast.SelectionSet, v []*telnyx.RoomParticipant) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -110,6 +110,35 @@ func scope[F comparable](endpoint, parent string, filter F) string {
 	return pagination.Scope(endpoint, parent, filterScope(filter))
 }
 
+// A list's cursor scope is the identity of the upstream list, not of the GraphQL field that pages it. A
+// room's sessions are one list whether read as GET /rooms/{id}/sessions (Room.sessions) or as GET
+// /room_sessions?filter[room_id]={id} (roomSessions(roomId:)): same items, same order, same filters. So
+// both scope it by the room's route, the room id and the filter without its room; a session's
+// participants likewise (RoomSession.participantsConnection, roomParticipants(sessionId:)). A cursor of
+// one works in the other, and a cursor of another room, session or filter is still refused.
+
+// sessionsScope is the scope of the sessions list f describes: a room's sessions when f.RoomID is set,
+// else the account's.
+func sessionsScope(f telnyx.SessionFilter) string {
+	if f.RoomID == "" {
+		return scope("room_sessions", "", f)
+	}
+	room := f.RoomID
+	f.RoomID = ""
+	return scope("rooms/sessions", room, f)
+}
+
+// participantsScope is the scope of the participants list f describes: a session's participants when
+// f.SessionID is set, else the account's.
+func participantsScope(f telnyx.ParticipantFilter) string {
+	if f.SessionID == "" {
+		return scope("room_participants", "", f)
+	}
+	session := f.SessionID
+	f.SessionID = ""
+	return scope("room_sessions/participants", session, f)
+}
+
 // zeroScopes holds the rendering of each filter type's zero value, keyed by that value.
 var zeroScopes sync.Map
 
@@ -178,11 +207,17 @@ func connect[L comparable, T any](ctx context.Context, r *Resolver, a pageArgs, 
 // Look-ahead goes through package selection: the same answers as gqlgen's AnyFieldRequested and
 // CollectFieldsCtx, from fields collected once per document instead of once per request. Which fields need
 // a record, and which list is embedded in the session's record, is package origin's to say.
-var (
-	embedded               = origin.RoomSessionParticipants.Name()
-	connectionParticipants = []selection.Path{{"edges", "node", embedded}, {"nodes", embedded}}
-	sessionParticipants    = selection.Path{embedded}
-)
+// The fields answered from the participants embedded in a session's record (participants,
+// participantCount) each ask for include_participants.
+var connectionParticipants, sessionParticipants = embeddingPaths(origin.RoomSession.EmbeddingFields(origin.RoomSessionParticipants))
+
+func embeddingPaths(names []string) (inConnection, inSession []selection.Path) {
+	for _, name := range names {
+		inConnection = append(inConnection, selection.Path{"edges", "node", name}, selection.Path{"nodes", name})
+		inSession = append(inSession, selection.Path{name})
+	}
+	return inConnection, inSession
+}
 
 // participantsSelected reports whether a session connection's nodes select their embedded participants.
 func participantsSelected(ctx context.Context) bool {
@@ -191,7 +226,7 @@ func participantsSelected(ctx context.Context) bool {
 
 // sessionSelectsParticipants reports whether the current session field selects its embedded participants.
 func sessionSelectsParticipants(ctx context.Context) bool {
-	return selection.AnyRequested(ctx, sessionParticipants)
+	return selection.AnyRequested(ctx, sessionParticipants...)
 }
 
 // needsRecord reports whether the current field, which returns a typ, selects a field that needs typ's

@@ -45,7 +45,7 @@ func (r *queryResolver) RoomSessions(ctx context.Context, roomID *string, filter
 	}
 	f := sessionFilter(filter)
 	f.RoomID = id
-	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("room_sessions", "", f), loaders.SessionsList{Filter: f}, participantsSelected(ctx), loaders.From(ctx).Sessions)
+	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, sessionsScope(f), loaders.SessionsList{Filter: f}, participantsSelected(ctx), loaders.From(ctx).Sessions)
 	return &model.RoomSessionConnection{Connection: c}, err
 }
 
@@ -63,7 +63,7 @@ func (r *queryResolver) RoomParticipants(ctx context.Context, sessionID *string,
 	}
 	f := participantFilter(filter)
 	f.SessionID = id
-	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("room_participants", "", f), loaders.ParticipantsList{Filter: f}, false, loaders.From(ctx).Participants)
+	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, participantsScope(f), loaders.ParticipantsList{Filter: f}, false, loaders.From(ctx).Participants)
 	return &model.RoomParticipantConnection{Connection: c}, err
 }
 

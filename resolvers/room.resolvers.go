@@ -12,6 +12,7 @@ import (
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
@@ -76,7 +77,11 @@ func (r *roomResolver) ActiveSession(ctx context.Context, obj *model.Room) (*tel
 	if err != nil || rec.ActiveSessionID == "" {
 		return nil, err
 	}
-	return session(ctx, rec.ActiveSessionID)
+	if !needsRecord(ctx, origin.RoomSession) {
+		return &telnyx.RoomSession{ID: rec.ActiveSessionID}, nil
+	}
+	// Batched with the other rooms' active sessions: one account-wide list of active sessions for many.
+	return loaders.From(ctx).ActiveSession(ctx, rec.ActiveSessionID, sessionSelectsParticipants(ctx))
 }
 
 func (r *roomResolver) CreatedAt(ctx context.Context, obj *model.Room) (*time.Time, error) {
@@ -98,7 +103,8 @@ func (r *roomResolver) UpdatedAt(ctx context.Context, obj *model.Room) (*time.Ti
 func (r *roomResolver) Sessions(ctx context.Context, obj *model.Room, filter *graph.RoomSessionFilter, first *int, after *string, last *int, before *string) (*model.RoomSessionConnection, error) {
 	f := sessionFilter(filter)
 	list := loaders.RoomSessionsList{RoomID: obj.ID, Filter: f}
-	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("rooms/sessions", obj.ID, f), list, participantsSelected(ctx), loaders.From(ctx).RoomSessions)
+	f.RoomID = obj.ID // for the scope only: the list takes its room from the path
+	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, sessionsScope(f), list, participantsSelected(ctx), loaders.From(ctx).RoomSessions)
 	return &model.RoomSessionConnection{Connection: c}, err
 }
 

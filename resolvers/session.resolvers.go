@@ -18,10 +18,24 @@ func (r *roomSessionResolver) Room(ctx context.Context, obj *telnyx.RoomSession)
 	return &model.Room{ID: obj.RoomID}, nil
 }
 
+func (r *roomSessionResolver) Participants(ctx context.Context, obj *telnyx.RoomSession, present *bool) ([]*telnyx.RoomParticipant, error) {
+	ps := model.Present(obj.Participants, present)
+	out := make([]*telnyx.RoomParticipant, len(ps))
+	for i := range ps {
+		out[i] = &ps[i]
+	}
+	return out, nil
+}
+
+func (r *roomSessionResolver) ParticipantCount(ctx context.Context, obj *telnyx.RoomSession, present *bool) (int, error) {
+	return model.CountPresent(obj.Participants, present), nil
+}
+
 func (r *roomSessionResolver) ParticipantsConnection(ctx context.Context, obj *telnyx.RoomSession, filter *graph.RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error) {
 	f := participantFilter(filter)
 	list := loaders.SessionParticipantsList{SessionID: obj.ID, Filter: f}
-	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("room_sessions/participants", obj.ID, f), list, false, loaders.From(ctx).SessionParticipants)
+	f.SessionID = obj.ID // for the scope only: the list takes its session from the path
+	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, participantsScope(f), list, false, loaders.From(ctx).SessionParticipants)
 	return &model.RoomParticipantConnection{Connection: c}, err
 }
 

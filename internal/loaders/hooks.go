@@ -20,6 +20,7 @@ const (
 	KindRoom                Kind = "room"                 // GET /rooms/{id}
 	KindSession             Kind = "session"              // GET /room_sessions/{id}
 	KindParticipant         Kind = "participant"          // GET /room_participants/{id}
+	KindActiveSessions      Kind = "active_sessions"      // GET /room_sessions?filter[active]=true, else by id
 )
 
 // Hooks observe what only the loaders know: how many needs resolvers stated, and how many upstream calls

@@ -104,6 +104,8 @@ type Loaders struct {
 	session     lazy[entityKey, *telnyx.RoomSession]
 	participant lazy[entityKey, *telnyx.RoomParticipant]
 
+	activeSessions lazy[activeKey, *telnyx.RoomSession] // rooms' active sessions (active.go)
+
 	// Records the lists returned, for lookups by id.
 	knownRooms        recordIndex[telnyx.Room]
 	knownSessions     recordIndex[telnyx.RoomSession]

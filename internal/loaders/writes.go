@@ -87,6 +87,7 @@ func (l *Loaders) wrote(ctx context.Context, room *telnyx.Room, err error) (*tel
 	l.room.clearAll()
 	l.session.clearAll()
 	l.participant.clearAll()
+	l.activeSessions.clearAll()
 	l.knownRooms.reset()
 	l.knownSessions.reset()
 	l.knownParticipants.reset()

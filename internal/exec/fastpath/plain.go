@@ -125,6 +125,8 @@ type sessionPlan struct {
 	fields       []graphql.CollectedField
 	kinds        [maxPlainFields]origin.Field
 	participants []participantPlan
+	// present is the present argument of each participants and participantCount field (nil: everyone).
+	present [maxPlainFields]*bool
 }
 
 // planSessions compiles a RoomSession selection; false when a field is not plain.
@@ -139,6 +141,11 @@ func (r *run) planSessions(fields []graphql.CollectedField) (plan sessionPlan, o
 			return plan, false
 		}
 		plan.kinds[i] = origin.RoomSession.Field(f.Name)
+		if plan.kinds[i].Embeds() == origin.RoomSessionParticipants {
+			if plan.present[i], ok = r.presentArg(f); !ok {
+				return plan, false
+			}
+		}
 		if plain(plan.kinds[i]) {
 			continue
 		}
@@ -173,9 +180,12 @@ func appendSessions(b []byte, plan *sessionPlan, ss []telnyx.RoomSession) ([]byt
 			}
 			b = appendKey(b, plan.fields[j].Alias)
 			var ok bool
-			if plan.kinds[j] == origin.RoomSessionParticipants {
-				b, ok = appendParticipants(b, &plan.participants[j], s.Participants, &dt)
-			} else {
+			switch plan.kinds[j] {
+			case origin.RoomSessionParticipants:
+				b, ok = appendParticipants(b, &plan.participants[j], model.Present(s.Participants, plan.present[j]), &dt)
+			case origin.RoomSessionParticipantCount:
+				b, ok = strconv.AppendInt(b, int64(model.CountPresent(s.Participants, plan.present[j])), 10), true
+			default:
 				b, ok = appendSessionField(b, plan.kinds[j], s, &dt)
 			}
 			if !ok {
@@ -185,4 +195,15 @@ func appendSessions(b []byte, plan *sessionPlan, ss []telnyx.RoomSession) ([]byt
 		b = append(b, '}')
 	}
 	return append(b, ']'), true
+}
+
+// presentArg reads the present argument of RoomSession.participants or participantCount (nil when absent
+// or null); false when it does not read.
+func (r *run) presentArg(f *graphql.CollectedField) (*bool, bool) {
+	if len(f.Arguments) == 0 {
+		return nil, true
+	}
+	a := &args{m: f.ArgumentMap(r.oc.Variables)}
+	present := a.optionalBool("present")
+	return present, a.err == nil
 }

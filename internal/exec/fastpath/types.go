@@ -393,17 +393,28 @@ func sessionWaits(r *run, f *graphql.CollectedField, _ *telnyx.RoomSession) wait
 func sessionField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField, s *telnyx.RoomSession) ([]byte, bool) {
 	switch field := origin.RoomSession.Field(f.Name); field {
 	case origin.RoomSessionParticipants:
+		present, ok := r.presentArg(f)
+		if !ok {
+			return b, r.fail()
+		}
+		ps := model.Present(s.Participants, present)
 		fields := r.collect(f.Selections, roomParticipantImplementors)
 		slow := r.carriedSlow(field, f)
 		if slow {
 			ctx = within(ctx, "RoomSession", f)
 		} else if plan, ok := planParticipants(fields); ok {
 			var dt model.DateTimes
-			if out, ok := appendParticipants(b, &plan, s.Participants, &dt); ok {
+			if out, ok := appendParticipants(b, &plan, ps, &dt); ok {
 				return out, true
 			}
 		}
-		return list(r, ctx, b, fields, s.Participants, slow, participantElem)
+		return list(r, ctx, b, fields, ps, slow, participantElem)
+	case origin.RoomSessionParticipantCount:
+		present, ok := r.presentArg(f)
+		if !ok {
+			return b, r.fail()
+		}
+		return strconv.AppendInt(b, int64(model.CountPresent(s.Participants, present)), 10), true
 	case origin.RoomSessionRoom:
 		// The resolver makes a stub from roomId and never waits; the room's own fields may.
 		room, err := r.s.session.Room(ctx, s)

@@ -183,6 +183,7 @@ const (
 	RoomSessionUpdatedAt
 	RoomSessionEndedAt
 	RoomSessionParticipants
+	RoomSessionParticipantCount
 	RoomSessionParticipantsConnection
 
 	RoomSessionConnectionEdges
@@ -292,6 +293,8 @@ var table = [numFields]spec{
 	RoomSessionUpdatedAt:    {RoomSession, "updatedAt", SessionRecord, Value, NoType},
 	RoomSessionEndedAt:      {RoomSession, "endedAt", SessionRecord, Value, NoType},
 	RoomSessionParticipants: {RoomSession, "participants", SessionRecord, Embedded, RoomParticipant},
+	// Counted from the embedded participants: it needs them embedded as participants does (EmbedsOf).
+	RoomSessionParticipantCount: {RoomSession, "participantCount", SessionRecord, Value, NoType},
 	// Listed by the session's id alone, but a session object is its record (telnyx.RoomSession): a session
 	// reference is a stub only when nothing but its id is selected, so the session is fetched for this
 	// field too.
@@ -496,6 +499,34 @@ func (t Type) Keys() []string {
 	var out []string
 	for _, f := range t.Fields() {
 		if f.Needs() == NoRecord {
+			out = append(out, f.Name())
+		}
+	}
+	return out
+}
+
+// derived holds the fields read from an embedded list of their object's record (origin.Embedded) without
+// being that list: selecting one asks for the list embedded in the record as selecting the list does.
+var derived = [numFields]Field{RoomSessionParticipantCount: RoomSessionParticipants}
+
+// Embeds returns the embedded list answering f: f itself when it is one (Embedded), the list it is counted
+// from for a field derived from one (RoomSession.participantCount), Unknown for every other field.
+func (f Field) Embeds() Field {
+	if f.Kind() == Embedded {
+		return f
+	}
+	if f >= numFields {
+		return Unknown
+	}
+	return derived[f]
+}
+
+// EmbeddingFields returns the names of t's fields answered from its embedded list list (the list itself
+// first): selecting any of them asks the upstream to embed the list.
+func (t Type) EmbeddingFields(list Field) []string {
+	var out []string
+	for _, f := range t.Fields() {
+		if f.Embeds() == list && list != Unknown {
 			out = append(out, f.Name())
 		}
 	}
