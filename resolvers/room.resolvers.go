@@ -96,7 +96,10 @@ func (r *roomResolver) UpdatedAt(ctx context.Context, obj *model.Room) (*time.Ti
 }
 
 func (r *roomResolver) Sessions(ctx context.Context, obj *model.Room, filter *graph.RoomSessionFilter, first *int, after *string, last *int, before *string) (*model.RoomSessionConnection, error) {
-	f := sessionFilter(filter)
+	f, err := sessionFilter(filter)
+	if err != nil {
+		return nil, err
+	}
 	list := loaders.RoomSessionsList{RoomID: obj.ID, Filter: f}
 	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("rooms/sessions", obj.ID, f), list, participantsSelected(ctx), loaders.From(ctx).RoomSessions)
 	return &model.RoomSessionConnection{Connection: c}, err

@@ -19,7 +19,10 @@ func (r *roomSessionResolver) Room(ctx context.Context, obj *telnyx.RoomSession)
 }
 
 func (r *roomSessionResolver) ParticipantsConnection(ctx context.Context, obj *telnyx.RoomSession, filter *graph.RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error) {
-	f := participantFilter(filter)
+	f, err := participantFilter(filter)
+	if err != nil {
+		return nil, err
+	}
 	list := loaders.SessionParticipantsList{SessionID: obj.ID, Filter: f}
 	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("room_sessions/participants", obj.ID, f), list, false, loaders.From(ctx).SessionParticipants)
 	return &model.RoomParticipantConnection{Connection: c}, err

@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -18,17 +19,29 @@ import (
 func createRoomArgs(input graph.CreateRoomInput) (telnyx.RoomParams, error) { return roomParams(input) }
 
 func updateRoomArgs(id string, input graph.UpdateRoomInput) (telnyx.RoomParams, error) {
-	if err := checkID("id", id); err != nil {
-		return telnyx.RoomParams{}, err
-	}
-	return roomParams(graph.CreateRoomInput(input))
+	idErr := checkID("id", id)
+	p, err := roomParams(graph.CreateRoomInput(input))
+	return p, errors.Join(idErr, err)
 }
 
 func participantsActionArgs(sessionID string, sel graph.ParticipantSelection) (telnyx.ParticipantsAction, error) {
-	if err := checkID("sessionId", sessionID); err != nil {
-		return telnyx.ParticipantsAction{}, err
+	idErr := checkID("sessionId", sessionID)
+	a, err := participantsAction(sel)
+	return a, errors.Join(idErr, err)
+}
+
+// refuse reports every error of a failed argument check: each one but the first as its own GraphQL
+// error at the field, the first as the field's error. CheckWrites normally reports them before any
+// resolver runs; this keeps a resolver that runs without it (a test, a BFF's own server) as complete.
+func refuse(ctx context.Context, err error) error {
+	all := apperr.All(err)
+	if len(all) < 2 {
+		return err
 	}
-	return participantsAction(sel)
+	for _, e := range all[1:] {
+		graphql.AddError(ctx, e)
+	}
+	return all[0]
 }
 
 // InvalidWrite is a mutation field of an operation whose arguments its resolver would refuse.
