@@ -103,3 +103,57 @@ func otherThan(rooms []telnyxsim.Room, name string) string {
 	}
 	return ""
 }
+
+// TestUpdateRoomClearsWithNull: an explicit null clears a webhook setting (sent upstream as null); a field
+// left out keeps its value; null on a setting that cannot be cleared keeps it too.
+func TestUpdateRoomClearsWithNull(t *testing.T) { forExecutors(t, testUpdateRoomClearsWithNull) }
+
+func testUpdateRoomClearsWithNull(t *testing.T, e executor) {
+	h := newHarness(t, surfaceSim(), e.config(gateway.Config{}))
+	const sel = `{ room { maxParticipants webhookEventUrl webhookEventFailoverUrl webhookTimeoutSecs } }`
+	type room struct {
+		MaxParticipants         int     `json:"maxParticipants"`
+		WebhookEventURL         *string `json:"webhookEventUrl"`
+		WebhookEventFailoverURL *string `json:"webhookEventFailoverUrl"`
+		WebhookTimeoutSecs      *int    `json:"webhookTimeoutSecs"`
+	}
+	var created struct {
+		CreateRoom struct {
+			Room struct{ ID string } `json:"room"`
+		} `json:"createRoom"`
+	}
+	h.ok(t, `mutation { createRoom(input: {maxParticipants: 7, webhookEventUrl: "https://a.example/h", webhookEventFailoverUrl: "https://b.example/h", webhookTimeoutSecs: 9}) { room { id } } }`, nil, &created)
+	id := created.CreateRoom.Room.ID
+	update := func(t *testing.T, query string, vars map[string]any) room {
+		t.Helper()
+		var d struct {
+			UpdateRoom struct{ Room room } `json:"updateRoom"`
+		}
+		h.ok(t, query, vars, &d)
+		return d.UpdateRoom.Room
+	}
+	str := func(s string) *string { return &s }
+	num := func(n int) *int { return &n }
+
+	t.Run("left out keeps", func(t *testing.T) {
+		got := update(t, `mutation { updateRoom(id: "`+id+`", input: {maxParticipants: 8}) `+sel+` }`, nil)
+		assert.Equal(t, room{8, str("https://a.example/h"), str("https://b.example/h"), num(9)}, got)
+	})
+	t.Run("null on maxParticipants keeps", func(t *testing.T) {
+		got := update(t, `mutation { updateRoom(id: "`+id+`", input: {maxParticipants: null}) `+sel+` }`, nil)
+		assert.Equal(t, 8, got.MaxParticipants)
+	})
+	t.Run("inline null clears", func(t *testing.T) {
+		got := update(t, `mutation { updateRoom(id: "`+id+`", input: {webhookTimeoutSecs: null, webhookEventFailoverUrl: null}) `+sel+` }`, nil)
+		assert.Equal(t, room{8, str("https://a.example/h"), nil, nil}, got)
+	})
+	t.Run("null in a variable clears", func(t *testing.T) {
+		got := update(t, `mutation($in: UpdateRoomInput!) { updateRoom(id: "`+id+`", input: $in) `+sel+` }`,
+			map[string]any{"in": map[string]any{"webhookEventUrl": nil}})
+		assert.Equal(t, room{8, nil, nil, nil}, got)
+	})
+	t.Run("set again", func(t *testing.T) {
+		got := update(t, `mutation { updateRoom(id: "`+id+`", input: {webhookTimeoutSecs: 0}) `+sel+` }`, nil)
+		assert.Equal(t, num(0), got.WebhookTimeoutSecs)
+	})
+}

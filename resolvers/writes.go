@@ -18,10 +18,30 @@ import (
 
 func createRoomArgs(input graph.CreateRoomInput) (telnyx.RoomParams, error) { return roomParams(input) }
 
+// updateRoomArgs: an explicit null on a webhook setting clears it (sent upstream as null); left out, or
+// null on the other settings, keeps the value.
 func updateRoomArgs(id string, input graph.UpdateRoomInput) (telnyx.RoomParams, error) {
 	idErr := checkID("id", id)
-	p, err := roomParams(graph.CreateRoomInput(input))
-	return p, errors.Join(idErr, err)
+	p := telnyx.RoomParams{
+		UniqueName:              input.UniqueName,
+		MaxParticipants:         input.MaxParticipants,
+		EnableRecording:         input.EnableRecording,
+		WebhookEventURL:         input.WebhookEventURL.Value(),
+		WebhookEventFailoverURL: input.WebhookEventFailoverURL.Value(),
+		WebhookTimeoutSecs:      input.WebhookTimeoutSecs.Value(),
+		Clear: telnyx.RoomClear{
+			WebhookEventURL:         cleared(input.WebhookEventURL),
+			WebhookEventFailoverURL: cleared(input.WebhookEventFailoverURL),
+			WebhookTimeoutSecs:      cleared(input.WebhookTimeoutSecs),
+		},
+	}
+	return p, errors.Join(idErr, checkRoomParams(p))
+}
+
+// cleared reports an input field given as an explicit null.
+func cleared[T any](o graphql.Omittable[*T]) bool {
+	v, set := o.ValueOK()
+	return set && v == nil
 }
 
 func participantsActionArgs(sessionID string, sel graph.ParticipantSelection) (telnyx.ParticipantsAction, error) {
@@ -78,11 +98,11 @@ func checkWrite(name string, args map[string]any) error {
 			_, err = createRoomArgs(in)
 		}
 	case "updateRoom":
-		var in graph.CreateRoomInput
 		var id string
 		if id, err = graphql.UnmarshalID(args["id"]); err == nil {
-			if in, err = roomInput(args["input"]); err == nil {
-				_, err = updateRoomArgs(id, graph.UpdateRoomInput(in))
+			var up graph.UpdateRoomInput
+			if up, err = updateInput(args["input"]); err == nil {
+				_, err = updateRoomArgs(id, up)
 			}
 		}
 	case "deleteRoom", "endRoomSession":
@@ -137,6 +157,27 @@ func roomInput(v any) (graph.CreateRoomInput, error) {
 		}
 	}
 	return in, err
+}
+
+// updateInput reads an UpdateRoomInput as gqlgen does: a webhook setting given as null is set (to clear),
+// unlike one left out.
+func updateInput(v any) (graph.UpdateRoomInput, error) {
+	in, err := roomInput(v)
+	if err != nil {
+		return graph.UpdateRoomInput{}, err
+	}
+	m := v.(map[string]any)
+	out := graph.UpdateRoomInput{UniqueName: in.UniqueName, MaxParticipants: in.MaxParticipants, EnableRecording: in.EnableRecording}
+	if _, ok := m["webhookEventUrl"]; ok {
+		out.WebhookEventURL = graphql.OmittableOf(in.WebhookEventURL)
+	}
+	if _, ok := m["webhookEventFailoverUrl"]; ok {
+		out.WebhookEventFailoverURL = graphql.OmittableOf(in.WebhookEventFailoverURL)
+	}
+	if _, ok := m["webhookTimeoutSecs"]; ok {
+		out.WebhookTimeoutSecs = graphql.OmittableOf(in.WebhookTimeoutSecs)
+	}
+	return out, nil
 }
 
 func participantSelection(v any) (graph.ParticipantSelection, error) {
