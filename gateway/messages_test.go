@@ -52,9 +52,9 @@ func testArgumentErrorsSayWhatIsWrong(t *testing.T, e executor) {
 		{name: "not a UUID", query: `{ roomParticipant(id: "p-1") { id } }`,
 			message: `id must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0, got "p-1"`, field: "id", line: 1, column: 3},
 		{name: "tampered cursor", query: sessions, vars: map[string]any{"id": f.room, "after": f.tampered},
-			message: `invalid "after" cursor: the cursor was altered (or issued with another cursor secret): use a cursor exactly as a pageInfo or edge gave it`, line: 2, column: 19},
+			message: `invalid "after" cursor: the cursor was altered (or issued with another cursor secret): use a cursor exactly as a pageInfo or edge gave it`, field: "after", line: 2, column: 19},
 		{name: "cursor of another room", query: sessions, vars: map[string]any{"id": f.other, "after": f.cursor},
-			message: `invalid "after" cursor: the cursor is from another list (another room, session or filter): ask this list for its own cursors`, line: 2, column: 19},
+			message: `invalid "after" cursor: the cursor is from another list (another room, session or filter): ask this list for its own cursors`, field: "after", line: 2, column: 19},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

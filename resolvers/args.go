@@ -193,7 +193,9 @@ func connect[L comparable, T any](ctx context.Context, r *Resolver, a pageArgs, 
 	req, err := pagination.Resolve(pagination.Args{First: a.first, After: a.after, Last: a.last, Before: a.before}, r.Pages, r.Codec, sc)
 	if err != nil {
 		if pe, ok := errors.AsType[*pagination.Error](err); ok {
-			return conn, apperr.Wrap(apperr.BadUserInput, err, pe.Error())
+			e := apperr.Wrap(apperr.BadUserInput, err, pe.Error())
+			e.Field = pe.Field
+			return conn, e
 		}
 		return conn, err
 	}
