@@ -3,11 +3,13 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/roomgraph/roomgraph/internal/apperr"
@@ -29,6 +31,10 @@ func presentError(logger *slog.Logger, suggest bool) graphql.ErrorPresenterFunc 
 			}
 		}
 		if ae, ok := errors.AsType[*apperr.Error](err); ok {
+			field := locateArgument(ctx, gerr)
+			if ae.Field != "" {
+				field = ae.Field
+			}
 			gerr.Message = ae.Message
 			gerr.Extensions = map[string]any{"code": string(ae.Code)}
 			if ae.UpstreamStatus != 0 {
@@ -36,6 +42,9 @@ func presentError(logger *slog.Logger, suggest bool) graphql.ErrorPresenterFunc 
 			}
 			if ae.UpstreamCode != "" {
 				gerr.Extensions["telnyxCode"] = ae.UpstreamCode
+			}
+			if field != "" {
+				gerr.Extensions["field"] = field
 			}
 			if ae.Code == apperr.Internal {
 				logger.ErrorContext(ctx, "internal error", "path", gerr.Path.String(), "err", ae.Err)
@@ -53,6 +62,40 @@ func presentError(logger *slog.Logger, suggest bool) graphql.ErrorPresenterFunc 
 		gerr.Extensions = map[string]any{"code": string(apperr.Internal)}
 		return gerr
 	}
+}
+
+// locateArgument gives an error raised for a field without locations (a resolver's error, or gqlgen's for
+// an argument it could not read, such as a bad Date) the field's location, and returns the argument path
+// when the error's path goes below the field into its arguments (gqlgen's path for an argument error is
+// the field's path, then the argument's: rooms.filter.dateCreatedAt.gte), e.g. "filter.dateCreatedAt.gte".
+func locateArgument(ctx context.Context, gerr *gqlerror.Error) string {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil {
+		return ""
+	}
+	if len(gerr.Locations) == 0 && fc.Field.Position != nil {
+		gerr.Locations = []gqlerror.Location{{Line: fc.Field.Position.Line, Column: fc.Field.Position.Column}}
+	}
+	at := fc.Path()
+	if len(gerr.Path) <= len(at) || gerr.Path[:len(at)].String() != at.String() {
+		return ""
+	}
+	if _, ok := gerr.Path[len(at)].(ast.PathName); !ok {
+		return "" // an item of the field's list (a batch's error), not an argument
+	}
+	var b strings.Builder
+	for _, p := range gerr.Path[len(at):] {
+		switch p := p.(type) {
+		case ast.PathName:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(string(p))
+		case ast.PathIndex:
+			fmt.Fprintf(&b, "[%d]", int(p))
+		}
+	}
+	return b.String()
 }
 
 // recoverPanic turns a resolver panic into an INTERNAL error for that field; the process lives on.

@@ -385,11 +385,21 @@ func wantsTrace(v string) bool {
 func refuseWrites(ctx context.Context, present graphql.ErrorPresenterFunc, bad []resolvers.InvalidWrite) graphql.ResponseHandler {
 	errs := make(gqlerror.List, 0, len(bad))
 	for _, w := range bad {
-		e := &gqlerror.Error{Message: w.Err.Error(), Path: ast.Path{ast.PathName(w.Field.Alias)}, Err: w.Err}
-		if w.Field.Position != nil {
-			e.Locations = []gqlerror.Location{{Line: w.Field.Position.Line, Column: w.Field.Position.Column}}
+		// One error per invalid argument field (extensions.field), every one of them at once.
+		each := []error{w.Err}
+		if all := apperr.All(w.Err); len(all) > 0 {
+			each = each[:0]
+			for _, e := range all {
+				each = append(each, e)
+			}
 		}
-		errs = append(errs, present(ctx, e))
+		for _, err := range each {
+			e := &gqlerror.Error{Message: err.Error(), Path: ast.Path{ast.PathName(w.Field.Alias)}, Err: err}
+			if w.Field.Position != nil {
+				e.Locations = []gqlerror.Location{{Line: w.Field.Position.Line, Column: w.Field.Position.Column}}
+			}
+			errs = append(errs, present(ctx, e))
+		}
 	}
 	return graphql.OneShot(&graphql.Response{Errors: errs})
 }

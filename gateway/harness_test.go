@@ -72,8 +72,12 @@ func forExecutors[T interface{ Run(string, func(T)) bool }](tb T, test func(T, e
 type gqlError struct {
 	Message    string         `json:"message"`
 	Path       []any          `json:"path"`
+	Locations  []gqlLocation  `json:"locations"`
 	Extensions map[string]any `json:"extensions"`
 }
+
+// gqlLocation is one entry of an error's locations.
+type gqlLocation struct{ Line, Column int }
 
 func (e gqlError) code() string { c, _ := e.Extensions["code"].(string); return c }
 

@@ -1096,20 +1096,21 @@ input CreateRoomInput {
 }
 
 """
-Settings to change on a room; fields left out (or null) keep their value. Ranges as for CreateRoomInput.
+Settings to change on a room; fields left out keep their value. The webhook settings can be cleared with
+an explicit null; null on the other fields keeps their value. Ranges as for CreateRoomInput.
 """
 input UpdateRoomInput {
-  "A name unique within the account (1 to 255 characters)."
+  "A name unique within the account (1 to 255 characters); null keeps it."
   uniqueName: String
-  "How many participants may be in the room at once: 2 to 50."
+  "How many participants may be in the room at once: 2 to 50; null keeps it."
   maxParticipants: Int
-  "Whether to record sessions."
+  "Whether to record sessions; null keeps it."
   enableRecording: Boolean
-  "An absolute http(s) URL for webhook events."
+  "An absolute http(s) URL for webhook events; null clears it (no webhooks)."
   webhookEventUrl: String
-  "An absolute http(s) URL for webhook events when the main URL fails."
+  "An absolute http(s) URL for webhook events when the main URL fails; null clears it."
   webhookEventFailoverUrl: String
-  "How long to wait for the webhook URL, 0 to 30 seconds."
+  "How long to wait for the webhook URL, 0 to 30 seconds; null clears it (the upstream's default)."
   webhookTimeoutSecs: Int
 }
 
@@ -7005,21 +7006,21 @@ func (ec *executionContext) unmarshalInputUpdateRoomInput(ctx context.Context, o
 			if err != nil {
 				return it, err
 			}
-			it.WebhookEventURL = data
+			it.WebhookEventURL = graphql.OmittableOf(data)
 		case "webhookEventFailoverUrl":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookEventFailoverUrl"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.WebhookEventFailoverURL = data
+			it.WebhookEventFailoverURL = graphql.OmittableOf(data)
 		case "webhookTimeoutSecs":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookTimeoutSecs"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.WebhookTimeoutSecs = data
+			it.WebhookTimeoutSecs = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil

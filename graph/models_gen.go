@@ -5,6 +5,7 @@ package graph
 import (
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/roomgraph/roomgraph/internal/model"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
@@ -160,18 +161,19 @@ type RoomSessionPayload struct {
 	Room *model.Room `json:"room,omitempty"`
 }
 
-// Settings to change on a room; fields left out (or null) keep their value. Ranges as for CreateRoomInput.
+// Settings to change on a room; fields left out keep their value. The webhook settings can be cleared with
+// an explicit null; null on the other fields keeps their value. Ranges as for CreateRoomInput.
 type UpdateRoomInput struct {
-	// A name unique within the account (1 to 255 characters).
+	// A name unique within the account (1 to 255 characters); null keeps it.
 	UniqueName *string `json:"uniqueName,omitempty"`
-	// How many participants may be in the room at once: 2 to 50.
+	// How many participants may be in the room at once: 2 to 50; null keeps it.
 	MaxParticipants *int `json:"maxParticipants,omitempty"`
-	// Whether to record sessions.
+	// Whether to record sessions; null keeps it.
 	EnableRecording *bool `json:"enableRecording,omitempty"`
-	// An absolute http(s) URL for webhook events.
-	WebhookEventURL *string `json:"webhookEventUrl,omitempty"`
-	// An absolute http(s) URL for webhook events when the main URL fails.
-	WebhookEventFailoverURL *string `json:"webhookEventFailoverUrl,omitempty"`
-	// How long to wait for the webhook URL, 0 to 30 seconds.
-	WebhookTimeoutSecs *int `json:"webhookTimeoutSecs,omitempty"`
+	// An absolute http(s) URL for webhook events; null clears it (no webhooks).
+	WebhookEventURL graphql.Omittable[*string] `json:"webhookEventUrl,omitempty"`
+	// An absolute http(s) URL for webhook events when the main URL fails; null clears it.
+	WebhookEventFailoverURL graphql.Omittable[*string] `json:"webhookEventFailoverUrl,omitempty"`
+	// How long to wait for the webhook URL, 0 to 30 seconds; null clears it (the upstream's default).
+	WebhookTimeoutSecs graphql.Omittable[*int] `json:"webhookTimeoutSecs,omitempty"`
 }

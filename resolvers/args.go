@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/roomgraph/roomgraph/graph"
@@ -17,15 +18,30 @@ import (
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
-// uuidPattern accepts the canonical 8-4-4-4-12 hexadecimal form every Telnyx id has.
-var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+// uuidPattern accepts the canonical 8-4-4-4-12 form every Telnyx id has, in lowercase: the only spelling the
+// API hands out (docs/errors.md#ids).
+var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
-// checkID refuses an id that cannot exist upstream, so no call is made for it.
+// checkID refuses an id that cannot exist upstream, so no call is made for it. Every id argument goes
+// through it, with one rule: a lowercase UUID. An uppercase UUID is refused, not normalised: the gateway
+// echoes ids it was given without a call (a stub that selects only id, a payload's deletedRoomId, a
+// cursor's scope), so a normalised id would come back different from the one sent, and a client cache
+// keyed by id would hold the same object twice; the message gives the id to send instead.
 func checkID(arg, id string) error {
-	if !uuidPattern.MatchString(id) {
-		return apperr.Errorf(apperr.BadUserInput, "%s must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0, got %q", arg, truncate(id, 64))
+	if uuidPattern.MatchString(id) {
+		return nil
 	}
-	return nil
+	if lower := strings.ToLower(id); uuidPattern.MatchString(lower) {
+		return invalid(arg, "%s must be a lowercase UUID, as Telnyx writes ids: got %q, send %q", arg, id, lower)
+	}
+	return invalid(arg, "%s must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0, got %q", arg, truncate(id, 64))
+}
+
+// invalid is a BAD_USER_INPUT error about the argument at path field (extensions.field).
+func invalid(field, format string, args ...any) *apperr.Error {
+	e := apperr.Errorf(apperr.BadUserInput, format, args...)
+	e.Field = field
+	return e
 }
 
 // optionalID checks an optional id argument and returns it ("" when absent).
@@ -43,53 +59,58 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// Filters: GraphQL inputs to the upstream's filter parameters.
+// Filters: GraphQL inputs to the upstream's filter parameters. A date range that can match nothing (gte
+// later than lte) is refused before any call, naming the filter field.
 
-func sessionFilter(f *graph.RoomSessionFilter) telnyx.SessionFilter {
+func sessionFilter(f *graph.RoomSessionFilter) (telnyx.SessionFilter, error) {
 	var out telnyx.SessionFilter
 	if f == nil {
-		return out
+		return out, nil
 	}
-	out.DateCreatedAt = dateFilter(f.DateCreatedAt)
-	out.DateUpdatedAt = dateFilter(f.DateUpdatedAt)
-	out.DateEndedAt = dateFilter(f.DateEndedAt)
+	var err error
+	out.DateCreatedAt, err = dateFilter("filter.dateCreatedAt", f.DateCreatedAt, err)
+	out.DateUpdatedAt, err = dateFilter("filter.dateUpdatedAt", f.DateUpdatedAt, err)
+	out.DateEndedAt, err = dateFilter("filter.dateEndedAt", f.DateEndedAt, err)
 	if f.Active != nil {
 		out.Active = telnyx.BoolOf(*f.Active)
 	}
-	return out
+	return out, err
 }
 
-func participantFilter(f *graph.RoomParticipantFilter) telnyx.ParticipantFilter {
+func participantFilter(f *graph.RoomParticipantFilter) (telnyx.ParticipantFilter, error) {
 	var out telnyx.ParticipantFilter
 	if f == nil {
-		return out
+		return out, nil
 	}
-	out.DateJoinedAt = dateFilter(f.DateJoinedAt)
-	out.DateUpdatedAt = dateFilter(f.DateUpdatedAt)
-	out.DateLeftAt = dateFilter(f.DateLeftAt)
+	var err error
+	out.DateJoinedAt, err = dateFilter("filter.dateJoinedAt", f.DateJoinedAt, err)
+	out.DateUpdatedAt, err = dateFilter("filter.dateUpdatedAt", f.DateUpdatedAt, err)
+	out.DateLeftAt, err = dateFilter("filter.dateLeftAt", f.DateLeftAt, err)
 	if f.Context != nil {
 		out.Context = *f.Context
 	}
-	return out
+	return out, err
 }
 
-func roomFilter(f *graph.RoomFilter) telnyx.RoomFilter {
+func roomFilter(f *graph.RoomFilter) (telnyx.RoomFilter, error) {
 	var out telnyx.RoomFilter
 	if f == nil {
-		return out
+		return out, nil
 	}
-	out.DateCreatedAt = dateFilter(f.DateCreatedAt)
-	out.DateUpdatedAt = dateFilter(f.DateUpdatedAt)
+	var err error
+	out.DateCreatedAt, err = dateFilter("filter.dateCreatedAt", f.DateCreatedAt, err)
+	out.DateUpdatedAt, err = dateFilter("filter.dateUpdatedAt", f.DateUpdatedAt, err)
 	if f.UniqueName != nil {
 		out.UniqueName = *f.UniqueName
 	}
-	return out
+	return out, err
 }
 
-func dateFilter(f *graph.DateFilter) telnyx.DateFilter {
+// dateFilter converts one date filter; err is the error of the filters before it (the first one sticks).
+func dateFilter(field string, f *graph.DateFilter, err error) (telnyx.DateFilter, error) {
 	var out telnyx.DateFilter
 	if f == nil {
-		return out
+		return out, err
 	}
 	if f.Eq != nil {
 		out.Eq = *f.Eq
@@ -100,7 +121,20 @@ func dateFilter(f *graph.DateFilter) telnyx.DateFilter {
 	if f.Lte != nil {
 		out.Lte = *f.Lte
 	}
-	return out
+	if err == nil && f.Gte != nil && f.Lte != nil && laterDate(out.Gte, out.Lte) {
+		err = invalid(field, "%s: gte %s is later than lte %s, so nothing can match", field, out.Gte, out.Lte)
+	}
+	return out, err
+}
+
+func laterDate(a, b telnyx.Date) bool {
+	if a.Year != b.Year {
+		return a.Year > b.Year
+	}
+	if a.Month != b.Month {
+		return a.Month > b.Month
+	}
+	return a.Day > b.Day
 }
 
 // scope names one list for its cursors: a cursor of one list (endpoint, parent, filter) is refused by
@@ -188,7 +222,9 @@ func connect[L comparable, T any](ctx context.Context, r *Resolver, a pageArgs, 
 	req, err := pagination.Resolve(pagination.Args{First: a.first, After: a.after, Last: a.last, Before: a.before}, r.Pages, r.Codec, sc)
 	if err != nil {
 		if pe, ok := errors.AsType[*pagination.Error](err); ok {
-			return conn, apperr.Wrap(apperr.BadUserInput, err, pe.Error())
+			e := apperr.Wrap(apperr.BadUserInput, err, pe.Error())
+			e.Field = pe.Field
+			return conn, e
 		}
 		return conn, err
 	}

@@ -17,11 +17,11 @@ import (
 func (r *mutationResolver) CreateRoom(ctx context.Context, input graph.CreateRoomInput) (*graph.RoomPayload, error) {
 	p, err := createRoomArgs(input)
 	if err != nil {
-		return nil, err
+		return nil, refuse(ctx, err)
 	}
 	rec, err := loaders.From(ctx).CreateRoom(ctx, p)
 	if err != nil {
-		return nil, err
+		return nil, blame(err, roomFields)
 	}
 	return &graph.RoomPayload{Room: &model.Room{ID: rec.ID, Data: rec}}, nil
 }
@@ -29,11 +29,11 @@ func (r *mutationResolver) CreateRoom(ctx context.Context, input graph.CreateRoo
 func (r *mutationResolver) UpdateRoom(ctx context.Context, id string, input graph.UpdateRoomInput) (*graph.RoomPayload, error) {
 	p, err := updateRoomArgs(id, input)
 	if err != nil {
-		return nil, err
+		return nil, refuse(ctx, err)
 	}
 	rec, err := loaders.From(ctx).UpdateRoom(ctx, id, p)
 	if err != nil {
-		return nil, err
+		return nil, blame(err, roomFields)
 	}
 	return &graph.RoomPayload{Room: &model.Room{ID: rec.ID, Data: rec}}, nil
 }

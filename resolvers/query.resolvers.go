@@ -33,7 +33,10 @@ func (r *queryResolver) Room(ctx context.Context, id string) (*model.Room, error
 }
 
 func (r *queryResolver) Rooms(ctx context.Context, filter *graph.RoomFilter, first *int, after *string, last *int, before *string) (*model.RoomConnection, error) {
-	f := roomFilter(filter)
+	f, err := roomFilter(filter)
+	if err != nil {
+		return nil, err
+	}
 	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, scope("rooms", "", f), loaders.RoomsList{Filter: f}, false, loaders.From(ctx).Rooms)
 	return &model.RoomConnection{Connection: c}, err
 }
@@ -43,7 +46,10 @@ func (r *queryResolver) RoomSessions(ctx context.Context, roomID *string, filter
 	if err != nil {
 		return nil, err
 	}
-	f := sessionFilter(filter)
+	f, err := sessionFilter(filter)
+	if err != nil {
+		return nil, err
+	}
 	f.RoomID = id
 	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, sessionsScope(f), loaders.SessionsList{Filter: f}, participantsSelected(ctx), loaders.From(ctx).Sessions)
 	return &model.RoomSessionConnection{Connection: c}, err
@@ -61,7 +67,10 @@ func (r *queryResolver) RoomParticipants(ctx context.Context, sessionID *string,
 	if err != nil {
 		return nil, err
 	}
-	f := participantFilter(filter)
+	f, err := participantFilter(filter)
+	if err != nil {
+		return nil, err
+	}
 	f.SessionID = id
 	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, participantsScope(f), loaders.ParticipantsList{Filter: f}, false, loaders.From(ctx).Participants)
 	return &model.RoomParticipantConnection{Connection: c}, err

@@ -2,6 +2,8 @@ package resolvers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -55,24 +57,54 @@ func roomParams(in graph.CreateRoomInput) (telnyx.RoomParams, error) {
 		WebhookEventFailoverURL: in.WebhookEventFailoverURL,
 		WebhookTimeoutSecs:      in.WebhookTimeoutSecs,
 	}
+	return p, checkRoomParams(p)
+}
+
+// checkRoomParams reports every invalid field of a room's settings at once (an errors.Join of
+// BAD_USER_INPUT errors, each naming its field), in the input's field order.
+func checkRoomParams(p telnyx.RoomParams) error {
+	var errs []error
 	if n := p.UniqueName; n != nil && (strings.TrimSpace(*n) == "" || utf8.RuneCountInString(*n) > maxUniqueName) {
-		return p, apperr.Errorf(apperr.BadUserInput, "input.uniqueName must be 1 to %d characters and not blank", maxUniqueName)
+		errs = append(errs, invalid("input.uniqueName", "input.uniqueName must be 1 to %d characters and not blank", maxUniqueName))
 	}
 	if m := p.MaxParticipants; m != nil && (*m < 2 || *m > 50) {
-		return p, apperr.Errorf(apperr.BadUserInput, "input.maxParticipants must be between 2 and 50, got %d", *m)
-	}
-	if s := p.WebhookTimeoutSecs; s != nil && (*s < 0 || *s > 30) {
-		return p, apperr.Errorf(apperr.BadUserInput, "input.webhookTimeoutSecs must be between 0 and 30, got %d", *s)
+		errs = append(errs, invalid("input.maxParticipants", "input.maxParticipants must be between 2 and 50, got %d", *m))
 	}
 	for _, f := range []struct {
 		name string
 		url  *string
 	}{{"webhookEventUrl", p.WebhookEventURL}, {"webhookEventFailoverUrl", p.WebhookEventFailoverURL}} {
 		if f.url != nil && !absoluteURL(*f.url) {
-			return p, apperr.Errorf(apperr.BadUserInput, "input.%s must be an absolute http(s) URL such as https://example.com/webhooks, got %q", f.name, truncate(*f.url, 100))
+			errs = append(errs, invalid("input."+f.name, "input.%s must be an absolute http(s) URL such as https://example.com/webhooks, got %q", f.name, truncate(*f.url, 100)))
 		}
 	}
-	return p, nil
+	if s := p.WebhookTimeoutSecs; s != nil && (*s < 0 || *s > 30) {
+		errs = append(errs, invalid("input.webhookTimeoutSecs", "input.webhookTimeoutSecs must be between 0 and 30, got %d", *s))
+	}
+	return errors.Join(errs...)
+}
+
+// roomFields names the input field behind each body member of a room write, so that an upstream 422's
+// source.pointer becomes the argument the caller sent (extensions.field).
+var roomFields = map[string]string{
+	"/unique_name":                "input.uniqueName",
+	"/max_participants":           "input.maxParticipants",
+	"/enable_recording":           "input.enableRecording",
+	"/webhook_event_url":          "input.webhookEventUrl",
+	"/webhook_event_failover_url": "input.webhookEventFailoverUrl",
+	"/webhook_timeout_secs":       "input.webhookTimeoutSecs",
+}
+
+// blame sets the field of an upstream error whose source.pointer names a body member of fields. The error
+// may be shared, so it is copied.
+func blame(err error, fields map[string]string) error {
+	e, ok := errors.AsType[*apperr.Error](err)
+	if !ok || e.Field != "" || fields[e.UpstreamPointer] == "" {
+		return err
+	}
+	named := *e
+	named.Field = fields[e.UpstreamPointer]
+	return &named
 }
 
 func absoluteURL(s string) bool {
@@ -83,30 +115,31 @@ func absoluteURL(s string) bool {
 // participantsAction checks a ParticipantSelection: all, or a non-empty list of ids, minus exclusions.
 func participantsAction(sel graph.ParticipantSelection) (telnyx.ParticipantsAction, error) {
 	all := sel.All != nil && *sel.All
+	var errs []error
 	switch {
 	case all && len(sel.Ids) > 0:
-		return telnyx.ParticipantsAction{}, apperr.Errorf(apperr.BadUserInput, "participants: give either all: true or ids, not both")
+		errs = append(errs, invalid("participants", "participants: give either all: true or ids, not both"))
 	case !all && len(sel.Ids) == 0:
-		return telnyx.ParticipantsAction{}, apperr.Errorf(apperr.BadUserInput, "participants: give all: true or a non-empty list of ids")
+		errs = append(errs, invalid("participants", "participants: give all: true or a non-empty list of ids"))
 	}
-	for _, id := range sel.Ids {
-		if err := checkID("participants.ids[]", id); err != nil {
-			return telnyx.ParticipantsAction{}, err
+	for i, id := range sel.Ids {
+		if err := checkID(fmt.Sprintf("participants.ids[%d]", i), id); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	for _, id := range sel.Exclude {
-		if err := checkID("participants.exclude[]", id); err != nil {
-			return telnyx.ParticipantsAction{}, err
+	for i, id := range sel.Exclude {
+		if err := checkID(fmt.Sprintf("participants.exclude[%d]", i), id); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return telnyx.ParticipantsAction{All: all, IDs: sel.Ids, Exclude: sel.Exclude}, nil
+	return telnyx.ParticipantsAction{All: all, IDs: sel.Ids, Exclude: sel.Exclude}, errors.Join(errs...)
 }
 
 // participantsAction runs a kick, mute or unmute after checking its arguments.
 func (r *Resolver) participantsAction(ctx context.Context, act loaders.Action, sessionID string, sel graph.ParticipantSelection) (*graph.RoomSessionPayload, error) {
 	a, err := participantsActionArgs(sessionID, sel)
 	if err != nil {
-		return nil, err
+		return nil, refuse(ctx, err)
 	}
 	if err := loaders.From(ctx).ParticipantsAction(ctx, act, sessionID, a); err != nil {
 		return nil, err

@@ -101,7 +101,10 @@ func (r *roomResolver) UpdatedAt(ctx context.Context, obj *model.Room) (*time.Ti
 }
 
 func (r *roomResolver) Sessions(ctx context.Context, obj *model.Room, filter *graph.RoomSessionFilter, first *int, after *string, last *int, before *string) (*model.RoomSessionConnection, error) {
-	f := sessionFilter(filter)
+	f, err := sessionFilter(filter)
+	if err != nil {
+		return nil, err
+	}
 	list := loaders.RoomSessionsList{RoomID: obj.ID, Filter: f}
 	f.RoomID = obj.ID // for the scope only: the list takes its room from the path
 	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, sessionsScope(f), list, participantsSelected(ctx), loaders.From(ctx).RoomSessions)

@@ -32,7 +32,10 @@ func (r *roomSessionResolver) ParticipantCount(ctx context.Context, obj *telnyx.
 }
 
 func (r *roomSessionResolver) ParticipantsConnection(ctx context.Context, obj *telnyx.RoomSession, filter *graph.RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error) {
-	f := participantFilter(filter)
+	f, err := participantFilter(filter)
+	if err != nil {
+		return nil, err
+	}
 	list := loaders.SessionParticipantsList{SessionID: obj.ID, Filter: f}
 	f.SessionID = obj.ID // for the scope only: the list takes its session from the path
 	c, err := connect(ctx, r.Resolver, pageArgs{first, last, after, before}, participantsScope(f), list, false, loaders.From(ctx).SessionParticipants)

@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,18 +19,50 @@ import (
 
 func createRoomArgs(input graph.CreateRoomInput) (telnyx.RoomParams, error) { return roomParams(input) }
 
+// updateRoomArgs: an explicit null on a webhook setting clears it (sent upstream as null); left out, or
+// null on the other settings, keeps the value.
 func updateRoomArgs(id string, input graph.UpdateRoomInput) (telnyx.RoomParams, error) {
-	if err := checkID("id", id); err != nil {
-		return telnyx.RoomParams{}, err
+	idErr := checkID("id", id)
+	p := telnyx.RoomParams{
+		UniqueName:              input.UniqueName,
+		MaxParticipants:         input.MaxParticipants,
+		EnableRecording:         input.EnableRecording,
+		WebhookEventURL:         input.WebhookEventURL.Value(),
+		WebhookEventFailoverURL: input.WebhookEventFailoverURL.Value(),
+		WebhookTimeoutSecs:      input.WebhookTimeoutSecs.Value(),
+		Clear: telnyx.RoomClear{
+			WebhookEventURL:         cleared(input.WebhookEventURL),
+			WebhookEventFailoverURL: cleared(input.WebhookEventFailoverURL),
+			WebhookTimeoutSecs:      cleared(input.WebhookTimeoutSecs),
+		},
 	}
-	return roomParams(graph.CreateRoomInput(input))
+	return p, errors.Join(idErr, checkRoomParams(p))
+}
+
+// cleared reports an input field given as an explicit null.
+func cleared[T any](o graphql.Omittable[*T]) bool {
+	v, set := o.ValueOK()
+	return set && v == nil
 }
 
 func participantsActionArgs(sessionID string, sel graph.ParticipantSelection) (telnyx.ParticipantsAction, error) {
-	if err := checkID("sessionId", sessionID); err != nil {
-		return telnyx.ParticipantsAction{}, err
+	idErr := checkID("sessionId", sessionID)
+	a, err := participantsAction(sel)
+	return a, errors.Join(idErr, err)
+}
+
+// refuse reports every error of a failed argument check: each one but the first as its own GraphQL
+// error at the field, the first as the field's error. CheckWrites normally reports them before any
+// resolver runs; this keeps a resolver that runs without it (a test, a BFF's own server) as complete.
+func refuse(ctx context.Context, err error) error {
+	all := apperr.All(err)
+	if len(all) < 2 {
+		return err
 	}
-	return participantsAction(sel)
+	for _, e := range all[1:] {
+		graphql.AddError(ctx, e)
+	}
+	return all[0]
 }
 
 func generateJoinClientTokenArgs(roomID string, input *graph.JoinClientTokenInput) (telnyx.JoinClientTokenParams, error) {
@@ -99,11 +132,11 @@ func checkWrite(name string, args map[string]any) error {
 			_, err = createRoomArgs(in)
 		}
 	case "updateRoom":
-		var in graph.CreateRoomInput
 		var id string
 		if id, err = graphql.UnmarshalID(args["id"]); err == nil {
-			if in, err = roomInput(args["input"]); err == nil {
-				_, err = updateRoomArgs(id, graph.UpdateRoomInput(in))
+			var up graph.UpdateRoomInput
+			if up, err = updateInput(args["input"]); err == nil {
+				_, err = updateRoomArgs(id, up)
 			}
 		}
 	case "deleteRoom", "endRoomSession":
@@ -202,6 +235,27 @@ func joinClientTokenInput(v any) (*graph.JoinClientTokenInput, error) {
 		in.RefreshTokenTTLSecs, err = optional(x, graphql.UnmarshalInt)
 	}
 	return in, err
+}
+
+// updateInput reads an UpdateRoomInput as gqlgen does: a webhook setting given as null is set (to clear),
+// unlike one left out.
+func updateInput(v any) (graph.UpdateRoomInput, error) {
+	in, err := roomInput(v)
+	if err != nil {
+		return graph.UpdateRoomInput{}, err
+	}
+	m := v.(map[string]any)
+	out := graph.UpdateRoomInput{UniqueName: in.UniqueName, MaxParticipants: in.MaxParticipants, EnableRecording: in.EnableRecording}
+	if _, ok := m["webhookEventUrl"]; ok {
+		out.WebhookEventURL = graphql.OmittableOf(in.WebhookEventURL)
+	}
+	if _, ok := m["webhookEventFailoverUrl"]; ok {
+		out.WebhookEventFailoverURL = graphql.OmittableOf(in.WebhookEventFailoverURL)
+	}
+	if _, ok := m["webhookTimeoutSecs"]; ok {
+		out.WebhookTimeoutSecs = graphql.OmittableOf(in.WebhookTimeoutSecs)
+	}
+	return out, nil
 }
 
 func participantSelection(v any) (graph.ParticipantSelection, error) {

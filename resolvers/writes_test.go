@@ -61,3 +61,44 @@ func TestCheckWriteTokens(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckWriteFields: a mutation's check reports every invalid argument field, each naming its field,
+// and reads updateRoom's explicit nulls as clears (omitted fields as nothing to change).
+func TestCheckWriteFields(t *testing.T) {
+	tests := []struct {
+		name   string
+		field  string
+		args   map[string]any
+		fields []string
+	}{
+		{"valid update with nulls", "updateRoom", map[string]any{"id": "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0",
+			"input": map[string]any{"webhookEventUrl": nil, "webhookTimeoutSecs": nil, "uniqueName": nil}}, nil},
+		{"every invalid field of an update", "updateRoom", map[string]any{"id": "X",
+			"input": map[string]any{"maxParticipants": 1, "webhookTimeoutSecs": 31, "webhookEventUrl": "x"}},
+			[]string{"id", "input.maxParticipants", "input.webhookEventUrl", "input.webhookTimeoutSecs"}},
+		{"a selection of both kinds and bad ids", "muteParticipants", map[string]any{"sessionId": "s",
+			"participants": map[string]any{"all": true, "ids": []any{"a"}}},
+			[]string{"sessionId", "participants", "participants.ids[0]"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, e := range apperr.All(checkWrite(tc.field, tc.args)) {
+				assert.Equal(t, apperr.BadUserInput, e.Code)
+				got = append(got, e.Field)
+			}
+			assert.Equal(t, tc.fields, got)
+		})
+	}
+}
+
+func TestUpdateInputTellsNullFromAbsent(t *testing.T) {
+	in, err := updateInput(map[string]any{"webhookEventUrl": nil, "webhookTimeoutSecs": 3})
+	assert.NoError(t, err)
+	p, err := updateRoomArgs("0ccc7b54-4df3-4bca-a65a-3da1ecc777f0", in)
+	assert.NoError(t, err)
+	assert.True(t, p.Clear.WebhookEventURL, "explicit null clears")
+	assert.False(t, p.Clear.WebhookEventFailoverURL, "absent keeps")
+	assert.False(t, p.Clear.WebhookTimeoutSecs)
+	assert.Equal(t, 3, *p.WebhookTimeoutSecs)
+}

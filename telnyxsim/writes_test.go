@@ -124,6 +124,17 @@ func TestUpdateRoom(t *testing.T) {
 		assert.JSONEq(t, `""`, string(o["webhook_event_url"]))
 		assert.Equal(t, "renamed", str(t, o, "unique_name"), "absent fields are untouched")
 	})
+	t.Run("null resets the failover URL, and only what it names", func(t *testing.T) {
+		decodeSingle(t, c.do("PATCH", "/v2/rooms/"+target.ID, `{"webhook_event_url":"https://a.example/h","webhook_event_failover_url":"https://b.example/h","webhook_timeout_secs":5}`))
+		o := decodeSingle(t, c.do("PATCH", "/v2/rooms/"+target.ID, `{"webhook_event_failover_url":null}`))
+		assert.JSONEq(t, `""`, string(o["webhook_event_failover_url"]))
+		assert.Equal(t, "https://a.example/h", str(t, o, "webhook_event_url"))
+		assert.JSONEq(t, `5`, string(o["webhook_timeout_secs"]))
+	})
+	t.Run("null is refused for a setting that cannot be reset", func(t *testing.T) {
+		errs := decodeErrors(t, c.do("PATCH", "/v2/rooms/"+target.ID, `{"max_participants":null}`), 422, "10015")
+		require.NotEmpty(t, errs)
+	})
 	t.Run("keeping its own name is fine", func(t *testing.T) {
 		decodeSingle(t, c.do("PATCH", "/v2/rooms/"+target.ID, `{"unique_name":"renamed"}`))
 	})

@@ -35,6 +35,12 @@ type Error struct {
 	// from the upstream (0 and "" otherwise).
 	UpstreamStatus int
 	UpstreamCode   string
+	// UpstreamPointer is the JSON pointer into the request body that the upstream blamed (its error's
+	// source.pointer, e.g. "/unique_name"), "" otherwise. A write maps it to Field.
+	UpstreamPointer string
+	// Field is the argument path at fault, e.g. "input.maxParticipants" ("" when no one argument is):
+	// extensions.field.
+	Field string
 	// Err is the underlying cause, for logs and errors.Is/As; never shown to callers.
 	Err error
 }
@@ -52,6 +58,25 @@ func Errorf(code Code, format string, args ...any) *Error {
 // Wrap builds an *Error with a caller-safe message around a cause that is kept for logs only.
 func Wrap(code Code, cause error, message string) *Error {
 	return &Error{Code: code, Message: message, Err: cause}
+}
+
+// All returns every *Error of err: err itself, or each one of an errors.Join of them (nested joins
+// flattened), in order. An input check reports every invalid field at once as such a join.
+func All(err error) []*Error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []*Error
+		for _, e := range j.Unwrap() {
+			out = append(out, All(e)...)
+		}
+		return out
+	}
+	if e, ok := errors.AsType[*Error](err); ok {
+		return []*Error{e}
+	}
+	return nil
 }
 
 // CodeOf returns the code of the first *Error in err's chain, or Internal.

@@ -55,6 +55,19 @@ func upstreamError(err error) error {
 	return apperr.Wrap(apperr.Internal, err, "internal error")
 }
 
+// notFound names what was not found: an upstream 404 for a call about one object (a fetch by id, a list
+// under a parent, a write) becomes "room 0ccc… not found", with Telnyx's own words after it. The error may
+// be shared by every load of a batch, so it is copied, never changed.
+func notFound(err error, kind, id string) error {
+	e, ok := errors.AsType[*apperr.Error](err)
+	if !ok || e.Code != apperr.NotFound {
+		return err
+	}
+	named := *e
+	named.Message = fmt.Sprintf("%s %s not found (%s)", kind, id, e.Message)
+	return &named
+}
+
 // refusalError explains why the gateway itself did not call the upstream.
 func refusalError(re *resilience.Error, err error) *apperr.Error {
 	wait := ""
@@ -101,10 +114,11 @@ func statusError(ue *telnyx.Error) *apperr.Error {
 		msg += " (parameter " + ue.SourceParameter + ")"
 	}
 	return &apperr.Error{
-		Code:           code,
-		Message:        "Telnyx API: " + msg,
-		UpstreamStatus: ue.StatusCode,
-		UpstreamCode:   ue.Code,
-		Err:            ue,
+		Code:            code,
+		Message:         "Telnyx API: " + msg,
+		UpstreamStatus:  ue.StatusCode,
+		UpstreamCode:    ue.Code,
+		UpstreamPointer: ue.SourcePointer,
+		Err:             ue,
 	}
 }

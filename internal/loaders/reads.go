@@ -8,7 +8,8 @@ import (
 
 // RoomSessions returns a window of a room's sessions (GET /rooms/{room_id}/sessions).
 func (l *Loaders) RoomSessions(ctx context.Context, n ListNeed[RoomSessionsList]) (*Page[telnyx.RoomSession], error) {
-	return l.roomSessions.get(l.buildRoomSessions).Load(ctx, n)()
+	page, err := l.roomSessions.get(l.buildRoomSessions).Load(ctx, n)()
+	return page, notFound(err, "room", n.List.RoomID)
 }
 
 // Sessions returns a window of the account's sessions (GET /room_sessions).
@@ -18,7 +19,8 @@ func (l *Loaders) Sessions(ctx context.Context, n ListNeed[SessionsList]) (*Page
 
 // SessionParticipants returns a window of a session's participants (GET /room_sessions/{id}/participants).
 func (l *Loaders) SessionParticipants(ctx context.Context, n ListNeed[SessionParticipantsList]) (*Page[telnyx.RoomParticipant], error) {
-	return l.sessionParticipants.get(l.buildSessionParticipants).Load(ctx, n)()
+	page, err := l.sessionParticipants.get(l.buildSessionParticipants).Load(ctx, n)()
+	return page, notFound(err, "session", n.List.SessionID)
 }
 
 // Participants returns a window of the account's participants (GET /room_participants).
@@ -37,7 +39,8 @@ func (l *Loaders) Room(ctx context.Context, id string) (*telnyx.Room, error) {
 		l.servedKnown(ctx, KindRoom)
 		return r, nil
 	}
-	return l.room.get(l.buildRoom).Load(ctx, entityKey{ID: id})()
+	r, err := l.room.get(l.buildRoom).Load(ctx, entityKey{ID: id})()
+	return r, notFound(err, "room", id)
 }
 
 // Session returns one session (GET /room_sessions/{id}), with its participants when asked.
@@ -46,7 +49,8 @@ func (l *Loaders) Session(ctx context.Context, id string, participants bool) (*t
 		l.servedKnown(ctx, KindSession)
 		return s, nil
 	}
-	return l.session.get(l.buildSession).Load(ctx, entityKey{ID: id, Embed: participants})()
+	s, err := l.session.get(l.buildSession).Load(ctx, entityKey{ID: id, Embed: participants})()
+	return s, notFound(err, "session", id)
 }
 
 // Participant returns one participant (GET /room_participants/{id}).
@@ -55,7 +59,8 @@ func (l *Loaders) Participant(ctx context.Context, id string) (*telnyx.RoomParti
 		l.servedKnown(ctx, KindParticipant)
 		return p, nil
 	}
-	return l.participant.get(l.buildParticipant).Load(ctx, entityKey{ID: id})()
+	p, err := l.participant.get(l.buildParticipant).Load(ctx, entityKey{ID: id})()
+	return p, notFound(err, "participant", id)
 }
 
 // servedKnown reports a need answered from records a list already returned (it still counts as a need).

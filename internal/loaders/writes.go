@@ -18,19 +18,20 @@ func (l *Loaders) CreateRoom(ctx context.Context, p telnyx.RoomParams) (*telnyx.
 // UpdateRoom changes a room (PATCH /rooms/{id}).
 func (l *Loaders) UpdateRoom(ctx context.Context, id string, p telnyx.RoomParams) (*telnyx.Room, error) {
 	room, err := l.up.UpdateRoom(ctx, l.credential, id, p)
-	return l.wrote(ctx, room, err)
+	room, err = l.wrote(ctx, room, err)
+	return room, notFound(err, "room", id)
 }
 
 // DeleteRoom deletes a room (DELETE /rooms/{id}).
 func (l *Loaders) DeleteRoom(ctx context.Context, id string) error {
 	_, err := l.wrote(ctx, nil, l.up.DeleteRoom(ctx, l.credential, id))
-	return err
+	return notFound(err, "room", id)
 }
 
 // EndSession ends a session (POST /room_sessions/{id}/actions/end).
 func (l *Loaders) EndSession(ctx context.Context, id string) error {
 	_, err := l.wrote(ctx, nil, l.up.EndSession(ctx, l.credential, id))
-	return err
+	return notFound(err, "session", id)
 }
 
 // Action is one of the participant actions.
@@ -53,7 +54,7 @@ func (l *Loaders) ParticipantsAction(ctx context.Context, act Action, sessionID 
 		do = l.up.UnmuteParticipants
 	}
 	_, err := l.wrote(ctx, nil, do(ctx, l.credential, sessionID, a))
-	return err
+	return notFound(err, "session", sessionID)
 }
 
 // GenerateJoinClientToken issues a join token and a refresh token for a room (POST

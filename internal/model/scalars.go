@@ -152,9 +152,53 @@ func UnmarshalDate(v any) (telnyx.Date, error) {
 	}
 	d, err := telnyx.ParseDate(s)
 	if err != nil {
-		return telnyx.Date{}, apperr.Errorf(apperr.BadUserInput, "invalid Date %s: want YYYY-MM-DD, e.g. 2026-04-25", strconv.Quote(s))
+		return telnyx.Date{}, apperr.Errorf(apperr.BadUserInput, "invalid Date %s: %s", strconv.Quote(clip(s, 40)), dateProblem(s))
 	}
 	return d, nil
+}
+
+// dateProblem says what is wrong with s, which telnyx.ParseDate refused: the part a person would fix
+// ("month 13", "day 31 of April 2026"), or the expected shape when s is not shaped like a date at all.
+func dateProblem(s string) string {
+	const shape = "a Date is YYYY-MM-DD, e.g. 2026-04-25"
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		if len(s) > 10 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == ' ') {
+			return "a Date has no time of day (YYYY-MM-DD, e.g. " + s[:10] + ")"
+		}
+		return shape
+	}
+	y, ok1 := atoi(s[0:4])
+	m, ok2 := atoi(s[5:7])
+	d, ok3 := atoi(s[8:10])
+	switch {
+	case !ok1 || !ok2 || !ok3:
+		return "year, month and day must be digits; " + shape
+	case y < 1:
+		return "year 0"
+	case m < 1 || m > 12:
+		return "month " + strconv.Itoa(m)
+	default:
+		last := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		return fmt.Sprintf("day %d of %s %d (it has %d days)", d, time.Month(m), y, last)
+	}
+}
+
+func atoi(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 func describe(v any) string {

@@ -18,14 +18,16 @@ const MaxOffset = math.MaxInt32
 
 // The errors a cursor can fail with. Resolve wraps them in an *Error naming the argument.
 var (
-	ErrCursorScope     = errors.New("cursor does not belong to this list (another room or filter)")
+	ErrCursorScope     = errors.New("the cursor is from another list (another room, session or filter): ask this list for its own cursors")
+	ErrCursorTampered  = errors.New("the cursor was altered (or issued with another cursor secret): use a cursor exactly as a pageInfo or edge gave it")
 	ErrCursorMalformed = errors.New("malformed cursor")
 )
 
 const (
-	cursorVersion  = 1
+	cursorVersion  = 2
 	macLen         = 12 // 96 bits: forging needs 2^96 tries against a per-request check
-	payloadLen     = 1 + 4 + macLen
+	tagLen         = 4  // the scope-free integrity tag: tells an altered cursor from another list's
+	payloadLen     = 1 + 4 + macLen + tagLen
 	hmacBlockSize  = sha256.BlockSize
 	innerPadByte   = 0x36
 	outerPadByte   = 0x5c
@@ -68,12 +70,15 @@ func (c Codec) Encode(scope string, offset int) string {
 	binary.BigEndian.PutUint32(p[1:5], uint32(offset))
 	mac := c.mac(p[:5], scope)
 	copy(p[5:], mac[:macLen])
+	tag := c.mac(p[:5+macLen], "")
+	copy(p[5+macLen:], tag[:tagLen])
 	return cursorEncoding.EncodeToString(p[:])
 }
 
 // Decode returns the offset carried by cursor if it was encoded by a Codec with the same secret for the
-// same scope. Errors wrap ErrCursorMalformed (not a cursor of this format) or ErrCursorScope (well formed
-// but the MAC does not verify: another scope, another secret, or tampered).
+// same scope. Errors wrap ErrCursorMalformed (not a cursor of this format), ErrCursorTampered (shaped like
+// a cursor, but the integrity tag does not verify: altered, or another secret) or ErrCursorScope (intact,
+// but the scope's MAC does not verify: a cursor of another list).
 func (c Codec) Decode(scope, cursor string) (int, error) {
 	if cursor == "" {
 		return 0, fmt.Errorf("%w: empty", ErrCursorMalformed)
@@ -88,8 +93,12 @@ func (c Codec) Decode(scope, cursor string) (int, error) {
 	if p[0] != cursorVersion {
 		return 0, fmt.Errorf("%w: unsupported version %d", ErrCursorMalformed, p[0])
 	}
+	tag := c.mac(p[:5+macLen], "")
+	if subtle.ConstantTimeCompare(tag[:tagLen], p[5+macLen:]) != 1 {
+		return 0, ErrCursorTampered
+	}
 	mac := c.mac(p[:5], scope)
-	if subtle.ConstantTimeCompare(mac[:macLen], p[5:]) != 1 {
+	if subtle.ConstantTimeCompare(mac[:macLen], p[5:5+macLen]) != 1 {
 		return 0, ErrCursorScope
 	}
 	offset := binary.BigEndian.Uint32(p[1:5])

@@ -32,7 +32,7 @@ func TestCodecRoundTrip(t *testing.T) {
 			for _, scope := range scopes {
 				for _, off := range offsets {
 					cur := c.Encode(scope, off)
-					assert.Len(t, cur, 23, "cursors have a fixed length")
+					assert.Len(t, cur, 28, "cursors have a fixed length")
 					assert.NotContains(t, cur, "=", "no padding")
 					got, err := c.Decode(scope, cur)
 					require.NoError(t, err)
@@ -51,14 +51,17 @@ func TestCursorFormat(t *testing.T) {
 			c := pagination.NewCodec([]byte(secret))
 			raw, err := base64.RawURLEncoding.DecodeString(c.Encode(scope, 123456))
 			require.NoError(t, err)
-			require.Len(t, raw, 17)
-			assert.Equal(t, byte(1), raw[0], "version")
+			require.Len(t, raw, 21)
+			assert.Equal(t, byte(2), raw[0], "version")
 			assert.Equal(t, uint32(123456), binary.BigEndian.Uint32(raw[1:5]), "offset")
 
 			m := hmac.New(sha256.New, []byte(secret))
 			m.Write(raw[:5])
 			m.Write([]byte(scope))
-			assert.Equal(t, m.Sum(nil)[:12], raw[5:], "truncated HMAC-SHA256 (secret len %d, scope len %d)", len(secret), len(scope))
+			assert.Equal(t, m.Sum(nil)[:12], raw[5:17], "truncated HMAC-SHA256 (secret len %d, scope len %d)", len(secret), len(scope))
+			tag := hmac.New(sha256.New, []byte(secret))
+			tag.Write(raw[:17])
+			assert.Equal(t, tag.Sum(nil)[:4], raw[17:], "integrity tag (secret len %d)", len(secret))
 		}
 	}
 }
@@ -104,11 +107,12 @@ func TestCodecDecodeErrors(t *testing.T) {
 		{name: "padded", codec: c, scope: testScope, cursor: valid + "=", want: pagination.ErrCursorMalformed},
 		{name: "truncated", codec: c, scope: testScope, cursor: valid[:len(valid)-1], want: pagination.ErrCursorMalformed},
 		{name: "extended", codec: c, scope: testScope, cursor: valid + "A", want: pagination.ErrCursorMalformed},
-		{name: "unknown version", codec: c, scope: testScope, cursor: withVersion(2), want: pagination.ErrCursorMalformed},
+		{name: "unknown version", codec: c, scope: testScope, cursor: withVersion(3), want: pagination.ErrCursorMalformed},
+		{name: "version one (no tag)", codec: c, scope: testScope, cursor: withVersion(1), want: pagination.ErrCursorMalformed},
 		{name: "version zero", codec: c, scope: testScope, cursor: withVersion(0), want: pagination.ErrCursorMalformed},
 		{name: "other scope", codec: c, scope: testScope + "x", cursor: valid, want: pagination.ErrCursorScope},
 		{name: "other room", codec: c, scope: strings.Replace(testScope, "5f2d", "5f2e", 1), cursor: valid, want: pagination.ErrCursorScope},
-		{name: "other secret", codec: pagination.NewCodec([]byte("other-secret")), scope: testScope, cursor: valid, want: pagination.ErrCursorScope},
+		{name: "other secret", codec: pagination.NewCodec([]byte("other-secret")), scope: testScope, cursor: valid, want: pagination.ErrCursorTampered},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,11 +152,11 @@ func TestCodecTamper(t *testing.T) {
 			if i == 0 {
 				assert.ErrorIs(t, err, pagination.ErrCursorMalformed, "version byte")
 			} else {
-				assert.ErrorIs(t, err, pagination.ErrCursorScope, "offset or MAC byte %d", i)
+				assert.ErrorIs(t, err, pagination.ErrCursorTampered, "offset, MAC or tag byte %d: altered, not another list", i)
 			}
 		}
 	}
-	// Changing one character of the text gives either another payload (scope error) or invalid base64.
+	// Changing one character of the text gives either another payload (altered) or invalid base64.
 	valid := c.Encode(testScope, 42)
 	for i := range valid {
 		for _, ch := range "AZaz09-_" {
@@ -162,7 +166,7 @@ func TestCodecTamper(t *testing.T) {
 			tampered := valid[:i] + string(ch) + valid[i+1:]
 			_, err := c.Decode(testScope, tampered)
 			require.Error(t, err, "char %d -> %q", i, ch)
-			assert.True(t, errorIsOne(err, pagination.ErrCursorScope, pagination.ErrCursorMalformed), "unexpected error %v", err)
+			assert.True(t, errorIsOne(err, pagination.ErrCursorTampered, pagination.ErrCursorMalformed), "unexpected error %v", err)
 		}
 	}
 }
@@ -202,7 +206,7 @@ func FuzzDecodeCursor(f *testing.F) {
 	f.Add(testScope, "", -1)
 	f.Add(testScope, "!!!", 1<<40)
 	f.Add(testScope, "AQAAACrrrrrrrrrrrrrrrrr", 5)
-	f.Add(testScope, strings.Repeat("A", 23), 250)
+	f.Add(testScope, strings.Repeat("A", 28), 250)
 	f.Add(strings.Repeat("s", 300), "AAAAAAAAAAAAAAAAAAAAAAA=", 3)
 	f.Fuzz(func(t *testing.T, scope, cursor string, offset int) {
 		// Arbitrary input never panics; a success always yields an offset Encode would give back.
@@ -211,7 +215,7 @@ func FuzzDecodeCursor(f *testing.F) {
 			require.LessOrEqual(t, off, pagination.MaxOffset)
 			require.Equal(t, cursor, c.Encode(scope, off), "only canonical cursors decode")
 		} else {
-			require.True(t, errorIsOne(err, pagination.ErrCursorMalformed, pagination.ErrCursorScope), "unexpected error %v", err)
+			require.True(t, errorIsOne(err, pagination.ErrCursorMalformed, pagination.ErrCursorScope, pagination.ErrCursorTampered), "unexpected error %v", err)
 		}
 
 		if offset < 0 {

@@ -32,12 +32,15 @@
 //
 // # Cursors
 //
-// A cursor is base64url without padding of 17 bytes: a version byte (1), the offset as a big-endian
-// uint32, and the first 12 bytes of HMAC-SHA256(secret, version || offset || scope). The scope is the
-// caller's description of the list (endpoint, room or session id, normalized filter; see [Scope]), which
-// is not stored in the cursor but bound by the MAC: a cursor presented with another scope fails with
-// [ErrCursorScope], and one that is not even shaped like a cursor fails with [ErrCursorMalformed]. A
-// tampered offset or MAC cannot be told apart from a foreign scope and is reported as [ErrCursorScope].
+// A cursor is base64url without padding of 21 bytes: a version byte (2), the offset as a big-endian
+// uint32, the first 12 bytes of HMAC-SHA256(secret, version || offset || scope), and a 4-byte tag, the
+// first bytes of HMAC-SHA256(secret, the 17 bytes before it). The scope is the caller's description of the
+// list (endpoint, room or session id, normalized filter; see [Scope]), which is not stored in the cursor
+// but bound by the MAC: an intact cursor presented with another scope fails with [ErrCursorScope]. The
+// tag binds no scope, so it tells an altered cursor (any byte changed, or another secret) apart: it fails
+// with [ErrCursorTampered], and a caller can say "altered" rather than "another list". One that is not
+// even shaped like a cursor fails with [ErrCursorMalformed]. Version 1 cursors (17 bytes, no tag) are
+// refused as malformed: cursors live as long as a client's paging, not across deployments.
 // The MAC only makes cursors tamper-evident; it hides nothing (the offset is readable) and grants nothing
 // (any offset is reachable by paging anyway), so a weak or empty secret costs scope checking only
 // against forgers, not against accidental reuse.

@@ -33,5 +33,5 @@ func Example() {
 	// fetch: [{2 25}]
 	// edges: 30 to 41
 	// {HasPreviousPage:true HasNextPage:false}
-	// cursor does not belong to this list (another room or filter)
+	// the cursor is from another list (another room, session or filter): ask this list for its own cursors
 }

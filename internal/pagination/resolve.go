@@ -38,7 +38,7 @@ func (l Limits) Validate() error {
 type Error struct {
 	Field  string
 	Reason string
-	// Err is ErrCursorScope or ErrCursorMalformed (possibly wrapped) for cursor arguments, nil otherwise.
+	// Err is ErrCursorScope, ErrCursorTampered or ErrCursorMalformed (possibly wrapped) for cursor arguments, nil otherwise.
 	Err error
 }
 

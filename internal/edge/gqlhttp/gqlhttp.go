@@ -29,6 +29,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -187,12 +188,34 @@ func (g GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecut
 	execute(w, r, exec, params, media, &g.Cache, statuses{g.InvalidRequestCodes, g.MalformedRequestCodes}, g.CheckVariables, refuse)
 }
 
+// operationNotFound explains why no operation of ops is the one to run: a document of several operations
+// needs operationName, and a name must be one of the document's.
+func operationNotFound(ops ast.OperationList, name string) string {
+	names := make([]string, 0, len(ops))
+	for _, op := range ops {
+		if op.Name == "" {
+			names = append(names, "an anonymous operation")
+		} else {
+			names = append(names, strconv.Quote(op.Name))
+		}
+	}
+	list := strings.Join(names, ", ")
+	if name == "" {
+		return fmt.Sprintf("the document has %d operations (%s): send operationName to choose the one to run", len(ops), list)
+	}
+	return fmt.Sprintf("the document has no operation named %q; it has %s", name, list)
+}
+
 // statuses are the codes that decide the status of an error raised before execution.
 type statuses struct{ invalid, malformed []string }
 
 // execute runs the operation and writes its response; cache is nil for a POST.
 func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, cache *HTTPCache, codes statuses, check CheckVariables, refuse func(status int, code, msg string)) {
 	opCtx, errs := exec.CreateOperationContext(r.Context(), params)
+	if opCtx != nil && opCtx.Doc != nil && opCtx.Operation == nil && len(errs) == 1 {
+		// gqlgen says "operation  not found" (two spaces) for a missing operationName: say which is wrong.
+		errs[0].Message = operationNotFound(opCtx.Doc.Operations, params.OperationName)
+	}
 	// An operation is known only once its document parsed and validated.
 	if check != nil && opCtx != nil && opCtx.Operation != nil {
 		if err := check(opCtx.Operation, params.Variables); err != nil {

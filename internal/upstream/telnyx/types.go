@@ -1,6 +1,7 @@
 package telnyx
 
 import (
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -264,6 +265,44 @@ type RoomParams struct {
 	WebhookEventURL         *string `json:"webhook_event_url,omitempty"`
 	WebhookEventFailoverURL *string `json:"webhook_event_failover_url,omitempty"`
 	WebhookTimeoutSecs      *int    `json:"webhook_timeout_secs,omitempty"`
+	// Clear names the settings an update resets: each is sent as JSON null, which
+	// the contract accepts for the three webhook fields only (docs/upstream.md).
+	Clear RoomClear `json:"-"`
+}
+
+// RoomClear selects the nullable room settings an update resets to their default.
+// A field set here must be nil in RoomParams.
+type RoomClear struct {
+	WebhookEventURL, WebhookEventFailoverURL, WebhookTimeoutSecs bool
+}
+
+// MarshalJSON writes the set fields, then null for each cleared one.
+func (p RoomParams) MarshalJSON() ([]byte, error) {
+	type plain RoomParams
+	b, err := json.Marshal(plain(p))
+	if err != nil || p.Clear == (RoomClear{}) {
+		return b, err
+	}
+	b = b[:len(b)-1] // the closing brace
+	for _, f := range []struct {
+		name    string
+		cleared bool
+	}{
+		{"webhook_event_url", p.Clear.WebhookEventURL},
+		{"webhook_event_failover_url", p.Clear.WebhookEventFailoverURL},
+		{"webhook_timeout_secs", p.Clear.WebhookTimeoutSecs},
+	} {
+		if !f.cleared {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, f.name...)
+		b = append(b, `":null`...)
+	}
+	return append(b, '}'), nil
 }
 
 // ParticipantsAction selects the participants of a kick, mute or unmute: either

@@ -1,6 +1,7 @@
 package telnyx_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -90,4 +91,29 @@ func TestOptionalBool(t *testing.T) {
 	assert.Equal(t, telnyx.False, telnyx.BoolOf(false))
 	var zero telnyx.OptionalBool
 	assert.Equal(t, telnyx.Unset, zero)
+}
+
+// TestRoomParamsClearSendsNull: a cleared setting goes upstream as JSON null, beside the set ones; nothing
+// cleared is the plain body.
+func TestRoomParamsClearSendsNull(t *testing.T) {
+	t.Parallel()
+	n, u := 5, "https://example.com/h"
+	tests := []struct {
+		name string
+		p    telnyx.RoomParams
+		want string
+	}{
+		{"nothing", telnyx.RoomParams{}, `{}`},
+		{"set only", telnyx.RoomParams{MaxParticipants: &n, WebhookEventURL: &u}, `{"max_participants":5,"webhook_event_url":"https://example.com/h"}`},
+		{"clear only", telnyx.RoomParams{Clear: telnyx.RoomClear{WebhookTimeoutSecs: true}}, `{"webhook_timeout_secs":null}`},
+		{"set and clear", telnyx.RoomParams{MaxParticipants: &n, Clear: telnyx.RoomClear{WebhookEventURL: true, WebhookEventFailoverURL: true, WebhookTimeoutSecs: true}},
+			`{"max_participants":5,"webhook_event_url":null,"webhook_event_failover_url":null,"webhook_timeout_secs":null}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := json.Marshal(tc.p)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, string(b))
+		})
+	}
 }
