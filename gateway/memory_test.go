@@ -167,6 +167,11 @@ func TestBodyBudgetAnswers503(t *testing.T) {
 	const query = `{ rooms(first: 1) { totalCount } }`
 	d := gateway.Config{}.Defaults()
 	hogs := holdBodies(t, o.gwURL, int(d.MaxBodyBytesInFlight/d.MaxBodyBytes)+4, int(d.MaxBodyBytes))
+	// Let the hogs take the whole budget before any probe: a probe admitted while the hogs' heads arrive
+	// holds a few bytes, so that one hog fewer fits, and the budget then keeps a hog's worth of room free.
+	require.Eventually(t, func() bool {
+		return sample(o.scrape(t), "roomgraph_http_body_bytes_in_flight") == float64(d.MaxBodyBytesInFlight)
+	}, 3*time.Second, 10*time.Millisecond, "the held bodies take the whole budget")
 	var r response
 	var retry string
 	// A connection of its own per attempt: a refused request's connection may be closed by the server
@@ -175,7 +180,12 @@ func TestBodyBudgetAnswers503(t *testing.T) {
 	require.Eventually(t, func() bool {
 		body, _ := json.Marshal(map[string]string{"query": query})
 		resp, err := client.Post(o.gwURL, "application/json", bytes.NewReader(body))
-		require.NoError(t, err)
+		if err != nil {
+			// On a loaded host the held connections can make a dial or a write of this attempt fail in the
+			// client; the property is that some attempt finds the budget taken and gets a typed 503.
+			t.Logf("attempt failed in the client: %v", err)
+			return false
+		}
 		defer resp.Body.Close()
 		r = response{Status: resp.StatusCode}
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
