@@ -1003,10 +1003,11 @@ func newExecutionContext(
 var sources = []*ast.Source{
 	{Name: "../schema/mutation.graphqls", Input: `"""
 Changes to rooms and sessions. Mutations run one after another, in the order given; each is one upstream
-call, never retried by the gateway, and checked before it is sent. What a payload returns is read anew
-after the change. Every input of the operation is checked before the first write: one invalid input
-means no write at all (BAD_USER_INPUT at its field). Each field is null, with its error, when its write
-fails; the payloads of the writes that ran stay in the answer.
+call, never retried by the gateway, and checked before it is sent. A room payload carries the room as the
+write returned it; a session payload's session and room are read after the change, when selected. Every
+input of the operation is checked before the first write: one invalid input means no write at all
+(BAD_USER_INPUT at its field). Each field is null, with its error, when its write fails; the payloads of the
+writes that ran stay in the answer.
 """
 type Mutation {
   "Create a room."
@@ -1016,38 +1017,38 @@ type Mutation {
   ): RoomPayload
   "Change a room's settings; fields left out keep their value."
   updateRoom(
-    "The room's id (a UUID)."
+    "The room's id (a lowercase UUID, as Telnyx writes ids)."
     id: ID!
     "The settings to change."
     input: UpdateRoomInput!
   ): RoomPayload
   "Delete a room. Its participants are kicked and it can no longer be joined."
   deleteRoom(
-    "The room's id (a UUID)."
+    "The room's id (a lowercase UUID, as Telnyx writes ids)."
     id: ID!
   ): DeleteRoomPayload
   "End a session: it stops being active and everyone still present is kicked."
   endRoomSession(
-    "The session's id (a UUID)."
+    "The session's id (a lowercase UUID, as Telnyx writes ids)."
     id: ID!
   ): RoomSessionPayload
   "Remove participants from a session."
   kickParticipants(
-    "The session's id (a UUID)."
+    "The session's id (a lowercase UUID, as Telnyx writes ids)."
     sessionId: ID!
     "Whom to kick: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
   ): RoomSessionPayload
   "Mute participants of a session (the upstream keeps no visible mute state)."
   muteParticipants(
-    "The session's id (a UUID)."
+    "The session's id (a lowercase UUID, as Telnyx writes ids)."
     sessionId: ID!
     "Whom to mute: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
   ): RoomSessionPayload
   "Unmute participants of a session."
   unmuteParticipants(
-    "The session's id (a UUID)."
+    "The session's id (a lowercase UUID, as Telnyx writes ids)."
     sessionId: ID!
     "Whom to unmute: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
@@ -1057,7 +1058,7 @@ type Mutation {
   with refreshClientToken. The tokens are credentials: the gateway never logs or traces them.
   """
   generateJoinClientToken(
-    "The room's id (a UUID)."
+    "The room's id (a lowercase UUID, as Telnyx writes ids)."
     roomId: ID!
     "How long the tokens live; left out, 600 seconds for the join token and 3600 for the refresh token."
     input: JoinClientTokenInput
@@ -1068,7 +1069,7 @@ type Mutation {
   BAD_USER_INPUT.
   """
   refreshClientToken(
-    "The room's id (a UUID): the room the refresh token was issued for."
+    "The room's id (a lowercase UUID, as Telnyx writes ids): the room the refresh token was issued for."
     roomId: ID!
     "The refresh token generateJoinClientToken returned for this room."
     refreshToken: String!
@@ -1141,7 +1142,7 @@ input JoinClientTokenInput {
 The room a mutation created or changed.
 """
 type RoomPayload {
-  "The room as the upstream returned it after the change."
+  "The room as the write returned it (after the change; no further call)."
   room: Room!
 }
 
@@ -1159,9 +1160,16 @@ The session an action changed, read anew after the action.
 type RoomSessionPayload {
   "The id of the session acted on."
   sessionId: ID!
-  "The session as it is after the action (fetched when selected)."
+  """
+  The session as it is after the action: selecting more than its ` + "`" + `id` + "`" + ` fetches it (one call); null, with the
+  upstream's error, when that fetch fails.
+  """
   session: RoomSession
-  "The session's room as it is after the action (fetched when selected)."
+  """
+  The session's room as it is after the action: selecting it fetches the session to learn its room, and
+  selecting more than the room's ` + "`" + `id` + "`" + ` fetches the room too; null, with the upstream's error, when a fetch
+  fails.
+  """
   room: Room
 }
 
@@ -1197,7 +1205,7 @@ type RefreshClientTokenPayload {
 Someone who joined a room session.
 """
 type RoomParticipant {
-  "The participant's id (a UUID)."
+  "The participant's id (a lowercase UUID, as Telnyx writes ids)."
   id: ID!
   "The id of the session the participant joined."
   sessionId: ID!
@@ -1262,12 +1270,13 @@ fetched once.
 """
 type Query {
   """
-  A video room by id. Selecting only ` + "`" + `id` + "`" + ` (and ` + "`" + `sessions` + "`" + `) makes no call for the room itself; selecting any
-  other field fetches the room once per operation, however many paths reach it. An unknown room is null,
-  with a NOT_FOUND error.
+  A video room by id. Selecting only ` + "`" + `id` + "`" + `, ` + "`" + `__typename` + "`" + ` and ` + "`" + `sessions` + "`" + ` makes no call for the room itself, so
+  the room's existence is not checked: an unknown id is answered with that id, and its ` + "`" + `sessions` + "`" + ` (its own
+  list call) are null with a NOT_FOUND error. Selecting any other field fetches the room once per operation,
+  however many paths reach it; an unknown room is then null, with a NOT_FOUND error.
   """
   room(
-    "The room's id (a UUID)."
+    "The room's id (a lowercase UUID, as Telnyx writes ids)."
     id: ID!
   ): Room
 
@@ -1308,10 +1317,11 @@ type Query {
   ): RoomSessionConnection
 
   """
-  One session by id; null, with a NOT_FOUND error, when there is none.
+  One session by id, always fetched (one call per operation, with its participants when they are selected);
+  null, with a NOT_FOUND error, when there is none.
   """
   roomSession(
-    "The session's id (a UUID)."
+    "The session's id (a lowercase UUID, as Telnyx writes ids)."
     id: ID!
   ): RoomSession
 
@@ -1335,10 +1345,11 @@ type Query {
   ): RoomParticipantConnection
 
   """
-  One participant by id; null, with a NOT_FOUND error, when there is none.
+  One participant by id, always fetched (one call per operation); null, with a NOT_FOUND error, when there is
+  none.
   """
   roomParticipant(
-    "The participant's id (a UUID)."
+    "The participant's id (a lowercase UUID, as Telnyx writes ids)."
     id: ID!
   ): RoomParticipant
 }
@@ -1347,7 +1358,7 @@ type Query {
 A Telnyx video room: a place participants join. Each time people meet in it, the room hosts a session.
 """
 type Room {
-  "The room's id (a UUID)."
+  "The room's id (a lowercase UUID, as Telnyx writes ids)."
   id: ID!
   "The room's name, unique within the account; null when the room was created without one."
   uniqueName: String
@@ -1473,7 +1484,7 @@ type PageInfo {
 One meeting in a room: it starts when the first participant joins and ends when the session is ended.
 """
 type RoomSession {
-  "The session's id (a UUID)."
+  "The session's id (a lowercase UUID, as Telnyx writes ids)."
   id: ID!
   "The id of the room that hosts this session."
   roomId: ID!
@@ -1512,8 +1523,9 @@ type RoomSession {
   ): Int!
   """
   The session's participants page by page, with filters, as a Relay connection (one upstream call per
-  session and window; sessions of one query are fetched together). Null, with the upstream's error, when
-  the list cannot be read.
+  session and window; sessions of one query are fetched together). On a session known only by its id (a
+  reference such as ` + "`" + `RoomParticipant.session` + "`" + `), selecting it fetches the session too. Null, with the
+  upstream's error, when the list cannot be read.
   """
   participantsConnection(
     "Only participants that match every given condition."

@@ -65,10 +65,11 @@ type JoinClientTokenPayload struct {
 }
 
 // Changes to rooms and sessions. Mutations run one after another, in the order given; each is one upstream
-// call, never retried by the gateway, and checked before it is sent. What a payload returns is read anew
-// after the change. Every input of the operation is checked before the first write: one invalid input
-// means no write at all (BAD_USER_INPUT at its field). Each field is null, with its error, when its write
-// fails; the payloads of the writes that ran stay in the answer.
+// call, never retried by the gateway, and checked before it is sent. A room payload carries the room as the
+// write returned it; a session payload's session and room are read after the change, when selected. Every
+// input of the operation is checked before the first write: one invalid input means no write at all
+// (BAD_USER_INPUT at its field). Each field is null, with its error, when its write fails; the payloads of the
+// writes that ran stay in the answer.
 type Mutation struct {
 }
 
@@ -131,7 +132,7 @@ type RoomParticipantFilter struct {
 
 // The room a mutation created or changed.
 type RoomPayload struct {
-	// The room as the upstream returned it after the change.
+	// The room as the write returned it (after the change; no further call).
 	Room *model.Room `json:"room"`
 }
 
@@ -155,9 +156,12 @@ type RoomSessionFilter struct {
 type RoomSessionPayload struct {
 	// The id of the session acted on.
 	SessionID string `json:"sessionId"`
-	// The session as it is after the action (fetched when selected).
+	// The session as it is after the action: selecting more than its `id` fetches it (one call); null, with the
+	// upstream's error, when that fetch fails.
 	Session *telnyx.RoomSession `json:"session,omitempty"`
-	// The session's room as it is after the action (fetched when selected).
+	// The session's room as it is after the action: selecting it fetches the session to learn its room, and
+	// selecting more than the room's `id` fetches the room too; null, with the upstream's error, when a fetch
+	// fails.
 	Room *model.Room `json:"room,omitempty"`
 }
 
