@@ -214,9 +214,9 @@ func (s *Sim) dispatch(w http.ResponseWriter, r *http.Request, m routeMatch, key
 		case RouteUpdateRoom:
 			return s.updateRoom(a, m.id, body, b)
 		case RouteGenerateJoinClientToken:
-			return s.generateJoinClientToken(a, m.id, body, b)
+			return s.withTokenRoom(a, m.id, body, b, s.generateJoinClientToken)
 		case RouteRefreshClientToken:
-			return s.refreshClientToken(a, m.id, body, b)
+			return s.withTokenRoom(a, m.id, body, b, s.refreshClientToken)
 		default:
 			return s.sessionAction(a, m.route, m.id, body, b)
 		}

@@ -103,7 +103,10 @@ func (s *Sim) accountOfRoom(id string) *account {
 	return nil
 }
 
-func (s *Sim) generateJoinClientToken(a *account, id string, body, b []byte) (int, []byte) {
+// withTokenRoom runs action for the room of a token request, under the account's lock, with the request's
+// body decoded: an unknown room is 404 (checked before the body, as for every room action), a body that is
+// not a JSON object 422.
+func (s *Sim) withTokenRoom(a *account, id string, body, b []byte, action func(a *account, r *roomRec, m map[string]any, b []byte) (int, []byte)) (int, []byte) {
 	a, nf := s.roomForToken(a, id)
 	if nf != nil {
 		return failp(b, nf)
@@ -118,6 +121,10 @@ func (s *Sim) generateJoinClientToken(a *account, id string, body, b []byte) (in
 	if decodeErr != nil {
 		return failp(b, decodeErr)
 	}
+	return action(a, r, m, b)
+}
+
+func (s *Sim) generateJoinClientToken(a *account, r *roomRec, m map[string]any, b []byte) (int, []byte) {
 	var errs []apiError
 	ttl := ttlField(m, "token_ttl_secs", tokenTTLMin, tokenTTLMax, tokenTTLDefault, &errs)
 	refreshTTL := ttlField(m, "refresh_token_ttl_secs", refreshTokenTTLMin, refreshTokenTTLMax, refreshTokenTTLDefault, &errs)
@@ -143,21 +150,7 @@ func (s *Sim) generateJoinClientToken(a *account, id string, body, b []byte) (in
 	return http.StatusCreated, b
 }
 
-func (s *Sim) refreshClientToken(a *account, id string, body, b []byte) (int, []byte) {
-	a, nf := s.roomForToken(a, id)
-	if nf != nil {
-		return failp(b, nf)
-	}
-	m, decodeErr := decodeObject(body)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	r := a.roomByID[id]
-	if r == nil {
-		return fail(b, errNotFound(""))
-	}
-	if decodeErr != nil {
-		return failp(b, decodeErr)
-	}
+func (s *Sim) refreshClientToken(a *account, r *roomRec, m map[string]any, b []byte) (int, []byte) {
 	var errs []apiError
 	var refresh string
 	switch v, ok := m["refresh_token"]; {

@@ -128,42 +128,26 @@ func (p RefreshClientTokenParams) Validate() error {
 // GenerateJoinClientToken calls POST /rooms/{room_id}/actions/generate_join_client_token (201). Bad ttls are
 // *ParamError (within ParamErrors) with no HTTP call. It is a write: never retried, never coalesced.
 func (c *Client) GenerateJoinClientToken(ctx context.Context, key, roomID string, p JoinClientTokenParams) (*JoinClientToken, error) {
-	if err := check(key, roomID, "room id"); err != nil {
-		return nil, err
-	}
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	body, err := json.Marshal(p)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
-	}
-	out := new(JoinClientToken)
-	err = c.do(ctx, key, &request{
-		method: http.MethodPost,
-		route:  RouteGenerateJoinClientToken,
-		path:   "/rooms/" + url.PathEscape(roomID) + "/actions/generate_join_client_token",
-		body:   body,
-	}, func(b []byte) error {
-		if err := decodeTokenData(b, out); err != nil {
-			return err
-		}
-		if out.RefreshToken == "" || out.RefreshTokenExpiresAt.IsZero() {
-			return errIncompleteToken
-		}
-		out.RefreshTokenExpiresAt = out.RefreshTokenExpiresAt.UTC()
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return postToken(ctx, c, key, roomID, RouteGenerateJoinClientToken, "generate_join_client_token", p, "",
+		func(t *JoinClientToken) error {
+			if err := completeToken(&t.Token, &t.TokenExpiresAt); err != nil {
+				return err
+			}
+			return completeToken(&t.RefreshToken, &t.RefreshTokenExpiresAt)
+		})
 }
 
 // RefreshClientToken calls POST /rooms/{room_id}/actions/refresh_client_token (201). An empty refresh token
 // or a bad ttl is *ParamError (within ParamErrors) with no HTTP call. The refresh token is redacted from
 // every error the upstream's answer becomes. It is a write: never retried, never coalesced.
 func (c *Client) RefreshClientToken(ctx context.Context, key, roomID string, p RefreshClientTokenParams) (*ClientToken, error) {
+	return postToken(ctx, c, key, roomID, RouteRefreshClientToken, "refresh_client_token", p, p.RefreshToken,
+		func(t *ClientToken) error { return completeToken(&t.Token, &t.TokenExpiresAt) })
+}
+
+// postToken is one token call: p checked before any HTTP call, the answer's data decoded into a T that
+// complete checks. secret is redacted from every error the answer becomes.
+func postToken[T any](ctx context.Context, c *Client, key, roomID, route, action string, p interface{ Validate() error }, secret string, complete func(*T) error) (*T, error) {
 	if err := check(key, roomID, "room id"); err != nil {
 		return nil, err
 	}
@@ -174,16 +158,16 @@ func (c *Client) RefreshClientToken(ctx context.Context, key, roomID string, p R
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 	}
-	out := new(ClientToken)
+	out := new(T)
 	err = c.do(ctx, key, &request{
 		method: http.MethodPost,
-		route:  RouteRefreshClientToken,
-		path:   "/rooms/" + url.PathEscape(roomID) + "/actions/refresh_client_token",
+		route:  route,
+		path:   "/rooms/" + url.PathEscape(roomID) + "/actions/" + action,
 		body:   body,
-		secret: p.RefreshToken,
+		secret: secret,
 	}, func(b []byte) error {
 		var w struct {
-			Data *ClientToken `json:"data"`
+			Data *T `json:"data"`
 		}
 		if err := json.Unmarshal(b, &w); err != nil {
 			return errUndecodableToken
@@ -192,7 +176,7 @@ func (c *Client) RefreshClientToken(ctx context.Context, key, roomID string, p R
 			return errMissingData
 		}
 		*out = *w.Data
-		return completeToken(&out.Token, &out.TokenExpiresAt)
+		return complete(out)
 	})
 	if err != nil {
 		return nil, err
@@ -206,20 +190,6 @@ var (
 	// never reaches a TransportError's message.
 	errUndecodableToken = errors.New("token response is not the expected JSON")
 )
-
-func decodeTokenData(b []byte, out *JoinClientToken) error {
-	var w struct {
-		Data *JoinClientToken `json:"data"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return errUndecodableToken
-	}
-	if w.Data == nil {
-		return errMissingData
-	}
-	*out = *w.Data
-	return completeToken(&out.Token, &out.TokenExpiresAt)
-}
 
 func completeToken(tok *string, exp *time.Time) error {
 	if *tok == "" || exp.IsZero() {
