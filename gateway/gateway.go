@@ -60,6 +60,7 @@ import (
 	"github.com/roomgraph/roomgraph/internal/exec/persisted"
 	"github.com/roomgraph/roomgraph/internal/exec/querycache"
 	"github.com/roomgraph/roomgraph/internal/exec/variables"
+	"github.com/roomgraph/roomgraph/internal/live"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
@@ -73,6 +74,7 @@ type Gateway struct {
 	graphql http.Handler
 	mux     *http.ServeMux
 	obs     *observer
+	hub     *live.Hub // verified webhook events → subscriptions (internal/live)
 }
 
 // New builds the gateway from cfg. opts add its dependencies (WithLogger, WithHTTPClient,
@@ -137,6 +139,7 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 		graphql: obs.graphQLHandler(endpoint),
 		mux:     http.NewServeMux(),
 		obs:     obs,
+		hub:     live.NewHub(live.HubConfig{}),
 	}
 	for _, rt := range routes(cfg, g.graphql, obs, up) {
 		h := rt.handler
