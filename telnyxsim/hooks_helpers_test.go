@@ -59,11 +59,11 @@ type envelope struct {
 // receiver is a webhook endpoint that records every request. status picks the answer of the nth request
 // (from 1) to a path for an event id; hold, when set, is waited on (or the request's end) before answering.
 type receiver struct {
-	t      *testing.T
-	srv    *httptest.Server
-	mu     sync.Mutex
-	got    []hook
-	seen   map[string]int // path + event id → requests
+	t       *testing.T
+	srv     *httptest.Server
+	mu      sync.Mutex
+	got     []hook
+	seen    map[string]int // path + event id → requests
 	status  func(path string, n int) int
 	block   func(path string) bool // hold the answer until release is closed or the sender gives up
 	release chan struct{}
