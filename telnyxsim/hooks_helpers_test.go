@@ -28,9 +28,8 @@ func newClock(t time.Time) *clock {
 	return c
 }
 
-func (c *clock) now() time.Time            { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *clock) advance(d time.Duration)   { c.ns.Add(int64(d)) }
-func (c *clock) micros(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // hook is one delivery as the receiver saw it.
 type hook struct {
