@@ -10,6 +10,7 @@ import (
 	"github.com/roomgraph/roomgraph/gateway"
 	"github.com/roomgraph/roomgraph/internal/gcpolicy"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
+	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
 // This file is the one place the roomgraph command reads its environment. Every variable it reads is an
@@ -25,6 +26,7 @@ type config struct {
 	embedded bool   // no upstream configured: serve the embedded simulator with demo data
 	gc       gcpolicy.Settings
 	tracing  *telemetry.TraceExport // nil: no trace export
+	simLive  float64                // the embedded simulator's live rate, changes per second (0: off)
 }
 
 // envVar is one environment variable the command reads.
@@ -42,6 +44,7 @@ type settings struct {
 	cfg                              gateway.Config
 	trace, introspection, playground *bool // nil: on with the embedded simulator, else off
 	gcTargetMiB                      int
+	simLive                          float64
 	raw                              map[string]string // variables without a setter, trimmed
 }
 
@@ -58,6 +61,9 @@ var commandVars = []envVar{
 		meaning: "The Go runtime's own collector setting; when set, it applies and `ROOMGRAPH_GC_TARGET_MIB` does not."},
 	{name: "GOMEMLIMIT", def: "(unset)",
 		meaning: "The Go runtime's memory limit; when set, it applies and `ROOMGRAPH_GC_TARGET_MIB` does not."},
+	{name: "ROOMGRAPH_SIM_LIVE", def: "1/s",
+		meaning: "With the embedded simulator: how often its busy rooms change on their own (someone joins or leaves; sessions start and end), each change also emitted as a signed webhook event: `2/s`, `30/m`, `0.5` (per second); `0` or `off`: never. Ignored with a real upstream.",
+		set:     func(s *settings, v string) (err error) { s.simLive, err = telnyxsim.ParseRate(v); return err }},
 }
 
 // The variables of package gateway's Config.
@@ -261,12 +267,17 @@ func concat(lists ...[]envVar) []envVar {
 // that no one notices the lag behind the Telnyx API.
 const defaultGETCacheMaxAge = 5 * time.Second
 
+// defaultSimLive is the embedded simulator's live rate: a change a second keeps a dashboard moving without
+// flooding it.
+const defaultSimLive = 1.0
+
 // loadConfig reads the command's configuration through getenv (os.Getenv in production, a map in tests),
 // asking it for the names of envVars only.
 func loadConfig(getenv func(string) string) (config, error) {
 	s := settings{
 		cfg:         gateway.Config{ServeMetrics: true, GETCacheMaxAge: defaultGETCacheMaxAge},
 		gcTargetMiB: gcpolicy.DefaultTargetMiB,
+		simLive:     defaultSimLive,
 		raw:         map[string]string{},
 	}
 	for _, v := range envVars {
@@ -317,6 +328,7 @@ func (s settings) config() (config, error) {
 		c.addr = a
 	}
 
+	c.simLive = s.simLive
 	c.gc.TargetMiB = s.gcTargetMiB
 	for _, name := range []string{"GOGC", "GOMEMLIMIT"} {
 		if s.raw[name] != "" && c.gc.RuntimeOverride == "" {

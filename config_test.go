@@ -14,6 +14,7 @@ import (
 	"github.com/roomgraph/roomgraph/gateway"
 	"github.com/roomgraph/roomgraph/internal/gcpolicy"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
+	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/configuration.md from envVars")
@@ -119,6 +120,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ROOMGRAPH_TRACE", "maybe", false},
 		{"ROOMGRAPH_METRICS", "maybe", false},
 		{"ROOMGRAPH_GC_TARGET_MIB", "24MiB", false},
+		{"ROOMGRAPH_SIM_LIVE", "fast", false},
+		{"ROOMGRAPH_SIM_LIVE", "2/d", false},
 		{"ROOMGRAPH_MAX_FIRST", "500", true},
 		{"ROOMGRAPH_AUTH", "oauth", true},
 		{"TELNYX_BASE_URL", "api.telnyx.com", true},
@@ -162,6 +165,18 @@ func TestEmbedded(t *testing.T) {
 			assert.Equal(t, tc.want, c.embedded)
 		})
 	}
+}
+
+// TestSimLive: the embedded simulator's live rate, 1/s unless set; its first busy room is the demo room.
+func TestSimLive(t *testing.T) {
+	for in, want := range map[string]float64{"": 1, "off": 0, "0": 0, "30/m": 0.5, "4/s": 4} {
+		c, err := loadConfig(getenvOf(map[string]string{"ROOMGRAPH_SIM_LIVE": in}))
+		require.NoError(t, err, in)
+		assert.InDelta(t, want, c.simLive, 1e-12, in)
+	}
+	sim := telnyxsim.New(telnyxsim.Config{Seed: 1, Keys: []string{demoKey}})
+	defer sim.Close()
+	assert.Equal(t, busiestRoom(sim, demoKey), sim.LiveRooms(demoKey)[0], "the ready query's room is busy")
 }
 
 func TestListenAddress(t *testing.T) {

@@ -240,7 +240,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 
 	var demoRoom string
 	if c.embedded {
-		sim := telnyxsim.New(telnyxsim.Config{Seed: 1, Keys: []string{demoKey}})
+		// Live: a few busy rooms change on their own (ROOMGRAPH_SIM_LIVE), so the demo is not a still life.
+		sim := telnyxsim.New(telnyxsim.Config{Seed: 1, Keys: []string{demoKey}, Live: telnyxsim.LiveConfig{Rate: c.simLive}})
 		simURL, stopSim, err := serveSimulator(sim)
 		if err != nil {
 			return err
@@ -312,18 +313,21 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	return nil
 }
 
-// serveSimulator serves sim on a loopback port and returns its API base URL.
+// serveSimulator serves sim on a loopback port and returns its API base URL and a stop that also stops the
+// simulator's live mode and webhook delivery.
 func serveSimulator(sim *telnyxsim.Sim) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		sim.Close()
 		return "", nil, err
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String() + "/v2", func() { _ = srv.Close() }, nil
+	return "http://" + ln.Addr().String() + "/v2", func() { sim.Close(); _ = srv.Close() }, nil
 }
 
-// busiestRoom picks the demo room with the most sessions, so the ready query shows something.
+// busiestRoom picks the demo room with the most sessions, so the ready query shows something. It is the first
+// of the simulator's busy rooms (telnyxsim.Sim.LiveRooms), so with live mode on it also changes on its own.
 func busiestRoom(sim *telnyxsim.Sim, key string) string {
 	rooms := sim.Rooms(key)
 	if len(rooms) == 0 {

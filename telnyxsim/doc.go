@@ -10,7 +10,11 @@
 // It models the wire format exactly (envelopes, error codes, query encoding, pagination meta, timestamp
 // format), the write side effects of room create/update/delete and the session actions, per-account data
 // isolation, request accounting (/_sim/stats) and injectable faults; telnyxsim/README.md lists what it
-// models and the choices it makes where the API is silent. It does not model webhooks.
+// models and the choices it makes where the API is silent. Every state change also emits the matching Telnyx
+// video event, delivered to the room's webhook URLs (and Config.WebhookURL) in Telnyx's envelope, signed with
+// the account's Ed25519 key, with retries, failover and injectable delivery faults; control endpoints under
+// /_sim/ make participants join and leave, and live mode (Config.Live) keeps a few rooms busy on their own. A
+// simulator that delivered webhooks or ran live must be stopped with Close.
 //
 // The simulator must not import any other package of this module and must not share encoders, decoders
 // or wire types with the client: it exists to catch client bugs, so it re-implements the contract

@@ -90,6 +90,8 @@ func generateAccount(cfg Config, key string) *account {
 		key:             key,
 		ids:             rand.New(rand.NewPCG(uint64(cfg.Seed)^0x5eed_1d5, h)),
 		tokens:          rand.New(rand.NewPCG(uint64(cfg.Seed)^0x70c_e45, h)),
+		events:          rand.New(rand.NewPCG(uint64(cfg.Seed)^0xe7e_e75, h)),
+		signing:         signingKey(cfg.Seed, key),
 		roomByID:        map[string]*roomRec{},
 		roomByName:      map[string]*roomRec{},
 		sessionByID:     map[string]*sessionRec{},

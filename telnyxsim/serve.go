@@ -312,12 +312,8 @@ func abort(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// serveControl serves /_sim/stats: GET returns Stats as JSON, DELETE resets it. No auth, not counted.
-func (s *Sim) serveControl(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/_sim/stats" {
-		http.NotFound(w, r)
-		return
-	}
+// serveStats serves /_sim/stats: GET returns Stats as JSON, DELETE resets it. No auth, not counted.
+func (s *Sim) serveStats(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 		body, err := json.Marshal(s.Stats())

@@ -59,6 +59,19 @@ type Config struct {
 	Now                    func() time.Time // clock for writes, actions and rate-limit windows; default time.Now
 	RelaxActionAuth        bool             // when true, end/kick/mute/unmute and refresh_client_token need no auth (docs/upstream.md §7.10)
 	Faults                 map[string]Fault // initial faults by route template (or RouteAll)
+
+	// Webhooks (README "Webhooks"). Every state change emits its video event; it is delivered to the room's
+	// webhook_event_url (then webhook_event_failover_url) and to WebhookURL, signed with the account's key.
+	WebhookURL       string            // every room's events also go here (its own delivery, beside the room's URLs); "" = none
+	WebhookTransport http.RoundTripper // carries the deliveries; nil: a private http.Transport (no proxy). HandlerTransport delivers in-process
+	WebhookTimeout   time.Duration     // per attempt when webhook_timeout_secs is null or 0, and for WebhookURL; default DefaultWebhookTimeout (2s)
+	WebhookAttempts  int               // attempts per URL; default DefaultWebhookAttempts (3)
+	WebhookBackoff   time.Duration     // wait before a URL's 2nd attempt, doubled for each further one; default DefaultWebhookBackoff (1s)
+	WebhookQueue     int               // deliveries waiting at most; a full queue drops (WebhookStats.Dropped); default DefaultWebhookQueue (1024)
+	WebhookWorkers   int               // deliveries in flight at once; default DefaultWebhookWorkers (4); 1 keeps the order of emission
+	WebhookFaults    WebhookFaults     // initial webhook faults (SetWebhookFaults changes them)
+
+	Live LiveConfig // busy rooms on their own; off unless Live.Rate > 0. Call Close to stop it.
 }
 
 // Sim is the simulator. It is an http.Handler; all methods are safe for concurrent use.
@@ -71,6 +84,9 @@ type Sim struct {
 	faults   faultBook
 	nominal  windowBook // the always-on, never enforced counter behind the x-ratelimit-* headers
 	bufs     bufPool
+	events   eventLog
+	hooks    hookBook
+	live     liveBook
 }
 
 // New generates every account eagerly and deterministically from (Seed, key) and the sizes.
@@ -124,7 +140,17 @@ func New(cfg Config) *Sim {
 	for route, f := range cfg.Faults {
 		s.faults.set(route, f)
 	}
+	s.hooks.init(s, cfg)
+	s.initLive(cfg.Live)
 	return s
+}
+
+// Close stops live mode and webhook delivery: deliveries still queued are abandoned, attempts in flight are
+// cancelled, and no goroutine of the simulator is left once it returns. The API keeps answering; later events
+// are logged (Events) but not delivered. Close is idempotent.
+func (s *Sim) Close() {
+	s.closeLive()
+	s.hooks.close()
 }
 
 // Keys returns the API keys the simulator accepts, in configuration order.
@@ -137,13 +163,22 @@ func (s *Sim) SetFault(route string, f Fault) { s.faults.set(route, f) }
 // ClearFaults removes every fault and forgets every rate-limit window.
 func (s *Sim) ClearFaults() { s.faults.clear() }
 
-// Stats returns a copy of the request accounting.
-func (s *Sim) Stats() Stats { return s.stats.snapshot() }
+// Stats returns a copy of the request accounting and of the webhook counters.
+func (s *Sim) Stats() Stats {
+	st := s.stats.snapshot()
+	st.Webhooks = s.WebhookStats()
+	return st
+}
 
-// ResetStats zeroes the request accounting.
-func (s *Sim) ResetStats() { s.stats.reset() }
+// ResetStats zeroes the request accounting and the webhook counters.
+func (s *Sim) ResetStats() {
+	s.stats.reset()
+	s.hooks.mu.Lock()
+	s.hooks.stats = WebhookStats{}
+	s.hooks.mu.Unlock()
+}
 
-// ServeHTTP serves the API under /v2/ and the control endpoint /_sim/stats.
+// ServeHTTP serves the API under /v2/ and the control endpoints under /_sim/.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_sim/") {
 		s.serveControl(w, r)

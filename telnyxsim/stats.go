@@ -5,11 +5,12 @@ import (
 	"sync"
 )
 
-// Stats is the request accounting of the API routes (not of /_sim/*).
+// Stats is the request accounting of the API routes (not of /_sim/*), and the webhook counters.
 type Stats struct {
 	Total    int             `json:"total"`
 	ByRoute  map[string]int  `json:"by_route"` // key = route template, e.g. RouteListRoomSessions
 	Requests []RequestRecord `json:"requests"` // arrival order, the last maxRecords only
+	Webhooks WebhookStats    `json:"webhooks"`
 }
 
 // RequestRecord is one API request as received. Status 0 means no answer was sent (a reset or

@@ -1,6 +1,7 @@
 package telnyxsim
 
 import (
+	"crypto/ed25519"
 	"math/rand/v2"
 	"sort"
 	"sync"
@@ -64,7 +65,11 @@ type participantRec struct {
 	joinedAt, updatedAt int64
 	leftAt              int64 // meaningful only when hasLeft
 	hasLeft             bool
+	recordings          []recordingRec // started at a join through the simulator into a recording room
 }
+
+// recordingRec is one recording of a participant's track; the simulator has no recordings API, only events.
+type recordingRec struct{ id, typ string }
 
 // account is one API key's world. Every index is kept sorted in the API's order so that a
 // page is a slice walk, and per-room / per-session routes never scan the whole account.
@@ -82,6 +87,8 @@ type account struct {
 	tokens          *rand.Rand            // client tokens (tokens.go); guarded by mu, apart from ids so tokens never shift room ids
 	refresh         map[string]refreshRec // refresh tokens issued and not yet swept; guarded by mu
 	refreshSweepAt  int                   // sweep expired refresh tokens when the table reaches this size
+	events          *rand.Rand            // ids of events and of sessions, participants and recordings made by joins; guarded by mu
+	signing         ed25519.PrivateKey    // webhook signing key (webhooks.go)
 }
 
 func roomBefore(a, b *roomRec) bool {
@@ -120,6 +127,15 @@ func (a *account) insertRoom(r *roomRec) {
 	if r.uniqueName != "" {
 		a.roomByName[r.uniqueName] = r
 	}
+}
+
+// insertSorted inserts x into xs, kept in the order of before.
+func insertSorted[T any](xs []T, x T, before func(a, b T) bool) []T {
+	i := sort.Search(len(xs), func(i int) bool { return before(x, xs[i]) })
+	xs = append(xs, x)
+	copy(xs[i+1:], xs[i:])
+	xs[i] = x
+	return xs
 }
 
 // deleteRoom removes the room with its sessions and participants from every index.

@@ -230,22 +230,24 @@ func (s *Sim) deleteRoom(a *account, id string, b []byte) (int, []byte) {
 		return fail(b, errNotFound(""))
 	}
 	if r.active != nil {
-		endSession(r.active, s.nowMicros())
+		s.endSession(a, r.active, s.nowMicros(), EndedRoomDeleted, LeftRoomDeleted)
 	}
 	a.deleteRoom(r)
 	return http.StatusNoContent, b
 }
 
-// endSession applies the [rec] side effects of actions/end. Ending an ended session changes
-// nothing. Timestamps never precede the session's own (the clock may lag the generated data).
-func endSession(x *sessionRec, now int64) {
+// endSession applies the [rec] side effects of actions/end, and emits participant.left (leftReason) for
+// everyone still present, then session.ended (endedReason). Ending an ended session changes nothing and emits
+// nothing. Timestamps never precede the session's own (the clock may lag the generated data). Called with a.mu
+// held.
+func (s *Sim) endSession(a *account, x *sessionRec, now int64, endedReason, leftReason string) {
 	if !x.active {
 		return
 	}
 	now = max(now, x.createdAt)
 	for _, p := range x.participants {
 		if !p.hasLeft {
-			leave(p, now)
+			s.leave(a, p, now, leftReason)
 		}
 	}
 	x.active = false
@@ -254,13 +256,17 @@ func endSession(x *sessionRec, now int64) {
 	if x.room.active == x {
 		x.room.active = nil
 	}
+	s.emitSessionEnded(a, x, endedReason)
 }
 
-func leave(p *participantRec, now int64) {
+// leave marks a present participant as gone and emits participant.left (and recording.completed for its
+// recordings). It never ends the session: the caller decides. Called with a.mu held.
+func (s *Sim) leave(a *account, p *participantRec, now int64, reason string) {
 	now = max(now, p.joinedAt)
 	p.hasLeft = true
 	p.leftAt = now
 	p.updatedAt = max(now, p.updatedAt)
+	s.emitLeft(a, p, reason)
 }
 
 // accountOfSession finds the owner of a session for unauthenticated actions (RelaxActionAuth).
@@ -294,7 +300,7 @@ func (s *Sim) sessionAction(a *account, route, id string, body, b []byte) (int, 
 	}
 	now := s.nowMicros()
 	if route == RouteEndSession {
-		endSession(x, now)
+		s.endSession(a, x, now, EndedByAction, LeftSessionEnded)
 		return actionOK(b)
 	}
 	targets, errs := a.parseParticipantsRequest(body, x)
@@ -304,7 +310,7 @@ func (s *Sim) sessionAction(a *account, route, id string, body, b []byte) (int, 
 	if route == RouteKick {
 		for _, p := range targets {
 			if !p.hasLeft {
-				leave(p, now)
+				s.leave(a, p, now, LeftKicked)
 			}
 		}
 	}

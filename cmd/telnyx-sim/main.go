@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,7 +31,8 @@ func main() {
 	}
 }
 
-// run parses flags, listens, prints the base URL and keys, and serves until ctx is done.
+// run parses flags, listens, prints the base URL, the API keys and the webhook public keys, and serves until
+// ctx is done; then it stops live mode and webhook delivery.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("telnyx-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -58,6 +60,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		truncRate   = fs.Float64("truncate-rate", 0, "probability of a JSON body cut in half")
 		malformed   = fs.Float64("malformed-rate", 0, "probability of a 200 whose body is not JSON")
 		wrongCT     = fs.Float64("wrong-content-type-rate", 0, "probability of a 200 text/html body")
+
+		webhookURL      = fs.String("webhook-url", "", "also deliver every room's webhook events to this URL (beside the room's own URLs)")
+		webhookTimeout  = fs.Duration("webhook-timeout", telnyxsim.DefaultWebhookTimeout, "wait per attempt when a room's webhook_timeout_secs is null or 0, and for -webhook-url")
+		webhookAttempts = fs.Int("webhook-attempts", telnyxsim.DefaultWebhookAttempts, "attempts per URL")
+		webhookBackoff  = fs.Duration("webhook-backoff", telnyxsim.DefaultWebhookBackoff, "wait before a URL's 2nd attempt, doubled for each further one")
+		webhookWorkers  = fs.Int("webhook-workers", telnyxsim.DefaultWebhookWorkers, "deliveries in flight at once (1 keeps the order of the changes)")
+		webhookQueue    = fs.Int("webhook-queue", telnyxsim.DefaultWebhookQueue, "deliveries waiting at most (more are dropped and counted)")
+		hookDelay       = fs.Duration("webhook-delay", 0, "wait before each delivery's first attempt")
+		hookJitter      = fs.Duration("webhook-jitter", 0, "uniform random extra wait in [0, jitter)")
+		hookDupRate     = fs.Float64("webhook-duplicate-rate", 0, "probability that a delivery is made twice")
+		hookDupEvery    = fs.Int("webhook-duplicate-every", 0, "every nth delivery is made twice (0 = never)")
+		hookReorder     = fs.Int("webhook-reorder", 0, "hold deliveries in groups of this many and release each reversed (0/1 = off)")
+		hookReorderHold = fs.Duration("webhook-reorder-hold", 100*time.Millisecond, "longest a -webhook-reorder group waits to fill")
+
+		live          = fs.String("live", "", `make busy rooms change on their own at this rate: "2/s", "30/m", "0.5" (per second); "" or 0 = off`)
+		liveRooms     = fs.Int("live-rooms", telnyxsim.DefaultLiveRooms, "busy rooms per account (those with the most sessions)")
+		liveMaxPeople = fs.Int("live-max-participants", telnyxsim.DefaultLiveMaxParticipants, "most people present in a busy room")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -91,7 +110,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fault.RateWindow = *rateWindow
 		cfg.Faults = map[string]telnyxsim.Fault{*route: fault}
 	}
+	rate, err := telnyxsim.ParseRate(*live)
+	if err != nil {
+		return fmt.Errorf("-live: %w", err)
+	}
+	cfg.Live = telnyxsim.LiveConfig{Rate: rate, Rooms: *liveRooms, MaxParticipants: *liveMaxPeople}
+	cfg.WebhookURL = *webhookURL
+	cfg.WebhookTimeout, cfg.WebhookAttempts, cfg.WebhookBackoff = *webhookTimeout, *webhookAttempts, *webhookBackoff
+	cfg.WebhookWorkers, cfg.WebhookQueue = *webhookWorkers, *webhookQueue
+	cfg.WebhookFaults = telnyxsim.WebhookFaults{
+		Delay: *hookDelay, Jitter: *hookJitter, DuplicateRate: *hookDupRate, DuplicateEvery: *hookDupEvery,
+		ReorderWindow: *hookReorder, ReorderHold: *hookReorderHold,
+	}
 	sim := telnyxsim.New(cfg)
+	defer sim.Close()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -108,6 +140,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "TELNYX_BASE_URL=http://%s/v2\n", ln.Addr())
 	fmt.Fprintf(stdout, "TELNYX_API_KEY=%s\n", sim.Keys()[0])
 	fmt.Fprintf(stdout, "TELNYX_API_KEYS=%s\n", strings.Join(sim.Keys(), ","))
+	// The webhook verification keys, in the key order above (TELNYX_PUBLIC_KEY takes a comma-separated list).
+	pubs := make([]string, 0, len(sim.Keys()))
+	for _, k := range sim.Keys() {
+		pubs = append(pubs, base64.StdEncoding.EncodeToString(sim.PublicKey(k)))
+	}
+	fmt.Fprintf(stdout, "TELNYX_PUBLIC_KEY=%s\n", strings.Join(pubs, ","))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

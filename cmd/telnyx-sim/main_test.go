@@ -3,9 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +33,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 
 	sc := bufio.NewScanner(pr)
 	vars := map[string]string{}
-	for len(vars) < 3 && sc.Scan() {
+	for len(vars) < 4 && sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), "=")
 		require.True(t, ok, "line %q", sc.Text())
 		vars[k] = v
@@ -84,10 +87,61 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"unknown flag", []string{"-nope"}},
 		{"bad epoch", []string{"-epoch", "yesterday"}},
 		{"bad address", []string{"-addr", "256.0.0.1:bad"}},
+		{"bad live rate", []string{"-live", "fast"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Error(t, run(context.Background(), tc.args, &stdout, &stderr))
 		})
+	}
+}
+
+// TestRunLiveWebhooks: with -live and -webhook-url the command's busy rooms change on their own and every
+// change arrives at the URL, signed with the printed TELNYX_PUBLIC_KEY.
+func TestRunLiveWebhooks(t *testing.T) {
+	got := make(chan [3]string, 64)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		select {
+		case got <- [3]string{r.Header.Get("telnyx-timestamp"), r.Header.Get("telnyx-signature-ed25519"), string(body)}:
+		default:
+		}
+	}))
+	defer hook.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-rooms", "4", "-live", "200/s", "-webhook-url", hook.URL + "/hook"}, pw, io.Discard)
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	vars := map[string]string{}
+	for len(vars) < 4 && sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		vars[k] = v
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	pub, err := base64.StdEncoding.DecodeString(vars["TELNYX_PUBLIC_KEY"])
+	require.NoError(t, err)
+	require.Len(t, pub, ed25519.PublicKeySize)
+	for range 3 {
+		select {
+		case d := <-got:
+			sig, err := base64.StdEncoding.DecodeString(d[1])
+			require.NoError(t, err)
+			assert.True(t, ed25519.Verify(pub, []byte(d[0]+"|"+d[2]), sig), "signed with the printed key")
+			assert.Contains(t, d[2], `"event_type":"video.room.`)
+		case <-time.After(10 * time.Second):
+			t.Fatal("no live webhook arrived")
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after cancellation")
 	}
 }
