@@ -73,5 +73,5 @@ func (d *MemoryDedupe) Len() int { return d.ids.EstimatedSize() }
 // clean-up goroutine, and expired ids are removed during the maintenance that writes trigger.
 type clock struct{ now func() time.Time }
 
-func (c clock) NowNano() int64                     { return c.now().UnixNano() }
+func (c clock) NowNano() int64                      { return c.now().UnixNano() }
 func (c clock) Tick(time.Duration) <-chan time.Time { return nil }

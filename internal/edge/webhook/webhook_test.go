@@ -366,7 +366,7 @@ func TestValidEventPublishedOnceWithSpan(t *testing.T) {
 	assert.Equal(t, "webhook "+live.ParticipantJoined, spans[0].Name())
 	attrs := map[string]string{}
 	for _, kv := range spans[0].Attributes() {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	assert.Equal(t, "c1", attrs[string(telemetry.AttrEventID)])
 	assert.Equal(t, live.ParticipantJoined, attrs[string(telemetry.AttrEventType)])
