@@ -256,6 +256,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	defer gw.Close() // on the early returns; the drain below closes it first (Close is idempotent)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
@@ -301,6 +302,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	// Connections still reading a request are closed; requests in their handler have until the timeout.
 	drain.drain()
+	// The webhook door stops taking events (503: Telnyx retries them) and hands on those it queued, then
+	// the subscriptions end, so that they do not hold the drain below.
+	if err := gw.Close(); err != nil {
+		logger.Warn("closing the gateway", "err", err)
+	}
 	shutdown, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/roomgraph/roomgraph/internal/edge/webhook"
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
 	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
@@ -136,6 +137,26 @@ type Config struct {
 	MaxBodyBytesInFlight int64
 	// MaxTokens bounds the tokens of a query document; default 15000.
 	MaxTokens int
+
+	// WebhookPublicKeys turn on the Telnyx webhook door, POST /webhooks/telnyx (docs/webhooks.md): each is
+	// the base64 of a raw 32-byte Ed25519 public key, as Mission Control shows it (Keys & Credentials →
+	// Public Key), one per Telnyx account, or several during a key rotation. A delivery must be signed by
+	// one of them, over its telnyx-timestamp (within 300 s of now) and its body, before anything parses
+	// it; verified events reach the subscriptions. Empty (the default): no such route (404). New refuses an
+	// entry that is not base64 of 32 bytes, naming its position, never its value.
+	WebhookPublicKeys []string
+	// WebhookMaxBodyBytes bounds a webhook body; default 64 KiB. A larger declared Content-Length is
+	// refused with 413 before any of the body is read. The bodies being read at once are bounded too, by
+	// 64 times this, across all connections (503 with Retry-After beyond).
+	WebhookMaxBodyBytes int64
+	// WebhookQueueSize bounds the verified events waiting to be handed to the subscriptions; default 1024.
+	// When it is full, a delivery is answered 503 with Retry-After, and Telnyx retries it.
+	WebhookQueueSize int
+	// WebhookDedupeWindow and WebhookDedupeSize bound the event ids remembered to drop duplicate
+	// deliveries: each id for the window after it was accepted (default 15m), at most this many ids
+	// (default 50,000; past it, some ids are forgotten early).
+	WebhookDedupeWindow time.Duration
+	WebhookDedupeSize   int
 	// Resilience tunes retries, the circuit breaker and the bound on concurrent upstream calls (zero
 	// fields: defaults). Each attempt is bounded by UpstreamTimeout.
 	Resilience ResilienceConfig
@@ -306,6 +327,18 @@ func (cfg Config) Defaults() Config {
 	if cfg.MaxTokens == 0 {
 		cfg.MaxTokens = 15000
 	}
+	if cfg.WebhookMaxBodyBytes == 0 {
+		cfg.WebhookMaxBodyBytes = 64 << 10
+	}
+	if cfg.WebhookQueueSize == 0 {
+		cfg.WebhookQueueSize = 1024
+	}
+	if cfg.WebhookDedupeWindow == 0 {
+		cfg.WebhookDedupeWindow = 15 * time.Minute
+	}
+	if cfg.WebhookDedupeSize == 0 {
+		cfg.WebhookDedupeSize = 50_000
+	}
 	if cfg.MetricsMaxOperations == 0 {
 		cfg.MetricsMaxOperations = 100
 	}
@@ -359,6 +392,12 @@ func (cfg Config) validate() error {
 	}
 	if cfg.APQCacheBytes < 1 || cfg.QueryCacheBytes < 1 || cfg.MaxCachedDocumentBytes < 1 {
 		return errors.New("gateway: APQCacheBytes, QueryCacheBytes and MaxCachedDocumentBytes must be positive")
+	}
+	if _, err := webhook.ParsePublicKeys(cfg.WebhookPublicKeys); err != nil {
+		return fmt.Errorf("gateway: WebhookPublicKeys: %w", err)
+	}
+	if cfg.WebhookMaxBodyBytes < 1 || cfg.WebhookQueueSize < 1 || cfg.WebhookDedupeWindow < 1 || cfg.WebhookDedupeSize < 1 {
+		return errors.New("gateway: WebhookMaxBodyBytes, WebhookQueueSize, WebhookDedupeWindow and WebhookDedupeSize must be positive")
 	}
 	if cfg.MetricsMaxOperations < 1 {
 		return errors.New("gateway: MetricsMaxOperations must be positive")

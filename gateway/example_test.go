@@ -21,6 +21,7 @@ func Example_mount() {
 	if err != nil {
 		panic(err)
 	}
+	defer gw.Close()
 	mux := http.NewServeMux()
 	mux.Handle("/api/graphql", gw.GraphQL())
 	mux.HandleFunc("/api/hello", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "hello") })

@@ -9,6 +9,7 @@
 //	GET /metrics          Prometheus (Config.ServeMetrics)
 //	GET /                 GraphiQL, its assets under /_playground/ (Config.Playground)
 //	GET /debug/pprof/…    Go's profiles (Config.Pprof)
+//	POST /webhooks/telnyx signed Telnyx video events in (Config.WebhookPublicKeys; docs/webhooks.md)
 //
 // Configuration arrives as a Config value and dependencies as options (WithLogger, WithHTTPClient,
 // WithTracerProvider, WithMetricsRegisterer, WithoutRuntimeMetrics). This package reads no environment
@@ -55,6 +56,7 @@ import (
 	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
 	"github.com/roomgraph/roomgraph/internal/edge/playground"
+	"github.com/roomgraph/roomgraph/internal/edge/webhook"
 	"github.com/roomgraph/roomgraph/internal/exec/fastpath"
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
 	"github.com/roomgraph/roomgraph/internal/exec/persisted"
@@ -74,7 +76,8 @@ type Gateway struct {
 	graphql http.Handler
 	mux     *http.ServeMux
 	obs     *observer
-	hub     *live.Hub // verified webhook events → subscriptions (internal/live)
+	hub     *live.Hub        // verified webhook events → subscriptions (internal/live)
+	door    *webhook.Handler // POST /webhooks/telnyx; nil without Config.WebhookPublicKeys
 }
 
 // New builds the gateway from cfg. opts add its dependencies (WithLogger, WithHTTPClient,
@@ -141,7 +144,10 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 		obs:     obs,
 		hub:     live.NewHub(live.HubConfig{}),
 	}
-	for _, rt := range routes(cfg, g.graphql, obs, up) {
+	if g.door, err = newWebhookDoor(cfg, obs, g.hub, nil); err != nil {
+		return nil, err
+	}
+	for _, rt := range routes(cfg, g.graphql, obs, up, g.door) {
 		h := rt.handler
 		if rt.name != "" {
 			h = obs.counted(rt.name, h)
@@ -159,7 +165,7 @@ type route struct {
 }
 
 // routes is every route the gateway serves, in one place; cfg decides the optional ones.
-func routes(cfg Config, graphQL http.Handler, obs *observer, up *upstream) []route {
+func routes(cfg Config, graphQL http.Handler, obs *observer, up *upstream, door *webhook.Handler) []route {
 	rs := []route{
 		{"/graphql", "", graphQL},
 		{"GET /healthz", "healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -179,6 +185,10 @@ func routes(cfg Config, graphQL http.Handler, obs *observer, up *upstream) []rou
 			route{"GET /debug/pprof/symbol", "", http.HandlerFunc(pprof.Symbol)},
 			route{"GET /debug/pprof/trace", "", http.HandlerFunc(pprof.Trace)},
 		)
+	}
+	if door != nil {
+		// Every method reaches the door, which answers all but POST with 405 and counts them.
+		rs = append(rs, route{webhook.Path, "webhooks", door})
 	}
 	if cfg.Playground {
 		query := cfg.PlaygroundQuery
