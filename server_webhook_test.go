@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +44,42 @@ func TestWebhookDoorThroughTheCommand(t *testing.T) {
 	text, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode, string(text))
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return")
+	}
+}
+
+// TestEmbeddedSimulatorWebhooks: with no TELNYX_* set, the embedded simulator's live rooms change on their
+// own and its signed webhooks reach the gateway's door in-process: accepted (signature verified with the
+// simulator's key, which the command gives the door) and processed, none rejected.
+func TestEmbeddedSimulatorWebhooks(t *testing.T) {
+	base, cancel, done := startRun(t, map[string]string{"PORT": "0", "ROOMGRAPH_SIM_LIVE": "50/s"})
+	defer cancel()
+
+	metric := func(name string) float64 {
+		resp, err := http.Get(base + "/metrics")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		text, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		total := 0.0
+		for line := range strings.SplitSeq(string(text), "\n") {
+			if rest, ok := strings.CutPrefix(line, name); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "{")) {
+				v, err := strconv.ParseFloat(rest[strings.LastIndexByte(rest, ' ')+1:], 64)
+				require.NoError(t, err, line)
+				total += v
+			}
+		}
+		return total
+	}
+	require.Eventually(t, func() bool { return metric("roomgraph_webhooks_processed_total") >= 3 }, 15*time.Second, 50*time.Millisecond,
+		"the live simulator's events reach the door")
+	assert.Zero(t, metric("roomgraph_webhooks_rejected_total"), "every delivery verifies")
 
 	cancel()
 	select {
