@@ -302,6 +302,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	drain.drain()
 	shutdown, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
+	// Every subscription completes and the WebSocket connections close first: Shutdown does not track
+	// hijacked connections, and waits for the SSE streams.
+	if err := gw.Close(shutdown); err != nil {
+		fmt.Fprintf(stderr, "roomgraph: subscriptions still ending after %s of drain: %v\n", drainTimeout, err)
+	}
 	if err := srv.Shutdown(shutdown); err != nil {
 		_ = srv.Close()
 		return fmt.Errorf("requests still in flight after %s of drain were cut: %w", drainTimeout, err)
