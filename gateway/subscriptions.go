@@ -38,9 +38,9 @@ type subscriptions struct {
 	hub *live.Hub
 
 	mu      sync.Mutex
-	active  int                      // subscription operations admitted and not yet ended
+	active  int                       // subscription operations admitted and not yet ended
 	perKey  map[[sha256.Size]byte]int // by the hash of the credential (forward mode); never the key itself
-	conns   map[*wsConn]struct{}     // open WebSocket connections
+	conns   map[*wsConn]struct{}      // open WebSocket connections
 	closing bool
 	idle    chan struct{} // closed when active reaches 0 while closing
 }

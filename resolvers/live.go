@@ -376,7 +376,9 @@ type recent struct {
 	set  map[string]struct{}
 }
 
-func newRecent(n int) *recent { return &recent{ring: make([]string, n), set: make(map[string]struct{}, n)} }
+func newRecent(n int) *recent {
+	return &recent{ring: make([]string, n), set: make(map[string]struct{}, n)}
+}
 
 func (r *recent) has(s string) bool {
 	_, ok := r.set[s]
