@@ -90,22 +90,23 @@ func (s *subscriptions) init(ctx context.Context, payload transport.InitPayload)
 		// The connection's own log line; each operation on it is observed on its own.
 		st.observed, st.opType, st.outcome = true, "websocket", telemetry.OutcomeOK
 	}
-	refuse := func(code int, msg string) (context.Context, *transport.InitPayload, error) {
+	// The reason goes in the close frame (graphql-transport-ws has no message for it): at most 123 bytes.
+	refuse := func(code int, reason string) (context.Context, *transport.InitPayload, error) {
 		if st != nil {
 			st.outcome = telemetry.OutcomeRefused
 		}
-		return transport.WithWebsocketCloseCode(ctx, code), nil, errors.New(msg)
+		return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), reason), nil, errors.New(reason)
 	}
 	c := &wsConn{}
 	if v := payload.Authorization(); v != "" {
 		c.credential = bearer(v)
 		if c.credential == "" {
-			return refuse(websocketCloseForbidden, "connection_init: Authorization must be \"Bearer <your Telnyx API key>\"")
+			return refuse(websocketCloseForbidden, "connection_init: Authorization must be Bearer <your Telnyx API key>")
 		}
 	}
 	if s.cfg.Auth == AuthForward && c.credential == "" {
 		if h := wsHeaders(ctx); bearer(h.Get("Authorization")) == "" {
-			return refuse(websocketCloseForbidden, "this gateway forwards your Telnyx API key: send Authorization: Bearer <key> on the upgrade request or in the connection_init payload")
+			return refuse(websocketCloseForbidden, "send your Telnyx API key: Authorization: Bearer <key>, on the upgrade or in connection_init")
 		}
 	}
 	ctx, c.cancel = context.WithCancel(context.WithValue(ctx, wsConnKey{}, c))

@@ -447,3 +447,274 @@ func TestRoomUpdated(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscriptionLimits: bounds per connection, per credential (forward mode) and in all; each refusal is
+// TOO_MANY_SUBSCRIPTIONS, and ending one frees its slot.
+func TestSubscriptionLimits(t *testing.T) {
+	t.Run("per connection", func(t *testing.T) {
+		h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{MaxSubscriptionsPerConnection: 2})
+		room := h.sim.Rooms(keyA)[0]
+		c, _ := dialWS(t, h.wsURL, nil, nil)
+		a := c.subscribe(roomEventsQuery, map[string]any{"id": room.ID})
+		c.subscribe(roomEventsQuery, map[string]any{"id": room.ID})
+		h.waitSubscribed(t, 2)
+		third := c.subscribe(roomEventsQuery, map[string]any{"id": room.ID})
+		r, typ := c.next(third)
+		require.Equal(t, "next", typ)
+		assert.Equal(t, "TOO_MANY_SUBSCRIPTIONS", r.code())
+		_, typ = c.next(third)
+		assert.Equal(t, "complete", typ)
+		// Another connection is not bounded by this one's.
+		c2, _ := dialWS(t, h.wsURL, nil, nil)
+		c2.subscribe(roomEventsQuery, map[string]any{"id": room.ID})
+		h.waitSubscribed(t, 3)
+		// Ending one frees a slot.
+		c.send(wsMsg{ID: a, Type: "complete"})
+		h.waitSubscribed(t, 2)
+		c.subscribe(roomEventsQuery, map[string]any{"id": room.ID})
+		h.waitSubscribed(t, 3)
+	})
+	t.Run("per credential", func(t *testing.T) {
+		h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{Auth: gateway.AuthForward, MaxSubscriptionsPerCredential: 2})
+		roomA, roomB := h.sim.Rooms(keyA)[0], h.sim.Rooms(keyB)[0]
+		bearerA := http.Header{"Authorization": {"Bearer " + keyA}}
+		c1, _ := dialWS(t, h.wsURL, bearerA, nil)
+		c2, _ := dialWS(t, h.wsURL, nil, map[string]any{"Authorization": "Bearer " + keyA})
+		c1.subscribe(roomEventsQuery, map[string]any{"id": roomA.ID})
+		c2.subscribe(roomEventsQuery, map[string]any{"id": roomA.ID})
+		h.waitSubscribed(t, 2)
+		third := c2.subscribe(roomEventsQuery, map[string]any{"id": roomA.ID})
+		r, _ := c2.next(third)
+		assert.Equal(t, "TOO_MANY_SUBSCRIPTIONS", r.code())
+		s := openSSE(t, h.url, roomEventsQuery, map[string]any{"id": roomA.ID}, bearerA)
+		name, r := s.next(t)
+		require.Equal(t, "next", name)
+		assert.Equal(t, "TOO_MANY_SUBSCRIPTIONS", r.code())
+		// Another key has its own.
+		cB, _ := dialWS(t, h.wsURL, http.Header{"Authorization": {"Bearer " + keyB}}, nil)
+		cB.subscribe(roomEventsQuery, map[string]any{"id": roomB.ID})
+		h.waitSubscribed(t, 3)
+	})
+	t.Run("in all", func(t *testing.T) {
+		h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{MaxSubscriptions: 1})
+		room := h.sim.Rooms(keyA)[0]
+		c, _ := dialWS(t, h.wsURL, nil, nil)
+		c.subscribe(roomEventsQuery, map[string]any{"id": room.ID})
+		h.waitSubscribed(t, 1)
+		c2, _ := dialWS(t, h.wsURL, nil, nil)
+		second := c2.subscribe(roomUpdatedQuery, map[string]any{"id": room.ID})
+		r, _ := c2.next(second)
+		assert.Equal(t, "TOO_MANY_SUBSCRIPTIONS", r.code())
+	})
+	t.Run("query limits apply", func(t *testing.T) {
+		h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{Limits: gateway.LimitsConfig{MaxDepth: 2}})
+		room := h.sim.Rooms(keyA)[0]
+		c, _ := dialWS(t, h.wsURL, nil, nil)
+		id := c.subscribe(roomUpdatedQuery, map[string]any{"id": room.ID})
+		r, typ := c.next(id)
+		require.Contains(t, []string{"next", "error"}, typ)
+		assert.Equal(t, "QUERY_LIMIT_EXCEEDED", r.code())
+		assert.Equal(t, 0, h.gw.Hub().Len())
+	})
+}
+
+// TestWebSocketConnection: connection_init must come within the timeout; the server pings (and the
+// client's pong keeps the connection); a subscription over a plain POST is refused.
+func TestWebSocketConnection(t *testing.T) {
+	t.Run("init timeout", func(t *testing.T) {
+		h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{WebSocketInitTimeout: 50 * time.Millisecond})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		conn, _, err := websocket.Dial(ctx, h.wsURL, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		require.NoError(t, err)
+		defer conn.CloseNow()
+		_, _, err = conn.Read(ctx)
+		var ce websocket.CloseError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, websocket.StatusProtocolError, ce.Code)
+		assert.Contains(t, ce.Reason, "initialisation timeout")
+	})
+	t.Run("keepalive ping", func(t *testing.T) {
+		h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{KeepAliveInterval: 20 * time.Millisecond})
+		c, ack := dialWS(t, h.wsURL, nil, nil)
+		require.Equal(t, "connection_ack", ack.Type)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		pings := 0
+		for pings < 3 {
+			var m wsMsg
+			require.NoError(t, wsjson.Read(ctx, c.conn, &m))
+			if m.Type == "ping" {
+				pings++
+				require.NoError(t, wsjson.Write(ctx, c.conn, wsMsg{Type: "pong"}))
+			}
+		}
+		// Still open and serving after the pings.
+		id := c.subscribe(roomEventsQuery, map[string]any{"id": h.sim.Rooms(keyA)[0].ID})
+		h.waitSubscribed(t, 1)
+		c.send(wsMsg{ID: id, Type: "complete"})
+		h.waitSubscribed(t, 0)
+	})
+	t.Run("plain POST refused", func(t *testing.T) {
+		h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{})
+		body, _ := json.Marshal(map[string]any{"query": roomEventsQuery, "variables": map[string]any{"id": h.sim.Rooms(keyA)[0].ID}})
+		resp, err := http.Post(h.url, "application/json", bytes.NewReader(body))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		var r gqlResult
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
+		assert.Equal(t, "BAD_REQUEST", r.code())
+		assert.Equal(t, 0, h.gw.Hub().Len())
+	})
+	t.Run("origin", func(t *testing.T) {
+		h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{CORSOrigins: []string{"http://localhost:*"}})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, resp, err := websocket.Dial(ctx, h.wsURL, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"},
+			HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
+		require.Error(t, err)
+		require.NotNil(t, resp)
+		assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+		conn, _, err := websocket.Dial(ctx, h.wsURL, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"},
+			HTTPHeader: http.Header{"Origin": {"http://localhost:5173"}}})
+		require.NoError(t, err)
+		_ = conn.CloseNow()
+	})
+}
+
+// TestSlowConsumer: a subscriber that takes its events more slowly than they come (here each event reads
+// its room from a slow upstream) is ended with SLOW_CONSUMER once its buffer is full, then completes.
+func TestSlowConsumer(t *testing.T) {
+	h := newLiveHarness(t, telnyxsim.Config{Faults: map[string]telnyxsim.Fault{
+		telnyxsim.RouteGetRoom: {Latency: 300 * time.Millisecond},
+	}}, gateway.Config{SubscriptionBuffer: 1})
+	room := h.sim.Rooms(keyA)[0]
+	c, _ := dialWS(t, h.wsURL, nil, nil)
+	id := c.subscribe(roomEventsQuery, map[string]any{"id": room.ID})
+	h.waitSubscribed(t, 1)
+	for i := range 10 {
+		h.gw.Hub().Publish(event(live.SessionStarted, "e"+string(rune('a'+i)), room.ID, "", "", time.Now()))
+	}
+	var delivered int
+	for {
+		r, typ := c.next(id)
+		require.Equal(t, "next", typ)
+		if r.code() != "" {
+			assert.Equal(t, "SLOW_CONSUMER", r.code())
+			break
+		}
+		delivered++
+	}
+	assert.Positive(t, delivered, "what was buffered is delivered before the end")
+	assert.Less(t, delivered, 10)
+	_, typ := c.next(id)
+	assert.Equal(t, "complete", typ)
+	h.waitSubscribed(t, 0)
+}
+
+// TestCloseCompletesSubscriptions: Gateway.Close completes every subscription (complete over WebSocket,
+// the complete event over SSE), closes the WebSocket connections, and refuses new subscriptions.
+func TestCloseCompletesSubscriptions(t *testing.T) {
+	h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{})
+	room := h.sim.Rooms(keyA)[0]
+	c, _ := dialWS(t, h.wsURL, nil, nil)
+	a := c.subscribe(roomEventsQuery, map[string]any{"id": room.ID})
+	b := c.subscribe(roomEventsQuery, map[string]any{"id": room.ID})
+	s := openSSE(t, h.url, roomEventsQuery, map[string]any{"id": room.ID}, nil)
+	h.waitSubscribed(t, 3)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, h.gw.Close(ctx))
+	require.NoError(t, h.gw.Close(ctx), "idempotent")
+	completed := map[string]bool{}
+	for len(completed) < 2 {
+		m, err := c.read(5 * time.Second)
+		require.NoError(t, err)
+		require.Equal(t, "complete", m.Type, "%+v", m)
+		completed[m.ID] = true
+	}
+	assert.True(t, completed[a] && completed[b])
+	_, err := c.read(5 * time.Second)
+	var ce websocket.CloseError
+	require.ErrorAs(t, err, &ce, "the server closes the connection")
+	assert.Equal(t, websocket.StatusNormalClosure, ce.Code)
+	name, _ := s.next(t)
+	assert.Equal(t, "complete", name)
+	assert.Equal(t, 0, h.gw.Hub().Len())
+
+	s2 := openSSE(t, h.url, roomEventsQuery, map[string]any{"id": room.ID}, nil)
+	name, r := s2.next(t)
+	require.Equal(t, "next", name)
+	assert.Equal(t, "SHUTTING_DOWN", r.code())
+}
+
+// TestSubscriptionTenancy: in forward mode a subscriber needs a credential, may subscribe only to rooms
+// its key can read (another account's room is NOT_FOUND, as for a query), and receives only its rooms'
+// events while both accounts' rooms are busy.
+func TestSubscriptionTenancy(t *testing.T) {
+	h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{Auth: gateway.AuthForward})
+	roomA, presentA := busyRoom(t, h.sim, keyA, 1)
+	roomB, presentB := busyRoom(t, h.sim, keyB, 1)
+	bearer := func(k string) http.Header { return http.Header{"Authorization": {"Bearer " + k}} }
+
+	t.Run("no credential", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		conn, _, err := websocket.Dial(ctx, h.wsURL, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		require.NoError(t, err)
+		defer conn.CloseNow()
+		require.NoError(t, wsjson.Write(ctx, conn, wsMsg{Type: "connection_init"}))
+		var m wsMsg
+		err = wsjson.Read(ctx, conn, &m)
+		var ce websocket.CloseError
+		require.ErrorAs(t, err, &ce, "no connection_ack: %+v", m)
+		assert.Equal(t, websocket.StatusCode(4403), ce.Code)
+		assert.Contains(t, ce.Reason, "Authorization: Bearer <key>")
+
+		s := openSSE(t, h.url, roomEventsQuery, map[string]any{"id": roomA.ID}, nil)
+		name, r := s.next(t)
+		require.Equal(t, "next", name)
+		assert.Equal(t, "UNAUTHENTICATED", r.code())
+	})
+	t.Run("another account's room", func(t *testing.T) {
+		c, _ := dialWS(t, h.wsURL, bearer(keyB), nil)
+		for _, q := range []string{roomEventsQuery, roomUpdatedQuery} {
+			id := c.subscribe(q, map[string]any{"id": roomA.ID})
+			r, _ := c.next(id)
+			assert.Equal(t, "NOT_FOUND", r.code())
+		}
+		assert.Equal(t, 0, h.gw.Hub().Len())
+	})
+	t.Run("events routed to their account only", func(t *testing.T) {
+		cA, _ := dialWS(t, h.wsURL, nil, map[string]any{"Authorization": "Bearer " + keyA})
+		cB, _ := dialWS(t, h.wsURL, bearer(keyB), nil)
+		idA := cA.subscribe(roomEventsQuery, map[string]any{"id": roomA.ID})
+		idB := cB.subscribe(roomEventsQuery, map[string]any{"id": roomB.ID})
+		h.waitSubscribed(t, 2)
+		const n = 20
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := range n {
+				h.gw.Hub().Publish(event(live.ParticipantJoined, "a"+strings.Repeat("x", i), roomA.ID, roomA.ActiveSessionID, presentA[0].ID, time.Now()))
+			}
+		}()
+		for i := range n {
+			h.gw.Hub().Publish(event(live.ParticipantJoined, "b"+strings.Repeat("x", i), roomB.ID, roomB.ActiveSessionID, presentB[0].ID, time.Now()))
+		}
+		<-done
+		for range n {
+			r, _ := cA.next(idA)
+			require.Empty(t, r.Errors)
+			assert.Equal(t, roomA.ID, jsonAt(r.Data["roomEvents"], "room", "id"))
+			assert.Equal(t, roomA.UniqueName, jsonAt(r.Data["roomEvents"], "room", "uniqueName"))
+			assert.Equal(t, presentA[0].Context, jsonAt(r.Data["roomEvents"], "participant", "context"))
+			r, _ = cB.next(idB)
+			require.Empty(t, r.Errors)
+			assert.Equal(t, roomB.ID, jsonAt(r.Data["roomEvents"], "room", "id"))
+			assert.Equal(t, presentB[0].Context, jsonAt(r.Data["roomEvents"], "participant", "context"))
+		}
+	})
+}
