@@ -27,8 +27,8 @@ type liveHarness struct {
 	sim    *telnyxsim.Sim
 	simURL string // API base, …/v2
 	gw     *gateway.Gateway
-	url   string // …/graphql
-	wsURL string // ws://…/graphql
+	url    string // …/graphql
+	wsURL  string // ws://…/graphql
 }
 
 func newLiveHarness(t *testing.T, simCfg telnyxsim.Config, cfg gateway.Config) *liveHarness {
@@ -297,9 +297,9 @@ func TestRoomEventsOverWebSocket(t *testing.T) {
 	ended.DurationSecs, ended.Reason = &dur, "stale"
 	for _, e := range []live.Event{
 		event(live.SessionStarted, "e1", room.ID, room.ActiveSessionID, "", at),
-		event(live.SessionStarted, "e1", room.ID, room.ActiveSessionID, "", at), // duplicate
+		event(live.SessionStarted, "e1", room.ID, room.ActiveSessionID, "", at),       // duplicate
 		event(live.ParticipantJoined, "e2", other.ID, room.ActiveSessionID, p.ID, at), // another room
-		event(live.RecordingStarted, "r1", room.ID, room.ActiveSessionID, p.ID, at), // not delivered
+		event(live.RecordingStarted, "r1", room.ID, room.ActiveSessionID, p.ID, at),   // not delivered
 		event(live.ParticipantJoined, "e2", room.ID, room.ActiveSessionID, p.ID, at.Add(time.Second)),
 		left, ended,
 	} {

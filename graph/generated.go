@@ -1843,9 +1843,10 @@ type Subscription {
 
   """
   The room as it is now — its active session and who is present — at once, then again each time it
-  changes. Every event of the room makes the gateway read the room again (bursts are read once), and the
-  room is sent only when what it read differs from what it last sent, so it never goes backwards: a late or
-  repeated event cannot bring back someone who left. Null, with the upstream's error, when a read fails.
+  changes. Every event of the room makes the gateway read the room again (a burst of events is read once),
+  and the room is sent only when what it read differs from what it last sent and agrees with the events
+  seen, so it never goes backwards: a late or repeated event cannot bring back someone who left. A read that
+  fails is tried again; the subscription is refused, with the read's error, when the first read fails.
   """
   roomUpdated(
     "The room's id (a lowercase UUID, as Telnyx writes ids)."
