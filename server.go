@@ -264,7 +264,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	defer gw.Close() // on the early returns; the drain below closes it first (Close is idempotent)
+	defer gw.Close(context.Background()) // on the early returns; the drain below closes it first (Close is idempotent)
 	webhooksIn.set(gw)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -311,13 +311,14 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	// Connections still reading a request are closed; requests in their handler have until the timeout.
 	drain.drain()
-	// The webhook door stops taking events (503: Telnyx retries them) and hands on those it queued, then
-	// the subscriptions end, so that they do not hold the drain below.
-	if err := gw.Close(); err != nil {
-		logger.Warn("closing the gateway", "err", err)
-	}
 	shutdown, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
+	// The webhook door stops taking events (503: Telnyx retries them) and hands on those it queued; every
+	// subscription completes and the WebSocket connections close, before Shutdown: it does not track
+	// hijacked connections, and waits for the SSE streams.
+	if err := gw.Close(shutdown); err != nil {
+		logger.Warn("closing the gateway", "err", err)
+	}
 	if err := srv.Shutdown(shutdown); err != nil {
 		_ = srv.Close()
 		return fmt.Errorf("requests still in flight after %s of drain were cut: %w", drainTimeout, err)

@@ -164,6 +164,25 @@ type Config struct {
 	// a connection field is predicted from its first/last, or DefaultFirst, capped at MaxFirst.
 	Limits LimitsConfig
 
+	// SubscriptionBuffer is how many events a subscription may have waiting for its subscriber; one more
+	// ends it with SLOW_CONSUMER (roomEvents), or makes roomUpdated read the room again (it sends states,
+	// not events). Default 64.
+	SubscriptionBuffer int
+	// MaxSubscriptions bounds the subscriptions of the gateway, all connections together (default
+	// 10000); MaxSubscriptionsPerConnection those of one WebSocket connection (default 20; an SSE request
+	// is one); MaxSubscriptionsPerCredential those of one API key in AuthForward mode (default 100; kept by
+	// a hash of the key, never the key). One more is refused with TOO_MANY_SUBSCRIPTIONS.
+	MaxSubscriptions              int
+	MaxSubscriptionsPerConnection int
+	MaxSubscriptionsPerCredential int
+	// WebSocketInitTimeout is how long a WebSocket may stay open without its connection_init; the
+	// connection is then closed (default 10s).
+	WebSocketInitTimeout time.Duration
+	// KeepAliveInterval is the keepalive of subscriptions (default 15s): a WebSocket ping
+	// (graphql-transport-ws; a connection that answers no pong for two intervals is closed; "ka" for the
+	// legacy graphql-ws), an SSE comment line.
+	KeepAliveInterval time.Duration
+
 	// ServeMetrics serves the Prometheus metrics at GET /metrics of the gateway's mux (Metrics returns
 	// them either way).
 	ServeMetrics bool
@@ -342,6 +361,24 @@ func (cfg Config) Defaults() Config {
 	if cfg.MetricsMaxOperations == 0 {
 		cfg.MetricsMaxOperations = 100
 	}
+	if cfg.SubscriptionBuffer == 0 {
+		cfg.SubscriptionBuffer = 64
+	}
+	if cfg.MaxSubscriptions == 0 {
+		cfg.MaxSubscriptions = 10_000
+	}
+	if cfg.MaxSubscriptionsPerConnection == 0 {
+		cfg.MaxSubscriptionsPerConnection = 20
+	}
+	if cfg.MaxSubscriptionsPerCredential == 0 {
+		cfg.MaxSubscriptionsPerCredential = 100
+	}
+	if cfg.WebSocketInitTimeout == 0 {
+		cfg.WebSocketInitTimeout = initTimeoutDefault
+	}
+	if cfg.KeepAliveInterval == 0 {
+		cfg.KeepAliveInterval = keepAliveDefault
+	}
 	if cfg.LogFormat == "" {
 		cfg.LogFormat = telemetry.LogText
 	}
@@ -398,6 +435,12 @@ func (cfg Config) validate() error {
 	}
 	if cfg.WebhookMaxBodyBytes < 1 || cfg.WebhookQueueSize < 1 || cfg.WebhookDedupeWindow < 1 || cfg.WebhookDedupeSize < 1 {
 		return errors.New("gateway: WebhookMaxBodyBytes, WebhookQueueSize, WebhookDedupeWindow and WebhookDedupeSize must be positive")
+	}
+	if cfg.SubscriptionBuffer < 1 || cfg.MaxSubscriptions < 1 || cfg.MaxSubscriptionsPerConnection < 1 || cfg.MaxSubscriptionsPerCredential < 1 {
+		return errors.New("gateway: SubscriptionBuffer, MaxSubscriptions, MaxSubscriptionsPerConnection and MaxSubscriptionsPerCredential must be positive")
+	}
+	if cfg.WebSocketInitTimeout < 0 || cfg.KeepAliveInterval < 0 {
+		return errors.New("gateway: WebSocketInitTimeout and KeepAliveInterval must be positive")
 	}
 	if cfg.MetricsMaxOperations < 1 {
 		return errors.New("gateway: MetricsMaxOperations must be positive")

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,7 +22,7 @@ func Example_mount() {
 	if err != nil {
 		panic(err)
 	}
-	defer gw.Close()
+	defer gw.Close(context.Background())
 	mux := http.NewServeMux()
 	mux.Handle("/api/graphql", gw.GraphQL())
 	mux.HandleFunc("/api/hello", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "hello") })

@@ -36,16 +36,12 @@ func newWebhookDoor(cfg Config, obs *observer, hub *live.Hub, onEvent func(conte
 	return door, nil
 }
 
-// Close ends what the gateway runs beside its requests: the webhook door stops (later deliveries are
-// answered 503, so Telnyx retries them) and hands on the events it queued, for 5 s at most (any left are
-// counted in roomgraph_webhooks_abandoned_total and make the error); then every subscription ends. Call it
-// when the server stops taking requests, before waiting for those in flight: a subscription is a request
-// that lasts. Safe to call more than once; the gateway must not serve requests afterwards.
-func (g *Gateway) Close() error {
-	var err error
-	if g.door != nil {
-		err = g.door.Close()
+// closeDoor stops the webhook door: later deliveries are answered 503 (Telnyx retries them) and the events
+// it queued are handed on, for 5 s at most (any left are counted in roomgraph_webhooks_abandoned_total and
+// make the error).
+func (g *Gateway) closeDoor() error {
+	if g.door == nil {
+		return nil
 	}
-	g.hub.Close()
-	return err
+	return g.door.Close()
 }

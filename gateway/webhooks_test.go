@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"fmt"
@@ -99,12 +100,12 @@ func TestWebhookDoor(t *testing.T) {
 		assert.Contains(t, string(metrics), line+"\n")
 	}
 
-	require.NoError(t, gw.Close())
+	require.NoError(t, gw.Close(context.Background()))
 	_, open := <-sub.Events()
 	assert.False(t, open, "Close ends the subscriptions")
 	status, _ = deliverWebhook(t, signedDelivery(t, url, priv, "ev-4", "room-1"))
 	assert.Equal(t, http.StatusServiceUnavailable, status, "a closed door asks Telnyx to retry")
-	require.NoError(t, gw.Close(), "idempotent")
+	require.NoError(t, gw.Close(context.Background()), "idempotent")
 }
 
 // TestWebhookRouteOff: without a public key there is no webhook route, and Close still works.
@@ -116,7 +117,7 @@ func TestWebhookRouteOff(t *testing.T) {
 	_, priv, _ := ed25519.GenerateKey(nil)
 	status, _ := deliverWebhook(t, signedDelivery(t, srv.URL+"/webhooks/telnyx", priv, "ev-1", "room-1"))
 	assert.Equal(t, http.StatusNotFound, status)
-	require.NoError(t, gw.Close())
+	require.NoError(t, gw.Close(context.Background()))
 }
 
 // TestWebhookKeysValidated: New refuses a key that is not base64 of 32 bytes, naming its position and

@@ -36,8 +36,13 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Room() RoomResolver
 	RoomParticipant() RoomParticipantResolver
+	RoomParticipantJoined() RoomParticipantJoinedResolver
+	RoomParticipantLeft() RoomParticipantLeftResolver
 	RoomSession() RoomSessionResolver
+	RoomSessionEnded() RoomSessionEndedResolver
 	RoomSessionPayload() RoomSessionPayloadResolver
+	RoomSessionStarted() RoomSessionStartedResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -147,6 +152,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RoomParticipantJoined struct {
+		ID          func(childComplexity int) int
+		OccurredAt  func(childComplexity int) int
+		Participant func(childComplexity int) int
+		Room        func(childComplexity int) int
+		Session     func(childComplexity int) int
+	}
+
+	RoomParticipantLeft struct {
+		DurationSecs func(childComplexity int) int
+		ID           func(childComplexity int) int
+		OccurredAt   func(childComplexity int) int
+		Participant  func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		Room         func(childComplexity int) int
+		Session      func(childComplexity int) int
+	}
+
 	RoomPayload struct {
 		Room func(childComplexity int) int
 	}
@@ -176,10 +199,31 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RoomSessionEnded struct {
+		DurationSecs func(childComplexity int) int
+		ID           func(childComplexity int) int
+		OccurredAt   func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		Room         func(childComplexity int) int
+		Session      func(childComplexity int) int
+	}
+
 	RoomSessionPayload struct {
 		Room      func(childComplexity int) int
 		Session   func(childComplexity int) int
 		SessionID func(childComplexity int) int
+	}
+
+	RoomSessionStarted struct {
+		ID         func(childComplexity int) int
+		OccurredAt func(childComplexity int) int
+		Room       func(childComplexity int) int
+		Session    func(childComplexity int) int
+	}
+
+	Subscription struct {
+		RoomEvents  func(childComplexity int, roomID string) int
+		RoomUpdated func(childComplexity int, id string) int
 	}
 
 	_Service struct {
@@ -231,6 +275,16 @@ type RoomResolver interface {
 type RoomParticipantResolver interface {
 	Session(ctx context.Context, obj *telnyx.RoomParticipant) (*telnyx.RoomSession, error)
 }
+type RoomParticipantJoinedResolver interface {
+	Room(ctx context.Context, obj *model.RoomParticipantJoined) (*model.Room, error)
+	Session(ctx context.Context, obj *model.RoomParticipantJoined) (*telnyx.RoomSession, error)
+	Participant(ctx context.Context, obj *model.RoomParticipantJoined) (*telnyx.RoomParticipant, error)
+}
+type RoomParticipantLeftResolver interface {
+	Room(ctx context.Context, obj *model.RoomParticipantLeft) (*model.Room, error)
+	Session(ctx context.Context, obj *model.RoomParticipantLeft) (*telnyx.RoomSession, error)
+	Participant(ctx context.Context, obj *model.RoomParticipantLeft) (*telnyx.RoomParticipant, error)
+}
 type RoomSessionResolver interface {
 	Room(ctx context.Context, obj *telnyx.RoomSession) (*model.Room, error)
 
@@ -238,9 +292,21 @@ type RoomSessionResolver interface {
 	ParticipantCount(ctx context.Context, obj *telnyx.RoomSession, present *bool) (int, error)
 	ParticipantsConnection(ctx context.Context, obj *telnyx.RoomSession, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error)
 }
+type RoomSessionEndedResolver interface {
+	Room(ctx context.Context, obj *model.RoomSessionEnded) (*model.Room, error)
+	Session(ctx context.Context, obj *model.RoomSessionEnded) (*telnyx.RoomSession, error)
+}
 type RoomSessionPayloadResolver interface {
 	Session(ctx context.Context, obj *RoomSessionPayload) (*telnyx.RoomSession, error)
 	Room(ctx context.Context, obj *RoomSessionPayload) (*model.Room, error)
+}
+type RoomSessionStartedResolver interface {
+	Room(ctx context.Context, obj *model.RoomSessionStarted) (*model.Room, error)
+	Session(ctx context.Context, obj *model.RoomSessionStarted) (*telnyx.RoomSession, error)
+}
+type SubscriptionResolver interface {
+	RoomEvents(ctx context.Context, roomID string) (<-chan model.RoomEvent, error)
+	RoomUpdated(ctx context.Context, id string) (<-chan *model.Room, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -758,6 +824,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomParticipantEdge.Node(childComplexity), true
 
+	case "RoomParticipantJoined.id":
+		if e.ComplexityRoot.RoomParticipantJoined.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantJoined.ID(childComplexity), true
+	case "RoomParticipantJoined.occurredAt":
+		if e.ComplexityRoot.RoomParticipantJoined.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantJoined.OccurredAt(childComplexity), true
+	case "RoomParticipantJoined.participant":
+		if e.ComplexityRoot.RoomParticipantJoined.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantJoined.Participant(childComplexity), true
+	case "RoomParticipantJoined.room":
+		if e.ComplexityRoot.RoomParticipantJoined.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantJoined.Room(childComplexity), true
+	case "RoomParticipantJoined.session":
+		if e.ComplexityRoot.RoomParticipantJoined.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantJoined.Session(childComplexity), true
+
+	case "RoomParticipantLeft.durationSecs":
+		if e.ComplexityRoot.RoomParticipantLeft.DurationSecs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.DurationSecs(childComplexity), true
+	case "RoomParticipantLeft.id":
+		if e.ComplexityRoot.RoomParticipantLeft.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.ID(childComplexity), true
+	case "RoomParticipantLeft.occurredAt":
+		if e.ComplexityRoot.RoomParticipantLeft.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.OccurredAt(childComplexity), true
+	case "RoomParticipantLeft.participant":
+		if e.ComplexityRoot.RoomParticipantLeft.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.Participant(childComplexity), true
+	case "RoomParticipantLeft.reason":
+		if e.ComplexityRoot.RoomParticipantLeft.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.Reason(childComplexity), true
+	case "RoomParticipantLeft.room":
+		if e.ComplexityRoot.RoomParticipantLeft.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.Room(childComplexity), true
+	case "RoomParticipantLeft.session":
+		if e.ComplexityRoot.RoomParticipantLeft.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.Session(childComplexity), true
+
 	case "RoomPayload.room":
 		if e.ComplexityRoot.RoomPayload.Room == nil {
 			break
@@ -879,6 +1019,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomSessionEdge.Node(childComplexity), true
 
+	case "RoomSessionEnded.durationSecs":
+		if e.ComplexityRoot.RoomSessionEnded.DurationSecs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.DurationSecs(childComplexity), true
+	case "RoomSessionEnded.id":
+		if e.ComplexityRoot.RoomSessionEnded.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.ID(childComplexity), true
+	case "RoomSessionEnded.occurredAt":
+		if e.ComplexityRoot.RoomSessionEnded.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.OccurredAt(childComplexity), true
+	case "RoomSessionEnded.reason":
+		if e.ComplexityRoot.RoomSessionEnded.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.Reason(childComplexity), true
+	case "RoomSessionEnded.room":
+		if e.ComplexityRoot.RoomSessionEnded.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.Room(childComplexity), true
+	case "RoomSessionEnded.session":
+		if e.ComplexityRoot.RoomSessionEnded.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.Session(childComplexity), true
+
 	case "RoomSessionPayload.room":
 		if e.ComplexityRoot.RoomSessionPayload.Room == nil {
 			break
@@ -897,6 +1074,54 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomSessionPayload.SessionID(childComplexity), true
+
+	case "RoomSessionStarted.id":
+		if e.ComplexityRoot.RoomSessionStarted.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionStarted.ID(childComplexity), true
+	case "RoomSessionStarted.occurredAt":
+		if e.ComplexityRoot.RoomSessionStarted.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionStarted.OccurredAt(childComplexity), true
+	case "RoomSessionStarted.room":
+		if e.ComplexityRoot.RoomSessionStarted.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionStarted.Room(childComplexity), true
+	case "RoomSessionStarted.session":
+		if e.ComplexityRoot.RoomSessionStarted.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionStarted.Session(childComplexity), true
+
+	case "Subscription.roomEvents":
+		if e.ComplexityRoot.Subscription.RoomEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_roomEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RoomEvents(childComplexity, args["roomId"].(string)), true
+	case "Subscription.roomUpdated":
+		if e.ComplexityRoot.Subscription.RoomUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_roomUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RoomUpdated(childComplexity, args["id"].(string)), true
 
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
@@ -969,6 +1194,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -1577,6 +1819,133 @@ type RoomSessionEdge {
   cursor: String!
   "The session."
   node: RoomSession!
+}
+`, BuiltIn: false},
+	{Name: "../schema/subscription.graphqls", Input: `"""
+Live changes to rooms, from the Telnyx video webhooks the gateway receives (docs/subscriptions.md). Served
+over WebSocket (the graphql-transport-ws subprotocol) and over Server-Sent Events (POST with
+` + "`" + `Accept: text/event-stream` + "`" + `) on the GraphQL endpoint, never over plain GET or POST. Subscribing reads the
+room with the subscriber's credential first: a room it cannot read is refused (NOT_FOUND), and no other
+account's events ever arrive. Each event is answered like a small query of its own, with fresh loaders and
+its own deadline.
+"""
+type Subscription {
+  """
+  Every session and participant event of one room, as Telnyx reported it: duplicates removed, in the order
+  the gateway received them (which may differ from ` + "`" + `occurredAt` + "`" + ` order). Subscribing reads the room once (one
+  call); each event then costs what its selection needs (selecting only ids and the event's own fields
+  costs nothing).
+  """
+  roomEvents(
+    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    roomId: ID!
+  ): RoomEvent!
+
+  """
+  The room as it is now — its active session and who is present — at once, then again each time it
+  changes. Every event of the room makes the gateway read the room again (a burst of events is read once),
+  and the room is sent only when what it read differs from what it last sent and agrees with the events
+  seen, so it never goes backwards: a late or repeated event cannot bring back someone who left. A read that
+  fails is tried again; the subscription is refused, with the read's error, when the first read fails.
+  """
+  roomUpdated(
+    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    id: ID!
+  ): Room
+}
+
+"""
+Something that happened in a room, from a Telnyx video webhook.
+"""
+interface RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  """
+  The room. Selecting only its ` + "`" + `id` + "`" + ` costs no call; selecting more fetches it (once per event). Null, with the
+  upstream's error, when that fetch fails.
+  """
+  room: Room
+  """
+  The session it happened in; null when the event names none. Selecting only its ` + "`" + `id` + "`" + ` costs no call;
+  selecting more fetches it. Null, with the upstream's error, when that fetch fails.
+  """
+  session: RoomSession
+}
+
+"""
+A session started in the room (the first participant joined an idle room).
+"""
+type RoomSessionStarted implements RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  "The room; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null, with the upstream's error, when that fetch fails."
+  room: Room
+  "The session that started; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null when the event names none."
+  session: RoomSession
+}
+
+"""
+A session ended: everyone left, or it was ended.
+"""
+type RoomSessionEnded implements RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  "The room; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null, with the upstream's error, when that fetch fails."
+  room: Room
+  "The session that ended; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null when the event names none."
+  session: RoomSession
+  "How long the session lasted, in seconds; null when the event does not say."
+  durationSecs: Int
+  "Why it ended, as Telnyx words it (for example ` + "`" + `stale` + "`" + `); null when the event does not say."
+  reason: String
+}
+
+"""
+A participant joined the room's session.
+"""
+type RoomParticipantJoined implements RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  "The room; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null, with the upstream's error, when that fetch fails."
+  room: Room
+  "The session joined; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null when the event names none."
+  session: RoomSession
+  """
+  Who joined; selecting more than its ` + "`" + `id` + "`" + ` fetches the participant (once per event). Null when the event
+  names none, or, with the upstream's error, when that fetch fails.
+  """
+  participant: RoomParticipant
+}
+
+"""
+A participant left the room's session, or was kicked.
+"""
+type RoomParticipantLeft implements RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  "The room; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null, with the upstream's error, when that fetch fails."
+  room: Room
+  "The session left; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null when the event names none."
+  session: RoomSession
+  """
+  Who left; selecting more than its ` + "`" + `id` + "`" + ` fetches the participant (once per event). Null when the event names
+  none, or, with the upstream's error, when that fetch fails.
+  """
+  participant: RoomParticipant
+  "How long the participant stayed, in seconds; null when the event does not say."
+  durationSecs: Int
+  "Why the participant left, as Telnyx words it (for example ` + "`" + `kicked` + "`" + `); null when the event does not say."
+  reason: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/federation/subgraph.graphqls", Input: `# Apollo Federation v2: the entities a router may ask roomgraph for, keyed by id. Served only when
@@ -2585,6 +2954,34 @@ func (ec *executionContext) field_Room_sessions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_roomEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_roomUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -4729,6 +5126,336 @@ func (ec *executionContext) fieldContext_RoomParticipantEdge_node(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _RoomParticipantJoined_id(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantJoined) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantJoined_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantJoined_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantJoined", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomParticipantJoined_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantJoined) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantJoined_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantJoined_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantJoined", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RoomParticipantJoined_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantJoined) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantJoined_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantJoined().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantJoined_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantJoined",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantJoined_session(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantJoined) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantJoined_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantJoined().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantJoined_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantJoined",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantJoined_participant(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantJoined) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantJoined_participant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantJoined().Participant(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+			return ec.marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantJoined_participant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantJoined",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantLeft_id(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantLeft", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomParticipantLeft_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantLeft", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RoomParticipantLeft_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantLeft().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantLeft",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantLeft_session(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantLeft().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantLeft",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantLeft_participant(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_participant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantLeft().Participant(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+			return ec.marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_participant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantLeft",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantLeft_durationSecs(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_durationSecs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSecs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_durationSecs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantLeft", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoomParticipantLeft_reason(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantLeft", field, false, false, "String")
+}
+
 func (ec *executionContext) _RoomPayload_room(ctx context.Context, field graphql.CollectedField, obj *RoomPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5237,6 +5964,162 @@ func (ec *executionContext) fieldContext_RoomSessionEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _RoomSessionEnded_id(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionEnded", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomSessionEnded_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionEnded", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RoomSessionEnded_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomSessionEnded().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSessionEnded",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSessionEnded_session(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomSessionEnded().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSessionEnded",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSessionEnded_durationSecs(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_durationSecs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSecs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_durationSecs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionEnded", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoomSessionEnded_reason(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionEnded", field, false, false, "String")
+}
+
 func (ec *executionContext) _RoomSessionPayload_sessionId(ctx context.Context, field graphql.CollectedField, obj *RoomSessionPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5320,6 +6203,204 @@ func (ec *executionContext) fieldContext_RoomSessionPayload_room(_ context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Room(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSessionStarted_id(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionStarted_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionStarted_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionStarted", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomSessionStarted_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionStarted_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionStarted_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionStarted", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RoomSessionStarted_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionStarted_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomSessionStarted().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionStarted_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSessionStarted",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSessionStarted_session(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionStarted_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomSessionStarted().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionStarted_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSessionStarted",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_roomEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_roomEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RoomEvents(ctx, fc.Args["roomId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RoomEvent) graphql.Marshaler {
+			return ec.marshalNRoomEvent2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_roomEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_roomEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_roomUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_roomUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RoomUpdated(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_roomUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_roomUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7054,6 +8135,39 @@ func UnmarshalUpdateRoomInput(ctx context.Context, raw any) (UpdateRoomInput, er
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _RoomEvent(ctx context.Context, sel ast.SelectionSet, obj model.RoomEvent) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case *model.RoomSessionStarted:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomSessionStarted(ctx, sel, obj)
+	case *model.RoomSessionEnded:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomSessionEnded(ctx, sel, obj)
+	case *model.RoomParticipantLeft:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomParticipantLeft(ctx, sel, obj)
+	case *model.RoomParticipantJoined:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomParticipantJoined(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of RoomEvent must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, obj fedruntime.Entity) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -7855,6 +8969,128 @@ func (ec *executionContext) _RoomParticipantEdge(ctx context.Context, sel ast.Se
 	return out
 }
 
+var roomParticipantJoinedImplementors = []string{"RoomParticipantJoined", "RoomEvent"}
+
+func (ec *executionContext) _RoomParticipantJoined(ctx context.Context, sel ast.SelectionSet, obj *model.RoomParticipantJoined) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomParticipantJoinedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomParticipantJoined")
+		case "id":
+			out.Values[i] = ec._RoomParticipantJoined_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._RoomParticipantJoined_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantJoined_room(ctx, field, obj)
+				})
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantJoined_session(ctx, field, obj)
+				})
+		case "participant":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantJoined_participant(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roomParticipantLeftImplementors = []string{"RoomParticipantLeft", "RoomEvent"}
+
+func (ec *executionContext) _RoomParticipantLeft(ctx context.Context, sel ast.SelectionSet, obj *model.RoomParticipantLeft) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomParticipantLeftImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomParticipantLeft")
+		case "id":
+			out.Values[i] = ec._RoomParticipantLeft_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._RoomParticipantLeft_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantLeft_room(ctx, field, obj)
+				})
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantLeft_session(ctx, field, obj)
+				})
+		case "participant":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantLeft_participant(ctx, field, obj)
+				})
+		case "durationSecs":
+			out.Values[i] = ec._RoomParticipantLeft_durationSecs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._RoomParticipantLeft_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roomPayloadImplementors = []string{"RoomPayload"}
 
 func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionSet, obj *RoomPayload) graphql.Marshaler {
@@ -8056,6 +9292,66 @@ func (ec *executionContext) _RoomSessionEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var roomSessionEndedImplementors = []string{"RoomSessionEnded", "RoomEvent"}
+
+func (ec *executionContext) _RoomSessionEnded(ctx context.Context, sel ast.SelectionSet, obj *model.RoomSessionEnded) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomSessionEndedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomSessionEnded")
+		case "id":
+			out.Values[i] = ec._RoomSessionEnded_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._RoomSessionEnded_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSessionEnded_room(ctx, field, obj)
+				})
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSessionEnded_session(ctx, field, obj)
+				})
+		case "durationSecs":
+			out.Values[i] = ec._RoomSessionEnded_durationSecs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._RoomSessionEnded_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roomSessionPayloadImplementors = []string{"RoomSessionPayload"}
 
 func (ec *executionContext) _RoomSessionPayload(ctx context.Context, sel ast.SelectionSet, obj *RoomSessionPayload) graphql.Marshaler {
@@ -8099,6 +9395,78 @@ func (ec *executionContext) _RoomSessionPayload(ctx context.Context, sel ast.Sel
 	}
 
 	return out
+}
+
+var roomSessionStartedImplementors = []string{"RoomSessionStarted", "RoomEvent"}
+
+func (ec *executionContext) _RoomSessionStarted(ctx context.Context, sel ast.SelectionSet, obj *model.RoomSessionStarted) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomSessionStartedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomSessionStarted")
+		case "id":
+			out.Values[i] = ec._RoomSessionStarted_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._RoomSessionStarted_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSessionStarted_room(ctx, field, obj)
+				})
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSessionStarted_session(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "roomEvents":
+		return ec._Subscription_roomEvents(ctx, fields[0])
+	case "roomUpdated":
+		return ec._Subscription_roomUpdated(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var _ServiceImplementors = []string{"_Service"}
@@ -8654,6 +10022,14 @@ func (ec *executionContext) marshalNRoomEdge2ᚕgithubᚗcomᚋroomgraphᚋroomg
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNRoomEvent2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomEvent(ctx context.Context, sel ast.SelectionSet, v model.RoomEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoomEvent!")
+		return graphql.Null
+	}
+	return ec._RoomEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRoomParticipant2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx context.Context, sel ast.SelectionSet, v telnyx.RoomParticipant) graphql.Marshaler {

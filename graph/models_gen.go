@@ -165,6 +165,15 @@ type RoomSessionPayload struct {
 	Room *model.Room `json:"room,omitempty"`
 }
 
+// Live changes to rooms, from the Telnyx video webhooks the gateway receives (docs/subscriptions.md). Served
+// over WebSocket (the graphql-transport-ws subprotocol) and over Server-Sent Events (POST with
+// `Accept: text/event-stream`) on the GraphQL endpoint, never over plain GET or POST. Subscribing reads the
+// room with the subscriber's credential first: a room it cannot read is refused (NOT_FOUND), and no other
+// account's events ever arrive. Each event is answered like a small query of its own, with fresh loaders and
+// its own deadline.
+type Subscription struct {
+}
+
 // Settings to change on a room; fields left out keep their value. The webhook settings can be cleared with
 // an explicit null; null on the other fields keeps their value. Ranges as for CreateRoomInput.
 type UpdateRoomInput struct {

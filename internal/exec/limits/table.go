@@ -37,7 +37,9 @@ type FieldCost struct {
 // writes to it, and CostTable hands out copies.
 //
 //   - A connection (origin.Connection) is one call per window.
-//   - A fetch by id that is never skipped (origin.Fetch) and a mutation (origin.Write) are one call each.
+//   - A fetch by id that is never skipped (origin.Fetch), a mutation (origin.Write) and a subscription
+//     (origin.Subscribe: the read of its room when it begins) are one call each; what a subscription's
+//     selection costs is what each of its events costs.
 //   - A reference (origin.Reference) fetches its object unless the selection holds only the object's keys
 //     (origin.Type.Keys): a Room reached by id (Query.room, RoomSession.room, RoomSessionPayload.room)
 //     needs one fetch as soon as anything but id/sessions is selected, whichever and however many Room
@@ -58,7 +60,7 @@ func costsFromOrigin() map[string]FieldCost {
 		switch f.Kind() {
 		case origin.Connection:
 			c.Connection = true
-		case origin.Fetch, origin.Write:
+		case origin.Fetch, origin.Write, origin.Subscribe:
 			c.Calls = 1
 		case origin.Reference:
 			c.FetchUnless = f.Of().Keys()
