@@ -17,6 +17,10 @@ type Room struct {
 	Data *telnyx.Room
 }
 
+// Node is an object of the Node interface: a *Room, a *telnyx.RoomSession or a *telnyx.RoomParticipant
+// (their global ids: package nodeid).
+type Node any
+
 // PageInfo is Relay's page information.
 type PageInfo struct {
 	HasNextPage     bool

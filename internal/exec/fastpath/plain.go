@@ -37,6 +37,8 @@ func appendParticipantField(b []byte, field origin.Field, p *telnyx.RoomParticip
 		return appendString(b, origin.RoomParticipant.String()), true
 	case origin.RoomParticipantID:
 		return appendString(b, p.ID), true
+	case origin.RoomParticipantTelnyxID:
+		return appendString(b, p.ID), true
 	case origin.RoomParticipantSessionID:
 		return appendString(b, p.SessionID), true
 	case origin.RoomParticipantContext:
@@ -57,6 +59,8 @@ func appendSessionField(b []byte, field origin.Field, s *telnyx.RoomSession, dt 
 	case origin.Typename:
 		return appendString(b, origin.RoomSession.String()), true
 	case origin.RoomSessionID:
+		return appendString(b, s.ID), true
+	case origin.RoomSessionTelnyxID:
 		return appendString(b, s.ID), true
 	case origin.RoomSessionRoomID:
 		return appendString(b, s.RoomID), true

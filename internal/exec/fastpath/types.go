@@ -282,6 +282,8 @@ func roomField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField,
 		return appendString(b, origin.Room.String()), true
 	case origin.RoomID:
 		return appendString(b, room.ID), true
+	case origin.RoomTelnyxID:
+		return appendString(b, room.ID), true
 	case origin.RoomSessions:
 		raw := f.ArgumentMap(r.oc.Variables)
 		a := &args{m: raw}

@@ -316,7 +316,7 @@ func TestMeasureTolerates(t *testing.T) {
 // TestCostTableFromOrigin pins the rows derived from package origin: a change of the origin table that
 // changes what a field costs shows here.
 func TestCostTableFromOrigin(t *testing.T) {
-	fetchRoom, fetchOther := []string{"id", "sessions"}, []string{"id"}
+	fetchRoom, fetchOther := []string{"id", "telnyxId", "sessions"}, []string{"id", "telnyxId"}
 	assert.Equal(t, map[string]limits.FieldCost{
 		"Query.rooms":                        {Connection: true},
 		"Query.roomSessions":                 {Connection: true},
@@ -326,6 +326,8 @@ func TestCostTableFromOrigin(t *testing.T) {
 		"RoomSession.participants":           {BackRef: "session"},
 		"Query.room":                         {FetchUnless: fetchRoom},
 		"Query.roomSession":                  {Calls: 1},
+		"Query.node":                         {Calls: 1},
+		"Query.nodes":                        {PerItem: "ids"},
 		"Query.roomParticipant":              {Calls: 1},
 		"Room.activeSession":                 {FetchUnless: fetchOther},
 		"RoomSession.room":                   {FetchUnless: fetchRoom},

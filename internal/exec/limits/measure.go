@@ -246,6 +246,9 @@ func (w *walker) field(f *ast.Field, parent *ast.Definition, sc scope) tally {
 		return t
 	}
 	own := rule.Calls
+	if rule.PerItem != "" {
+		own = satAdd(own, w.listLen(f, rule.PerItem))
+	}
 	childScope := scope{listSize: w.cfg.ListFanOut, backRef: rule.BackRef}
 	if rule.Connection {
 		size, calls := w.window(f)
@@ -357,6 +360,24 @@ func (w *walker) beyondSpread(frag *ast.FragmentDefinition, on *ast.Definition, 
 // could read as one (5 and "5") count twice, never the other way round.
 type entityKey struct {
 	typename, idType, id string
+}
+
+// listLen is how many items the list argument name of f holds (a single value is a list of one).
+func (w *walker) listLen(f *ast.Field, name string) int {
+	a := f.Arguments.ForName(name)
+	if a == nil {
+		return 0
+	}
+	v, _ := w.input(a.Value)
+	switch v := v.(type) {
+	case nil:
+		return 0
+	case []any:
+		return len(v)
+	case []string:
+		return len(v)
+	}
+	return 1
 }
 
 // entities returns what an _entities field costs and how many representations it was given. The

@@ -28,6 +28,9 @@ type FieldCost struct {
 	// the selection under `... on Type` goes beyond these fields — before what that selection costs.
 	// Each distinct (__typename, id) counts once; a type not listed costs nothing (gqlgen refuses it).
 	Entities map[string]FieldCost
+	// PerItem names a list argument whose every item costs one call more (Query.nodes: one fetch per
+	// global id, at most).
+	PerItem string
 }
 
 // upstreamCosts says which fields call the upstream. It is derived from package origin, the one table of
@@ -67,6 +70,14 @@ func costsFromOrigin() map[string]FieldCost {
 			if need := f.Needs(); need != origin.NoRecord && need != f.Type().Record() {
 				c.Calls = 1
 			}
+		case origin.Node:
+			// At most one fetch per global id (none when only keys are selected: counted anyway, the
+			// type of an id is not known before execution).
+			if f == origin.QueryNodes {
+				c.PerItem = "ids"
+			} else {
+				c.Calls = 1
+			}
 		case origin.Federation:
 			if f == origin.QueryEntities {
 				c.Entities = entityCosts()
@@ -78,7 +89,7 @@ func costsFromOrigin() map[string]FieldCost {
 				}
 			}
 		}
-		if c.Calls != 0 || c.Connection || c.FetchUnless != nil || c.BackRef != "" || c.Entities != nil {
+		if c.Calls != 0 || c.Connection || c.FetchUnless != nil || c.BackRef != "" || c.Entities != nil || c.PerItem != "" {
 			out[f.String()] = c
 		}
 	}

@@ -35,6 +35,14 @@ func Encode(t Type, uuid string) string {
 	return base64.StdEncoding.EncodeToString([]byte(string(t) + ":" + uuid))
 }
 
+// Append appends the global id of the object of type t with Telnyx id uuid to b as a JSON string (base64
+// needs no escaping).
+func Append(b []byte, t Type, uuid string) []byte {
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, []byte(string(t)+":"+uuid))
+	return append(b, '"')
+}
+
 // ErrShape is returned for a string that is neither a global id of a known type nor a UUID.
 var ErrShape = errors.New("not a global id")
 
