@@ -110,6 +110,7 @@ type ComplexityRoot struct {
 		ActiveSessionID         func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
 		EnableRecording         func(childComplexity int) int
+		GlobalID                func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		MaxParticipants         func(childComplexity int) int
 		Sessions                func(childComplexity int, filter *RoomSessionFilter, first *int, after *string, last *int, before *string) int
@@ -134,6 +135,7 @@ type ComplexityRoot struct {
 
 	RoomParticipant struct {
 		Context   func(childComplexity int) int
+		GlobalID  func(childComplexity int) int
 		ID        func(childComplexity int) int
 		JoinedAt  func(childComplexity int) int
 		LeftAt    func(childComplexity int) int
@@ -180,6 +182,7 @@ type ComplexityRoot struct {
 		Active                 func(childComplexity int) int
 		CreatedAt              func(childComplexity int) int
 		EndedAt                func(childComplexity int) int
+		GlobalID               func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		ParticipantCount       func(childComplexity int, present *bool) int
 		Participants           func(childComplexity int, present *bool) int
@@ -677,7 +680,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Room.EnableRecording(childComplexity), true
-	case "Room.id", "Room.telnyxId":
+	case "Room.id":
+		if e.ComplexityRoot.Room.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.GlobalID(childComplexity), true
+	case "Room.telnyxId":
 		if e.ComplexityRoot.Room.ID == nil {
 			break
 		}
@@ -775,7 +784,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomParticipant.Context(childComplexity), true
-	case "RoomParticipant.id", "RoomParticipant.telnyxId":
+	case "RoomParticipant.id":
+		if e.ComplexityRoot.RoomParticipant.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipant.GlobalID(childComplexity), true
+	case "RoomParticipant.telnyxId":
 		if e.ComplexityRoot.RoomParticipant.ID == nil {
 			break
 		}
@@ -949,7 +964,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomSession.EndedAt(childComplexity), true
-	case "RoomSession.id", "RoomSession.telnyxId":
+	case "RoomSession.id":
+		if e.ComplexityRoot.RoomSession.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSession.GlobalID(childComplexity), true
+	case "RoomSession.telnyxId":
 		if e.ComplexityRoot.RoomSession.ID == nil {
 			break
 		}
@@ -1418,7 +1439,10 @@ type RoomPayload {
 The result of deleting a room.
 """
 type DeleteRoomPayload {
-  "The Telnyx id (a UUID) of the room that was deleted."
+  """
+  The global id of the room that was deleted (the ` + "`" + `id` + "`" + ` it had), so that a client cache can drop it: Relay's
+  ` + "`" + `@deleteRecord` + "`" + `, Apollo's ` + "`" + `cache.evict` + "`" + `.
+  """
   deletedRoomId: ID!
 }
 
@@ -1476,8 +1500,8 @@ takes it or the object's global id (docs/relay.md).
 """
 interface Node {
   """
-  The object's id. For now the Telnyx UUID; it is to become the global id (docs/relay.md), base64 of the
-  type name, ` + "`" + `:` + "`" + ` and the UUID (` + "`" + `Room:…` + "`" + `, ` + "`" + `RoomSession:…` + "`" + `, ` + "`" + `RoomParticipant:…` + "`" + `), which ` + "`" + `node(id:)` + "`" + ` takes.
+  The object's global id: base64 of the type name, ` + "`" + `:` + "`" + ` and the Telnyx UUID (` + "`" + `Room:…` + "`" + `, ` + "`" + `RoomSession:…` + "`" + `,
+  ` + "`" + `RoomParticipant:…` + "`" + `), as graphql-relay-js's ` + "`" + `toGlobalId` + "`" + ` makes it; ` + "`" + `node(id:)` + "`" + ` takes it.
   """
   id: ID!
 }
@@ -1511,8 +1535,9 @@ Someone who joined a room session.
 """
 type RoomParticipant implements Node {
   """
-  The participant's id: its Telnyx UUID for now (docs/relay.md: it is to become the participant's global
-  id, base64 of ` + "`" + `RoomParticipant:` + "`" + ` and the UUID, which ` + "`" + `node(id:)` + "`" + ` takes).
+  The participant's global id (Relay): base64 of ` + "`" + `RoomParticipant:` + "`" + ` and its Telnyx UUID. ` + "`" + `node(id:)` + "`" + `
+  refetches the participant with it, and every participant id argument takes it as well as the UUID
+  (` + "`" + `telnyxId` + "`" + `).
   """
   id: ID!
   "The participant's Telnyx id (a UUID), as webhooks, the Telnyx SDKs and logs name it."
@@ -1580,9 +1605,9 @@ fetched once.
 """
 type Query {
   """
-  A video room by id. Selecting only ` + "`" + `id` + "`" + `, ` + "`" + `__typename` + "`" + ` and ` + "`" + `sessions` + "`" + ` makes no call for the room itself, so
-  the room's existence is not checked: an unknown id is answered with that id, and its ` + "`" + `sessions` + "`" + ` (its own
-  list call) are null with a NOT_FOUND error. Selecting any other field fetches the room once per operation,
+  A video room by id. Selecting only ` + "`" + `id` + "`" + `, ` + "`" + `telnyxId` + "`" + `, ` + "`" + `__typename` + "`" + ` and ` + "`" + `sessions` + "`" + ` makes no call for the room
+  itself, so the room's existence is not checked: an unknown id is answered with its ids, and its ` + "`" + `sessions` + "`" + `
+  (its own list call) are null with a NOT_FOUND error. Selecting any other field fetches the room once per operation,
   however many paths reach it; an unknown room is then null, with a NOT_FOUND error.
   """
   room(
@@ -1669,8 +1694,8 @@ A Telnyx video room: a place participants join. Each time people meet in it, the
 """
 type Room implements Node {
   """
-  The room's id: its Telnyx UUID for now (docs/relay.md: it is to become the room's global id, base64 of
-  ` + "`" + `Room:` + "`" + ` and the UUID, which ` + "`" + `node(id:)` + "`" + ` takes).
+  The room's global id (Relay): base64 of ` + "`" + `Room:` + "`" + ` and its Telnyx UUID. ` + "`" + `node(id:)` + "`" + ` refetches the room with
+  it, and every room id argument takes it as well as the UUID (` + "`" + `telnyxId` + "`" + `).
   """
   id: ID!
   "The room's Telnyx id (a UUID), as webhooks, the Telnyx SDKs and logs name it."
@@ -1800,8 +1825,8 @@ One meeting in a room: it starts when the first participant joins and ends when 
 """
 type RoomSession implements Node {
   """
-  The session's id: its Telnyx UUID for now (docs/relay.md: it is to become the session's global id, base64
-  of ` + "`" + `RoomSession:` + "`" + ` and the UUID, which ` + "`" + `node(id:)` + "`" + ` takes).
+  The session's global id (Relay): base64 of ` + "`" + `RoomSession:` + "`" + ` and its Telnyx UUID. ` + "`" + `node(id:)` + "`" + ` refetches the
+  session with it, and every session id argument takes it as well as the UUID (` + "`" + `telnyxId` + "`" + `).
   """
   id: ID!
   "The session's Telnyx id (a UUID), as webhooks, the Telnyx SDKs and logs name it."
@@ -2027,7 +2052,9 @@ type RoomParticipantLeft implements RoomEvent {
 }
 `, BuiltIn: false},
 	{Name: "../schema/federation/subgraph.graphqls", Input: `# Apollo Federation v2: the entities a router may ask roomgraph for, keyed by id. Served only when
-# ROOMGRAPH_FEDERATION is on; otherwise the gateway serves the schema without this folder.
+# ROOMGRAPH_FEDERATION is on; otherwise the gateway serves the schema without this folder. The key is ` + "`" + `id` + "`" + `,
+# the global id the subgraph hands out (docs/relay.md#federation); a representation's id may also be the
+# Telnyx UUID, for a subgraph that knows only that.
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
 
 extend type Room @key(fields: "id")
@@ -4511,7 +4538,7 @@ func (ec *executionContext) _Room_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_Room_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4522,7 +4549,7 @@ func (ec *executionContext) _Room_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Room_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Room", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Room", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Room_telnyxId(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
@@ -5014,7 +5041,7 @@ func (ec *executionContext) _RoomParticipant_id(ctx context.Context, field graph
 			return ec.fieldContext_RoomParticipant_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5025,7 +5052,7 @@ func (ec *executionContext) _RoomParticipant_id(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_RoomParticipant_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomParticipant", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("RoomParticipant", field, true, false, "ID")
 }
 
 func (ec *executionContext) _RoomParticipant_telnyxId(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomParticipant) (ret graphql.Marshaler) {
@@ -5743,7 +5770,7 @@ func (ec *executionContext) _RoomSession_id(ctx context.Context, field graphql.C
 			return ec.fieldContext_RoomSession_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5754,7 +5781,7 @@ func (ec *executionContext) _RoomSession_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_RoomSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomSession", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("RoomSession", field, true, false, "ID")
 }
 
 func (ec *executionContext) _RoomSession_telnyxId(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomSession) (ret graphql.Marshaler) {

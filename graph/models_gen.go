@@ -38,7 +38,8 @@ type DateFilter struct {
 
 // The result of deleting a room.
 type DeleteRoomPayload struct {
-	// The Telnyx id (a UUID) of the room that was deleted.
+	// The global id of the room that was deleted (the `id` it had), so that a client cache can drop it: Relay's
+	// `@deleteRecord`, Apollo's `cache.evict`.
 	DeletedRoomID string `json:"deletedRoomId"`
 }
 

@@ -48,7 +48,7 @@ func (r *mutationResolver) DeleteRoom(ctx context.Context, id string) (*graph.De
 	if err := loaders.From(ctx).DeleteRoom(ctx, id); err != nil {
 		return nil, err
 	}
-	return &graph.DeleteRoomPayload{DeletedRoomID: id}, nil
+	return &graph.DeleteRoomPayload{DeletedRoomID: nodeid.Encode(nodeid.Room, id)}, nil
 }
 
 func (r *mutationResolver) EndRoomSession(ctx context.Context, id string) (*graph.RoomSessionPayload, error) {

@@ -6,6 +6,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
@@ -36,7 +37,7 @@ func appendParticipantField(b []byte, field origin.Field, p *telnyx.RoomParticip
 	case origin.Typename:
 		return appendString(b, origin.RoomParticipant.String()), true
 	case origin.RoomParticipantID:
-		return appendString(b, p.ID), true
+		return nodeid.Append(b, nodeid.RoomParticipant, p.ID), true
 	case origin.RoomParticipantTelnyxID:
 		return appendString(b, p.ID), true
 	case origin.RoomParticipantSessionID:
@@ -59,7 +60,7 @@ func appendSessionField(b []byte, field origin.Field, s *telnyx.RoomSession, dt 
 	case origin.Typename:
 		return appendString(b, origin.RoomSession.String()), true
 	case origin.RoomSessionID:
-		return appendString(b, s.ID), true
+		return nodeid.Append(b, nodeid.RoomSession, s.ID), true
 	case origin.RoomSessionTelnyxID:
 		return appendString(b, s.ID), true
 	case origin.RoomSessionRoomID:

@@ -36,29 +36,30 @@ func Encode(t Type, uuid string) string {
 }
 
 // Append appends the global id of the object of type t with Telnyx id uuid to b as a JSON string (base64
-// needs no escaping).
+// needs no escaping), with the same bytes as Encode and no allocation of its own.
 func Append(b []byte, t Type, uuid string) []byte {
+	var raw [80]byte
+	src := append(append(append(raw[:0], t...), ':'), uuid...)
 	b = append(b, '"')
-	b = base64.StdEncoding.AppendEncode(b, []byte(string(t)+":"+uuid))
+	b = base64.StdEncoding.AppendEncode(b, src)
 	return append(b, '"')
 }
 
 // ErrShape is returned for a string that is neither a global id of a known type nor a UUID.
 var ErrShape = errors.New("not a global id")
 
-// Decode returns the type and the Telnyx id a global id names. A string that does not decode to
-// "Room:", "RoomSession:" or "RoomParticipant:" followed by a UUID is ErrShape.
+// Decode returns the type and the Telnyx id a global id names. A string that is not the canonical base64
+// (standard alphabet, padded) of "Room:", "RoomSession:" or "RoomParticipant:" followed by a lowercase UUID
+// is ErrShape: one object has one global id, as it has one lowercase UUID (docs/errors.md#ids), so an id
+// the gateway echoes comes back as it was sent.
 func Decode(id string) (Type, string, error) {
 	// The longest global id is base64 of "RoomParticipant:" and a UUID (52 bytes): 72 characters.
 	if len(id) > 72 {
 		return "", "", ErrShape
 	}
-	raw, err := base64.StdEncoding.DecodeString(id)
+	raw, err := base64.StdEncoding.Strict().DecodeString(id)
 	if err != nil {
-		// Clients that strip the padding (or use the URL alphabet) still name the object.
-		if raw, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(id, "=")); err != nil {
-			return "", "", ErrShape
-		}
+		return "", "", ErrShape
 	}
 	typ, uuid, ok := strings.Cut(string(raw), ":")
 	if !ok || !IsUUID(uuid) {

@@ -1,6 +1,7 @@
 package nodeid_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -34,6 +35,8 @@ func TestDecodeRefusesOtherShapes(t *testing.T) {
 		{"no uuid", nodeid.Encode(nodeid.Room, "42")},
 		{"no colon", "Um9vbQ=="},
 		{"too long", nodeid.Encode(nodeid.Room, uuid+uuid)},
+		{"uppercase uuid inside", nodeid.Encode(nodeid.Room, strings.ToUpper(uuid))},
+		{"unpadded", strings.TrimRight(nodeid.Encode(nodeid.Room, uuid), "=")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := nodeid.Decode(tc.id)
@@ -51,7 +54,7 @@ func TestUUIDAcceptsBothForms(t *testing.T) {
 	}{
 		{"telnyx uuid", uuid, nodeid.RoomSession, true},
 		{"global id of the type", nodeid.Encode(nodeid.RoomSession, uuid), nodeid.RoomSession, true},
-		{"unpadded global id", "Um9vbTo1MDJjMGEzZS0xYWExLTQ0OGEtOWVkZi1lZjdkMDMwNWM4NzI", nodeid.Room, true},
+		{"uppercase uuid", strings.ToUpper(uuid), nodeid.Room, false},
 		{"global id of another type", nodeid.Encode(nodeid.Room, uuid), nodeid.RoomSession, false},
 		{"garbage", "room-1", nodeid.Room, false},
 	} {
@@ -63,4 +66,14 @@ func TestUUIDAcceptsBothForms(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAppendIsEncode(t *testing.T) {
+	for _, typ := range []nodeid.Type{nodeid.Room, nodeid.RoomSession, nodeid.RoomParticipant} {
+		got := nodeid.Append([]byte("x"), typ, uuid)
+		assert.Equal(t, `x"`+nodeid.Encode(typ, uuid)+`"`, string(got))
+	}
+	buf := make([]byte, 0, 128)
+	assert.Zero(t, testing.AllocsPerRun(100, func() { buf = nodeid.Append(buf[:0], nodeid.RoomParticipant, uuid) }),
+		"Append allocates nothing when the buffer has room")
 }
