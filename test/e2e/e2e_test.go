@@ -20,6 +20,7 @@ import (
 
 	"github.com/roomgraph/roomgraph/gateway"
 	"github.com/roomgraph/roomgraph/internal/edge/playground"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -296,13 +297,13 @@ func TestApolloClientPagination(t *testing.T) {
 			assert.Len(t, p.IDs, min(pageSize, len(want)-i*pageSize), "page %d", i)
 			assert.Equal(t, i < wantPages-1, p.HasNextPage, "hasNextPage of page %d", i)
 			assert.Equal(t, len(want), p.TotalCount, "totalCount of page %d", i)
-			all = append(all, p.IDs...)
+			all = append(all, uuids(t, nodeid.RoomSession, p.IDs...)...)
 		}
 		assert.Equal(t, want, all)
 	})
 
 	t.Run("merged by the cache", func(t *testing.T) {
-		assert.Equal(t, want, out.Merged.IDs, "relayStylePagination's merged list")
+		assert.Equal(t, want, uuids(t, nodeid.RoomSession, out.Merged.IDs...), "relayStylePagination's merged list")
 		assert.False(t, out.Merged.HasNextPage)
 		assert.Len(t, out.Merged.Cursors, len(want))
 	})
@@ -325,9 +326,9 @@ func TestApolloClientPagination(t *testing.T) {
 		require.NotNil(t, r)
 		require.Positive(t, r.CursorIndex)
 		require.Less(t, r.CursorIndex, len(want)-1)
-		assert.Equal(t, want[r.CursorIndex], r.CursorNodeID)
+		assert.Equal(t, want[r.CursorIndex:r.CursorIndex+1], uuids(t, nodeid.RoomSession, r.CursorNodeID))
 		end := min(r.CursorIndex+1+refetchFirst, len(want))
-		assert.Equal(t, want[r.CursorIndex+1:end], r.IDs)
+		assert.Equal(t, want[r.CursorIndex+1:end], uuids(t, nodeid.RoomSession, r.IDs...))
 		assert.Equal(t, end < len(want), r.HasNextPage)
 		assert.Equal(t, len(want), r.TotalCount)
 		last := out.Requests[len(out.Requests)-1]
@@ -336,6 +337,20 @@ func TestApolloClientPagination(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// uuids decodes the ids of an answer, Relay global ids (docs/relay.md), to the Telnyx UUIDs the simulator
+// knows; any other shape fails the test.
+func uuids(t *testing.T, typ nodeid.Type, ids ...string) []string {
+	t.Helper()
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		got, uuid, err := nodeid.Decode(id)
+		require.NoError(t, err, "id %q is a global id", id)
+		require.Equal(t, typ, got, "id %q", id)
+		out[i] = uuid
+	}
+	return out
+}
 
 // ---- 3. GraphiQL in Chromium ----
 
@@ -436,7 +451,7 @@ func TestGraphiQLInChromium(t *testing.T) {
 	t.Run("result pane shows the room's sessions", func(t *testing.T) {
 		require.NotNil(t, out.Result)
 		assert.Empty(t, out.Result.Errors)
-		assert.Equal(t, want[:pageSize], out.Result.SessionIDs, "the newest sessions of the room, in order")
+		assert.Equal(t, want[:pageSize], uuids(t, nodeid.RoomSession, out.Result.SessionIDs...), "the newest sessions of the room, in order")
 		assert.Contains(t, out.Result.Text, `"totalCount": `+itoa(len(want)))
 	})
 
