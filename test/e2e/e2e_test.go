@@ -501,3 +501,170 @@ func TestGraphiQLInChromium(t *testing.T) {
 		assert.Greater(t, len(b), 10_000, "a blank page would be tiny")
 	})
 }
+
+// ---- 4. Relay's compiler: @refetchable fragments and @connection ----
+
+type relayRefetch struct {
+	QueryName          string   `json:"query_name"`
+	QueryText          string   `json:"query_text"`
+	IdentifierField    string   `json:"identifier_field"`
+	IdentifierVariable string   `json:"identifier_variable"`
+	FragmentPath       []string `json:"fragment_path"`
+	Connection         *struct {
+		Count  string   `json:"count"`
+		Cursor string   `json:"cursor"`
+		Path   []string `json:"path"`
+	} `json:"connection"`
+}
+
+type relayPage struct {
+	Node        map[string]any `json:"node"`
+	IDs         []string       `json:"ids"`
+	TelnyxIDs   []string       `json:"telnyx_ids"`
+	HasNextPage bool           `json:"has_next_page"`
+}
+
+type relayOutput struct {
+	Version        string   `json:"relay_compiler_version"`
+	CompilerOutput string   `json:"compiler_output"`
+	Artifacts      []string `json:"artifacts"`
+	Refetch        map[string]relayRefetch
+	Seed           struct {
+		ID   string `json:"id"`
+		Room struct {
+			ID string `json:"id"`
+		} `json:"room"`
+		Participants []struct {
+			ID string `json:"id"`
+		} `json:"participants"`
+	} `json:"seed"`
+	RoomPages      []relayPage    `json:"room_pages"`
+	SessionPages   []relayPage    `json:"session_pages"`
+	Participant    map[string]any `json:"participant"`
+	ParticipantKey map[string]any `json:"participant_key"`
+	Failure        string         `json:"failure"`
+}
+
+// TestRelayRefetch compiles a fragment set with relay-compiler against roomgraph's SDL (@refetchable on
+// Room, RoomSession and RoomParticipant; @connection on Room.sessions and RoomSession.participantsConnection)
+// and runs the refetch queries it generated, as Relay sends them, with the ids the API handed out: every
+// refetch answers the simulator's object, each connection walks to the end of the simulator's list, and
+// a refetch costs at most one upstream call for the object itself (none for a fragment of keys only).
+func TestRelayRefetch(t *testing.T) {
+	s := newStack(t)
+	var session telnyxsim.Session
+	for _, r := range s.sim.Rooms(e2eKey) {
+		for _, x := range s.sim.Sessions(e2eKey, r.ID) {
+			if len(s.sim.Participants(e2eKey, x.ID)) > len(s.sim.Participants(e2eKey, session.ID)) || session.ID == "" {
+				session = x
+			}
+		}
+	}
+	parts := s.sim.Participants(e2eKey, session.ID)
+	require.GreaterOrEqual(t, len(parts), 3, "a session with participants over several pages of 2")
+	schemaPath, err := filepath.Abs(filepath.Join("..", "..", "gateway", "testdata", "schema.graphql"))
+	require.NoError(t, err)
+
+	var out relayOutput
+	runScript(t, "relay.mjs", map[string]string{"GRAPHQL_URL": s.graphqlURL, "SCHEMA_PATH": schemaPath, "SESSION_ID": session.ID}, &out)
+	require.Empty(t, out.Failure)
+	t.Logf("relay-compiler %s: %v", out.Version, out.Artifacts)
+
+	t.Run("compiled", func(t *testing.T) {
+		assert.Contains(t, out.CompilerOutput, "Compilation completed")
+		for name, q := range map[string]string{"room": "RelayRoomRefetchQuery", "session": "RelaySessionRefetchQuery",
+			"participant": "RelayParticipantRefetchQuery", "key": "RelayParticipantKeyRefetchQuery"} {
+			r := out.Refetch[name]
+			assert.Equal(t, q, r.QueryName)
+			assert.Equal(t, "id", r.IdentifierField, "Relay refetches %s by its id", name)
+			assert.Equal(t, []string{"node"}, r.FragmentPath, "through Query.node")
+			assert.Contains(t, r.QueryText, "node(id: $"+r.IdentifierVariable+")")
+		}
+		require.NotNil(t, out.Refetch["room"].Connection)
+		require.NotNil(t, out.Refetch["session"].Connection)
+		assert.Equal(t, []string{"sessions"}, out.Refetch["room"].Connection.Path)
+		assert.Equal(t, []string{"participantsConnection"}, out.Refetch["session"].Connection.Path)
+	})
+
+	t.Run("room refetched, its sessions paged to the end", func(t *testing.T) {
+		require.NotEmpty(t, out.RoomPages)
+		assert.Equal(t, out.Seed.Room.ID, out.RoomPages[0].Node["id"])
+		assert.Equal(t, []string{session.RoomID}, uuids(t, nodeid.Room, out.Seed.Room.ID))
+		var want, got []string
+		for _, x := range s.sim.Sessions(e2eKey, session.RoomID) {
+			want = append(want, x.ID)
+		}
+		for i, p := range out.RoomPages {
+			assert.Equal(t, i < len(out.RoomPages)-1, p.HasNextPage, "page %d", i)
+			assert.Equal(t, p.TelnyxIDs, uuids(t, nodeid.RoomSession, p.IDs...), "page %d: id and telnyxId name one session", i)
+			got = append(got, p.TelnyxIDs...)
+		}
+		assert.Equal(t, want, got)
+	})
+
+	t.Run("session refetched, its participants paged to the end", func(t *testing.T) {
+		require.NotEmpty(t, out.SessionPages)
+		first := out.SessionPages[0].Node
+		assert.Equal(t, out.Seed.ID, first["id"])
+		assert.Equal(t, session.ID, first["telnyxId"])
+		present := 0
+		var want, got []string
+		for _, p := range parts {
+			want = append(want, p.ID)
+			if p.LeftAt == nil {
+				present++
+			}
+		}
+		assert.Equal(t, float64(present), first["participantCount"])
+		for _, p := range out.SessionPages {
+			got = append(got, uuids(t, nodeid.RoomParticipant, p.IDs...)...)
+		}
+		assert.Equal(t, want, got)
+	})
+
+	t.Run("participant refetched", func(t *testing.T) {
+		require.NotEmpty(t, out.Seed.Participants)
+		p := out.Participant
+		assert.Equal(t, out.Seed.Participants[0].ID, p["id"])
+		assert.Equal(t, parts[0].ID, p["telnyxId"])
+		assert.Equal(t, session.ID, p["sessionId"])
+		assert.Equal(t, parts[0].Context, p["context"])
+		assert.Equal(t, map[string]any{"__typename": "RoomParticipant", "id": p["id"], "telnyxId": parts[0].ID}, out.ParticipantKey)
+	})
+
+	t.Run("upstream calls of each generated query", func(t *testing.T) {
+		gid := out.Seed.Participants[0].ID
+		for _, tc := range []struct {
+			name string
+			vars map[string]any
+			byID int // GETs of the object itself
+			all  int
+		}{
+			{"room", map[string]any{"id": out.Seed.Room.ID, "count": 3}, 1, 2},
+			{"session", map[string]any{"id": out.Seed.ID, "count": 2}, 1, 2},
+			{"participant", map[string]any{"id": gid}, 1, 1},
+			{"key", map[string]any{"id": gid}, 0, 0},
+		} {
+			s.sim.ResetStats()
+			r := postJSON(t, s.graphqlURL, out.Refetch[tc.name].QueryText, tc.vars)
+			assert.Empty(t, r["errors"], tc.name)
+			st := s.sim.Stats()
+			byID := st.ByRoute[telnyxsim.RouteGetRoom] + st.ByRoute[telnyxsim.RouteGetSession] + st.ByRoute[telnyxsim.RouteGetParticipant]
+			assert.Equal(t, tc.byID, byID, "%s: %v", tc.name, st.ByRoute)
+			assert.Equal(t, tc.all, st.Total, "%s: %v", tc.name, st.ByRoute)
+		}
+	})
+}
+
+// postJSON posts one GraphQL request and decodes the answer.
+func postJSON(t *testing.T, url, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	require.NoError(t, err)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	return out
+}
