@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -667,4 +669,169 @@ func postJSON(t *testing.T, url, query string, vars map[string]any) map[string]a
 	var out map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
 	return out
+}
+
+// ---- 5. Apollo Client: the README's recipes ----
+
+type recipeNode struct {
+	Typename         string  `json:"__typename"`
+	ID               string  `json:"id"`
+	TelnyxID         string  `json:"telnyxId"`
+	UniqueName       *string `json:"uniqueName"`
+	ParticipantCount *int    `json:"participantCount"`
+	Context          *string `json:"context"`
+}
+
+type recipesOutput struct {
+	Version   string `json:"apollo_client_version"`
+	Dashboard []struct {
+		ID            string `json:"id"`
+		TelnyxID      string `json:"telnyx_id"`
+		ActiveSession *struct {
+			ID           string   `json:"id"`
+			TelnyxID     string   `json:"telnyx_id"`
+			PresentCount int      `json:"present_count"`
+			Present      []string `json:"present"`
+			PresentIDs   []string `json:"present_ids"`
+		} `json:"active_session"`
+	} `json:"dashboard"`
+	Refetch map[string]struct {
+		CacheRequests   int        `json:"cache_requests"`
+		NetworkRequests int        `json:"network_requests"`
+		Cached          recipeNode `json:"cached"`
+		Fresh           recipeNode `json:"fresh"`
+	} `json:"refetch"`
+	Connections map[string]struct {
+		Pages     int      `json:"pages"`
+		TelnyxIDs []string `json:"telnyx_ids"`
+		IDs       []string `json:"ids"`
+	} `json:"connections"`
+	Tokens struct {
+		RoomGlobalID          string `json:"room_global_id"`
+		RoomID                string `json:"room_id"`
+		TokenLength           int    `json:"token_length"`
+		TokenExpiresAt        string `json:"token_expires_at"`
+		RefreshTokenSHA256    string `json:"refresh_token_sha256"`
+		RefreshTokenExpiresAt string `json:"refresh_token_expires_at"`
+		Refreshed             struct {
+			RoomID         string `json:"room_id"`
+			TokenLength    int    `json:"token_length"`
+			TokenExpiresAt string `json:"token_expires_at"`
+			Differs        bool   `json:"differs"`
+		} `json:"refreshed"`
+	} `json:"tokens"`
+	Failure string `json:"failure"`
+}
+
+// TestApolloClientRecipes runs the README's Apollo Client recipes with Apollo Client 4 and the README's
+// type policies (type-policies.mjs, the same text as the README's block): the dashboard with who is
+// present, every connection paged to the end with fetchMore, node(id:) refetching each type (from the
+// cache through the Query.node read policy, else one request), and a join token generated and refreshed.
+func TestApolloClientRecipes(t *testing.T) {
+	s := newStack(t)
+	roomID, sessions := busiestRoom(t, s.sim)
+	var sessionID string
+	for _, r := range s.sim.Rooms(e2eKey) {
+		for _, x := range s.sim.Sessions(e2eKey, r.ID) {
+			if sessionID == "" || len(s.sim.Participants(e2eKey, x.ID)) > len(s.sim.Participants(e2eKey, sessionID)) {
+				sessionID = x.ID
+			}
+		}
+	}
+	var out recipesOutput
+	runScript(t, "recipes.mjs", map[string]string{"GRAPHQL_URL": s.graphqlURL, "ROOM_ID": roomID, "SESSION_ID": sessionID}, &out)
+	require.Empty(t, out.Failure)
+	t.Logf("@apollo/client %s", out.Version)
+
+	t.Run("the README shows these type policies", func(t *testing.T) {
+		policies, err := os.ReadFile("type-policies.mjs")
+		require.NoError(t, err)
+		_, block, ok := strings.Cut(string(policies), "// README: begin\n")
+		require.True(t, ok)
+		block, _, ok = strings.Cut(block, "// README: end\n")
+		require.True(t, ok)
+		readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+		require.NoError(t, err)
+		assert.Contains(t, string(readme), "```js\nimport { relayStylePagination } from '@apollo/client/utilities';\n\n"+block+"```\n")
+	})
+
+	t.Run("dashboard: active sessions and who is present", func(t *testing.T) {
+		rooms := s.sim.Rooms(e2eKey)
+		require.Len(t, out.Dashboard, len(rooms))
+		seen := 0
+		for i, r := range rooms {
+			got := out.Dashboard[i]
+			assert.Equal(t, r.ID, got.TelnyxID)
+			assert.Equal(t, []string{r.ID}, uuids(t, nodeid.Room, got.ID))
+			if r.ActiveSessionID == "" {
+				assert.Nil(t, got.ActiveSession, r.ID)
+				continue
+			}
+			require.NotNil(t, got.ActiveSession, r.ID)
+			assert.Equal(t, r.ActiveSessionID, got.ActiveSession.TelnyxID)
+			var here []string
+			for _, p := range s.sim.Participants(e2eKey, r.ActiveSessionID) {
+				if p.LeftAt == nil {
+					here = append(here, p.ID)
+				}
+			}
+			assert.Equal(t, here, got.ActiveSession.Present, r.ID)
+			assert.Equal(t, len(here), got.ActiveSession.PresentCount, r.ID)
+			if len(here) > 0 {
+				assert.Equal(t, here, uuids(t, nodeid.RoomParticipant, got.ActiveSession.PresentIDs...))
+				seen++
+			}
+		}
+		require.Positive(t, seen, "a room with people present")
+	})
+
+	t.Run("node(id:) refetch", func(t *testing.T) {
+		for _, typ := range []string{"room", "session", "participant"} {
+			r := out.Refetch[typ]
+			assert.Zero(t, r.CacheRequests, "%s: the cache answers node(id:) for an object it holds", typ)
+			assert.Equal(t, 1, r.NetworkRequests, "%s: a fresh cache asks once", typ)
+			assert.Equal(t, r.Cached, r.Fresh, "%s: the same object either way", typ)
+			_, uuid, err := nodeid.Decode(r.Fresh.ID)
+			require.NoError(t, err)
+			assert.Equal(t, uuid, r.Fresh.TelnyxID)
+		}
+		assert.Equal(t, "Room", out.Refetch["room"].Fresh.Typename)
+		assert.Equal(t, "RoomSession", out.Refetch["session"].Fresh.Typename)
+		assert.Equal(t, "RoomParticipant", out.Refetch["participant"].Fresh.Typename)
+	})
+
+	t.Run("every connection paged to the end", func(t *testing.T) {
+		var allRooms, parts []string
+		for _, r := range s.sim.Rooms(e2eKey) {
+			allRooms = append(allRooms, r.ID)
+		}
+		for _, p := range s.sim.Participants(e2eKey, sessionID) {
+			parts = append(parts, p.ID)
+		}
+		for name, want := range map[string][]string{"rooms": allRooms, "room_sessions": sessions, "root_sessions": sessions,
+			"session_participants": parts, "root_participants": parts} {
+			c := out.Connections[name]
+			assert.Equal(t, want, c.TelnyxIDs, name)
+			assert.Equal(t, (len(want)+1)/2, c.Pages, "%s: pages of 2", name)
+		}
+	})
+
+	t.Run("join token, then a refreshed one", func(t *testing.T) {
+		tk := out.Tokens
+		room := uuids(t, nodeid.Room, tk.RoomGlobalID)[0]
+		assert.Equal(t, room, tk.RoomID)
+		assert.Positive(t, tk.TokenLength)
+		exp, err := time.Parse(time.RFC3339Nano, tk.TokenExpiresAt)
+		require.NoError(t, err)
+		assert.WithinDuration(t, time.Now().Add(300*time.Second), exp, time.Minute, "tokenTtlSecs: 300")
+		var remembered []string
+		for _, rt := range s.sim.RefreshTokens(e2eKey, room) {
+			sum := sha256.Sum256([]byte(rt.Token))
+			remembered = append(remembered, hex.EncodeToString(sum[:]))
+		}
+		assert.Contains(t, remembered, tk.RefreshTokenSHA256, "the refresh token is the one the simulator issued")
+		assert.Equal(t, room, tk.Refreshed.RoomID)
+		assert.Positive(t, tk.Refreshed.TokenLength)
+		assert.True(t, tk.Refreshed.Differs)
+	})
 }
