@@ -112,6 +112,7 @@ const (
 	RoomSessionEnded
 	RoomParticipantJoined
 	RoomParticipantLeft
+	AnyNode // the Node interface (Relay): Room, RoomSession or RoomParticipant by global id
 	numTypes
 )
 
@@ -144,6 +145,7 @@ var types = [numTypes]struct {
 	RoomSessionEnded:          {"RoomSessionEnded", Event},
 	RoomParticipantJoined:     {"RoomParticipantJoined", Event},
 	RoomParticipantLeft:       {"RoomParticipantLeft", Event},
+	AnyNode:                   {"Node", NoRecord},
 }
 
 // String is the type's schema name.
@@ -291,6 +293,7 @@ const (
 	RoomParticipantLeftParticipant
 	RoomParticipantLeftDurationSecs
 	RoomParticipantLeftReason
+	NodeID
 
 	numFields
 )
@@ -315,8 +318,8 @@ var table = [numFields]spec{
 	QueryRoomSession:      {Query, "roomSession", NoRecord, Fetch, RoomSession},
 	QueryRoomParticipants: {Query, "roomParticipants", NoRecord, Connection, RoomParticipantConnection},
 	QueryRoomParticipant:  {Query, "roomParticipant", NoRecord, Fetch, RoomParticipant},
-	QueryNode:             {Query, "node", NoRecord, Node, NoType},
-	QueryNodes:            {Query, "nodes", NoRecord, Node, NoType},
+	QueryNode:             {Query, "node", NoRecord, Node, AnyNode},
+	QueryNodes:            {Query, "nodes", NoRecord, Node, AnyNode},
 	QuerySchema:           {Query, "__schema", NoRecord, Introspection, NoType},
 	QueryType:             {Query, "__type", NoRecord, Introspection, NoType},
 	QueryService:          {Query, "_service", NoRecord, Federation, NoType},
@@ -445,6 +448,7 @@ var table = [numFields]spec{
 	RoomParticipantLeftRoom:          {RoomParticipantLeft, "room", Event, Reference, Room},
 	RoomParticipantLeftSession:       {RoomParticipantLeft, "session", Event, Reference, RoomSession},
 	RoomParticipantLeftParticipant:   {RoomParticipantLeft, "participant", Event, Reference, RoomParticipant},
+	NodeID:                           {AnyNode, "id", NoRecord, Key, NoType},
 	RoomParticipantLeftDurationSecs:  {RoomParticipantLeft, "durationSecs", Event, Value, NoType},
 	RoomParticipantLeftReason:        {RoomParticipantLeft, "reason", Event, Value, NoType},
 }
