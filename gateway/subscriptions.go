@@ -148,7 +148,7 @@ func (s *subscriptions) websocket() transport.Websocket {
 			CoderWebsocketImplementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}},
 			metrics:                      s.metrics,
 		},
-		InitTimeout:    s.cfg.WebSocketInitTimeout,
+		InitTimeout: s.cfg.WebSocketInitTimeout,
 		// graphql-transport-ws: a ping every interval, and a connection that answers no pong for two
 		// intervals is closed; the legacy graphql-ws gets its "ka" messages instead.
 		PingPongInterval:      s.cfg.KeepAliveInterval,
