@@ -31,7 +31,7 @@ type liveHarness struct {
 	wsURL  string // ws://…/graphql
 }
 
-func newLiveHarness(t *testing.T, simCfg telnyxsim.Config, cfg gateway.Config) *liveHarness {
+func newLiveHarness(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config) *liveHarness {
 	t.Helper()
 	if simCfg.Keys == nil {
 		simCfg.Keys = []string{keyA, keyB}
@@ -60,7 +60,7 @@ func newLiveHarness(t *testing.T, simCfg telnyxsim.Config, cfg gateway.Config) *
 
 // waitSubscribed waits until the hub holds n subscriptions (a subscription joins it before its first
 // answer, so events published after this reach it).
-func (h *liveHarness) waitSubscribed(t *testing.T, n int) {
+func (h *liveHarness) waitSubscribed(t testing.TB, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool { return h.gw.Hub().Len() == n }, 5*time.Second, 2*time.Millisecond, "hub subscriptions")
 }
