@@ -43,6 +43,10 @@ const (
 	// benchSubscriberProcessEnv makes the test binary a subscriber process (TestMain): what the idle
 	// benchmark runs its clients in, so that the gateway's memory is measured apart from theirs.
 	benchSubscriberProcessEnv = "ROOMGRAPH_BENCH_SUBSCRIBER_PROCESS"
+	// benchProfileEnv, set to a path prefix, makes the idle benchmark write the gateway's heap profile
+	// (PREFIX.ws.heap, PREFIX.sse.heap) and goroutines (….goroutines) with its subscriptions open: what
+	// an idle subscriber holds (go tool pprof -sample_index=inuse_space -top PREFIX.ws.heap).
+	benchProfileEnv = "ROOMGRAPH_BENCH_PROFILE"
 )
 
 // benchSubscription selects only ids and the event's own fields: no upstream call per event, so the
@@ -463,13 +467,8 @@ func benchmarkIdle(b *testing.B, transport string) {
 		round(func() {
 			b.StopTimer()
 			after := snap()
-			if f := os.Getenv("BENCH_HEAPPROFILE"); f != "" {
-				fh, _ := os.Create(f + "." + transport)
-				_ = pprof.Lookup("heap").WriteTo(fh, 0)
-				fh.Close()
-				fg, _ := os.Create(f + "." + transport + ".goroutines")
-				_ = pprof.Lookup("goroutine").WriteTo(fg, 1)
-				fg.Close()
+			if prefix := os.Getenv(benchProfileEnv); prefix != "" {
+				writeProfiles(b, prefix+"."+transport)
 			}
 			heap += float64(int64(after.heap)-int64(before.heap)) / benchSubscribers
 			stack += float64(int64(after.stack)-int64(before.stack)) / benchSubscribers
@@ -482,6 +481,22 @@ func benchmarkIdle(b *testing.B, transport string) {
 	b.ReportMetric(stack/n, "stack-B/sub")
 	b.ReportMetric((heap+stack)/n, "B/sub")
 	b.ReportMetric(goroutines/n, "goroutines/sub")
+}
+
+// writeProfiles writes the heap profile and the goroutines now to prefix.heap and prefix.goroutines.
+func writeProfiles(b *testing.B, prefix string) {
+	for _, p := range []struct {
+		profile, file string
+		debug         int
+	}{{"heap", prefix + ".heap", 0}, {"goroutine", prefix + ".goroutines", 1}} {
+		f, err := os.Create(p.file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := errors.Join(pprof.Lookup(p.profile).WriteTo(f, p.debug), f.Close()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // subscriberProcess is the test binary run by benchmarkIdle (spec: transport,url,room…): it opens
