@@ -60,7 +60,9 @@ const benchSubscription = `subscription($id: ID!) { roomEvents(roomId: $id) {
 //   - fanout/transport=ws|sse: 1,000 subscribers over 10 rooms; each op is a burst of 10 signed webhooks,
 //     one per room, POSTed concurrently, and ends when all 1,000 deliveries have arrived. Latency is from
 //     just before a webhook's POST to the moment its subscriber's client has read the frame (p50-ms,
-//     p99-ms, max-ms over every delivery); events/s is deliveries per second of the loop.
+//     p99-ms, max-ms over every delivery); events/s is deliveries per second of the loop; cpu-µs/event
+//     the CPU time of the whole process (gateway and clients) per delivery, which depends less on what
+//     else the machine runs.
 //   - idle/transport=ws|sse: memory of the gateway per idle subscriber. The 1,000 clients run in a
 //     subprocess (this test binary, benchSubscriberProcessEnv), so the gateway process holds only the
 //     server's side: heap in use and goroutine stacks after GC, before and after they subscribe, ÷ 1,000.
@@ -359,6 +361,7 @@ func benchmarkFanout(b *testing.B, transport string) {
 	g.quiet()
 	g.sim.ResetStats()
 	burst := 0
+	cpu0 := processCPU()
 	for b.Loop() {
 		burst++
 		reqs := make([]*http.Request, benchRooms)
@@ -387,13 +390,15 @@ func benchmarkFanout(b *testing.B, transport string) {
 			b.Fatalf("%d bad frames, the last: %s", n, *rec.failure.Load())
 		}
 	}
-	elapsed := b.Elapsed()
+	elapsed, cpu := b.Elapsed(), processCPU()-cpu0
 	slices.Sort(samples)
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	b.ReportMetric(ms(samples[len(samples)/2]), "p50-ms")
 	b.ReportMetric(ms(samples[len(samples)*99/100]), "p99-ms")
 	b.ReportMetric(ms(samples[len(samples)-1]), "max-ms")
 	b.ReportMetric(float64(len(samples))/elapsed.Seconds(), "events/s")
+	// The whole process: gateway, clients and simulator (idle) together.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(len(samples)), "cpu-µs/event")
 	b.ReportMetric(float64(g.sim.Stats().Total)/float64(b.N), "upstream-calls/op")
 }
 
