@@ -412,7 +412,8 @@ func (s *subscriptions) close(ctx context.Context) error {
 // checkUpgrade guards WebSocket upgrade requests before gqlgen accepts them: a browser page of another
 // origin may open one only when CORS allows that origin (browsers send no preflight for WebSockets, so
 // this is the only check); requests without Origin (not from a browser) and same-origin pages may. It
-// keeps the upgrade request's headers in the context, for the connection's credential.
+// keeps the upgrade request's headers in the context, for the connection's credential, and counts the
+// connection open (roomgraph_websocket_connections) while gqlgen serves it.
 func checkUpgrade(cfg Config, metrics *telemetry.Metrics, next http.Handler) http.Handler {
 	allowed := allowOrigin(cfg.CORSOrigins)
 	anyOrigin := slices.Contains(cfg.CORSOrigins, "*")
