@@ -68,6 +68,11 @@ type Metrics struct {
 	webhooksProcessed  prometheus.Counter
 	webhooksAbandoned  prometheus.Counter
 	webhookQueueDepth  atomic.Pointer[func() int] // read at scrape time; nil: 0
+
+	redisUp        prometheus.Gauge
+	redisFallbacks *prometheus.CounterVec
+	redisErrors    *prometheus.CounterVec
+	redisGaps      prometheus.Counter
 }
 
 // NewMetrics registers every series on a new registry, and on opts.Registerer when set; it fails only when
@@ -171,6 +176,15 @@ func NewMetrics(opts MetricsOptions) (*Metrics, error) {
 			}
 			return 0
 		}))
+	m.redisUp = prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgraph_redis_up",
+		Help: "1 while the shared state's Redis (ROOMGRAPH_REDIS_URL) answers; 0 while it does not (every shared feature falls back to this process), and when no Redis is configured."})
+	m.redisFallbacks = counter("roomgraph_redis_fallbacks_total",
+		"Uses of a shared feature that went without Redis (it was down or failed) and fell back to this process's own behaviour, by feature (dedupe, events, holds, apq, read_cache).",
+		"feature")
+	m.redisErrors = counter("roomgraph_redis_errors_total",
+		"Redis calls that failed (an error or their timeout), by feature.", "feature")
+	m.redisGaps = plain("roomgraph_redis_gaps_total",
+		"Times Redis came back after this replica lost it: each ends the subscriptions of this replica with a gap (roomUpdated reads its room again, roomEvents ends with EVENTS_MISSED).")
 	reg.MustRegister(m)
 	if !opts.NoRuntimeCollectors {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -348,6 +362,34 @@ func (m *Metrics) WebhookAbandoned(n int) { m.webhooksAbandoned.Add(float64(n)) 
 
 // CountWebhookQueue sets how to read, at scrape time, the events waiting in the webhook queue.
 func (m *Metrics) CountWebhookQueue(depth func() int) { m.webhookQueueDepth.Store(&depth) }
+
+// Shared-state features of Redis, the label values of the roomgraph_redis_* series.
+const (
+	RedisDedupe    = "dedupe"
+	RedisEvents    = "events"
+	RedisHolds     = "holds"
+	RedisAPQ       = "apq"
+	RedisReadCache = "read_cache"
+	RedisHealth    = "health"
+)
+
+// RedisState sets the Redis gauge: up or down.
+func (m *Metrics) RedisState(up bool) {
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.redisUp.Set(v)
+}
+
+// RedisFallback counts a use of a shared feature that went without Redis.
+func (m *Metrics) RedisFallback(feature string) { m.redisFallbacks.WithLabelValues(feature).Inc() }
+
+// RedisError counts a failed Redis call of a feature.
+func (m *Metrics) RedisError(feature string) { m.redisErrors.WithLabelValues(feature).Inc() }
+
+// RedisGap counts a recovery of Redis that ended this replica's subscriptions with a gap.
+func (m *Metrics) RedisGap() { m.redisGaps.Inc() }
 
 func httpMethod(m string) string {
 	switch m {
