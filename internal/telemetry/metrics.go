@@ -178,6 +178,7 @@ func NewMetrics(opts MetricsOptions) (*Metrics, error) {
 		}))
 	m.redisUp = prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgraph_redis_up",
 		Help: "1 while the shared state's Redis (ROOMGRAPH_REDIS_URL) answers; 0 while it does not (every shared feature falls back to this process), and when no Redis is configured."})
+	f(m.redisUp)
 	m.redisFallbacks = counter("roomgraph_redis_fallbacks_total",
 		"Uses of a shared feature that went without Redis (it was down or failed) and fell back to this process's own behaviour, by feature (dedupe, events, holds, apq, read_cache).",
 		"feature")
