@@ -162,7 +162,9 @@ func TestReplicasShareRedis(t *testing.T) {
 		rs.on(2).ok(t, q, vars, &got)
 		assert.Empty(t, rs.sample.calls(), "replica 2 answered from what replica 1 cached")
 
-		var upd struct{ UpdateRoom struct{ Room struct{ UniqueName string } } }
+		var upd struct {
+			UpdateRoom struct{ Room struct{ UniqueName string } }
+		}
 		rs.on(0).ok(t, `mutation($id: ID!) { updateRoom(id: $id, input: {uniqueName: "renamed-on-0"}) { room { uniqueName } } }`, vars, &upd)
 		for _, i := range []int{1, 2} {
 			rs.on(i).ok(t, q, vars, &got)
@@ -183,7 +185,9 @@ func TestReplicasShareRedis(t *testing.T) {
 		for i := range rs.gws {
 			rs.on(i).ok(t, q, vars, &got)
 		}
-		var upd struct{ UpdateRoom struct{ Room struct{ UniqueName string } } }
+		var upd struct {
+			UpdateRoom struct{ Room struct{ UniqueName string } }
+		}
 		rs.on(1).ok(t, `mutation($id: ID!) { updateRoom(id: $id, input: {uniqueName: "renamed-without-redis"}) { room { uniqueName } } }`, vars, &upd)
 		for i := range rs.gws {
 			rs.on(i).ok(t, q, vars, &got)
