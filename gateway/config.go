@@ -9,6 +9,7 @@ import (
 
 	"github.com/roomgraph/roomgraph/internal/edge/webhook"
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
+	"github.com/roomgraph/roomgraph/internal/shared/redisstate"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
 	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
@@ -182,6 +183,20 @@ type Config struct {
 	// (graphql-transport-ws; a connection that answers no pong for two intervals is closed; "ka" for the
 	// legacy graphql-ws), an SSE comment line.
 	KeepAliveInterval time.Duration
+
+	// RedisURL, when set, shares state between the replicas of a deployment through Redis
+	// (docs/redis.md): the webhook door's dedupe and its events (a webhook accepted by any replica reaches
+	// the subscribers of all), the upstream's rate-limit holds per credential, the APQ registrations and
+	// the read cache (ReadCacheTTL). redis://[user:password@]host:port[/db], rediss://… for TLS. Unset,
+	// everything stays in this process. Redis down or slow is not the gateway down: each shared feature
+	// falls back to this process's own behaviour until Redis answers again. Never logged.
+	RedisURL string
+	// RedisPrefix starts every key the gateway writes (default "roomgraph:"); replicas of one deployment
+	// share it, deployments sharing a Redis differ in it. Credentials appear in keys only as hashes.
+	RedisPrefix string
+	// RedisTimeout bounds every Redis call (default 250ms): past it, the call's feature falls back and
+	// Redis is taken for down until a health check (every second) finds it answering.
+	RedisTimeout time.Duration
 
 	// ServeMetrics serves the Prometheus metrics at GET /metrics of the gateway's mux (Metrics returns
 	// them either way).
@@ -379,6 +394,12 @@ func (cfg Config) Defaults() Config {
 	if cfg.KeepAliveInterval == 0 {
 		cfg.KeepAliveInterval = keepAliveDefault
 	}
+	if cfg.RedisPrefix == "" {
+		cfg.RedisPrefix = redisstate.DefaultPrefix
+	}
+	if cfg.RedisTimeout == 0 {
+		cfg.RedisTimeout = redisstate.DefaultTimeout
+	}
 	if cfg.LogFormat == "" {
 		cfg.LogFormat = telemetry.LogText
 	}
@@ -441,6 +462,14 @@ func (cfg Config) validate() error {
 	}
 	if cfg.WebSocketInitTimeout < 0 || cfg.KeepAliveInterval < 0 {
 		return errors.New("gateway: WebSocketInitTimeout and KeepAliveInterval must be positive")
+	}
+	if cfg.RedisURL != "" {
+		if _, err := redisstate.ParseURL(cfg.RedisURL); err != nil {
+			return fmt.Errorf("gateway: RedisURL: %w", err)
+		}
+	}
+	if cfg.RedisTimeout < 0 {
+		return errors.New("gateway: RedisTimeout must be positive")
 	}
 	if cfg.MetricsMaxOperations < 1 {
 		return errors.New("gateway: MetricsMaxOperations must be positive")

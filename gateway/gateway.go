@@ -36,6 +36,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -82,6 +83,7 @@ type Gateway struct {
 	hub     *live.Hub        // verified webhook events → subscriptions (internal/live)
 	door    *webhook.Handler // POST /webhooks/telnyx; nil without Config.WebhookPublicKeys
 	subs    *subscriptions
+	shared  *shared // Redis (Config.RedisURL); nil without
 
 	closeOnce sync.Once
 }
@@ -116,13 +118,29 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 	if o.tracerProvider != nil {
 		obs.tracer = o.tracerProvider.Tracer(telemetry.InstrumentationName)
 	}
-	up, err := newUpstream(cfg, obs, o.httpClient, o.tracerProvider, basePath)
+	sh, err := openShared(cfg, obs)
+	if err != nil {
+		return nil, err
+	}
+	g, err := assemble(cfg, o, obs, basePath, sh)
+	if err != nil {
+		return nil, errors.Join(err, sh.close())
+	}
+	return g, nil
+}
+
+// assemble builds the gateway around its shared state (nil without Redis).
+func assemble(cfg Config, o options, obs *observer, basePath string, sh *shared) (*Gateway, error) {
+	logger := obs.logger
+	metrics := obs.metrics
+	up, err := newUpstream(cfg, obs, o.httpClient, o.tracerProvider, basePath, sh)
 	if err != nil {
 		return nil, err
 	}
 	hub := live.NewHub(live.HubConfig{Buffer: cfg.SubscriptionBuffer, MaxSubscriptions: cfg.MaxSubscriptions})
+	sh.startBus(hub, up.resilience.Hold)
 	subs := newSubscriptions(cfg, hub, metrics)
-	srv, err := newServer(cfg, logger, obs, up.client, subs)
+	srv, err := newServer(cfg, logger, obs, up.client, subs, sh)
 	if err != nil {
 		return nil, err
 	}
@@ -153,11 +171,16 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 		obs:     obs,
 		hub:     hub,
 		subs:    subs,
+		shared:  sh,
 	}
-	if g.door, err = newWebhookDoor(cfg, obs, g.hub, nil); err != nil {
+	dedupe, err := sh.deduper(cfg)
+	if err != nil {
 		return nil, err
 	}
-	for _, rt := range routes(cfg, g.graphql, obs, up, g.door) {
+	if g.door, err = newWebhookDoor(cfg, obs, sh.publisher(hub), dedupe, nil); err != nil {
+		return nil, err
+	}
+	for _, rt := range routes(cfg, g.graphql, obs, up, g.door, sh) {
 		h := rt.handler
 		if rt.name != "" {
 			h = obs.counted(rt.name, h)
@@ -175,14 +198,14 @@ type route struct {
 }
 
 // routes is every route the gateway serves, in one place; cfg decides the optional ones.
-func routes(cfg Config, graphQL http.Handler, obs *observer, up *upstream, door *webhook.Handler) []route {
+func routes(cfg Config, graphQL http.Handler, obs *observer, up *upstream, door *webhook.Handler, sh *shared) []route {
 	rs := []route{
 		{"/graphql", "", graphQL},
 		{"GET /healthz", "healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			_, _ = w.Write([]byte("ok\n"))
 		})},
-		{"GET /readyz", "readyz", up.ready(cfg)},
+		{"GET /readyz", "readyz", up.ready(cfg, sh)},
 	}
 	if cfg.ServeMetrics {
 		rs = append(rs, route{"GET /metrics", "metrics", obs.metrics.Handler()})
@@ -225,7 +248,7 @@ const samplePlaygroundQuery = `# roomgraph: the Telnyx Video Rooms API as one gr
 
 // newServer builds the gqlgen server: the schema (plain or federated), transports, extensions in order,
 // and the per-operation setup (credential, deadline, loaders, query trace).
-func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Client, subs *subscriptions) (*handler.Server, error) {
+func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Client, subs *subscriptions, sh *shared) (*handler.Server, error) {
 	res := &resolvers.Resolver{
 		Pages:  pagination.Limits{DefaultFirst: cfg.DefaultFirst, MaxFirst: cfg.MaxFirst},
 		Codec:  pagination.NewCodec([]byte(cfg.CursorSecret)),
@@ -296,6 +319,7 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		apq, err := persisted.NewAPQ(persisted.APQConfig{
 			MaxBytes: cfg.APQCacheBytes, MaxEntries: cfg.APQCacheSize, MaxDocumentBytes: cfg.MaxCachedDocumentBytes,
 			MayRegister: func(ctx context.Context, _ *graphql.OperationContext) bool { return mayCache(ctx) },
+			Shared:      sh.apqStore(),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)

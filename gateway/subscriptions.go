@@ -449,7 +449,8 @@ func sameOrigin(r *http.Request, origin string) bool {
 // at once. The gateway must not serve requests afterwards.
 func (g *Gateway) Close(ctx context.Context) error {
 	var err error
-	g.closeOnce.Do(func() { err = errors.Join(g.closeDoor(), g.subs.close(ctx)) })
+	// Redis last: the door's last events still go through the bus.
+	g.closeOnce.Do(func() { err = errors.Join(g.closeDoor(), g.subs.close(ctx), g.shared.close()) })
 	return err
 }
 

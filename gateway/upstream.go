@@ -31,7 +31,7 @@ type upstream struct {
 	readyUntil time.Time
 }
 
-func newUpstream(cfg Config, obs *observer, httpClient *http.Client, tp oteltrace.TracerProvider, basePath string) (*upstream, error) {
+func newUpstream(cfg Config, obs *observer, httpClient *http.Client, tp oteltrace.TracerProvider, basePath string, sh *shared) (*upstream, error) {
 	var hc http.Client
 	if httpClient != nil {
 		hc = *httpClient
@@ -50,11 +50,12 @@ func newUpstream(cfg Config, obs *observer, httpClient *http.Client, tp oteltrac
 		OnStateChange: obs.metrics.BreakerChange,
 		OnHold:        obs.metrics.RateLimitHold,
 		OnProbe:       obs.metrics.RateLimitProbe,
+		OnShareHold:   sh.shareHold(),
 	})
 	obs.metrics.CountRateLimited(up.resilience.RateLimitedCredentials)
 	hc.Transport = up.resilience
 	if !cfg.DisableCoalescing {
-		hc.Transport = coalesce.New(hc.Transport, coalesce.Config{CacheTTL: cfg.ReadCacheTTL}, coalesce.Hooks{
+		hc.Transport = coalesce.New(hc.Transport, coalesce.Config{CacheTTL: cfg.ReadCacheTTL, Shared: sh.readCacheStore()}, coalesce.Hooks{
 			OnShared:   func(context.Context) { obs.metrics.UpstreamSaved("shared") },
 			OnCacheHit: func(context.Context) { obs.metrics.UpstreamSaved("cache_hit") },
 		})
@@ -83,6 +84,11 @@ type readiness struct {
 	RateLimitedUntil string `json:"rateLimitedUntil,omitempty"`
 	// RateLimitedKeys counts the callers' keys held back now, in forward mode only (a count, never a key).
 	RateLimitedKeys *int `json:"rateLimitedKeys,omitempty"`
+	// Redis is the shared state's Redis (Config.RedisURL): "up", or "down" while every shared feature
+	// falls back to this replica; absent without Redis. It does not make the replica not ready: a replica
+	// without Redis still serves every request (docs/redis.md), and taking every replica out of the load
+	// balancer because their shared Redis failed would turn a degraded service into none.
+	Redis string `json:"redis,omitempty"`
 }
 
 // ready answers /readyz: 200 when the upstream answered an HTTP request within the timeout (any status
@@ -96,14 +102,14 @@ type readiness struct {
 // ROOMGRAPH_MAX_RETRY_AFTER, after which it is ready again and the next request probes the upstream. In
 // forward mode one caller's key says nothing about the others': held keys are counted, readiness is not
 // affected.
-func (u *upstream) ready(cfg Config) http.Handler {
+func (u *upstream) ready(cfg Config, sh *shared) http.Handler {
 	probe := &http.Client{Transport: u.base, Timeout: cfg.ReadyTimeout}
 	serverKey := "Bearer " + cfg.APIKey
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if cfg.Auth == AuthServerKey {
 			if hold := u.resilience.RateLimit(serverKey); hold.Until.After(time.Now()) {
 				writeReadiness(w, readiness{Upstream: "reachable", Breaker: u.resilience.BreakerState(),
-					RateLimit: "held", RateLimitedUntil: hold.Until.UTC().Format(time.RFC3339)})
+					RateLimit: "held", RateLimitedUntil: hold.Until.UTC().Format(time.RFC3339), Redis: sh.state()})
 				return
 			}
 		}
@@ -139,6 +145,7 @@ func (u *upstream) ready(cfg Config) http.Handler {
 			n := u.resilience.RateLimitedCredentials()
 			state.RateLimitedKeys = &n
 		}
+		state.Redis = sh.state()
 		writeReadiness(w, state)
 	})
 }

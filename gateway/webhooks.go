@@ -9,8 +9,9 @@ import (
 )
 
 // newWebhookDoor builds the Telnyx webhook door (internal/edge/webhook) when cfg names at least one public
-// key, else nil (the route is not served). Verified events go to onEvent (may be nil), then to hub.
-func newWebhookDoor(cfg Config, obs *observer, hub *live.Hub, onEvent func(context.Context, live.Event)) (*webhook.Handler, error) {
+// key, else nil (the route is not served). Verified events go to onEvent (may be nil), then to hub (the
+// live.Hub, or with Redis the bus to every replica's hub); dedupe nil is the door's own, in memory.
+func newWebhookDoor(cfg Config, obs *observer, hub webhook.Publisher, dedupe webhook.Deduper, onEvent func(context.Context, live.Event)) (*webhook.Handler, error) {
 	if len(cfg.WebhookPublicKeys) == 0 {
 		return nil, nil
 	}
@@ -24,6 +25,7 @@ func newWebhookDoor(cfg Config, obs *observer, hub *live.Hub, onEvent func(conte
 		QueueSize:    cfg.WebhookQueueSize,
 		DedupeWindow: cfg.WebhookDedupeWindow,
 		DedupeSize:   cfg.WebhookDedupeSize,
+		Dedupe:       dedupe,
 		Hub:          hub,
 		OnEvent:      onEvent,
 		Logger:       obs.logger,

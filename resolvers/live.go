@@ -71,6 +71,10 @@ func endError(err error) error {
 		return apperr.Wrap(apperr.SlowConsumer, err,
 			"this subscription fell behind by more events than the server buffers for it, and was ended: subscribe again, and read what you missed")
 	}
+	if errors.Is(err, live.ErrGap) {
+		return apperr.Wrap(apperr.EventsMissed, err,
+			"events of this room may have been missed (the server lost its shared event bus for a while), and the subscription was ended: subscribe again, and read what you missed")
+	}
 	return nil
 }
 
@@ -279,11 +283,11 @@ func (r *Resolver) followRoom(ctx context.Context, id string, sub *live.Subscrip
 }
 
 // resubscribe replaces a hub subscription that ended. One the hub ended because this subscriber fell
-// behind is replaced (roomUpdated sends states, not every event: what it missed, a read shows); one that
+// behind, or because events may have been missed (live.ErrGap), is replaced (roomUpdated sends states, not every event: what it missed, a read shows); one that
 // ended for another reason (shutdown) is not, and nil is returned with the error to end with (nil for a
 // clean end).
 func (r *Resolver) resubscribe(id string, old *live.Subscription) (*live.Subscription, error) {
-	if !errors.Is(old.Err(), live.ErrSlowConsumer) {
+	if !errors.Is(old.Err(), live.ErrSlowConsumer) && !errors.Is(old.Err(), live.ErrGap) {
 		return nil, nil
 	}
 	sub, err := r.Hub.Subscribe(id)

@@ -31,6 +31,9 @@ const (
 	// SlowConsumer: a subscription was ended because its subscriber fell behind by more events than its
 	// buffer holds.
 	SlowConsumer Code = "SLOW_CONSUMER"
+	// EventsMissed: a roomEvents subscription was ended because events of its room may have been missed
+	// (several replicas: the shared event bus was out of reach for a while).
+	EventsMissed Code = "EVENTS_MISSED"
 	// ShuttingDown: a subscription was refused because the server is shutting down.
 	ShuttingDown Code = "SHUTTING_DOWN"
 )

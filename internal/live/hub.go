@@ -13,6 +13,9 @@ var (
 	ErrShutdown = errors.New("live: the server is shutting down")
 	// ErrTooManySubscriptions: Subscribe was refused, the hub holds HubConfig.MaxSubscriptions already.
 	ErrTooManySubscriptions = errors.New("live: too many subscriptions")
+	// ErrGap: the hub was told that events may have been missed (Interrupt): with several replicas, the
+	// shared event bus was out of reach for a while.
+	ErrGap = errors.New("live: events of this room may have been missed")
 )
 
 // HubConfig bounds a hub.
@@ -112,6 +115,22 @@ func (h *Hub) Rooms() []string {
 	return ids
 }
 
+// Interrupt ends every subscription with ErrGap and reports how many it ended; the hub stays open. Its
+// subscribers may have missed events: those that keep a state read it again, those that relay every
+// event end.
+func (h *Hub) Interrupt() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, subs := range h.rooms {
+		for s := range subs {
+			h.removeLocked(s, ErrGap)
+			n++
+		}
+	}
+	return n
+}
+
 // Close ends every subscription with ErrShutdown and refuses new ones.
 func (h *Hub) Close() {
 	h.mu.Lock()
@@ -141,7 +160,7 @@ func (h *Hub) removeLocked(s *Subscription, err error) {
 // The events are shared with the room's other subscribers: never modify one.
 func (s *Subscription) Events() <-chan *Event { return s.events }
 
-// Err says why Events was closed: nil after Close, ErrSlowConsumer or ErrShutdown otherwise. Read it only
+// Err says why Events was closed: nil after Close, ErrSlowConsumer, ErrGap or ErrShutdown otherwise. Read it only
 // after Events is closed.
 func (s *Subscription) Err() error { return s.err }
 

@@ -149,3 +149,23 @@ func TestHubConcurrent(t *testing.T) {
 	}
 	assert.Equal(t, 0, h.Len())
 }
+
+// TestHubInterrupt: Interrupt ends every subscription with ErrGap and leaves the hub open.
+func TestHubInterrupt(t *testing.T) {
+	h := live.NewHub(live.HubConfig{})
+	a, err := h.Subscribe("r1")
+	require.NoError(t, err)
+	b, err := h.Subscribe("r2")
+	require.NoError(t, err)
+	assert.Equal(t, 2, h.Interrupt())
+	for _, s := range []*live.Subscription{a, b} {
+		_, ok := <-s.Events()
+		assert.False(t, ok)
+		assert.ErrorIs(t, s.Err(), live.ErrGap)
+	}
+	assert.Zero(t, h.Len())
+	c, err := h.Subscribe("r1")
+	require.NoError(t, err, "the hub stays open")
+	assert.Equal(t, 1, h.Publish(live.Event{ID: "e", RoomID: "r1"}))
+	c.Close()
+}

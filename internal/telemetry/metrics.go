@@ -75,6 +75,11 @@ type Metrics struct {
 	subscriptionsRefused   *prometheus.CounterVec
 	subscriptionsDelivered *prometheus.CounterVec
 	websocketConnections   prometheus.Gauge
+
+	redisUp        prometheus.Gauge
+	redisFallbacks *prometheus.CounterVec
+	redisErrors    *prometheus.CounterVec
+	redisGaps      prometheus.Counter
 }
 
 // NewMetrics registers every series on a new registry, and on opts.Registerer when set; it fails only when
@@ -195,6 +200,17 @@ func NewMetrics(opts MetricsOptions) (*Metrics, error) {
 	m.websocketConnections = prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgraph_websocket_connections",
 		Help: "WebSocket connections open now (upgraded, not yet closed), whether or not they have subscriptions."})
 	f(m.websocketConnections)
+
+	m.redisUp = prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgraph_redis_up",
+		Help: "1 while the shared state's Redis (ROOMGRAPH_REDIS_URL) answers; 0 while it does not (every shared feature falls back to this process), and when no Redis is configured."})
+	f(m.redisUp)
+	m.redisFallbacks = counter("roomgraph_redis_fallbacks_total",
+		"Uses of a shared feature that went without Redis (it was down or failed) and fell back to this process's own behaviour, by feature (dedupe, events, holds, apq, read_cache).",
+		"feature")
+	m.redisErrors = counter("roomgraph_redis_errors_total",
+		"Redis calls that failed (an error or their timeout), by feature.", "feature")
+	m.redisGaps = plain("roomgraph_redis_gaps_total",
+		"Times Redis came back after this replica lost it: each ends the subscriptions of this replica with a gap (roomUpdated reads its room again, roomEvents ends with EVENTS_MISSED).")
 	reg.MustRegister(m)
 	if !opts.NoRuntimeCollectors {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -442,6 +458,34 @@ func (m *Metrics) WebSocketOpened() { m.websocketConnections.Inc() }
 
 // WebSocketClosed: see WebSocketOpened.
 func (m *Metrics) WebSocketClosed() { m.websocketConnections.Dec() }
+
+// Shared-state features of Redis, the label values of the roomgraph_redis_* series.
+const (
+	RedisDedupe    = "dedupe"
+	RedisEvents    = "events"
+	RedisHolds     = "holds"
+	RedisAPQ       = "apq"
+	RedisReadCache = "read_cache"
+	RedisHealth    = "health"
+)
+
+// RedisState sets the Redis gauge: up or down.
+func (m *Metrics) RedisState(up bool) {
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.redisUp.Set(v)
+}
+
+// RedisFallback counts a use of a shared feature that went without Redis.
+func (m *Metrics) RedisFallback(feature string) { m.redisFallbacks.WithLabelValues(feature).Inc() }
+
+// RedisError counts a failed Redis call of a feature.
+func (m *Metrics) RedisError(feature string) { m.redisErrors.WithLabelValues(feature).Inc() }
+
+// RedisGap counts a recovery of Redis that ended this replica's subscriptions with a gap.
+func (m *Metrics) RedisGap() { m.redisGaps.Inc() }
 
 func httpMethod(m string) string {
 	switch m {

@@ -73,8 +73,10 @@ type Config struct {
 	// ones are still counted.
 	MaxUnknownTypes int
 
-	// Hub receives every processed event (Publish), after OnEvent. Either may be nil.
-	Hub *live.Hub
+	// Hub receives every processed event (Publish), after OnEvent. Either may be nil. A *live.Hub hands
+	// the event to this process's subscribers; with several replicas, a publisher that fans out through
+	// a shared bus (internal/shared/redisstate) takes its place.
+	Hub Publisher
 	// OnEvent is called by a worker for every event of a known type that was accepted, once per event id
 	// within the dedupe window, before Hub.Publish. It must return when ctx ends (Close's bound passed).
 	// A panic is recovered and logged; the event still counts as processed.
@@ -127,6 +129,12 @@ func (cfg Config) Defaults() Config {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return cfg
+}
+
+// Publisher takes a processed event to the subscriptions and reports how many subscribers took it here
+// (or -1 when it cannot tell: the event went to a shared bus).
+type Publisher interface {
+	Publish(e live.Event) int
 }
 
 // Handler is the webhook door. Close it to stop its workers.

@@ -42,6 +42,19 @@ type APQConfig struct {
 	// gateway that forwards callers' credentials: only a caller that presents one). It is asked after
 	// the document parsed, validated and passed every check that runs before it.
 	MayRegister func(ctx context.Context, op *graphql.OperationContext) bool
+	// Shared, when set, is a store of registrations shared by replicas (internal/shared/redisstate): a
+	// document registered on one is found on every other. The in-process cache stays in front of it, and
+	// a hash it does not know is looked up there. Shared is given the same documents as the in-process
+	// cache (at most MaxDocumentBytes each) and bounds their total itself.
+	Shared APQStore
+}
+
+// APQStore is a store of APQ registrations shared by replicas. Both methods fail fast when the store does
+// not answer; an error on Get is taken for "not registered" (the client then sends the text), an error on
+// Set leaves the registration to this process.
+type APQStore interface {
+	Get(ctx context.Context, hash string) (doc string, ok bool, err error)
+	Set(ctx context.Context, hash, doc string) error
 }
 
 // APQ is the gqlgen extension of automatic persisted queries (Apollo's protocol): a client sends the
@@ -57,6 +70,7 @@ type APQ struct {
 	docs        *otter.Cache[string, string]
 	maxDocument int
 	mayRegister func(ctx context.Context, op *graphql.OperationContext) bool
+	shared      APQStore
 }
 
 // NewAPQ returns the APQ extension; it fails when a bound is not positive.
@@ -79,7 +93,7 @@ func NewAPQ(cfg APQConfig) (*APQ, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &APQ{docs: docs, maxDocument: cfg.MaxDocumentBytes, mayRegister: cfg.MayRegister}, nil
+	return &APQ{docs: docs, maxDocument: cfg.MaxDocumentBytes, mayRegister: cfg.MayRegister, shared: cfg.Shared}, nil
 }
 
 var _ interface {
@@ -114,7 +128,7 @@ func (a *APQ) MutateOperationParameters(ctx context.Context, p *graphql.RawParam
 	}
 	sent := p.Query != ""
 	if !sent {
-		if p.Query, ok = a.docs.GetIfPresent(hash); !ok {
+		if p.Query, ok = a.lookup(ctx, hash); !ok {
 			return refusal(CodeNotFound, notFoundMessage)
 		}
 	} else if Hash(p.Query) != hash {
@@ -136,8 +150,29 @@ func (a *APQ) MutateOperationContext(ctx context.Context, op *graphql.OperationC
 		return nil
 	}
 	// A copy: the text may share memory with a larger buffer (a URL's query string).
-	a.docs.Set(st.Hash, strings.Clone(op.RawQuery))
+	doc := strings.Clone(op.RawQuery)
+	a.docs.Set(st.Hash, doc)
+	if a.shared != nil {
+		_ = a.shared.Set(context.WithoutCancel(ctx), st.Hash, doc)
+	}
 	return nil
+}
+
+// lookup finds a registered document: in this process, else in the shared store (and keeps it here).
+// A shared document is checked against its hash before it is used, as a sent one is.
+func (a *APQ) lookup(ctx context.Context, hash string) (string, bool) {
+	if doc, ok := a.docs.GetIfPresent(hash); ok {
+		return doc, true
+	}
+	if a.shared == nil {
+		return "", false
+	}
+	doc, ok, err := a.shared.Get(ctx, hash)
+	if err != nil || !ok || len(doc) > a.maxDocument || Hash(doc) != hash {
+		return "", false
+	}
+	a.docs.Set(hash, doc)
+	return doc, true
 }
 
 // apqHash reads extensions.persistedQuery: its sha256Hash, or what is wrong with it.

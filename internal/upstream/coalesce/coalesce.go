@@ -52,6 +52,29 @@ type Config struct {
 	MaxBody int64
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Shared, when set, keeps the cache in a store shared by replicas instead of this process (the
+	// in-process cache is then not used): a write of any replica moves the credential's shared generation
+	// on, and a read is answered from the store only under the generation current when it asks, so that
+	// no replica serves a read from before a write after that write. When the store fails, reads are not
+	// cached at all (calls in flight are still shared): an in-process cache would not see the writes of
+	// the other replicas.
+	Shared SharedCache
+	// MaxSharedBody is the largest answer kept in Shared (default 1 MiB); larger ones are not kept.
+	MaxSharedBody int
+}
+
+// SharedCache is a read cache shared by replicas, versioned per credential (internal/shared/redisstate).
+// cred is the SHA-256 of the credential's Authorization header; key identifies the read. Every method
+// fails fast (its own timeout) when the store does not answer, and an error means the store could not
+// say: the transport then goes without it.
+type SharedCache interface {
+	// Lookup returns the credential's current shared generation and the answer stored under key in that
+	// generation (nil when none).
+	Lookup(ctx context.Context, cred [32]byte, key string) (gen string, val []byte, err error)
+	// Store keeps val under key for ttl, only if the credential's shared generation is still gen.
+	Store(ctx context.Context, cred [32]byte, gen, key string, val []byte, ttl time.Duration) error
+	// Wrote moves the credential's shared generation on.
+	Wrote(ctx context.Context, cred [32]byte) error
 }
 
 // Hooks report what the transport saved; both optional and called synchronously.
@@ -129,6 +152,9 @@ func New(next http.RoundTripper, cfg Config, hooks Hooks) *Transport {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxSharedBody <= 0 {
+		cfg.MaxSharedBody = 1 << 20
+	}
 	return &Transport{next: next, cfg: cfg, hooks: hooks, cache: map[string]*entry{}, gen: map[[32]byte]uint64{}}
 }
 
@@ -141,9 +167,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// before may be kept or shared.
 		t.wrote(cred)
 		defer t.wrote(cred)
+		if t.shared() {
+			t.sharedWrote(req.Context(), cred)
+			defer t.sharedWrote(req.Context(), cred)
+		}
 		return t.next.RoundTrip(req)
 	}
 	key, gen, snap := t.lookup(req, cred)
+	sharedGen, sharedKey := "", ""
+	if t.shared() {
+		snap, sharedGen, sharedKey = t.sharedLookup(req, cred, key)
+	}
 	if snap != nil {
 		if t.hooks.OnCacheHit != nil {
 			t.hooks.OnCacheHit(req.Context())
@@ -151,7 +185,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return snap.response(req), nil
 	}
 	led := false // set only in the closure that runs, the leader's; read after its result arrives
-	ch := t.group.DoChan(key, func() (_ any, err error) {
+	ch := t.group.DoChan(key+"\x00"+sharedGen, func() (_ any, err error) {
 		led = true
 		// singleflight re-panics a panic of DoChan's function on a goroutine of its own, which would take
 		// the process down: a bug below must stay an error of this call.
@@ -162,7 +196,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}()
 		snap, err := t.fetch(req)
 		if err == nil && t.cfg.CacheTTL > 0 && snap.status/100 == 2 {
-			t.store(key, cred, gen, snap)
+			if sharedKey != "" {
+				t.sharedStore(req.Context(), cred, gen, sharedGen, sharedKey, snap)
+			} else if !t.shared() {
+				t.store(key, cred, gen, snap)
+			}
 		}
 		return snap, err
 	})

@@ -24,6 +24,11 @@ func (c *credential) key() [sha256.Size]byte {
 	return c.sum
 }
 
+// credentialOfHash is a credential known by its hash only (a hold shared by another replica).
+func credentialOfHash(sum [sha256.Size]byte) credential {
+	return credential{sum: sum, hashed: true}
+}
+
 // Reasons of a hold, for Hooks.OnHold.
 const (
 	HoldTooManyRequests = "too_many_requests" // a 429

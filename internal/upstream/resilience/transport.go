@@ -3,6 +3,7 @@ package resilience
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"net/http"
@@ -42,6 +43,12 @@ type Hooks struct {
 	// OnProbe is called with the outcome of each probe after a capped hold:
 	// ProbeCleared, ProbeHeldAgain or ProbeNoAnswer.
 	OnProbe func(outcome string)
+	// OnShareHold is called for each hold an upstream answer set, with the
+	// SHA-256 of the credential's Authorization header (never the header),
+	// the instant it holds until (already capped by MaxRetryAfter) and
+	// whether it was capped: what other replicas need to hold the credential
+	// back until the same instant (Transport.Hold). It must not block.
+	OnShareHold func(credential [sha256.Size]byte, until time.Time, capped bool)
 }
 
 // Transport is the resilient http.RoundTripper. Use one per upstream; it is
@@ -91,6 +98,24 @@ func (t *Transport) BreakerState() string { return t.breaker.stateName() }
 func (t *Transport) RateLimit(authorization string) Hold {
 	c := credential{raw: authorization}
 	return t.budgets.state(&c)
+}
+
+// Hold holds the credential whose Authorization header hashes (SHA-256) to
+// credential back until until, as an upstream answer seen elsewhere (another
+// replica) did; capped says that answer asked for longer than MaxRetryAfter,
+// so that once until passes one request probes first. until is capped here
+// too, so that no message can hold a credential back for longer than one
+// answer could.
+func (t *Transport) Hold(credential [sha256.Size]byte, until time.Time, capped bool) {
+	now := t.cfg.Now()
+	if !until.After(now) {
+		return
+	}
+	if limit := now.Add(t.cfg.MaxRetryAfter); until.After(limit) {
+		until, capped = limit, true
+	}
+	c := credentialOfHash(credential)
+	t.budgets.hold(&c, until, capped, now, nil)
 }
 
 // RateLimitedCredentials counts the credentials held back now: waiting for
@@ -398,6 +423,9 @@ func (t *Transport) noteRateLimit(cred *credential, resp *http.Response, now tim
 		wait = t.cfg.MaxRetryAfter
 	}
 	t.budgets.hold(cred, now.Add(wait), capped, now, p)
+	if t.hooks.OnShareHold != nil {
+		t.hooks.OnShareHold(cred.key(), now.Add(wait), capped)
+	}
 	if t.hooks.OnHold != nil {
 		t.hooks.OnHold(reason, capped)
 	}
