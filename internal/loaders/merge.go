@@ -187,7 +187,7 @@ func cursorMoved(err error, field string) error {
 // list's order (and the item itself when k.inclusive, the cut of an after cursor). The cut lies in a
 // bracket [lo, hi] that every fetched segment narrows; while it is open, one call at a time narrows it
 // further: first the page next to what was fetched, on the side the anchor moved to (the common case, a
-// shift a little beyond the slack), then a binary search over the bracket with pages of the largest size.
+// shift a little beyond the slack), then a binary search over the bracket's pages of the largest size.
 // When the bracket and the window the need would take from either end of it fit one call (want), that call
 // is made instead and closes it. At most pagination.MaxSearchCalls calls; expected is the cut as issued.
 func (g *gather[T]) locate(ctx context.Context, anchor anchorOf[T], k cutKey, expected int, want func(cut int) pagination.Window) (int, error) {
@@ -215,7 +215,9 @@ func (g *gather[T]) locate(ctx context.Context, anchor anchorOf[T], k cutKey, ex
 		case calls == 0:
 			page = pagination.PageBefore(hi) // moved up: items before it were removed
 		default:
-			page = pagination.PageAt(lo + (hi-lo)/2)
+			// The middle one of the bracket's pages of the largest size: each call halves the pages left.
+			const size = pagination.MaxUpstreamPageSize
+			page = pagination.PageAt(size * ((lo/size + (hi-1)/size) / 2))
 		}
 		g.fetchOne(ctx, page)
 		lo, hi = g.bracket(anchor, k)

@@ -47,9 +47,10 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // MaxSearchCalls bounds the upstream calls spent finding one anchor that moved beyond what the first
 // fetch covered (see the package comment, "When the upstream list changes between two requests"). The
 // first goes next to the fetched items, on the side the anchor moved to, and covers at least 125 offsets;
-// each later one halves the offsets the anchor can still be at, until the rest fits one call with the
-// window. So a list of up to 125·2^(MaxSearchCalls-2) = 2,048,000 items always places the anchor within
-// the bound; a longer one whose anchor moved further fails with ErrCursorMoved.
+// the next ones are a binary search over the pages of MaxUpstreamPageSize items the anchor can still be
+// in, ⌈log2(m+1)⌉ calls for m pages. So a list of up to MaxUpstreamPageSize·(2^(MaxSearchCalls-1)-1) =
+// 8,191,750 items always places the anchor within the bound; in a longer one, an anchor that moved further
+// fails with ErrCursorMoved.
 const MaxSearchCalls = 16
 
 // ErrCursorMoved is the error of a cursor whose anchor could not be found within MaxSearchCalls calls.
