@@ -109,7 +109,9 @@ func (l *live) createRoom() string {
 	return l.do(http.MethodPost, "/v2/rooms", map[string]any{"unique_name": fmt.Sprintf("anchors-%d", l.n), "max_participants": 50}, http.StatusCreated).ID
 }
 
-func (l *live) deleteRoom(id string) { l.do(http.MethodDelete, "/v2/rooms/"+id, nil, http.StatusNoContent) }
+func (l *live) deleteRoom(id string) {
+	l.do(http.MethodDelete, "/v2/rooms/"+id, nil, http.StatusNoContent)
+}
 
 // join puts a participant into room (starting a session when none is active) and returns it.
 func (l *live) join(room string) liveItem {
