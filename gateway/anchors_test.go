@@ -42,7 +42,7 @@ func (it liveItem) key() time.Time {
 	return it.JoinedAt
 }
 
-// before reports whether it comes before other in the upstream's order (docs/upstream.md §3.7): newest
+// before reports whether it comes before other in the upstream's order (docs/upstream.md §3.5): newest
 // first, then the id ascending.
 func (it liveItem) before(other liveItem) bool {
 	if !it.key().Equal(other.key()) {

@@ -50,7 +50,7 @@ func TestNewAnchor(t *testing.T) {
 	}
 }
 
-// TestAnchorCompare: the upstream's order (docs/upstream.md §3.7): key descending, then id ascending, which
+// TestAnchorCompare: the upstream's order (docs/upstream.md §3.5): key descending, then id ascending, which
 // for lowercase UUIDs is the order of the strings.
 func TestAnchorCompare(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
