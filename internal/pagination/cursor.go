@@ -104,7 +104,11 @@ func (c Codec) EncodeCursor(scope string, cur Cursor) string {
 	copy(p[header:], mac[:macLen])
 	tag := c.mac(p[:header+macLen], "")
 	copy(p[header+macLen:], tag[:tagLen])
-	return cursorEncoding.EncodeToString(p[:header+macLen+tagLen])
+	// Encoded on the stack: the string is the only allocation.
+	var text [80]byte
+	n := cursorEncoding.EncodedLen(header + macLen + tagLen)
+	cursorEncoding.Encode(text[:n], p[:header+macLen+tagLen])
+	return string(text[:n])
 }
 
 // Decode returns the offset carried by a cursor of either version; see DecodeCursor.
