@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -297,9 +298,20 @@ type page struct {
 func (p page) ids() []string {
 	out := make([]string, len(p.Edges))
 	for i, e := range p.Edges {
-		out[i] = e.Node.ID
+		out[i] = telnyxID(e.Node.ID)
 	}
 	return out
+}
+
+// telnyxID is the Telnyx UUID of a GraphQL id: the id itself, or the UUID inside a Relay global id
+// (base64 of "Type:uuid"), so that these tests compare with the REST lists either way.
+func telnyxID(id string) string {
+	if raw, err := base64.StdEncoding.DecodeString(id); err == nil {
+		if _, uuid, ok := strings.Cut(string(raw), ":"); ok {
+			return uuid
+		}
+	}
+	return id
 }
 
 // pageArgs are the paging arguments of one request; a cursor remembers the item it was issued for.

@@ -196,7 +196,7 @@ func anchorDeleted(t *testing.T, h *harness, _ *planFixture) map[string]any {
 	l.createRoom()
 	var data struct{ Rooms page }
 	h.ok(t, `{ rooms(first: 2) { edges { cursor node { id } } } }`, nil, &data)
-	require.Equal(t, older, data.Rooms.Edges[1].Node.ID)
+	require.Equal(t, older, telnyxID(data.Rooms.Edges[1].Node.ID))
 	l.deleteRoom(older)
 	return map[string]any{"after": data.Rooms.Edges[1].Cursor}
 }
