@@ -456,7 +456,7 @@ func (l *live) churn(ll liveList, parent string, k int, at *issued) {
 }
 
 // TestWalkUnderChurn: a complete forward walk (first/after) and a complete backward walk (last/before) of
-// every list, with items inserted at the head (once a burst of 25 to 54, beyond the slack) and removed
+// every list, with items inserted at the head (once a burst of 15 to 44, beyond the slack) and removed
 // between any two page requests, returns every item
 // that existed during the whole walk exactly once and in order; the forward walk returns no item created
 // during it (they are all newer than where it is), the backward walk every one that still exists at its end.
@@ -496,7 +496,7 @@ func TestWalkUnderChurn(t *testing.T) {
 						}
 						k := l.rng.IntN(n)
 						if step == 1 {
-							k = 25 + l.rng.IntN(30) // once, a burst beyond the slack: the anchor is searched for
+							k = 15 + l.rng.IntN(30) // once, a burst beyond the slack: the anchor is searched for
 						}
 						l.churn(ll, parent, k, at)
 					}
@@ -553,7 +553,7 @@ func TestPagingUnderChurnRandom(t *testing.T) {
 				parent := ll.setup(l)
 				var cursors []*issued
 				var start, end *issued
-				for step := range 24 {
+				for step := range 20 {
 					n := 1 + l.rng.IntN(6)
 					var a pageArgs
 					switch r := l.rng.IntN(10); {
@@ -579,7 +579,7 @@ func TestPagingUnderChurnRandom(t *testing.T) {
 					}
 					k := l.rng.IntN(4)
 					if l.rng.IntN(8) == 0 {
-						k = 20 + l.rng.IntN(40) // a burst beyond the slack
+						k = 15 + l.rng.IntN(30) // a burst beyond the slack
 					}
 					l.churn(ll, parent, k, end)
 				}
