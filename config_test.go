@@ -45,6 +45,9 @@ func TestLoadConfig(t *testing.T) {
 		"ROOMGRAPH_QUERY_CACHE_BYTES":         "131072",
 		"ROOMGRAPH_MAX_CACHED_DOCUMENT_BYTES": "4096",
 		"ROOMGRAPH_MAX_BODY_BYTES_IN_FLIGHT":  "8192",
+		"TELNYX_PUBLIC_KEY":                   " AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=, ,BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA= ",
+		"ROOMGRAPH_WEBHOOK_QUEUE_SIZE":        "16",
+		"ROOMGRAPH_WEBHOOK_DEDUPE_WINDOW":     "1h",
 	}
 	c, err := loadConfig(getenvOf(env))
 	require.NoError(t, err)
@@ -71,6 +74,10 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 300, cfg.Limits.MaxCost)
 	assert.Equal(t, 250, cfg.Limits.MaxRepresentations)
 	assert.Equal(t, " spaced secret ", cfg.CursorSecret, "the secret is taken as it is")
+	assert.Equal(t, []string{"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA="}, cfg.WebhookPublicKeys)
+	assert.Equal(t, 16, cfg.WebhookQueueSize)
+	assert.Equal(t, time.Hour, cfg.WebhookDedupeWindow)
+	assert.Equal(t, int64(64<<10), cfg.WebhookMaxBodyBytes, "the default")
 
 	emb, err := loadConfig(getenvOf(nil))
 	require.NoError(t, err)
@@ -80,6 +87,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 20, emb.gateway.DefaultFirst)
 	assert.Equal(t, 100, emb.gateway.MaxFirst)
 	assert.True(t, emb.gateway.ServeMetrics)
+	assert.Empty(t, emb.gateway.WebhookPublicKeys, "no webhook door unless a key is given")
 	assert.Nil(t, emb.tracing)
 
 	off, err := loadConfig(getenvOf(map[string]string{"ROOMGRAPH_PLAYGROUND": "false"}))
@@ -129,6 +137,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ROOMGRAPH_LOG_LEVEL", "loud", true},
 		{"ROOMGRAPH_METRICS_MAX_OPERATIONS", "-1", true},
 		{"ROOMGRAPH_RETRIES", "-1", true},
+		{"ROOMGRAPH_WEBHOOK_DEDUPE_WINDOW", "15", false},
+		{"TELNYX_PUBLIC_KEY", "bm90IDMyIGJ5dGVz", true},
+		{"ROOMGRAPH_WEBHOOK_QUEUE_SIZE", "-1", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {

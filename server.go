@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -239,15 +241,21 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 
 	var demoRoom string
+	var webhooksIn lateHandler
 	if c.embedded {
 		// Live: a few busy rooms change on their own (ROOMGRAPH_SIM_LIVE), so the demo is not a still life.
-		sim := telnyxsim.New(telnyxsim.Config{Seed: 1, Keys: []string{demoKey}, Live: telnyxsim.LiveConfig{Rate: c.simLive}})
+		// Its webhooks reach the gateway's door in-process (no socket, no URL to configure), signed with
+		// the simulator's key, which the door is given; until the gateway exists they answer 503 and the
+		// simulator retries them.
+		sim := telnyxsim.New(telnyxsim.Config{Seed: 1, Keys: []string{demoKey}, Live: telnyxsim.LiveConfig{Rate: c.simLive},
+			WebhookURL: embeddedWebhookURL, WebhookTransport: telnyxsim.HandlerTransport(&webhooksIn)})
 		simURL, stopSim, err := serveSimulator(sim)
 		if err != nil {
 			return err
 		}
 		defer stopSim()
 		cfg.BaseURL, cfg.APIKey = simURL, demoKey
+		cfg.WebhookPublicKeys = append(cfg.WebhookPublicKeys, base64.StdEncoding.EncodeToString(sim.PublicKey(demoKey)))
 		demoRoom = busiestRoom(sim, demoKey)
 		cfg.PlaygroundQuery = demoQuery(demoRoom)
 	}
@@ -256,6 +264,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	defer gw.Close(context.Background()) // on the early returns; the drain below closes it first (Close is idempotent)
+	webhooksIn.set(gw)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
@@ -303,6 +313,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	drain.drain()
 	shutdown, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
+	// The webhook door stops taking events (503: Telnyx retries them) and hands on those it queued; every
+	// subscription completes and the WebSocket connections close, before Shutdown: it does not track
+	// hijacked connections, and waits for the SSE streams.
+	if err := gw.Close(shutdown); err != nil {
+		logger.Warn("closing the gateway", "err", err)
+	}
 	if err := srv.Shutdown(shutdown); err != nil {
 		_ = srv.Close()
 		return fmt.Errorf("requests still in flight after %s of drain were cut: %w", drainTimeout, err)
@@ -367,4 +383,22 @@ func displayAddr(a net.Addr) string {
 		return "localhost:" + strconv.Itoa(port)
 	}
 	return tcp.String()
+}
+
+// embeddedWebhookURL is where the embedded simulator addresses its webhooks; telnyxsim.HandlerTransport
+// hands them to the gateway in-process, so the host never resolves.
+const embeddedWebhookURL = "http://roomgraph.internal/webhooks/telnyx"
+
+// lateHandler serves with a handler set after it was handed out (the gateway is built after the
+// simulator that posts to it); before that it answers 503, which a webhook sender retries.
+type lateHandler struct{ h atomic.Pointer[http.Handler] }
+
+func (l *lateHandler) set(h http.Handler) { l.h.Store(&h) }
+
+func (l *lateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := l.h.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	http.Error(w, "starting", http.StatusServiceUnavailable)
 }

@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -60,8 +59,8 @@ func simClock() func() time.Time {
 	return func() time.Time { return start.Add(time.Duration(n.Add(1)) * time.Millisecond) }
 }
 
-// live is a harness whose lists move: its simulator's writes and control endpoints.
-type live struct {
+// moving is a harness whose lists move: its simulator's writes and control endpoints.
+type moving struct {
 	t   *testing.T
 	h   *harness
 	rng *rand.Rand
@@ -71,16 +70,16 @@ type live struct {
 	quiet string
 }
 
-func newLive(t *testing.T, e executor, seed uint64) *live {
+func newMoving(t *testing.T, e executor, seed uint64) *moving {
 	h := newHarness(t, telnyxsim.Config{Seed: int64(seed), Rooms: 6, SessionsPerRoom: 6, ParticipantsPerSession: 3, Now: simClock()},
 		e.config(gateway.Config{CursorSecret: "anchors-test"}))
-	l := &live{t: t, h: h, rng: rand.New(rand.NewPCG(seed, 19))}
+	l := &moving{t: t, h: h, rng: rand.New(rand.NewPCG(seed, 19))}
 	l.quiet = l.createRoom()
 	return l
 }
 
 // do sends a request to the simulator (path from its root: /v2/… or /_sim/…) and decodes the data.
-func (l *live) do(method, path string, body any, want int) liveItem {
+func (l *moving) do(method, path string, body any, want int) liveItem {
 	l.t.Helper()
 	var rd *bytes.Reader
 	if body != nil {
@@ -105,33 +104,33 @@ func (l *live) do(method, path string, body any, want int) liveItem {
 	return out.Data
 }
 
-func (l *live) createRoom() string {
+func (l *moving) createRoom() string {
 	l.n++
 	return l.do(http.MethodPost, "/v2/rooms", map[string]any{"unique_name": fmt.Sprintf("anchors-%d", l.n), "max_participants": 50}, http.StatusCreated).ID
 }
 
-func (l *live) deleteRoom(id string) {
+func (l *moving) deleteRoom(id string) {
 	l.do(http.MethodDelete, "/v2/rooms/"+id, nil, http.StatusNoContent)
 }
 
 // join puts a participant into room (starting a session when none is active) and returns it.
-func (l *live) join(room string) liveItem {
+func (l *moving) join(room string) liveItem {
 	l.n++
 	return l.do(http.MethodPost, "/_sim/rooms/"+room+"/join", map[string]any{"context": fmt.Sprintf("p%d", l.n)}, http.StatusCreated)
 }
 
-func (l *live) leave(participant string) {
+func (l *moving) leave(participant string) {
 	l.do(http.MethodPost, "/_sim/participants/"+participant+"/leave", nil, http.StatusOK)
 }
 
 // visit joins room and leaves: a new participant at the head, and a new (ended) session at the head when
 // the room had none active.
-func (l *live) visit(room string) {
+func (l *moving) visit(room string) {
 	l.leave(l.join(room).ID)
 }
 
 // rest returns a REST list in the upstream's order: the truth a page is compared with.
-func (l *live) rest(path string, query url.Values) []liveItem {
+func (l *moving) rest(path string, query url.Values) []liveItem {
 	l.t.Helper()
 	var items []liveItem
 	for page := 1; ; page++ {
@@ -171,12 +170,12 @@ type liveList struct {
 	rest  string
 	query url.Values
 	// setup prepares the list (the parent is $p) and returns the parent.
-	setup func(l *live) string
+	setup func(l *moving) string
 	// insert adds one item at the head.
-	insert func(l *live, parent string)
+	insert func(l *moving, parent string)
 	// remove deletes items (the room of it, and with it its sessions and participants); nil for a list whose
 	// items are only removed with their parent.
-	remove func(l *live, it liveItem)
+	remove func(l *moving, it liveItem)
 }
 
 func (ll liveList) restPath(parent string) string { return strings.ReplaceAll(ll.rest, "{p}", parent) }
@@ -190,7 +189,7 @@ func (ll liveList) restQuery(parent string) url.Values {
 }
 
 // roomOfSession finds a session's room through the simulator (for removals only).
-func roomOfSession(l *live, session string) string {
+func roomOfSession(l *moving, session string) string {
 	for _, s := range l.h.sim.Sessions(keyA, "") {
 		if s.ID == session {
 			return s.RoomID
@@ -200,7 +199,7 @@ func roomOfSession(l *live, session string) string {
 }
 
 // activeSession returns a session of a room of the test's own that stays active: one participant stays.
-func activeSession(l *live) (room, session string) {
+func activeSession(l *moving) (room, session string) {
 	room = l.createRoom()
 	session = l.join(room).SessionID
 	for range 12 {
@@ -212,9 +211,9 @@ func activeSession(l *live) (room, session string) {
 var liveLists = []liveList{
 	{
 		name: "rooms", field: `c: rooms(%s) %s`, rest: "/rooms",
-		setup:  func(*live) string { return "" },
-		insert: func(l *live, _ string) { l.createRoom() },
-		remove: func(l *live, it liveItem) {
+		setup:  func(*moving) string { return "" },
+		insert: func(l *moving, _ string) { l.createRoom() },
+		remove: func(l *moving, it liveItem) {
 			if it.ID != l.quiet {
 				l.deleteRoom(it.ID)
 			}
@@ -222,9 +221,9 @@ var liveLists = []liveList{
 	},
 	{
 		name: "account sessions", field: `c: roomSessions(%s) %s`, rest: "/room_sessions",
-		setup:  func(*live) string { return "" },
-		insert: func(l *live, _ string) { l.visit(l.quiet) },
-		remove: func(l *live, it liveItem) {
+		setup:  func(*moving) string { return "" },
+		insert: func(l *moving, _ string) { l.visit(l.quiet) },
+		remove: func(l *moving, it liveItem) {
 			if it.RoomID != l.quiet {
 				l.deleteRoom(it.RoomID)
 			}
@@ -232,7 +231,7 @@ var liveLists = []liveList{
 	},
 	{
 		name: "a room's sessions", field: `room(id: $p) { c: sessions(%s) %s }`, rest: "/rooms/{p}/sessions",
-		setup: func(l *live) string {
+		setup: func(l *moving) string {
 			room, _ := roomsBySessions(l.h.sim, keyA)
 			for _, s := range l.h.sim.Sessions(keyA, room) {
 				if s.Active {
@@ -241,40 +240,40 @@ var liveLists = []liveList{
 			}
 			return room
 		},
-		insert: func(l *live, room string) { l.visit(room) },
+		insert: func(l *moving, room string) { l.visit(room) },
 	},
 	{
 		name: "a room's sessions through roomSessions(roomId:)", field: `c: roomSessions(roomId: $p, %s) %s`, rest: "/room_sessions",
 		query: url.Values{"filter[room_id]": {"{p}"}},
-		setup: func(l *live) string {
+		setup: func(l *moving) string {
 			room := l.createRoom()
 			for range 12 {
 				l.visit(room)
 			}
 			return room
 		},
-		insert: func(l *live, room string) { l.visit(room) },
+		insert: func(l *moving, room string) { l.visit(room) },
 	},
 	{
 		name: "a session's participants", field: `roomSession(id: $p) { c: participantsConnection(%s) %s }`, rest: "/room_sessions/{p}/participants",
-		setup: func(l *live) string { _, s := activeSession(l); return s },
-		insert: func(l *live, session string) {
+		setup: func(l *moving) string { _, s := activeSession(l); return s },
+		insert: func(l *moving, session string) {
 			l.visit(roomOfSession(l, session))
 		},
 	},
 	{
 		name: "a session's participants through roomParticipants(sessionId:)", field: `c: roomParticipants(sessionId: $p, %s) %s`, rest: "/room_participants",
 		query: url.Values{"filter[session_id]": {"{p}"}},
-		setup: func(l *live) string { _, s := activeSession(l); return s },
-		insert: func(l *live, session string) {
+		setup: func(l *moving) string { _, s := activeSession(l); return s },
+		insert: func(l *moving, session string) {
 			l.visit(roomOfSession(l, session))
 		},
 	},
 	{
 		name: "account participants", field: `c: roomParticipants(%s) %s`, rest: "/room_participants",
-		setup:  func(*live) string { return "" },
-		insert: func(l *live, _ string) { l.visit(l.quiet) },
-		remove: func(l *live, it liveItem) {
+		setup:  func(*moving) string { return "" },
+		insert: func(l *moving, _ string) { l.visit(l.quiet) },
+		remove: func(l *moving, it liveItem) {
 			if room := roomOfSession(l, it.SessionID); room != l.quiet && room != "" {
 				l.deleteRoom(room)
 			}
@@ -291,27 +290,16 @@ type page struct {
 	}
 	Edges []struct {
 		Cursor string
-		Node   struct{ ID string }
+		Node   struct{ TelnyxID string } // the UUID the REST lists have (id is the Relay global id)
 	}
 }
 
 func (p page) ids() []string {
 	out := make([]string, len(p.Edges))
 	for i, e := range p.Edges {
-		out[i] = telnyxID(e.Node.ID)
+		out[i] = e.Node.TelnyxID
 	}
 	return out
-}
-
-// telnyxID is the Telnyx UUID of a GraphQL id: the id itself, or the UUID inside a Relay global id
-// (base64 of "Type:uuid"), so that these tests compare with the REST lists either way.
-func telnyxID(id string) string {
-	if raw, err := base64.StdEncoding.DecodeString(id); err == nil {
-		if _, uuid, ok := strings.Cut(string(raw), ":"); ok {
-			return uuid
-		}
-	}
-	return id
 }
 
 // pageArgs are the paging arguments of one request; a cursor remembers the item it was issued for.
@@ -326,7 +314,7 @@ type issued struct {
 }
 
 // fetch asks the gateway for one page of ll.
-func (l *live) fetch(ll liveList, parent string, a pageArgs) page {
+func (l *moving) fetch(ll liveList, parent string, a pageArgs) page {
 	l.t.Helper()
 	var args []string
 	vars := map[string]any{}
@@ -352,7 +340,7 @@ func (l *live) fetch(ll liveList, parent string, a pageArgs) page {
 	if a.before != nil {
 		add("before", "String", a.before.cursor)
 	}
-	const sel = `{ totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } } }`
+	const sel = `{ totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { telnyxId } } }`
 	q := "query"
 	if len(decl) > 0 {
 		q += "(" + strings.Join(decl, ", ") + ")"
@@ -408,7 +396,7 @@ func expect(truth []liveItem, a pageArgs) (items []liveItem, hasPrev, hasNext bo
 
 // check asks for a page and compares it with the truth at that moment; it returns the page's items with
 // their keys (from the truth) and its cursors.
-func (l *live) check(ll liveList, parent string, a pageArgs, msg string) (got []liveItem, start, end *issued, p page) {
+func (l *moving) check(ll liveList, parent string, a pageArgs, msg string) (got []liveItem, start, end *issued, p page) {
 	l.t.Helper()
 	p = l.fetch(ll, parent, a)
 	truth := l.rest(ll.restPath(parent), ll.restQuery(parent))
@@ -435,7 +423,7 @@ func (l *live) check(ll liveList, parent string, a pageArgs, msg string) (got []
 
 // churn moves the list between two requests: k new items at the head, and now and then a removal (half
 // the time, of the item the walk's cursor stands on).
-func (l *live) churn(ll liveList, parent string, k int, at *issued) {
+func (l *moving) churn(ll liveList, parent string, k int, at *issued) {
 	for range k {
 		ll.insert(l, parent)
 	}
@@ -467,7 +455,7 @@ func TestWalkUnderChurn(t *testing.T) {
 			for _, backward := range []bool{false, true} {
 				name := ll.name + map[bool]string{false: "/forward", true: "/backward"}[backward]
 				t.Run(name, func(t *testing.T) {
-					l := newLive(t, e, uint64(100+i))
+					l := newMoving(t, e, uint64(100+i))
 					parent := ll.setup(l)
 					truth0 := l.rest(ll.restPath(parent), ll.restQuery(parent))
 					require.GreaterOrEqual(t, len(truth0), 5, "a list to walk")
@@ -549,7 +537,7 @@ func TestPagingUnderChurnRandom(t *testing.T) {
 		for i, ll := range liveLists {
 			t.Run(ll.name, func(t *testing.T) {
 				seed := uint64(700 + i)
-				l := newLive(t, e, seed)
+				l := newMoving(t, e, seed)
 				parent := ll.setup(l)
 				var cursors []*issued
 				var start, end *issued
@@ -595,7 +583,7 @@ func TestPagingUnderChurnRandom(t *testing.T) {
 func TestSortOrderAsTheContractRecommends(t *testing.T) {
 	frozen := telnyxsim.DefaultEpoch().Add(48 * time.Hour)
 	h := newHarness(t, telnyxsim.Config{Seed: 5, Rooms: 4, SessionsPerRoom: 5, ParticipantsPerSession: 4, Now: func() time.Time { return frozen }}, gateway.Config{})
-	l := &live{t: t, h: h, rng: rand.New(rand.NewPCG(5, 5))}
+	l := &moving{t: t, h: h, rng: rand.New(rand.NewPCG(5, 5))}
 	var rooms []string
 	for range 6 {
 		rooms = append(rooms, l.createRoom())
@@ -633,7 +621,7 @@ func TestSortOrderAsTheContractRecommends(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&one))
 		resp.Body.Close()
-		require.Equal(t, ids(list), ids(one.Data.Participants), "embedded participants in the list's order")
+		require.Equal(t, itemIDs(list), itemIDs(one.Data.Participants), "embedded participants in the list's order")
 	}
 	assert.Greater(t, ties, 10, "the frozen clock made ties, which the id ordered")
 
@@ -664,7 +652,7 @@ func TestSortOrderAsTheContractRecommends(t *testing.T) {
 	}
 }
 
-func ids(items []liveItem) []string {
+func itemIDs(items []liveItem) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
 		out[i] = it.ID
@@ -676,15 +664,15 @@ func ids(items []liveItem) []string {
 // meaning: the page after its offset, wherever the items moved.
 func TestOffsetCursorsStillServed(t *testing.T) {
 	forExecutors(t, func(t *testing.T, e executor) {
-		l := newLive(t, e, 9)
+		l := newMoving(t, e, 9)
 		codec := pagination.NewCodec([]byte("anchors-test"))
 		scope := pagination.Scope("rooms", "", fmt.Sprintf("%+v", telnyx.RoomFilter{}))
 		v2 := &issued{cursor: codec.Encode(scope, 1)}
 		truth := l.rest("/rooms", nil)
-		assert.Equal(t, ids(truth[2:4]), l.fetch(liveLists[0], "", pageArgs{first: 2, after: v2}).ids())
+		assert.Equal(t, itemIDs(truth[2:4]), l.fetch(liveLists[0], "", pageArgs{first: 2, after: v2}).ids())
 		l.createRoom()
 		truth = l.rest("/rooms", nil)
-		assert.Equal(t, ids(truth[2:4]), l.fetch(liveLists[0], "", pageArgs{first: 2, after: v2}).ids(), "an offset is an offset: the new room shifts the page")
+		assert.Equal(t, itemIDs(truth[2:4]), l.fetch(liveLists[0], "", pageArgs{first: 2, after: v2}).ids(), "an offset is an offset: the new room shifts the page")
 		// The same place as an anchored cursor holds its item.
 		p := l.fetch(liveLists[0], "", pageArgs{first: 2})
 		anchored := &issued{cursor: p.Edges[1].Cursor}
@@ -694,6 +682,6 @@ func TestOffsetCursorsStillServed(t *testing.T) {
 		assert.Equal(t, 1, got.Offset)
 		l.createRoom()
 		truth = l.rest("/rooms", nil)
-		assert.Equal(t, ids(truth[3:5]), l.fetch(liveLists[0], "", pageArgs{first: 2, after: anchored}).ids())
+		assert.Equal(t, itemIDs(truth[3:5]), l.fetch(liveLists[0], "", pageArgs{first: 2, after: anchored}).ids())
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/roomgraph/roomgraph/internal/edge/webhook"
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
 	"github.com/roomgraph/roomgraph/internal/telemetry"
 	"github.com/roomgraph/roomgraph/internal/upstream/resilience"
@@ -136,12 +137,51 @@ type Config struct {
 	MaxBodyBytesInFlight int64
 	// MaxTokens bounds the tokens of a query document; default 15000.
 	MaxTokens int
+
+	// WebhookPublicKeys turn on the Telnyx webhook door, POST /webhooks/telnyx (docs/webhooks.md): each is
+	// the base64 of a raw 32-byte Ed25519 public key, as Mission Control shows it (Keys & Credentials →
+	// Public Key), one per Telnyx account, or several during a key rotation. A delivery must be signed by
+	// one of them, over its telnyx-timestamp (within 300 s of now) and its body, before anything parses
+	// it; verified events reach the subscriptions. Empty (the default): no such route (404). New refuses an
+	// entry that is not base64 of 32 bytes, naming its position, never its value.
+	WebhookPublicKeys []string
+	// WebhookMaxBodyBytes bounds a webhook body; default 64 KiB. A larger declared Content-Length is
+	// refused with 413 before any of the body is read. The bodies being read at once are bounded too, by
+	// 64 times this, across all connections (503 with Retry-After beyond).
+	WebhookMaxBodyBytes int64
+	// WebhookQueueSize bounds the verified events waiting to be handed to the subscriptions; default 1024.
+	// When it is full, a delivery is answered 503 with Retry-After, and Telnyx retries it.
+	WebhookQueueSize int
+	// WebhookDedupeWindow and WebhookDedupeSize bound the event ids remembered to drop duplicate
+	// deliveries: each id for the window after it was accepted (default 15m), at most this many ids
+	// (default 50,000; past it, some ids are forgotten early).
+	WebhookDedupeWindow time.Duration
+	WebhookDedupeSize   int
 	// Resilience tunes retries, the circuit breaker and the bound on concurrent upstream calls (zero
 	// fields: defaults). Each attempt is bounded by UpstreamTimeout.
 	Resilience ResilienceConfig
 	// Limits bound the shape and predicted upstream cost of operations (zero fields: defaults). The cost of
 	// a connection field is predicted from its first/last, or DefaultFirst, capped at MaxFirst.
 	Limits LimitsConfig
+
+	// SubscriptionBuffer is how many events a subscription may have waiting for its subscriber; one more
+	// ends it with SLOW_CONSUMER (roomEvents), or makes roomUpdated read the room again (it sends states,
+	// not events). Default 64.
+	SubscriptionBuffer int
+	// MaxSubscriptions bounds the subscriptions of the gateway, all connections together (default
+	// 10000); MaxSubscriptionsPerConnection those of one WebSocket connection (default 20; an SSE request
+	// is one); MaxSubscriptionsPerCredential those of one API key in AuthForward mode (default 100; kept by
+	// a hash of the key, never the key). One more is refused with TOO_MANY_SUBSCRIPTIONS.
+	MaxSubscriptions              int
+	MaxSubscriptionsPerConnection int
+	MaxSubscriptionsPerCredential int
+	// WebSocketInitTimeout is how long a WebSocket may stay open without its connection_init; the
+	// connection is then closed (default 10s).
+	WebSocketInitTimeout time.Duration
+	// KeepAliveInterval is the keepalive of subscriptions (default 15s): a WebSocket ping
+	// (graphql-transport-ws; a connection that answers no pong for two intervals is closed; "ka" for the
+	// legacy graphql-ws), an SSE comment line.
+	KeepAliveInterval time.Duration
 
 	// ServeMetrics serves the Prometheus metrics at GET /metrics of the gateway's mux (Metrics returns
 	// them either way).
@@ -306,8 +346,38 @@ func (cfg Config) Defaults() Config {
 	if cfg.MaxTokens == 0 {
 		cfg.MaxTokens = 15000
 	}
+	if cfg.WebhookMaxBodyBytes == 0 {
+		cfg.WebhookMaxBodyBytes = 64 << 10
+	}
+	if cfg.WebhookQueueSize == 0 {
+		cfg.WebhookQueueSize = 1024
+	}
+	if cfg.WebhookDedupeWindow == 0 {
+		cfg.WebhookDedupeWindow = 15 * time.Minute
+	}
+	if cfg.WebhookDedupeSize == 0 {
+		cfg.WebhookDedupeSize = 50_000
+	}
 	if cfg.MetricsMaxOperations == 0 {
 		cfg.MetricsMaxOperations = 100
+	}
+	if cfg.SubscriptionBuffer == 0 {
+		cfg.SubscriptionBuffer = 64
+	}
+	if cfg.MaxSubscriptions == 0 {
+		cfg.MaxSubscriptions = 10_000
+	}
+	if cfg.MaxSubscriptionsPerConnection == 0 {
+		cfg.MaxSubscriptionsPerConnection = 20
+	}
+	if cfg.MaxSubscriptionsPerCredential == 0 {
+		cfg.MaxSubscriptionsPerCredential = 100
+	}
+	if cfg.WebSocketInitTimeout == 0 {
+		cfg.WebSocketInitTimeout = initTimeoutDefault
+	}
+	if cfg.KeepAliveInterval == 0 {
+		cfg.KeepAliveInterval = keepAliveDefault
 	}
 	if cfg.LogFormat == "" {
 		cfg.LogFormat = telemetry.LogText
@@ -359,6 +429,18 @@ func (cfg Config) validate() error {
 	}
 	if cfg.APQCacheBytes < 1 || cfg.QueryCacheBytes < 1 || cfg.MaxCachedDocumentBytes < 1 {
 		return errors.New("gateway: APQCacheBytes, QueryCacheBytes and MaxCachedDocumentBytes must be positive")
+	}
+	if _, err := webhook.ParsePublicKeys(cfg.WebhookPublicKeys); err != nil {
+		return fmt.Errorf("gateway: WebhookPublicKeys: %w", err)
+	}
+	if cfg.WebhookMaxBodyBytes < 1 || cfg.WebhookQueueSize < 1 || cfg.WebhookDedupeWindow < 1 || cfg.WebhookDedupeSize < 1 {
+		return errors.New("gateway: WebhookMaxBodyBytes, WebhookQueueSize, WebhookDedupeWindow and WebhookDedupeSize must be positive")
+	}
+	if cfg.SubscriptionBuffer < 1 || cfg.MaxSubscriptions < 1 || cfg.MaxSubscriptionsPerConnection < 1 || cfg.MaxSubscriptionsPerCredential < 1 {
+		return errors.New("gateway: SubscriptionBuffer, MaxSubscriptions, MaxSubscriptionsPerConnection and MaxSubscriptionsPerCredential must be positive")
+	}
+	if cfg.WebSocketInitTimeout < 0 || cfg.KeepAliveInterval < 0 {
+		return errors.New("gateway: WebSocketInitTimeout and KeepAliveInterval must be positive")
 	}
 	if cfg.MetricsMaxOperations < 1 {
 		return errors.New("gateway: MetricsMaxOperations must be positive")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/sync/semaphore"
@@ -94,7 +95,7 @@ func checkEnvelope(maxBody int64, budget *bodyBudget, next http.Handler) http.Ha
 			refuse(w, r, http.StatusServiceUnavailable, codeBusy, "the server is reading as many request bodies as it holds at once: retry in a moment")
 			return
 		}
-		defer budget.release(reserved) // the body is referenced until the response is written
+		defer func() { budget.release(reserved) }() // the body is referenced until the response is written
 		body, err := readBody(w, r, maxBody)
 		if err != nil {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -109,10 +110,21 @@ func checkEnvelope(maxBody int64, budget *bodyBudget, next http.Handler) http.Ha
 			refuse(w, r, http.StatusBadRequest, code, msg)
 			return
 		}
+		if eventStream(r) && int64(len(body)) < reserved {
+			// A subscription over SSE holds its body for as long as it lives: only the bytes it has stay
+			// reserved (a chunked one reserved the whole limit).
+			budget.release(reserved - int64(len(body)))
+			reserved = int64(len(body))
+		}
 		r.Body = gqlhttp.NewCheckedBody(body, members) // read by the POST transport without a copy or a second parse
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// eventStream reports whether a POST asks for a GraphQL-over-SSE answer (gqlgen's SSE transport takes it).
+func eventStream(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
 
 func tooLarge(maxBody int64) string {

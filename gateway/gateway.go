@@ -3,12 +3,14 @@
 // mux of one's own. It assembles the GraphQL server (gqlgen and the fast path), the per-operation loaders,
 // the Telnyx client with its retries and circuit breaker, and the HTTP routes:
 //
-//	/graphql              GET and POST, GraphQL over HTTP (OPTIONS with CORS)
+//	/graphql              GET and POST, GraphQL over HTTP (OPTIONS with CORS); subscriptions over
+//	                      WebSocket (graphql-transport-ws) and SSE (POST, Accept: text/event-stream)
 //	GET /healthz          liveness
 //	GET /readyz           readiness: the upstream answers and the circuit breaker is not open
 //	GET /metrics          Prometheus (Config.ServeMetrics)
 //	GET /                 GraphiQL, its assets under /_playground/ (Config.Playground)
 //	GET /debug/pprof/…    Go's profiles (Config.Pprof)
+//	POST /webhooks/telnyx signed Telnyx video events in (Config.WebhookPublicKeys; docs/webhooks.md)
 //
 // Configuration arrives as a Config value and dependencies as options (WithLogger, WithHTTPClient,
 // WithTracerProvider, WithMetricsRegisterer, WithoutRuntimeMetrics). This package reads no environment
@@ -42,6 +44,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -55,10 +58,12 @@ import (
 	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/internal/edge/gqlhttp"
 	"github.com/roomgraph/roomgraph/internal/edge/playground"
+	"github.com/roomgraph/roomgraph/internal/edge/webhook"
 	"github.com/roomgraph/roomgraph/internal/exec/fastpath"
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
 	"github.com/roomgraph/roomgraph/internal/exec/persisted"
 	"github.com/roomgraph/roomgraph/internal/exec/querycache"
+	"github.com/roomgraph/roomgraph/internal/exec/stream"
 	"github.com/roomgraph/roomgraph/internal/exec/variables"
 	"github.com/roomgraph/roomgraph/internal/live"
 	"github.com/roomgraph/roomgraph/internal/loaders"
@@ -74,7 +79,11 @@ type Gateway struct {
 	graphql http.Handler
 	mux     *http.ServeMux
 	obs     *observer
-	hub     *live.Hub // verified webhook events → subscriptions (internal/live)
+	hub     *live.Hub        // verified webhook events → subscriptions (internal/live)
+	door    *webhook.Handler // POST /webhooks/telnyx; nil without Config.WebhookPublicKeys
+	subs    *subscriptions
+
+	closeOnce sync.Once
 }
 
 // New builds the gateway from cfg. opts add its dependencies (WithLogger, WithHTTPClient,
@@ -111,7 +120,9 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := newServer(cfg, logger, obs, up.client)
+	hub := live.NewHub(live.HubConfig{Buffer: cfg.SubscriptionBuffer, MaxSubscriptions: cfg.MaxSubscriptions})
+	subs := newSubscriptions(cfg, hub)
+	srv, err := newServer(cfg, logger, obs, up.client, subs)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +130,7 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 	// Bounds every body, and all bodies together; a POST's is read and checked there.
 	endpoint := checkEnvelope(cfg.MaxBodyBytes, newBodyBudget(cfg.MaxBodyBytesInFlight, metrics), srv)
 	endpoint = checkAuthorization(endpoint) // one credential at most, before any body is read
+	endpoint = checkUpgrade(cfg, endpoint)  // a WebSocket's origin, as CORS would check a page's request
 	if len(cfg.CORSOrigins) > 0 {
 		opts := cors.Options{
 			AllowedMethods: []string{http.MethodGet, http.MethodPost},
@@ -139,9 +151,13 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 		graphql: obs.graphQLHandler(endpoint),
 		mux:     http.NewServeMux(),
 		obs:     obs,
-		hub:     live.NewHub(live.HubConfig{}),
+		hub:     hub,
+		subs:    subs,
 	}
-	for _, rt := range routes(cfg, g.graphql, obs, up) {
+	if g.door, err = newWebhookDoor(cfg, obs, g.hub, nil); err != nil {
+		return nil, err
+	}
+	for _, rt := range routes(cfg, g.graphql, obs, up, g.door) {
 		h := rt.handler
 		if rt.name != "" {
 			h = obs.counted(rt.name, h)
@@ -159,7 +175,7 @@ type route struct {
 }
 
 // routes is every route the gateway serves, in one place; cfg decides the optional ones.
-func routes(cfg Config, graphQL http.Handler, obs *observer, up *upstream) []route {
+func routes(cfg Config, graphQL http.Handler, obs *observer, up *upstream, door *webhook.Handler) []route {
 	rs := []route{
 		{"/graphql", "", graphQL},
 		{"GET /healthz", "healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -179,6 +195,10 @@ func routes(cfg Config, graphQL http.Handler, obs *observer, up *upstream) []rou
 			route{"GET /debug/pprof/symbol", "", http.HandlerFunc(pprof.Symbol)},
 			route{"GET /debug/pprof/trace", "", http.HandlerFunc(pprof.Trace)},
 		)
+	}
+	if door != nil {
+		// Every method reaches the door, which answers all but POST with 405 and counts them.
+		rs = append(rs, route{webhook.Path, "webhooks", door})
 	}
 	if cfg.Playground {
 		query := cfg.PlaygroundQuery
@@ -205,11 +225,12 @@ const samplePlaygroundQuery = `# roomgraph: the Telnyx Video Rooms API as one gr
 
 // newServer builds the gqlgen server: the schema (plain or federated), transports, extensions in order,
 // and the per-operation setup (credential, deadline, loaders, query trace).
-func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Client) (*handler.Server, error) {
+func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Client, subs *subscriptions) (*handler.Server, error) {
 	res := &resolvers.Resolver{
 		Pages:  pagination.Limits{DefaultFirst: cfg.DefaultFirst, MaxFirst: cfg.MaxFirst},
 		Codec:  pagination.NewCodec([]byte(cfg.CursorSecret)),
 		Logger: logger,
+		Hub:    subs.hub,
 	}
 	schema := executableSchema(res, cfg.Federation)
 	if !cfg.DisableFastPath {
@@ -220,6 +241,10 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 	srv := handler.New(schema)
 	refused := func(r *http.Request, code string) { noteRefusal(r.Context(), code) }
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
+	// Subscriptions: a WebSocket upgrade (before GET, which leaves upgrades alone anyway), and SSE (before
+	// POST, which would take an SSE request for a plain one).
+	srv.AddTransport(subs.websocket())
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: cfg.KeepAliveInterval})
 	// Limit and introspection refusals are invalid requests (400 under graphql-response+json), and so is
 	// an APQ hash that does not match its query; decided by the transports from these lists, not by
 	// gqlgen's package-level error-kind registry, which the gateway leaves alone. APQ's malformed
@@ -286,7 +311,7 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		op := graphql.GetOperationContext(ctx)
 		key := cfg.APIKey
 		if cfg.Auth == AuthForward {
-			key = bearer(op.Headers.Get("Authorization"))
+			key = credentialOf(ctx, op.Headers)
 			if key == "" {
 				return unauthenticated()
 			}
@@ -294,6 +319,17 @@ func newServer(cfg Config, logger *slog.Logger, obs *observer, client *telnyx.Cl
 		// Every write's input is checked before the first write: one invalid input means no write at all.
 		if bad := resolvers.CheckWrites(op); len(bad) > 0 {
 			return refuseWrites(ctx, present, bad)
+		}
+		if op.Operation != nil && op.Operation.Operation == ast.Subscription {
+			// No deadline on the subscription: each event gets its own, with fresh loaders.
+			newScope := func() stream.Scope {
+				l := loaders.New(client, key, loaderCfg)
+				return stream.Scope{
+					Deadline: time.Now().Add(cfg.OperationTimeout),
+					Values:   func(ctx context.Context) context.Context { return loaders.With(ctx, l) },
+				}
+			}
+			return subs.operation(ctx, key, next, newScope, present)
 		}
 		// The deadline covers the execution too: gqlgen runs the resolvers with the context given to next.
 		ctx, cancel := context.WithTimeout(ctx, cfg.OperationTimeout)

@@ -117,9 +117,16 @@ func (o *observer) graphQLHandler(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		// The fast path writes responses into buffers lent for this request; they go back once the
 		// handler below has returned, when every response has been written and nothing holds them.
-		ctx, buffers := fastpath.WithBuffers(context.WithValue(r.Context(), requestKey{}, st))
+		ctx := context.WithValue(r.Context(), requestKey{}, st)
+		var buffers *fastpath.Buffers
+		if r.Header.Get("Upgrade") == "" {
+			// Not on a WebSocket: its operations would hold their buffers until the connection closes.
+			ctx, buffers = fastpath.WithBuffers(ctx)
+		}
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		buffers.Release()
+		if buffers != nil {
+			buffers.Release()
+		}
 		d := time.Since(st.start)
 		o.metrics.HTTPRequest("graphql", r.Method, sw.status(), d)
 		if !st.observed {
@@ -193,6 +200,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// Flush flushes what was written (SSE: gqlgen's transport asserts http.Flusher on the writer itself).
+func (w *statusWriter) Flush() {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
 func (w *statusWriter) status() int {
 	if w.code == 0 {
 		return http.StatusOK
@@ -217,7 +232,9 @@ func (o *observer) Validate(graphql.ExecutableSchema) error { return nil }
 func (o *observer) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	st := stateFrom(ctx)
-	if st == nil {
+	if st == nil || wsConnFrom(ctx) != nil {
+		// Each operation of a WebSocket connection is observed on its own: they run concurrently, and the
+		// connection's state is its own log line's.
 		st = &requestState{id: telemetry.RequestID(""), start: time.Now()}
 		ctx = context.WithValue(ctx, requestKey{}, st)
 	}

@@ -36,8 +36,13 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Room() RoomResolver
 	RoomParticipant() RoomParticipantResolver
+	RoomParticipantJoined() RoomParticipantJoinedResolver
+	RoomParticipantLeft() RoomParticipantLeftResolver
 	RoomSession() RoomSessionResolver
+	RoomSessionEnded() RoomSessionEndedResolver
 	RoomSessionPayload() RoomSessionPayloadResolver
+	RoomSessionStarted() RoomSessionStartedResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -82,6 +87,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Node               func(childComplexity int, id string) int
+		Nodes              func(childComplexity int, ids []string) int
 		Room               func(childComplexity int, id string) int
 		RoomParticipant    func(childComplexity int, id string) int
 		RoomParticipants   func(childComplexity int, sessionID *string, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) int
@@ -103,6 +110,7 @@ type ComplexityRoot struct {
 		ActiveSessionID         func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
 		EnableRecording         func(childComplexity int) int
+		GlobalID                func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		MaxParticipants         func(childComplexity int) int
 		Sessions                func(childComplexity int, filter *RoomSessionFilter, first *int, after *string, last *int, before *string) int
@@ -127,6 +135,7 @@ type ComplexityRoot struct {
 
 	RoomParticipant struct {
 		Context   func(childComplexity int) int
+		GlobalID  func(childComplexity int) int
 		ID        func(childComplexity int) int
 		JoinedAt  func(childComplexity int) int
 		LeftAt    func(childComplexity int) int
@@ -147,6 +156,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RoomParticipantJoined struct {
+		ID          func(childComplexity int) int
+		OccurredAt  func(childComplexity int) int
+		Participant func(childComplexity int) int
+		Room        func(childComplexity int) int
+		Session     func(childComplexity int) int
+	}
+
+	RoomParticipantLeft struct {
+		DurationSecs func(childComplexity int) int
+		ID           func(childComplexity int) int
+		OccurredAt   func(childComplexity int) int
+		Participant  func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		Room         func(childComplexity int) int
+		Session      func(childComplexity int) int
+	}
+
 	RoomPayload struct {
 		Room func(childComplexity int) int
 	}
@@ -155,6 +182,7 @@ type ComplexityRoot struct {
 		Active                 func(childComplexity int) int
 		CreatedAt              func(childComplexity int) int
 		EndedAt                func(childComplexity int) int
+		GlobalID               func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		ParticipantCount       func(childComplexity int, present *bool) int
 		Participants           func(childComplexity int, present *bool) int
@@ -176,10 +204,31 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RoomSessionEnded struct {
+		DurationSecs func(childComplexity int) int
+		ID           func(childComplexity int) int
+		OccurredAt   func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		Room         func(childComplexity int) int
+		Session      func(childComplexity int) int
+	}
+
 	RoomSessionPayload struct {
 		Room      func(childComplexity int) int
 		Session   func(childComplexity int) int
 		SessionID func(childComplexity int) int
+	}
+
+	RoomSessionStarted struct {
+		ID         func(childComplexity int) int
+		OccurredAt func(childComplexity int) int
+		Room       func(childComplexity int) int
+		Session    func(childComplexity int) int
+	}
+
+	Subscription struct {
+		RoomEvents  func(childComplexity int, roomID string) int
+		RoomUpdated func(childComplexity int, id string) int
 	}
 
 	_Service struct {
@@ -214,6 +263,8 @@ type QueryResolver interface {
 	RoomSession(ctx context.Context, id string) (*telnyx.RoomSession, error)
 	RoomParticipants(ctx context.Context, sessionID *string, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error)
 	RoomParticipant(ctx context.Context, id string) (*telnyx.RoomParticipant, error)
+	Node(ctx context.Context, id string) (model.Node, error)
+	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 }
 type RoomResolver interface {
 	UniqueName(ctx context.Context, obj *model.Room) (*string, error)
@@ -231,6 +282,16 @@ type RoomResolver interface {
 type RoomParticipantResolver interface {
 	Session(ctx context.Context, obj *telnyx.RoomParticipant) (*telnyx.RoomSession, error)
 }
+type RoomParticipantJoinedResolver interface {
+	Room(ctx context.Context, obj *model.RoomParticipantJoined) (*model.Room, error)
+	Session(ctx context.Context, obj *model.RoomParticipantJoined) (*telnyx.RoomSession, error)
+	Participant(ctx context.Context, obj *model.RoomParticipantJoined) (*telnyx.RoomParticipant, error)
+}
+type RoomParticipantLeftResolver interface {
+	Room(ctx context.Context, obj *model.RoomParticipantLeft) (*model.Room, error)
+	Session(ctx context.Context, obj *model.RoomParticipantLeft) (*telnyx.RoomSession, error)
+	Participant(ctx context.Context, obj *model.RoomParticipantLeft) (*telnyx.RoomParticipant, error)
+}
 type RoomSessionResolver interface {
 	Room(ctx context.Context, obj *telnyx.RoomSession) (*model.Room, error)
 
@@ -238,9 +299,21 @@ type RoomSessionResolver interface {
 	ParticipantCount(ctx context.Context, obj *telnyx.RoomSession, present *bool) (int, error)
 	ParticipantsConnection(ctx context.Context, obj *telnyx.RoomSession, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error)
 }
+type RoomSessionEndedResolver interface {
+	Room(ctx context.Context, obj *model.RoomSessionEnded) (*model.Room, error)
+	Session(ctx context.Context, obj *model.RoomSessionEnded) (*telnyx.RoomSession, error)
+}
 type RoomSessionPayloadResolver interface {
 	Session(ctx context.Context, obj *RoomSessionPayload) (*telnyx.RoomSession, error)
 	Room(ctx context.Context, obj *RoomSessionPayload) (*model.Room, error)
+}
+type RoomSessionStartedResolver interface {
+	Room(ctx context.Context, obj *model.RoomSessionStarted) (*model.Room, error)
+	Session(ctx context.Context, obj *model.RoomSessionStarted) (*telnyx.RoomSession, error)
+}
+type SubscriptionResolver interface {
+	RoomEvents(ctx context.Context, roomID string) (<-chan model.RoomEvent, error)
+	RoomUpdated(ctx context.Context, id string) (<-chan *model.Room, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -458,6 +531,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.room":
 		if e.ComplexityRoot.Query.Room == nil {
 			break
@@ -586,6 +681,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Room.EnableRecording(childComplexity), true
 	case "Room.id":
+		if e.ComplexityRoot.Room.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.GlobalID(childComplexity), true
+	case "Room.telnyxId":
 		if e.ComplexityRoot.Room.ID == nil {
 			break
 		}
@@ -684,6 +785,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomParticipant.Context(childComplexity), true
 	case "RoomParticipant.id":
+		if e.ComplexityRoot.RoomParticipant.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipant.GlobalID(childComplexity), true
+	case "RoomParticipant.telnyxId":
 		if e.ComplexityRoot.RoomParticipant.ID == nil {
 			break
 		}
@@ -758,6 +865,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomParticipantEdge.Node(childComplexity), true
 
+	case "RoomParticipantJoined.id":
+		if e.ComplexityRoot.RoomParticipantJoined.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantJoined.ID(childComplexity), true
+	case "RoomParticipantJoined.occurredAt":
+		if e.ComplexityRoot.RoomParticipantJoined.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantJoined.OccurredAt(childComplexity), true
+	case "RoomParticipantJoined.participant":
+		if e.ComplexityRoot.RoomParticipantJoined.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantJoined.Participant(childComplexity), true
+	case "RoomParticipantJoined.room":
+		if e.ComplexityRoot.RoomParticipantJoined.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantJoined.Room(childComplexity), true
+	case "RoomParticipantJoined.session":
+		if e.ComplexityRoot.RoomParticipantJoined.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantJoined.Session(childComplexity), true
+
+	case "RoomParticipantLeft.durationSecs":
+		if e.ComplexityRoot.RoomParticipantLeft.DurationSecs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.DurationSecs(childComplexity), true
+	case "RoomParticipantLeft.id":
+		if e.ComplexityRoot.RoomParticipantLeft.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.ID(childComplexity), true
+	case "RoomParticipantLeft.occurredAt":
+		if e.ComplexityRoot.RoomParticipantLeft.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.OccurredAt(childComplexity), true
+	case "RoomParticipantLeft.participant":
+		if e.ComplexityRoot.RoomParticipantLeft.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.Participant(childComplexity), true
+	case "RoomParticipantLeft.reason":
+		if e.ComplexityRoot.RoomParticipantLeft.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.Reason(childComplexity), true
+	case "RoomParticipantLeft.room":
+		if e.ComplexityRoot.RoomParticipantLeft.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.Room(childComplexity), true
+	case "RoomParticipantLeft.session":
+		if e.ComplexityRoot.RoomParticipantLeft.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipantLeft.Session(childComplexity), true
+
 	case "RoomPayload.room":
 		if e.ComplexityRoot.RoomPayload.Room == nil {
 			break
@@ -784,6 +965,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomSession.EndedAt(childComplexity), true
 	case "RoomSession.id":
+		if e.ComplexityRoot.RoomSession.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSession.GlobalID(childComplexity), true
+	case "RoomSession.telnyxId":
 		if e.ComplexityRoot.RoomSession.ID == nil {
 			break
 		}
@@ -879,6 +1066,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomSessionEdge.Node(childComplexity), true
 
+	case "RoomSessionEnded.durationSecs":
+		if e.ComplexityRoot.RoomSessionEnded.DurationSecs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.DurationSecs(childComplexity), true
+	case "RoomSessionEnded.id":
+		if e.ComplexityRoot.RoomSessionEnded.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.ID(childComplexity), true
+	case "RoomSessionEnded.occurredAt":
+		if e.ComplexityRoot.RoomSessionEnded.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.OccurredAt(childComplexity), true
+	case "RoomSessionEnded.reason":
+		if e.ComplexityRoot.RoomSessionEnded.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.Reason(childComplexity), true
+	case "RoomSessionEnded.room":
+		if e.ComplexityRoot.RoomSessionEnded.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.Room(childComplexity), true
+	case "RoomSessionEnded.session":
+		if e.ComplexityRoot.RoomSessionEnded.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionEnded.Session(childComplexity), true
+
 	case "RoomSessionPayload.room":
 		if e.ComplexityRoot.RoomSessionPayload.Room == nil {
 			break
@@ -897,6 +1121,54 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomSessionPayload.SessionID(childComplexity), true
+
+	case "RoomSessionStarted.id":
+		if e.ComplexityRoot.RoomSessionStarted.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionStarted.ID(childComplexity), true
+	case "RoomSessionStarted.occurredAt":
+		if e.ComplexityRoot.RoomSessionStarted.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionStarted.OccurredAt(childComplexity), true
+	case "RoomSessionStarted.room":
+		if e.ComplexityRoot.RoomSessionStarted.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionStarted.Room(childComplexity), true
+	case "RoomSessionStarted.session":
+		if e.ComplexityRoot.RoomSessionStarted.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSessionStarted.Session(childComplexity), true
+
+	case "Subscription.roomEvents":
+		if e.ComplexityRoot.Subscription.RoomEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_roomEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RoomEvents(childComplexity, args["roomId"].(string)), true
+	case "Subscription.roomUpdated":
+		if e.ComplexityRoot.Subscription.RoomUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_roomUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RoomUpdated(childComplexity, args["id"].(string)), true
 
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
@@ -975,6 +1247,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1017,38 +1306,38 @@ type Mutation {
   ): RoomPayload
   "Change a room's settings; fields left out keep their value."
   updateRoom(
-    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
     "The settings to change."
     input: UpdateRoomInput!
   ): RoomPayload
   "Delete a room. Its participants are kicked and it can no longer be joined."
   deleteRoom(
-    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
   ): DeleteRoomPayload
   "End a session: it stops being active and everyone still present is kicked."
   endRoomSession(
-    "The session's id (a lowercase UUID, as Telnyx writes ids)."
+    "The session's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
   ): RoomSessionPayload
   "Remove participants from a session."
   kickParticipants(
-    "The session's id (a lowercase UUID, as Telnyx writes ids)."
+    "The session's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     sessionId: ID!
     "Whom to kick: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
   ): RoomSessionPayload
   "Mute participants of a session (the upstream keeps no visible mute state)."
   muteParticipants(
-    "The session's id (a lowercase UUID, as Telnyx writes ids)."
+    "The session's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     sessionId: ID!
     "Whom to mute: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
   ): RoomSessionPayload
   "Unmute participants of a session."
   unmuteParticipants(
-    "The session's id (a lowercase UUID, as Telnyx writes ids)."
+    "The session's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     sessionId: ID!
     "Whom to unmute: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
@@ -1058,7 +1347,7 @@ type Mutation {
   with refreshClientToken. The tokens are credentials: the gateway never logs or traces them.
   """
   generateJoinClientToken(
-    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     roomId: ID!
     "How long the tokens live; left out, 600 seconds for the join token and 3600 for the refresh token."
     input: JoinClientTokenInput
@@ -1069,7 +1358,7 @@ type Mutation {
   BAD_USER_INPUT.
   """
   refreshClientToken(
-    "The room's id (a lowercase UUID, as Telnyx writes ids): the room the refresh token was issued for."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `): the room the refresh token was issued for."
     roomId: ID!
     "The refresh token generateJoinClientToken returned for this room."
     refreshToken: String!
@@ -1122,9 +1411,9 @@ minus ` + "`" + `exclude` + "`" + `.
 input ParticipantSelection {
   "Target every participant of the session."
   all: Boolean
-  "Target these participants (UUIDs)."
+  "Target these participants (lowercase Telnyx UUIDs or global ids)."
   ids: [ID!]
-  "Leave these participants (UUIDs) out."
+  "Leave these participants (lowercase Telnyx UUIDs or global ids) out."
   exclude: [ID!]
 }
 
@@ -1150,7 +1439,10 @@ type RoomPayload {
 The result of deleting a room.
 """
 type DeleteRoomPayload {
-  "The id of the room that was deleted."
+  """
+  The global id of the room that was deleted (the ` + "`" + `id` + "`" + ` it had), so that a client cache can drop it: Relay's
+  ` + "`" + `@deleteRecord` + "`" + `, Apollo's ` + "`" + `cache.evict` + "`" + `.
+  """
   deletedRoomId: ID!
 }
 
@@ -1158,7 +1450,7 @@ type DeleteRoomPayload {
 The session an action changed, read anew after the action.
 """
 type RoomSessionPayload {
-  "The id of the session acted on."
+  "The Telnyx id (a UUID) of the session acted on."
   sessionId: ID!
   """
   The session as it is after the action: selecting more than its ` + "`" + `id` + "`" + ` fetches it (one call); null, with the
@@ -1177,7 +1469,7 @@ type RoomSessionPayload {
 A join token for the Telnyx Video client SDK and a refresh token, as the upstream issued them.
 """
 type JoinClientTokenPayload {
-  "The id of the room the tokens are for."
+  "The Telnyx id (a UUID) of the room the tokens are for."
   roomId: ID!
   "The token the client SDK joins the room with (a JWT)."
   token: String!
@@ -1193,7 +1485,7 @@ type JoinClientTokenPayload {
 A new join token for the Telnyx Video client SDK, as the upstream issued it.
 """
 type RefreshClientTokenPayload {
-  "The id of the room the token is for."
+  "The Telnyx id (a UUID) of the room the token is for."
   roomId: ID!
   "The token the client SDK joins the room with (a JWT)."
   token: String!
@@ -1201,13 +1493,56 @@ type RefreshClientTokenPayload {
   tokenExpiresAt: DateTime!
 }
 `, BuiltIn: false},
+	{Name: "../schema/node.graphqls", Input: `"""
+An object that can be fetched again by its global id alone, as Relay's Global Object Identification asks:
+rooms, sessions and participants. The Telnyx UUID of each object is its ` + "`" + `telnyxId` + "`" + `, and every id argument
+takes it or the object's global id (docs/relay.md).
+"""
+interface Node {
+  """
+  The object's global id: base64 of the type name, ` + "`" + `:` + "`" + ` and the Telnyx UUID (` + "`" + `Room:…` + "`" + `, ` + "`" + `RoomSession:…` + "`" + `,
+  ` + "`" + `RoomParticipant:…` + "`" + `), as graphql-relay-js's ` + "`" + `toGlobalId` + "`" + ` makes it; ` + "`" + `node(id:)` + "`" + ` takes it.
+  """
+  id: ID!
+}
+
+extend type Query {
+  """
+  The object with this global id. Selecting only ` + "`" + `id` + "`" + `, ` + "`" + `telnyxId` + "`" + ` and ` + "`" + `__typename` + "`" + ` makes no upstream call
+  and does not check that the object exists; selecting any other field fetches the object (one call, shared with every other path to it in the operation), and an unknown
+  object is then null, with a NOT_FOUND error. An id that is not a global id (a bare UUID included: it does
+  not say which object type it names) is BAD_USER_INPUT, with no call.
+  """
+  node(
+    "A global id: base64 of ` + "`" + `Room:` + "`" + `, ` + "`" + `RoomSession:` + "`" + ` or ` + "`" + `RoomParticipant:` + "`" + ` and the object's Telnyx id."
+    id: ID!
+  ): Node
+
+  """
+  The objects with these global ids, in the order given: each as ` + "`" + `node(id:)` + "`" + ` would answer it, fetched
+  together with the operation's other reads (one call per distinct object, none for an object whose
+  selection is only ` + "`" + `id` + "`" + `, ` + "`" + `telnyxId` + "`" + ` and ` + "`" + `__typename` + "`" + `). An object that cannot be fetched is null, with its
+  error at its index; any id that is not a global id makes the whole field BAD_USER_INPUT, with no call.
+  """
+  nodes(
+    "Global ids, as for ` + "`" + `node(id:)` + "`" + ` (at most 100)."
+    ids: [ID!]!
+  ): [Node]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/participant.graphqls", Input: `"""
 Someone who joined a room session.
 """
-type RoomParticipant {
-  "The participant's id (a lowercase UUID, as Telnyx writes ids)."
+type RoomParticipant implements Node {
+  """
+  The participant's global id (Relay): base64 of ` + "`" + `RoomParticipant:` + "`" + ` and its Telnyx UUID. ` + "`" + `node(id:)` + "`" + `
+  refetches the participant with it, and every participant id argument takes it as well as the UUID
+  (` + "`" + `telnyxId` + "`" + `).
+  """
   id: ID!
-  "The id of the session the participant joined."
+  "The participant's Telnyx id (a UUID), as webhooks, the Telnyx SDKs and logs name it."
+  telnyxId: ID!
+  "The Telnyx id (a UUID) of the session the participant joined."
   sessionId: ID!
   """
   The session the participant joined. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call; selecting more fetches
@@ -1270,13 +1605,13 @@ fetched once.
 """
 type Query {
   """
-  A video room by id. Selecting only ` + "`" + `id` + "`" + `, ` + "`" + `__typename` + "`" + ` and ` + "`" + `sessions` + "`" + ` makes no call for the room itself, so
-  the room's existence is not checked: an unknown id is answered with that id, and its ` + "`" + `sessions` + "`" + ` (its own
-  list call) are null with a NOT_FOUND error. Selecting any other field fetches the room once per operation,
+  A video room by id. Selecting only ` + "`" + `id` + "`" + `, ` + "`" + `telnyxId` + "`" + `, ` + "`" + `__typename` + "`" + ` and ` + "`" + `sessions` + "`" + ` makes no call for the room
+  itself, so the room's existence is not checked: an unknown id is answered with its ids, and its ` + "`" + `sessions` + "`" + `
+  (its own list call) are null with a NOT_FOUND error. Selecting any other field fetches the room once per operation,
   however many paths reach it; an unknown room is then null, with a NOT_FOUND error.
   """
   room(
-    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
   ): Room
 
@@ -1302,7 +1637,7 @@ type Query {
   upstream's error, when the list cannot be read.
   """
   roomSessions(
-    "Only the sessions of this room."
+    "Only the sessions of this room (its Telnyx id or its global id)."
     roomId: ID
     "Only sessions that match every given condition."
     filter: RoomSessionFilter
@@ -1321,7 +1656,7 @@ type Query {
   null, with a NOT_FOUND error, when there is none.
   """
   roomSession(
-    "The session's id (a lowercase UUID, as Telnyx writes ids)."
+    "The session's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
   ): RoomSession
 
@@ -1330,7 +1665,7 @@ type Query {
   Null, with the upstream's error, when the list cannot be read.
   """
   roomParticipants(
-    "Only the participants of this session."
+    "Only the participants of this session (its Telnyx id or its global id)."
     sessionId: ID
     "Only participants that match every given condition."
     filter: RoomParticipantFilter
@@ -1349,7 +1684,7 @@ type Query {
   none.
   """
   roomParticipant(
-    "The participant's id (a lowercase UUID, as Telnyx writes ids)."
+    "The participant's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
   ): RoomParticipant
 }
@@ -1357,9 +1692,14 @@ type Query {
 	{Name: "../schema/room.graphqls", Input: `"""
 A Telnyx video room: a place participants join. Each time people meet in it, the room hosts a session.
 """
-type Room {
-  "The room's id (a lowercase UUID, as Telnyx writes ids)."
+type Room implements Node {
+  """
+  The room's global id (Relay): base64 of ` + "`" + `Room:` + "`" + ` and its Telnyx UUID. ` + "`" + `node(id:)` + "`" + ` refetches the room with
+  it, and every room id argument takes it as well as the UUID (` + "`" + `telnyxId` + "`" + `).
+  """
   id: ID!
+  "The room's Telnyx id (a UUID), as webhooks, the Telnyx SDKs and logs name it."
+  telnyxId: ID!
   "The room's name, unique within the account; null when the room was created without one."
   uniqueName: String
   "How many participants may be in the room at once (2 to 50)."
@@ -1372,7 +1712,7 @@ type Room {
   webhookEventFailoverUrl: String
   "How long Telnyx waits for the webhook URL to answer, in seconds (0 to 30); null when unset."
   webhookTimeoutSecs: Int
-  "The id of the session in progress, or null when none is."
+  "The Telnyx id (a UUID) of the session in progress, or null when none is."
   activeSessionId: ID
   """
   The session in progress, or null when none is. Selecting only its ` + "`" + `id` + "`" + ` costs no call beyond the room's;
@@ -1483,10 +1823,15 @@ type PageInfo {
 	{Name: "../schema/session.graphqls", Input: `"""
 One meeting in a room: it starts when the first participant joins and ends when the session is ended.
 """
-type RoomSession {
-  "The session's id (a lowercase UUID, as Telnyx writes ids)."
+type RoomSession implements Node {
+  """
+  The session's global id (Relay): base64 of ` + "`" + `RoomSession:` + "`" + ` and its Telnyx UUID. ` + "`" + `node(id:)` + "`" + ` refetches the
+  session with it, and every session id argument takes it as well as the UUID (` + "`" + `telnyxId` + "`" + `).
+  """
   id: ID!
-  "The id of the room that hosts this session."
+  "The session's Telnyx id (a UUID), as webhooks, the Telnyx SDKs and logs name it."
+  telnyxId: ID!
+  "The Telnyx id (a UUID) of the room that hosts this session."
   roomId: ID!
   """
   The room that hosts this session. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call; selecting more fetches
@@ -1579,8 +1924,137 @@ type RoomSessionEdge {
   node: RoomSession!
 }
 `, BuiltIn: false},
+	{Name: "../schema/subscription.graphqls", Input: `"""
+Live changes to rooms, from the Telnyx video webhooks the gateway receives (docs/subscriptions.md). Served
+over WebSocket (the graphql-transport-ws subprotocol) and over Server-Sent Events (POST with
+` + "`" + `Accept: text/event-stream` + "`" + `) on the GraphQL endpoint, never over plain GET or POST. Subscribing reads the
+room with the subscriber's credential first: a room it cannot read is refused (NOT_FOUND), and no other
+account's events ever arrive. Each event is answered like a small query of its own, with fresh loaders and
+its own deadline.
+"""
+type Subscription {
+  """
+  Every session and participant event of one room, as Telnyx reported it: duplicates removed, in the order
+  the gateway received them (which may differ from ` + "`" + `occurredAt` + "`" + ` order). Subscribing reads the room once (one
+  call); each event then costs what its selection needs (selecting only ids and the event's own fields
+  costs nothing).
+  """
+  roomEvents(
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
+    roomId: ID!
+  ): RoomEvent!
+
+  """
+  The room as it is now — its active session and who is present — at once, then again each time it
+  changes. Every event of the room makes the gateway read the room again (a burst of events is read once),
+  and the room is sent only when what it read differs from what it last sent and agrees with the events
+  seen, so it never goes backwards: a late or repeated event cannot bring back someone who left. A read that
+  fails is tried again; the subscription is refused, with the read's error, when the first read fails.
+  """
+  roomUpdated(
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
+    id: ID!
+  ): Room
+}
+
+"""
+Something that happened in a room, from a Telnyx video webhook.
+"""
+interface RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  """
+  The room. Selecting only its ` + "`" + `id` + "`" + ` costs no call; selecting more fetches it (once per event). Null, with the
+  upstream's error, when that fetch fails.
+  """
+  room: Room
+  """
+  The session it happened in; null when the event names none. Selecting only its ` + "`" + `id` + "`" + ` costs no call;
+  selecting more fetches it. Null, with the upstream's error, when that fetch fails.
+  """
+  session: RoomSession
+}
+
+"""
+A session started in the room (the first participant joined an idle room).
+"""
+type RoomSessionStarted implements RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  "The room; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null, with the upstream's error, when that fetch fails."
+  room: Room
+  "The session that started; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null when the event names none."
+  session: RoomSession
+}
+
+"""
+A session ended: everyone left, or it was ended.
+"""
+type RoomSessionEnded implements RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  "The room; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null, with the upstream's error, when that fetch fails."
+  room: Room
+  "The session that ended; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null when the event names none."
+  session: RoomSession
+  "How long the session lasted, in seconds; null when the event does not say."
+  durationSecs: Int
+  "Why it ended, as Telnyx words it (for example ` + "`" + `stale` + "`" + `); null when the event does not say."
+  reason: String
+}
+
+"""
+A participant joined the room's session.
+"""
+type RoomParticipantJoined implements RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  "The room; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null, with the upstream's error, when that fetch fails."
+  room: Room
+  "The session joined; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null when the event names none."
+  session: RoomSession
+  """
+  Who joined; selecting more than its ` + "`" + `id` + "`" + ` fetches the participant (once per event). Null when the event
+  names none, or, with the upstream's error, when that fetch fails.
+  """
+  participant: RoomParticipant
+}
+
+"""
+A participant left the room's session, or was kicked.
+"""
+type RoomParticipantLeft implements RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  "The room; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null, with the upstream's error, when that fetch fails."
+  room: Room
+  "The session left; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null when the event names none."
+  session: RoomSession
+  """
+  Who left; selecting more than its ` + "`" + `id` + "`" + ` fetches the participant (once per event). Null when the event names
+  none, or, with the upstream's error, when that fetch fails.
+  """
+  participant: RoomParticipant
+  "How long the participant stayed, in seconds; null when the event does not say."
+  durationSecs: Int
+  "Why the participant left, as Telnyx words it (for example ` + "`" + `kicked` + "`" + `); null when the event does not say."
+  reason: String
+}
+`, BuiltIn: false},
 	{Name: "../schema/federation/subgraph.graphqls", Input: `# Apollo Federation v2: the entities a router may ask roomgraph for, keyed by id. Served only when
-# ROOMGRAPH_FEDERATION is on; otherwise the gateway serves the schema without this folder.
+# ROOMGRAPH_FEDERATION is on; otherwise the gateway serves the schema without this folder. The key is ` + "`" + `id` + "`" + `,
+# the global id the subgraph hands out (docs/relay.md#federation); a representation's id may also be the
+# Telnyx UUID, for a subgraph that knows only that.
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
 
 extend type Room @key(fields: "id")
@@ -1732,6 +2206,8 @@ func (ec *executionContext) childFields_Room(ctx context.Context, field graphql.
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Room_id(ctx, field)
+	case "telnyxId":
+		return ec.fieldContext_Room_telnyxId(ctx, field)
 	case "uniqueName":
 		return ec.fieldContext_Room_uniqueName(ctx, field)
 	case "maxParticipants":
@@ -1786,6 +2262,8 @@ func (ec *executionContext) childFields_RoomParticipant(ctx context.Context, fie
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RoomParticipant_id(ctx, field)
+	case "telnyxId":
+		return ec.fieldContext_RoomParticipant_telnyxId(ctx, field)
 	case "sessionId":
 		return ec.fieldContext_RoomParticipant_sessionId(ctx, field)
 	case "session":
@@ -1838,6 +2316,8 @@ func (ec *executionContext) childFields_RoomSession(ctx context.Context, field g
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RoomSession_id(ctx, field)
+	case "telnyxId":
+		return ec.fieldContext_RoomSession_telnyxId(ctx, field)
 	case "roomId":
 		return ec.fieldContext_RoomSession_roomId(ctx, field)
 	case "room":
@@ -2272,6 +2752,34 @@ func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_roomParticipant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2585,6 +3093,34 @@ func (ec *executionContext) field_Room_sessions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_roomEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_roomUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3684,6 +4220,94 @@ func (ec *executionContext) fieldContext_Query_roomParticipant(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3914,7 +4538,7 @@ func (ec *executionContext) _Room_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_Room_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3925,6 +4549,29 @@ func (ec *executionContext) _Room_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Room_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Room_telnyxId(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_telnyxId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_telnyxId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Room", field, false, false, "ID")
 }
 
@@ -4394,7 +5041,7 @@ func (ec *executionContext) _RoomParticipant_id(ctx context.Context, field graph
 			return ec.fieldContext_RoomParticipant_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4405,6 +5052,29 @@ func (ec *executionContext) _RoomParticipant_id(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_RoomParticipant_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipant", field, true, false, "ID")
+}
+
+func (ec *executionContext) _RoomParticipant_telnyxId(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomParticipant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipant_telnyxId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipant_telnyxId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoomParticipant", field, false, false, "ID")
 }
 
@@ -4729,6 +5399,336 @@ func (ec *executionContext) fieldContext_RoomParticipantEdge_node(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _RoomParticipantJoined_id(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantJoined) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantJoined_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantJoined_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantJoined", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomParticipantJoined_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantJoined) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantJoined_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantJoined_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantJoined", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RoomParticipantJoined_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantJoined) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantJoined_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantJoined().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantJoined_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantJoined",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantJoined_session(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantJoined) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantJoined_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantJoined().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantJoined_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantJoined",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantJoined_participant(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantJoined) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantJoined_participant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantJoined().Participant(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+			return ec.marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantJoined_participant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantJoined",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantLeft_id(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantLeft", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomParticipantLeft_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantLeft", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RoomParticipantLeft_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantLeft().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantLeft",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantLeft_session(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantLeft().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantLeft",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantLeft_participant(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_participant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomParticipantLeft().Participant(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+			return ec.marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_participant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomParticipantLeft",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomParticipantLeft_durationSecs(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_durationSecs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSecs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_durationSecs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantLeft", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoomParticipantLeft_reason(ctx context.Context, field graphql.CollectedField, obj *model.RoomParticipantLeft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipantLeft_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipantLeft_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipantLeft", field, false, false, "String")
+}
+
 func (ec *executionContext) _RoomPayload_room(ctx context.Context, field graphql.CollectedField, obj *RoomPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4770,7 +5770,7 @@ func (ec *executionContext) _RoomSession_id(ctx context.Context, field graphql.C
 			return ec.fieldContext_RoomSession_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4781,6 +5781,29 @@ func (ec *executionContext) _RoomSession_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_RoomSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSession", field, true, false, "ID")
+}
+
+func (ec *executionContext) _RoomSession_telnyxId(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSession_telnyxId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSession_telnyxId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoomSession", field, false, false, "ID")
 }
 
@@ -5237,6 +6260,162 @@ func (ec *executionContext) fieldContext_RoomSessionEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _RoomSessionEnded_id(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionEnded", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomSessionEnded_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionEnded", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RoomSessionEnded_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomSessionEnded().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSessionEnded",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSessionEnded_session(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomSessionEnded().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSessionEnded",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSessionEnded_durationSecs(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_durationSecs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSecs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_durationSecs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionEnded", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoomSessionEnded_reason(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionEnded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionEnded_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionEnded_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionEnded", field, false, false, "String")
+}
+
 func (ec *executionContext) _RoomSessionPayload_sessionId(ctx context.Context, field graphql.CollectedField, obj *RoomSessionPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5320,6 +6499,204 @@ func (ec *executionContext) fieldContext_RoomSessionPayload_room(_ context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Room(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSessionStarted_id(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionStarted_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionStarted_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionStarted", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomSessionStarted_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionStarted_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionStarted_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSessionStarted", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RoomSessionStarted_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionStarted_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomSessionStarted().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionStarted_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSessionStarted",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSessionStarted_session(ctx context.Context, field graphql.CollectedField, obj *model.RoomSessionStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSessionStarted_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomSessionStarted().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSessionStarted_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSessionStarted",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_roomEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_roomEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RoomEvents(ctx, fc.Args["roomId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RoomEvent) graphql.Marshaler {
+			return ec.marshalNRoomEvent2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_roomEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_roomEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_roomUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_roomUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RoomUpdated(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_roomUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_roomUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7054,6 +8431,73 @@ func UnmarshalUpdateRoomInput(ctx context.Context, raw any) (UpdateRoomInput, er
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case telnyx.RoomSession:
+		return ec._RoomSession(ctx, sel, &obj)
+	case *telnyx.RoomSession:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomSession(ctx, sel, obj)
+	case telnyx.RoomParticipant:
+		return ec._RoomParticipant(ctx, sel, &obj)
+	case *telnyx.RoomParticipant:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomParticipant(ctx, sel, obj)
+	case model.Room:
+		return ec._Room(ctx, sel, &obj)
+	case *model.Room:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Room(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
+func (ec *executionContext) _RoomEvent(ctx context.Context, sel ast.SelectionSet, obj model.RoomEvent) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case *model.RoomSessionStarted:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomSessionStarted(ctx, sel, obj)
+	case *model.RoomSessionEnded:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomSessionEnded(ctx, sel, obj)
+	case *model.RoomParticipantLeft:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomParticipantLeft(ctx, sel, obj)
+	case *model.RoomParticipantJoined:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomParticipantJoined(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of RoomEvent must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, obj fedruntime.Entity) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -7434,6 +8878,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_roomParticipant(ctx, field)
 				})
+		case "node":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_node(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
+				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -7520,7 +8976,7 @@ func (ec *executionContext) _RefreshClientTokenPayload(ctx context.Context, sel 
 	return out
 }
 
-var roomImplementors = []string{"Room", "_Entity"}
+var roomImplementors = []string{"Room", "Node", "_Entity"}
 
 func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj *model.Room) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomImplementors)
@@ -7533,6 +8989,11 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 			out.Values[i] = graphql.MarshalString("Room")
 		case "id":
 			out.Values[i] = ec._Room_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "telnyxId":
+			out.Values[i] = ec._Room_telnyxId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -7705,7 +9166,7 @@ func (ec *executionContext) _RoomEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var roomParticipantImplementors = []string{"RoomParticipant", "_Entity"}
+var roomParticipantImplementors = []string{"RoomParticipant", "Node", "_Entity"}
 
 func (ec *executionContext) _RoomParticipant(ctx context.Context, sel ast.SelectionSet, obj *telnyx.RoomParticipant) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomParticipantImplementors)
@@ -7718,6 +9179,11 @@ func (ec *executionContext) _RoomParticipant(ctx context.Context, sel ast.Select
 			out.Values[i] = graphql.MarshalString("RoomParticipant")
 		case "id":
 			out.Values[i] = ec._RoomParticipant_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "telnyxId":
+			out.Values[i] = ec._RoomParticipant_telnyxId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -7855,6 +9321,128 @@ func (ec *executionContext) _RoomParticipantEdge(ctx context.Context, sel ast.Se
 	return out
 }
 
+var roomParticipantJoinedImplementors = []string{"RoomParticipantJoined", "RoomEvent"}
+
+func (ec *executionContext) _RoomParticipantJoined(ctx context.Context, sel ast.SelectionSet, obj *model.RoomParticipantJoined) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomParticipantJoinedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomParticipantJoined")
+		case "id":
+			out.Values[i] = ec._RoomParticipantJoined_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._RoomParticipantJoined_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantJoined_room(ctx, field, obj)
+				})
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantJoined_session(ctx, field, obj)
+				})
+		case "participant":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantJoined_participant(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roomParticipantLeftImplementors = []string{"RoomParticipantLeft", "RoomEvent"}
+
+func (ec *executionContext) _RoomParticipantLeft(ctx context.Context, sel ast.SelectionSet, obj *model.RoomParticipantLeft) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomParticipantLeftImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomParticipantLeft")
+		case "id":
+			out.Values[i] = ec._RoomParticipantLeft_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._RoomParticipantLeft_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantLeft_room(ctx, field, obj)
+				})
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantLeft_session(ctx, field, obj)
+				})
+		case "participant":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomParticipantLeft_participant(ctx, field, obj)
+				})
+		case "durationSecs":
+			out.Values[i] = ec._RoomParticipantLeft_durationSecs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._RoomParticipantLeft_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roomPayloadImplementors = []string{"RoomPayload"}
 
 func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionSet, obj *RoomPayload) graphql.Marshaler {
@@ -7888,7 +9476,7 @@ func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var roomSessionImplementors = []string{"RoomSession", "_Entity"}
+var roomSessionImplementors = []string{"RoomSession", "Node", "_Entity"}
 
 func (ec *executionContext) _RoomSession(ctx context.Context, sel ast.SelectionSet, obj *telnyx.RoomSession) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomSessionImplementors)
@@ -7901,6 +9489,11 @@ func (ec *executionContext) _RoomSession(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("RoomSession")
 		case "id":
 			out.Values[i] = ec._RoomSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "telnyxId":
+			out.Values[i] = ec._RoomSession_telnyxId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -8056,6 +9649,66 @@ func (ec *executionContext) _RoomSessionEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var roomSessionEndedImplementors = []string{"RoomSessionEnded", "RoomEvent"}
+
+func (ec *executionContext) _RoomSessionEnded(ctx context.Context, sel ast.SelectionSet, obj *model.RoomSessionEnded) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomSessionEndedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomSessionEnded")
+		case "id":
+			out.Values[i] = ec._RoomSessionEnded_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._RoomSessionEnded_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSessionEnded_room(ctx, field, obj)
+				})
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSessionEnded_session(ctx, field, obj)
+				})
+		case "durationSecs":
+			out.Values[i] = ec._RoomSessionEnded_durationSecs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._RoomSessionEnded_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roomSessionPayloadImplementors = []string{"RoomSessionPayload"}
 
 func (ec *executionContext) _RoomSessionPayload(ctx context.Context, sel ast.SelectionSet, obj *RoomSessionPayload) graphql.Marshaler {
@@ -8099,6 +9752,78 @@ func (ec *executionContext) _RoomSessionPayload(ctx context.Context, sel ast.Sel
 	}
 
 	return out
+}
+
+var roomSessionStartedImplementors = []string{"RoomSessionStarted", "RoomEvent"}
+
+func (ec *executionContext) _RoomSessionStarted(ctx context.Context, sel ast.SelectionSet, obj *model.RoomSessionStarted) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomSessionStartedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomSessionStarted")
+		case "id":
+			out.Values[i] = ec._RoomSessionStarted_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._RoomSessionStarted_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSessionStarted_room(ctx, field, obj)
+				})
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomSessionStarted_session(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "roomEvents":
+		return ec._Subscription_roomEvents(ctx, fields[0])
+	case "roomUpdated":
+		return ec._Subscription_roomUpdated(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var _ServiceImplementors = []string{"_Service"}
@@ -8575,6 +10300,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8587,6 +10341,16 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONode2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
@@ -8654,6 +10418,14 @@ func (ec *executionContext) marshalNRoomEdge2ᚕgithubᚗcomᚋroomgraphᚋroomg
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNRoomEvent2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoomEvent(ctx context.Context, sel ast.SelectionSet, v model.RoomEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoomEvent!")
+		return graphql.Null
+	}
+	return ec._RoomEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRoomParticipant2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx context.Context, sel ast.SelectionSet, v telnyx.RoomParticipant) graphql.Marshaler {
@@ -9327,6 +11099,13 @@ func (ec *executionContext) marshalOJoinClientTokenPayload2ᚖgithubᚗcomᚋroo
 		return graphql.Null
 	}
 	return ec._JoinClientTokenPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONode2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORefreshClientTokenPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRefreshClientTokenPayload(ctx context.Context, sel ast.SelectionSet, v *RefreshClientTokenPayload) graphql.Marshaler {

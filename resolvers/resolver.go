@@ -9,6 +9,7 @@ package resolvers
 import (
 	"log/slog"
 
+	"github.com/roomgraph/roomgraph/internal/live"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 )
 
@@ -22,4 +23,6 @@ type Resolver struct {
 	Codec pagination.Codec
 	// Logger receives what resolvers need to report.
 	Logger *slog.Logger
+	// Hub delivers the verified webhook events the subscriptions follow (nil: no subscriptions).
+	Hub *live.Hub
 }

@@ -25,6 +25,14 @@ const (
 	UpstreamUnavailable Code = "UPSTREAM_UNAVAILABLE"
 	UpstreamError       Code = "UPSTREAM_ERROR"
 	Internal            Code = "INTERNAL"
+	// TooManySubscriptions: a subscription was refused, a bound on subscriptions (per connection, per
+	// credential, or in all) is reached.
+	TooManySubscriptions Code = "TOO_MANY_SUBSCRIPTIONS"
+	// SlowConsumer: a subscription was ended because its subscriber fell behind by more events than its
+	// buffer holds.
+	SlowConsumer Code = "SLOW_CONSUMER"
+	// ShuttingDown: a subscription was refused because the server is shutting down.
+	ShuttingDown Code = "SHUTTING_DOWN"
 )
 
 // Error is an error with a code and a message safe to show to the caller.

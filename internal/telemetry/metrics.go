@@ -60,6 +60,14 @@ type Metrics struct {
 	loaderCalls        *prometheus.CounterVec
 	executions         *prometheus.CounterVec
 	bodyBytes          prometheus.Gauge
+
+	webhooksReceived   prometheus.Counter
+	webhooksRejected   *prometheus.CounterVec
+	webhooksDuplicates prometheus.Counter
+	webhooksUnknown    prometheus.Counter
+	webhooksProcessed  prometheus.Counter
+	webhooksAbandoned  prometheus.Counter
+	webhookQueueDepth  atomic.Pointer[func() int] // read at scrape time; nil: 0
 }
 
 // NewMetrics registers every series on a new registry, and on opts.Registerer when set; it fails only when
@@ -138,6 +146,31 @@ func NewMetrics(opts MetricsOptions) (*Metrics, error) {
 	m.bodyBytes = prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgraph_http_body_bytes_in_flight",
 		Help: "Bytes of request bodies the GraphQL endpoint has reserved for reading and holding right now (declared lengths; the budget is ROOMGRAPH_MAX_BODY_BYTES_IN_FLIGHT)."})
 	f(m.bodyBytes)
+	plain := func(name, help string) prometheus.Counter {
+		c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+		f(c)
+		return c
+	}
+	m.webhooksReceived = plain("roomgraph_webhooks_received_total",
+		"Requests to the Telnyx webhook door (POST /webhooks/telnyx), refused ones included.")
+	m.webhooksRejected = counter("roomgraph_webhooks_rejected_total",
+		"Webhook requests answered with a 4xx or 5xx, nothing processed, by reason (a closed set: docs/webhooks.md).", "reason")
+	m.webhooksDuplicates = plain("roomgraph_webhooks_duplicates_total",
+		"Verified webhook events whose data.id was seen within the dedupe window: answered 200, not processed again.")
+	m.webhooksUnknown = plain("roomgraph_webhooks_unknown_types_total",
+		"Verified webhook events of an event_type roomgraph does not know: answered 200, not processed.")
+	m.webhooksProcessed = plain("roomgraph_webhooks_processed_total",
+		"Webhook events taken from the queue and handed to the subscriptions.")
+	m.webhooksAbandoned = plain("roomgraph_webhooks_abandoned_total",
+		"Accepted webhook events still queued when the shutdown's drain bound passed: never processed.")
+	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roomgraph_webhook_queue_depth",
+		Help: "Accepted webhook events waiting in the queue for a worker."},
+		func() float64 {
+			if n := m.webhookQueueDepth.Load(); n != nil {
+				return float64((*n)())
+			}
+			return 0
+		}))
 	reg.MustRegister(m)
 	if !opts.NoRuntimeCollectors {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -266,6 +299,55 @@ func (m *Metrics) LoaderBatch(loader string, keys, calls int) {
 	m.batchSize.WithLabelValues(loader).Observe(float64(keys))
 	m.loaderCalls.WithLabelValues(loader).Add(float64(calls))
 }
+
+// Reasons a webhook request is refused, the values of roomgraph_webhooks_rejected_total's reason label.
+const (
+	WebhookMethod            = "method"             // not a POST (405)
+	WebhookTooLarge          = "too_large"          // body over the limit (413)
+	WebhookBusy              = "busy"               // the bodies in flight fill their budget (503)
+	WebhookMissingHeader     = "missing_header"     // no telnyx-signature-ed25519 or telnyx-timestamp (400)
+	WebhookBadTimestamp      = "bad_timestamp"      // telnyx-timestamp is not decimal Unix seconds (400)
+	WebhookBadSignature      = "bad_signature"      // the signature is not base64 of 64 bytes (400)
+	WebhookStale             = "stale"              // timestamp more than the tolerance in the past (403)
+	WebhookFuture            = "future"             // timestamp more than the tolerance in the future (403)
+	WebhookSignatureMismatch = "signature_mismatch" // no configured key verifies it: wrong key, altered body or timestamp (403)
+	WebhookUnreadable        = "unreadable"         // the body could not be read (400)
+	WebhookMalformed         = "malformed"          // verified, but not a Telnyx event envelope (400)
+	WebhookQueueFull         = "queue_full"         // the queue is full (503)
+	WebhookShuttingDown      = "shutting_down"      // the door is closed (503)
+	WebhookDedupeFailed      = "dedupe_failed"      // the dedupe store did not answer (503)
+)
+
+// WebhookReceived counts one request to the webhook door.
+func (m *Metrics) WebhookReceived() { m.webhooksReceived.Inc() }
+
+// WebhookRejected counts a refused webhook request by reason (one of the Webhook… constants; anything else
+// counts as "other").
+func (m *Metrics) WebhookRejected(reason string) {
+	switch reason {
+	case WebhookMethod, WebhookTooLarge, WebhookBusy, WebhookMissingHeader, WebhookBadTimestamp, WebhookBadSignature,
+		WebhookStale, WebhookFuture, WebhookSignatureMismatch, WebhookUnreadable, WebhookMalformed, WebhookQueueFull,
+		WebhookShuttingDown, WebhookDedupeFailed:
+	default:
+		reason = OperationOther
+	}
+	m.webhooksRejected.WithLabelValues(reason).Inc()
+}
+
+// WebhookDuplicate counts a verified event already seen.
+func (m *Metrics) WebhookDuplicate() { m.webhooksDuplicates.Inc() }
+
+// WebhookUnknownType counts a verified event of an unknown type.
+func (m *Metrics) WebhookUnknownType() { m.webhooksUnknown.Inc() }
+
+// WebhookProcessed counts an event the workers handed on.
+func (m *Metrics) WebhookProcessed() { m.webhooksProcessed.Inc() }
+
+// WebhookAbandoned counts n accepted events left unprocessed at shutdown.
+func (m *Metrics) WebhookAbandoned(n int) { m.webhooksAbandoned.Add(float64(n)) }
+
+// CountWebhookQueue sets how to read, at scrape time, the events waiting in the webhook queue.
+func (m *Metrics) CountWebhookQueue(depth func() int) { m.webhookQueueDepth.Store(&depth) }
 
 func httpMethod(m string) string {
 	switch m {

@@ -174,3 +174,28 @@ roomgraph_upstream_rate_limit_probes_total{outcome="other"} 1
 roomgraph_upstream_rate_limited_credentials 0
 `), "roomgraph_upstream_rate_limited_credentials"), "counted at scrape time")
 }
+
+// TestMetricsWebhookReasonsBounded: the reason label holds the door's closed set only; the queue depth is
+// read at scrape time.
+func TestMetricsWebhookReasonsBounded(t *testing.T) {
+	m, err := telemetry.NewMetrics(telemetry.MetricsOptions{NoRuntimeCollectors: true})
+	require.NoError(t, err)
+	m.WebhookRejected(telemetry.WebhookStale)
+	m.WebhookRejected("chosen by someone else")
+	depth := 3
+	m.CountWebhookQueue(func() int { return depth })
+	want := `
+# HELP roomgraph_webhooks_rejected_total Webhook requests answered with a 4xx or 5xx, nothing processed, by reason (a closed set: docs/webhooks.md).
+# TYPE roomgraph_webhooks_rejected_total counter
+roomgraph_webhooks_rejected_total{reason="other"} 1
+roomgraph_webhooks_rejected_total{reason="stale"} 1
+# HELP roomgraph_webhook_queue_depth Accepted webhook events waiting in the queue for a worker.
+# TYPE roomgraph_webhook_queue_depth gauge
+roomgraph_webhook_queue_depth 3
+`
+	require.NoError(t, testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(want),
+		"roomgraph_webhooks_rejected_total", "roomgraph_webhook_queue_depth"))
+	lint, err := testutil.GatherAndLint(m.Gatherer())
+	require.NoError(t, err)
+	assert.Empty(t, lint, "Prometheus naming conventions")
+}

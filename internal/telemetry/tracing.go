@@ -38,6 +38,11 @@ const (
 	AttrLoaderCalls   = attribute.Key("roomgraph.loader.upstream_calls")
 	AttrFieldPath     = attribute.Key("graphql.field.path")
 	AttrLoads         = attribute.Key("roomgraph.loads")
+	AttrEventID       = attribute.Key("roomgraph.webhook.event_id")
+	AttrEventType     = attribute.Key("roomgraph.webhook.event_type")
+	AttrEventAttempt  = attribute.Key("roomgraph.webhook.attempt")
+	AttrRoomID        = attribute.Key("roomgraph.room_id")
+	AttrQueueWait     = attribute.Key("roomgraph.webhook.queue_wait_ms")
 )
 
 // Propagator is the W3C trace-context propagator roomgraph injects upstream and extracts from callers.

@@ -228,6 +228,11 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		write(w, resp, true)
 		return
 	}
+	if opCtx.Operation != nil && opCtx.Operation.Operation == ast.Subscription {
+		// A subscription streams: over WebSocket, or POST with Accept: text/event-stream (the SSE transport).
+		refuse(http.StatusBadRequest, "BAD_REQUEST", "a subscription needs a streaming transport: a WebSocket (graphql-transport-ws), or POST with Accept: text/event-stream")
+		return
+	}
 	if cache != nil {
 		if op := opCtx.Doc.Operations.ForName(opCtx.OperationName); op != nil && op.Operation != ast.Query {
 			w.Header().Set("Allow", "POST")

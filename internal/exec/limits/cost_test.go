@@ -15,10 +15,18 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 )
 
 const room = `"0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"`
+
+// Global ids (package nodeid) of that room and of a session with the same UUID.
+var (
+	roomNodeValue = nodeid.Encode(nodeid.Room, "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0")
+	roomNode      = strconv.Quote(roomNodeValue)
+	sessionNode   = nodeid.Encode(nodeid.RoomSession, "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0")
+)
 
 // TestCostTable pins the predicted cost of query shapes, one rule at a time.
 func TestCostTable(t *testing.T) {
@@ -82,6 +90,20 @@ func TestCostTable(t *testing.T) {
 		{"mutation payload ids only", `mutation { endRoomSession(id: ` + room + `) { sessionId session { id } room { id } } }`, nil, 1 + 1},
 		{"create room payload has the record", `mutation { createRoom(input: {}) { room { uniqueName } } }`, nil, 1},
 		{"two mutations", `mutation { a: deleteRoom(id: ` + room + `) { deletedRoomId } b: deleteRoom(id: ` + room + `) { deletedRoomId } }`, nil, 2},
+		{"subscription: the room read when it begins", `subscription { roomEvents(roomId: ` + room + `) { id occurredAt room { id } session { id } } }`, nil, 1},
+		{"subscription: linked objects per event", `subscription { roomEvents(roomId: ` + room + `) { room { uniqueName } ... on RoomParticipantJoined { participant { context } } } }`, nil, 1 + 1 + 1},
+		{"roomUpdated: the room comes with its record", `subscription { roomUpdated(id: ` + room + `) { uniqueName activeSession { participants { context } } } }`, nil, 1 + 1},
+		{"node: keys only cost nothing", `{ node(id: ` + roomNode + `) { __typename id ... on Room { telnyxId } } }`, nil, 0},
+		{"node: a room's sessions need no room fetch", `{ node(id: ` + roomNode + `) { ... on Room { sessions(first: 2) { totalCount } } } }`, nil, 1},
+		{"node: a field beyond the keys is one fetch", `{ node(id: ` + roomNode + `) { id ... on Room { uniqueName } } }`, nil, 1},
+		{"node: another type's fields do not count", `{ node(id: ` + roomNode + `) { id ... on RoomSession { active } } }`, nil, 0},
+		{"node: session fields through a fragment", `query($n: ID!) { node(id: $n) { ...S } } fragment S on RoomSession { active }`, map[string]any{"n": sessionNode}, 1},
+		{"node: a bare UUID is refused, no call", `{ node(id: ` + room + `) { ... on Room { uniqueName } } }`, nil, 0},
+		{"node: an unknown id counts one call", `query($n: ID!) { node(id: $n) { ... on Room { uniqueName } } }`, nil, 1},
+		{"nodes: keys only cost nothing", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": []any{sessionNode, roomNodeValue}}, 0},
+		{"nodes: one fetch per distinct id of a type selected beyond its keys", `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on RoomSession { active } } }`,
+			map[string]any{"ids": []any{sessionNode, sessionNode, roomNodeValue}}, 1},
+		{"nodes: literal list", `{ nodes(ids: [` + roomNode + `, ` + roomNode + `]) { ... on Room { uniqueName } } }`, nil, 1},
 		{"introspection costs nothing", `{ __schema { types { name fields { name } } } __type(name: "Room") { name } }`, nil, 0},
 	}
 	for _, tc := range cases {
@@ -322,7 +344,9 @@ func TestMeasureTolerates(t *testing.T) {
 // TestCostTableFromOrigin pins the rows derived from package origin: a change of the origin table that
 // changes what a field costs shows here.
 func TestCostTableFromOrigin(t *testing.T) {
-	fetchRoom, fetchOther := []string{"id", "sessions"}, []string{"id"}
+	fetchRoom, fetchOther := []string{"id", "telnyxId", "sessions"}, []string{"id", "telnyxId"}
+	nodes := map[string]limits.FieldCost{"Room": {FetchUnless: fetchRoom}, "RoomSession": {FetchUnless: fetchOther},
+		"RoomParticipant": {FetchUnless: fetchOther}}
 	assert.Equal(t, map[string]limits.FieldCost{
 		"Query.rooms":                        {Connection: true},
 		"Query.roomSessions":                 {Connection: true},
@@ -332,6 +356,8 @@ func TestCostTableFromOrigin(t *testing.T) {
 		"RoomSession.participants":           {BackRef: "session"},
 		"Query.room":                         {FetchUnless: fetchRoom},
 		"Query.roomSession":                  {Calls: 1},
+		"Query.node":                         {NodeArg: "id", Nodes: nodes},
+		"Query.nodes":                        {NodeArg: "ids", Nodes: nodes},
 		"Query.roomParticipant":              {Calls: 1},
 		"Room.activeSession":                 {FetchUnless: fetchOther},
 		"RoomSession.room":                   {FetchUnless: fetchRoom},
@@ -347,6 +373,20 @@ func TestCostTableFromOrigin(t *testing.T) {
 		"Mutation.unmuteParticipants":        {Calls: 1},
 		"Mutation.generateJoinClientToken":   {Calls: 1},
 		"Mutation.refreshClientToken":        {Calls: 1},
+		"Subscription.roomEvents":            {Calls: 1},
+		"Subscription.roomUpdated":           {Calls: 1},
+		"RoomEvent.room":                     {FetchUnless: fetchRoom},
+		"RoomEvent.session":                  {FetchUnless: fetchOther},
+		"RoomSessionStarted.room":            {FetchUnless: fetchRoom},
+		"RoomSessionStarted.session":         {FetchUnless: fetchOther},
+		"RoomSessionEnded.room":              {FetchUnless: fetchRoom},
+		"RoomSessionEnded.session":           {FetchUnless: fetchOther},
+		"RoomParticipantJoined.room":         {FetchUnless: fetchRoom},
+		"RoomParticipantJoined.session":      {FetchUnless: fetchOther},
+		"RoomParticipantJoined.participant":  {FetchUnless: fetchOther},
+		"RoomParticipantLeft.room":           {FetchUnless: fetchRoom},
+		"RoomParticipantLeft.session":        {FetchUnless: fetchOther},
+		"RoomParticipantLeft.participant":    {FetchUnless: fetchOther},
 		"Query._entities": {Entities: map[string]limits.FieldCost{
 			"Room":            {FetchUnless: fetchRoom},
 			"RoomSession":     {Calls: 1},

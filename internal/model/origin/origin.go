@@ -30,10 +30,12 @@ const (
 	Page
 	// Payload is what a write returned.
 	Payload
+	// Event is a webhook event a subscription delivers: the ids it names and what it says of itself.
+	Event
 )
 
 var recordNames = [...]string{NoRecord: "no record", RoomRecord: "the room record", SessionRecord: "the session record",
-	ParticipantRecord: "the participant record", Page: "a list page", Payload: "a write's payload"}
+	ParticipantRecord: "the participant record", Page: "a list page", Payload: "a write's payload", Event: "a webhook event"}
 
 func (r Record) String() string { return recordNames[r] }
 
@@ -63,13 +65,21 @@ const (
 	Write
 	// Introspection is answered from the schema itself (__schema, __type), by gqlgen.
 	Introspection
+	// Node is Query.node and Query.nodes (Relay's Node interface): objects named by global ids, each a
+	// stub when only keys are selected, else fetched by id like a reference (one call per object). gqlgen's
+	// executor answers them: the fast path hands the operation over.
+	Node
 	// Federation is answered by gqlgen's federation runtime (_service, _entities): present only in the
 	// federated schema.
 	Federation
+	// Subscribe is a subscription: one read of its room when it begins (the credential must be able to
+	// read it), then, per event, what its selection needs. Always answered by gqlgen.
+	Subscribe
 )
 
 var kindNames = [...]string{Meta: "meta", Key: "key", Value: "value", Embedded: "embedded", Reference: "reference",
-	Fetch: "fetch", Connection: "connection", Write: "write", Introspection: "introspection", Federation: "federation"}
+	Fetch: "fetch", Connection: "connection", Write: "write", Introspection: "introspection", Node: "node", Federation: "federation",
+	Subscribe: "subscribe"}
 
 func (k Kind) String() string { return kindNames[k] }
 
@@ -96,6 +106,13 @@ const (
 	RoomSessionPayload
 	JoinClientTokenPayload
 	RefreshClientTokenPayload
+	Subscription
+	RoomEvent // an interface: its fields are those of every event type
+	RoomSessionStarted
+	RoomSessionEnded
+	RoomParticipantJoined
+	RoomParticipantLeft
+	AnyNode // the Node interface (Relay): Room, RoomSession or RoomParticipant by global id
 	numTypes
 )
 
@@ -122,6 +139,13 @@ var types = [numTypes]struct {
 	RoomSessionPayload:        {"RoomSessionPayload", Payload},
 	JoinClientTokenPayload:    {"JoinClientTokenPayload", Payload},
 	RefreshClientTokenPayload: {"RefreshClientTokenPayload", Payload},
+	Subscription:              {"Subscription", NoRecord},
+	RoomEvent:                 {"RoomEvent", Event},
+	RoomSessionStarted:        {"RoomSessionStarted", Event},
+	RoomSessionEnded:          {"RoomSessionEnded", Event},
+	RoomParticipantJoined:     {"RoomParticipantJoined", Event},
+	RoomParticipantLeft:       {"RoomParticipantLeft", Event},
+	AnyNode:                   {"Node", NoRecord},
 }
 
 // String is the type's schema name.
@@ -150,12 +174,15 @@ const (
 	QueryRoomSession
 	QueryRoomParticipants
 	QueryRoomParticipant
+	QueryNode
+	QueryNodes
 	QuerySchema
 	QueryType
 	QueryService
 	QueryEntities
 
 	RoomID
+	RoomTelnyxID
 	RoomUniqueName
 	RoomMaxParticipants
 	RoomEnableRecording
@@ -176,6 +203,7 @@ const (
 	RoomEdgeNode
 
 	RoomSessionID
+	RoomSessionTelnyxID
 	RoomSessionRoomID
 	RoomSessionRoom
 	RoomSessionActive
@@ -194,6 +222,7 @@ const (
 	RoomSessionEdgeNode
 
 	RoomParticipantID
+	RoomParticipantTelnyxID
 	RoomParticipantSessionID
 	RoomParticipantSession
 	RoomParticipantContext
@@ -236,6 +265,36 @@ const (
 	RefreshClientTokenPayloadToken
 	RefreshClientTokenPayloadTokenExpiresAt
 
+	SubscriptionRoomEvents
+	SubscriptionRoomUpdated
+	RoomEventID
+	RoomEventOccurredAt
+	RoomEventRoom
+	RoomEventSession
+	RoomSessionStartedID
+	RoomSessionStartedOccurredAt
+	RoomSessionStartedRoom
+	RoomSessionStartedSession
+	RoomSessionEndedID
+	RoomSessionEndedOccurredAt
+	RoomSessionEndedRoom
+	RoomSessionEndedSession
+	RoomSessionEndedDurationSecs
+	RoomSessionEndedReason
+	RoomParticipantJoinedID
+	RoomParticipantJoinedOccurredAt
+	RoomParticipantJoinedRoom
+	RoomParticipantJoinedSession
+	RoomParticipantJoinedParticipant
+	RoomParticipantLeftID
+	RoomParticipantLeftOccurredAt
+	RoomParticipantLeftRoom
+	RoomParticipantLeftSession
+	RoomParticipantLeftParticipant
+	RoomParticipantLeftDurationSecs
+	RoomParticipantLeftReason
+	NodeID
+
 	numFields
 )
 
@@ -259,12 +318,15 @@ var table = [numFields]spec{
 	QueryRoomSession:      {Query, "roomSession", NoRecord, Fetch, RoomSession},
 	QueryRoomParticipants: {Query, "roomParticipants", NoRecord, Connection, RoomParticipantConnection},
 	QueryRoomParticipant:  {Query, "roomParticipant", NoRecord, Fetch, RoomParticipant},
+	QueryNode:             {Query, "node", NoRecord, Node, AnyNode},
+	QueryNodes:            {Query, "nodes", NoRecord, Node, AnyNode},
 	QuerySchema:           {Query, "__schema", NoRecord, Introspection, NoType},
 	QueryType:             {Query, "__type", NoRecord, Introspection, NoType},
 	QueryService:          {Query, "_service", NoRecord, Federation, NoType},
 	QueryEntities:         {Query, "_entities", NoRecord, Federation, NoType},
 
 	RoomID:                      {Room, "id", NoRecord, Key, NoType},
+	RoomTelnyxID:                {Room, "telnyxId", NoRecord, Key, NoType},
 	RoomUniqueName:              {Room, "uniqueName", RoomRecord, Value, NoType},
 	RoomMaxParticipants:         {Room, "maxParticipants", RoomRecord, Value, NoType},
 	RoomEnableRecording:         {Room, "enableRecording", RoomRecord, Value, NoType},
@@ -286,6 +348,7 @@ var table = [numFields]spec{
 	RoomEdgeNode:             {RoomEdge, "node", Page, Value, Room},
 
 	RoomSessionID:           {RoomSession, "id", NoRecord, Key, NoType},
+	RoomSessionTelnyxID:     {RoomSession, "telnyxId", NoRecord, Key, NoType},
 	RoomSessionRoomID:       {RoomSession, "roomId", SessionRecord, Value, NoType},
 	RoomSessionRoom:         {RoomSession, "room", SessionRecord, Reference, Room},
 	RoomSessionActive:       {RoomSession, "active", SessionRecord, Value, NoType},
@@ -308,6 +371,7 @@ var table = [numFields]spec{
 	RoomSessionEdgeNode:             {RoomSessionEdge, "node", Page, Value, RoomSession},
 
 	RoomParticipantID:        {RoomParticipant, "id", NoRecord, Key, NoType},
+	RoomParticipantTelnyxID:  {RoomParticipant, "telnyxId", NoRecord, Key, NoType},
 	RoomParticipantSessionID: {RoomParticipant, "sessionId", ParticipantRecord, Value, NoType},
 	RoomParticipantSession:   {RoomParticipant, "session", ParticipantRecord, Reference, RoomSession},
 	RoomParticipantContext:   {RoomParticipant, "context", ParticipantRecord, Value, NoType},
@@ -353,6 +417,40 @@ var table = [numFields]spec{
 	RefreshClientTokenPayloadRoomID:             {RefreshClientTokenPayload, "roomId", Payload, Value, NoType},
 	RefreshClientTokenPayloadToken:              {RefreshClientTokenPayload, "token", Payload, Value, NoType},
 	RefreshClientTokenPayloadTokenExpiresAt:     {RefreshClientTokenPayload, "tokenExpiresAt", Payload, Value, NoType},
+
+	// Subscriptions (docs/subscriptions.md): each reads its room once when it begins; roomUpdated's room
+	// comes with its record (read again per change), roomEvents' events carry what they say.
+	SubscriptionRoomEvents:  {Subscription, "roomEvents", NoRecord, Subscribe, RoomEvent},
+	SubscriptionRoomUpdated: {Subscription, "roomUpdated", NoRecord, Subscribe, Room},
+	// An event's links are references by the ids the event names: stubs unless more than the id is
+	// selected, then fetched (per event, with the event's loaders).
+	RoomEventID:                      {RoomEvent, "id", NoRecord, Key, NoType},
+	RoomEventOccurredAt:              {RoomEvent, "occurredAt", Event, Value, NoType},
+	RoomEventRoom:                    {RoomEvent, "room", Event, Reference, Room},
+	RoomEventSession:                 {RoomEvent, "session", Event, Reference, RoomSession},
+	RoomSessionStartedID:             {RoomSessionStarted, "id", NoRecord, Key, NoType},
+	RoomSessionStartedOccurredAt:     {RoomSessionStarted, "occurredAt", Event, Value, NoType},
+	RoomSessionStartedRoom:           {RoomSessionStarted, "room", Event, Reference, Room},
+	RoomSessionStartedSession:        {RoomSessionStarted, "session", Event, Reference, RoomSession},
+	RoomSessionEndedID:               {RoomSessionEnded, "id", NoRecord, Key, NoType},
+	RoomSessionEndedOccurredAt:       {RoomSessionEnded, "occurredAt", Event, Value, NoType},
+	RoomSessionEndedRoom:             {RoomSessionEnded, "room", Event, Reference, Room},
+	RoomSessionEndedSession:          {RoomSessionEnded, "session", Event, Reference, RoomSession},
+	RoomSessionEndedDurationSecs:     {RoomSessionEnded, "durationSecs", Event, Value, NoType},
+	RoomSessionEndedReason:           {RoomSessionEnded, "reason", Event, Value, NoType},
+	RoomParticipantJoinedID:          {RoomParticipantJoined, "id", NoRecord, Key, NoType},
+	RoomParticipantJoinedOccurredAt:  {RoomParticipantJoined, "occurredAt", Event, Value, NoType},
+	RoomParticipantJoinedRoom:        {RoomParticipantJoined, "room", Event, Reference, Room},
+	RoomParticipantJoinedSession:     {RoomParticipantJoined, "session", Event, Reference, RoomSession},
+	RoomParticipantJoinedParticipant: {RoomParticipantJoined, "participant", Event, Reference, RoomParticipant},
+	RoomParticipantLeftID:            {RoomParticipantLeft, "id", NoRecord, Key, NoType},
+	RoomParticipantLeftOccurredAt:    {RoomParticipantLeft, "occurredAt", Event, Value, NoType},
+	RoomParticipantLeftRoom:          {RoomParticipantLeft, "room", Event, Reference, Room},
+	RoomParticipantLeftSession:       {RoomParticipantLeft, "session", Event, Reference, RoomSession},
+	RoomParticipantLeftParticipant:   {RoomParticipantLeft, "participant", Event, Reference, RoomParticipant},
+	NodeID:                           {AnyNode, "id", NoRecord, Key, NoType},
+	RoomParticipantLeftDurationSecs:  {RoomParticipantLeft, "durationSecs", Event, Value, NoType},
+	RoomParticipantLeftReason:        {RoomParticipantLeft, "reason", Event, Value, NoType},
 }
 
 // entities says how _entities (Apollo Federation) resolves a representation of each entity type, the

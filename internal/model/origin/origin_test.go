@@ -26,7 +26,19 @@ func reachable(s *ast.Schema) []*ast.Definition {
 	seen := map[string]bool{}
 	var visit func(d *ast.Definition)
 	visit = func(d *ast.Definition) {
-		if d == nil || d.Kind != ast.Object || seen[d.Name] {
+		if d == nil || seen[d.Name] {
+			return
+		}
+		if d.Kind == ast.Interface {
+			// The interface's own fields (selected on it directly), and every type implementing it.
+			seen[d.Name] = true
+			out = append(out, d)
+			for _, p := range s.GetPossibleTypes(d) {
+				visit(p)
+			}
+			return
+		}
+		if d.Kind != ast.Object {
 			return
 		}
 		seen[d.Name] = true
@@ -41,6 +53,7 @@ func reachable(s *ast.Schema) []*ast.Definition {
 	}
 	visit(s.Query)
 	visit(s.Mutation)
+	visit(s.Subscription)
 	return out
 }
 
@@ -68,7 +81,7 @@ func TestTableMatchesSchema(t *testing.T) {
 			switch {
 			case f.Kind() == origin.Introspection || f.Kind() == origin.Federation:
 				assert.Equal(t, origin.NoType, f.Of(), "%s: answered by gqlgen, leads to no type of ours", name)
-			case named.Kind == ast.Object:
+			case named.Kind == ast.Object || named.Kind == ast.Interface:
 				assert.Equal(t, def.Name, f.Type().String())
 				assert.Equal(t, named.Name, f.Of().String(), "%s leads to %s", name, named.Name)
 			default:
@@ -133,9 +146,9 @@ func TestLookup(t *testing.T) {
 
 // TestRecordNeeds pins the facts the resolvers, the fast path and the limits act on.
 func TestRecordNeeds(t *testing.T) {
-	assert.Equal(t, []string{"id", "sessions"}, origin.Room.Keys(), "a room by id is fetched for anything but these")
-	assert.Equal(t, []string{"id"}, origin.RoomSession.Keys())
-	assert.Equal(t, []string{"id"}, origin.RoomParticipant.Keys())
+	assert.Equal(t, []string{"id", "telnyxId", "sessions"}, origin.Room.Keys(), "a room by id is fetched for anything but these")
+	assert.Equal(t, []string{"id", "telnyxId"}, origin.RoomSession.Keys())
+	assert.Equal(t, []string{"id", "telnyxId"}, origin.RoomParticipant.Keys())
 	cases := []struct {
 		field origin.Field
 		needs bool
