@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -26,6 +27,13 @@ type plan struct {
 	name  string
 	query string
 	calls func(f *planFixture) map[string]int
+}
+
+// movingPlan is a row that pages from a cursor while the list moves: prepare takes its cursors, moves the
+// list and returns the row's own variables; its calls are not counted.
+type movingPlan struct {
+	plan
+	prepare func(t *testing.T, h *harness, f *planFixture) map[string]any
 }
 
 // planFixture is the data the plan table runs on.
@@ -145,6 +153,61 @@ var plans = []plan{
 		func(f *planFixture) map[string]int { return f.activeSessions(6, rListRooms, 1) }},
 }
 
+// movingPlans come after plans: they change the fixture (new sessions in $room, a room deleted).
+var movingPlans = []movingPlan{
+	// Anchored cursors (docs/pagination.md): the next page while the list moves.
+	{plan{"next page of a room's sessions, nothing moved", nextSessions, calls(rRoomSessions, 1)}, movedSessions(0, false)},
+	{plan{"next page after 1 new session at the head", nextSessions, calls(rRoomSessions, 1)}, movedSessions(1, false)},
+	{plan{"next page after 5 new sessions at the head", nextSessions, calls(rRoomSessions, 1)}, movedSessions(5, false)},
+	{plan{"next page after 60 new sessions at the head: one search call", nextSessions, calls(rRoomSessions, 2)}, movedSessions(60, false)},
+	{plan{"previous page (last/before) after 5 new sessions at the head", previousSessions, calls(rRoomSessions, 1)}, movedSessions(5, true)},
+	{plan{"next page of rooms after the cursor's room was deleted", `query($after: String) { rooms(first: 3, after: $after) { nodes { id uniqueName } } }`,
+		calls(rListRooms, 1)}, anchorDeleted},
+}
+
+const (
+	nextSessions     = `query($room: ID!, $after: String) { room(id: $room) { sessions(first: 10, after: $after) { nodes { id } } } }`
+	previousSessions = `query($room: ID!, $before: String) { room(id: $room) { sessions(last: 10, before: $before) { nodes { id } } } }`
+)
+
+// movedSessions takes the cursor a row pages from, the end of $room's first 10 sessions (or, backward, the
+// start of the next 10), then starts inserted sessions at the head of $room (a join and a leave each).
+func movedSessions(inserted int, backward bool) func(t *testing.T, h *harness, f *planFixture) map[string]any {
+	return func(t *testing.T, h *harness, f *planFixture) map[string]any {
+		l := &moving{t: t, h: h}
+		for _, s := range h.sim.Sessions(keyA, f.room) {
+			if s.Active {
+				l.do(http.MethodPost, "/v2/room_sessions/"+s.ID+"/actions/end", nil, http.StatusOK)
+			}
+		}
+		var data struct {
+			Room struct{ Sessions page }
+		}
+		h.ok(t, `query($room: ID!) { room(id: $room) { sessions(first: 20) { edges { cursor node { telnyxId } } } } }`, map[string]any{"room": f.room}, &data)
+		require.Len(t, data.Room.Sessions.Edges, 20)
+		for range inserted {
+			l.visit(f.room)
+		}
+		if backward {
+			return map[string]any{"before": data.Room.Sessions.Edges[10].Cursor}
+		}
+		return map[string]any{"after": data.Room.Sessions.Edges[9].Cursor}
+	}
+}
+
+// anchorDeleted makes two rooms, takes the cursor of the older one (the second of the list) and deletes
+// that room.
+func anchorDeleted(t *testing.T, h *harness, _ *planFixture) map[string]any {
+	l := &moving{t: t, h: h}
+	older := l.createRoom()
+	l.createRoom()
+	var data struct{ Rooms page }
+	h.ok(t, `{ rooms(first: 2) { edges { cursor node { telnyxId } } } }`, nil, &data)
+	require.Equal(t, older, data.Rooms.Edges[1].Node.TelnyxID)
+	l.deleteRoom(older)
+	return map[string]any{"after": data.Rooms.Edges[1].Cursor}
+}
+
 // activeSessions adds to the calls kv what reading the active sessions of the first n rooms costs: none
 // without one, the by-id call for one, the account's list of active sessions for more.
 func (f *planFixture) activeSessions(n int, kv ...any) map[string]int {
@@ -196,13 +259,20 @@ func testQueryPlans(t *testing.T, e executor) {
 	h, f := newPlanFixture(t, e)
 	var doc strings.Builder
 	doc.WriteString(planDocHeader)
+	rows := make([]movingPlan, 0, len(plans)+len(movingPlans))
 	for _, p := range plans {
+		rows = append(rows, movingPlan{plan: p})
+	}
+	for _, p := range append(rows, movingPlans...) {
 		t.Run(p.name, func(t *testing.T) {
 			vars := map[string]any{}
 			for k, v := range f.vars() {
 				if strings.Contains(p.query, "$"+k) {
 					vars[k] = v
 				}
+			}
+			if p.prepare != nil {
+				maps.Copy(vars, p.prepare(t, h, f))
 			}
 			h.calls()
 			r := h.post(t, p.query, vars)
@@ -253,7 +323,10 @@ Variables: ` + "`$room`" + ` is the busiest room, ` + "`$activeRoom`" + ` a room
 ` + "`$session`" + ` a session with participants, ` + "`$refreshToken`" + ` a refresh token issued for ` + "`$room`" + `,
 ` + "`$roomNode`" + ` and ` + "`$sessionNode`" + ` the global ids of ` + "`$room`" + ` and ` + "`$session`" + ` (docs/relay.md). Calls in one row that
 do not depend on each other go out
-concurrently.
+concurrently. In the rows that page from a cursor, ` + "`$after`" + ` and ` + "`$before`" + ` were taken from an earlier page before
+the change the row names (sessions started at the head through the simulator's join and leave, a room
+deleted); the first call fetches the window with up to ` + "`pagination.Slack`" + ` (10) items on either side, so a shift
+within them costs nothing more ([pagination.md](pagination.md#when-the-list-changes-between-two-requests)).
 
 | query shape | query | upstream calls |
 |---|---|---|

@@ -207,11 +207,13 @@ type pageArgs struct {
 // needs says what a connection field's selection needs from the upstream.
 type needs struct {
 	any   bool // anything beyond __typename: an upstream call is needed
-	items bool // edges or nodes: items are needed, not only the total
+	items bool // edges, nodes or a page cursor: items are needed, not only the total
 }
 
+// A page's start and end cursors are anchored on its first and last items, so selecting them needs the
+// items as much as edges and nodes do (still one call: the window's).
 var (
-	connectionItems = []selection.Path{{"edges"}, {"nodes"}}
+	connectionItems = []selection.Path{{"edges"}, {"nodes"}, {"pageInfo", "startCursor"}, {"pageInfo", "endCursor"}}
 	connectionMeta  = []selection.Path{{"pageInfo"}, {"totalCount"}}
 )
 

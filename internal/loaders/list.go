@@ -5,6 +5,7 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
+	"github.com/roomgraph/roomgraph/internal/model"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
@@ -67,7 +68,7 @@ func newListLoader[L comparable, T any](l *Loaders, kind Kind, fetch listFetch[L
 				}
 				return res, err
 			}
-			for j, s := range serveList(ctx, get, needs) {
+			for j, s := range serveList(ctx, get, anchorOf[T](anchorOfItem[T]), needs) {
 				if s.err != nil {
 					out[idx[j]] = &dataloader.Result[*Page[T]]{Error: upstreamError(s.err)}
 					continue
@@ -86,6 +87,9 @@ func newListLoader[L comparable, T any](l *Loaders, kind Kind, fetch listFetch[L
 	}
 	return dataloader.NewBatchedLoader(grown(hooked(l, kind, batch)), loaderOptions[ListNeed[L], *Page[T]](l, kind)...)
 }
+
+// anchorOfItem is model.AnchorOf for the items of a list.
+func anchorOfItem[T any](item *T) (pagination.Anchor, bool) { return model.AnchorOf(item) }
 
 // entityKey is one need for one record by id.
 type entityKey struct {

@@ -2,9 +2,13 @@ package loaders
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
+	"sort"
 	"sync"
 
+	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
@@ -34,24 +38,32 @@ type segment[T any] struct {
 
 func (s segment[T]) end() int { return s.start + len(s.items) }
 
+// anchorOf returns an item's anchor: its place in the list's order (model.AnchorOf).
+type anchorOf[T any] func(*T) (pagination.Anchor, bool)
+
 // serveList answers every need on one list (same path, filter and embeds) with the fewest upstream calls:
 // windows that overlap or fit one upstream page together are fetched once; a need for the list's tail
 // (`last` without a cursor) or only its total rides on the other calls when there are any.
 //
+// A need whose cursors carry anchors is placed where its anchors cut the list now (locate): its first
+// fetch covers its window as issued, its cursors' items and some slack (pagination.Request.Probe), which
+// places an anchor that moved by a few items; one that moved further is searched for, and its window is
+// fetched once placed.
+//
 // Calls that do not depend on each other run concurrently. When a call fails, every need of the list gets
 // that error: the list is one unit of failure.
-func serveList[T any](ctx context.Context, fetch fetchPage[T], needs []need) []slice[T] {
+func serveList[T any](ctx context.Context, fetch fetchPage[T], anchor anchorOf[T], needs []need) []slice[T] {
 	out := make([]slice[T], len(needs))
 	g := &gather[T]{fetch: fetch, total: -1}
 
-	// Phase 1: every window known without the total.
+	// Phase 1: every window known without the total, anchored ones with their slack.
 	var known []pagination.Window
 	maxTail := 0
 	for _, n := range needs {
-		if n.metaOnly {
+		if n.metaOnly && !n.req.Anchored() {
 			continue
 		}
-		if w, ok := n.req.Known(); ok {
+		if w, ok := n.req.Probe(); ok {
 			if w.Len() > 0 {
 				known = append(known, w)
 			}
@@ -66,15 +78,30 @@ func serveList[T any](ctx context.Context, fetch fetchPage[T], needs []need) []s
 		spans = []pagination.Window{{Start: 0, End: max(maxTail, 1)}}
 	}
 	g.fetchAll(ctx, spans)
+	if g.total < 0 {
+		g.total = 0
+	}
 
-	// Phase 2: with the total known, the tails that the first calls did not cover.
-	if g.err == nil && maxTail > 0 {
+	// Phase 2: the anchored needs, placed where their anchors cut the list now.
+	reqs := make([]pagination.Request, len(needs))
+	errs := make([]error, len(needs))
+	cuts := map[cutKey]int{}
+	for i, n := range needs {
+		reqs[i] = n.req
+		if g.err != nil || !n.req.Anchored() {
+			continue
+		}
+		reqs[i], errs[i] = g.place(ctx, anchor, n.req, cuts)
+	}
+
+	// Phase 3: with the total known and the anchors placed, the windows the first calls did not cover.
+	if g.err == nil {
 		var missing []pagination.Window
-		for _, n := range needs {
-			if n.metaOnly || !n.req.NeedsTotal() {
+		for i, n := range needs {
+			if n.metaOnly || errs[i] != nil || !(n.req.NeedsTotal() || n.req.Anchored()) {
 				continue
 			}
-			if w := n.req.Window(g.total); w.Len() > 0 {
+			if w := reqs[i].Window(g.total); w.Len() > 0 {
 				missing = append(missing, g.uncovered(w)...)
 			}
 		}
@@ -83,15 +110,16 @@ func serveList[T any](ctx context.Context, fetch fetchPage[T], needs []need) []s
 		}
 	}
 
-	if g.total < 0 {
-		g.total = 0
-	}
 	for i, n := range needs {
 		if g.err != nil {
 			out[i] = slice[T]{err: g.err}
 			continue
 		}
-		w := n.req.Window(g.total)
+		if errs[i] != nil {
+			out[i] = slice[T]{err: errs[i]}
+			continue
+		}
+		w := reqs[i].Window(g.total)
 		s := slice[T]{window: w, total: g.total}
 		if !n.metaOnly {
 			s.items = g.items(w)
@@ -101,6 +129,129 @@ func serveList[T any](ctx context.Context, fetch fetchPage[T], needs []need) []s
 		out[i] = s
 	}
 	return out
+}
+
+// cutKey is one anchor's cut: after its item (inclusive) or before it.
+type cutKey struct {
+	anchor    pagination.Anchor
+	inclusive bool
+}
+
+// place returns r rebased to where its anchors cut the list now, searching (more calls) for an anchor
+// that the fetched pages do not place. cuts remembers the cuts found, for the other needs of the list.
+func (g *gather[T]) place(ctx context.Context, anchor anchorOf[T], r pagination.Request, cuts map[cutKey]int) (pagination.Request, error) {
+	after, before := r.After.At, r.Before.At
+	find := func(c pagination.Cut, inclusive bool, want func(cut int) pagination.Window) (int, error) {
+		k := cutKey{anchor: c.Anchor, inclusive: inclusive}
+		if at, ok := cuts[k]; ok {
+			return at, nil
+		}
+		at, err := g.locate(ctx, anchor, k, c.At, want)
+		if err != nil {
+			return 0, err
+		}
+		if g.err != nil {
+			return 0, g.err
+		}
+		cuts[k] = at
+		return at, nil
+	}
+	var err error
+	if r.After.Anchored {
+		after, err = find(r.After, true, func(cut int) pagination.Window { return r.Rebase(cut, before).Window(g.total) })
+		if err != nil {
+			return r, cursorMoved(err, "after")
+		}
+	}
+	if r.Before.Anchored {
+		before, err = find(r.Before, false, func(cut int) pagination.Window { return r.Rebase(after, cut).Window(g.total) })
+		if err != nil {
+			return r, cursorMoved(err, "before")
+		}
+	}
+	return r.Rebase(after, before), nil
+}
+
+// cursorMoved names the cursor argument of a search that gave up (pagination.ErrCursorMoved); other
+// errors are the list's.
+func cursorMoved(err error, field string) error {
+	if !errors.Is(err, pagination.ErrCursorMoved) {
+		return err
+	}
+	e := apperr.Wrap(apperr.BadUserInput, err, fmt.Sprintf("invalid %q cursor: %s", field, err.Error()))
+	e.Field = field
+	return e
+}
+
+// locate returns where the anchor of k cuts the list now: the number of items that come before it in the
+// list's order (and the item itself when k.inclusive, the cut of an after cursor). The cut lies in a
+// bracket [lo, hi] that every fetched segment narrows; while it is open, one call at a time narrows it
+// further: first the page next to what was fetched, on the side the anchor moved to (the common case, a
+// shift a little beyond the slack), then a binary search over the bracket's pages of the largest size.
+// When the bracket and the window the need would take from either end of it fit one call (want), that call
+// is made instead and closes it. At most pagination.MaxSearchCalls calls; expected is the cut as issued.
+func (g *gather[T]) locate(ctx context.Context, anchor anchorOf[T], k cutKey, expected int, want func(cut int) pagination.Window) (int, error) {
+	lo, hi := g.bracket(anchor, k)
+	for calls := 0; lo < hi; calls++ {
+		if g.err != nil {
+			return 0, g.err
+		}
+		if calls == pagination.MaxSearchCalls {
+			return 0, pagination.ErrCursorMoved
+		}
+		span := pagination.Window{Start: lo, End: hi}
+		if w := want(lo); w.Len() > 0 {
+			span.Start = min(span.Start, w.Start)
+		}
+		if w := want(hi); w.Len() > 0 {
+			span.End = max(span.End, w.End)
+		}
+		var page pagination.Page
+		switch pages := pagination.PlanPages(span); {
+		case len(pages) == 1:
+			page = pages[0]
+		case calls == 0 && lo >= expected:
+			page = pagination.PageFrom(lo) // moved down: items were inserted before it
+		case calls == 0:
+			page = pagination.PageBefore(hi) // moved up: items before it were removed
+		default:
+			// The middle one of the bracket's pages of the largest size: each call halves the pages left.
+			const size = pagination.MaxUpstreamPageSize
+			page = pagination.PageAt(size * ((lo/size + (hi-1)/size) / 2))
+		}
+		g.fetchOne(ctx, page)
+		lo, hi = g.bracket(anchor, k)
+	}
+	return lo, nil
+}
+
+// bracket returns the bounds [lo, hi] of the cut of k's anchor that the fetched segments give: an item
+// that comes before the cut (or is the anchor's item, for an inclusive cut) raises lo past it, one after
+// it lowers hi to it. A list that changed between two calls can give lo > hi; the cut is then lo's
+// estimate, hi.
+func (g *gather[T]) bracket(anchor anchorOf[T], k cutKey) (lo, hi int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	lo, hi = 0, g.total
+	for _, s := range g.segs {
+		// Items before the cut: those before the anchor, and the anchor's own item for an inclusive cut. A
+		// segment is sorted, so they are a prefix of it.
+		n := sort.Search(len(s.items), func(i int) bool {
+			a, _ := anchor(&s.items[i])
+			c := a.Compare(k.anchor)
+			return c > 0 || (c == 0 && !k.inclusive)
+		})
+		if n > 0 {
+			lo = max(lo, s.start+n)
+		}
+		if n < len(s.items) {
+			hi = min(hi, s.start+n)
+		}
+	}
+	if hi < lo {
+		return hi, hi
+	}
+	return lo, hi
 }
 
 // coalesce merges windows that overlap, touch, or together fit one upstream page, so that each result

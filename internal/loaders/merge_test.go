@@ -157,7 +157,7 @@ func TestServeList(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeList{total: tc.total}
-			got := serveList(context.Background(), f.fetch, tc.needs)
+			got := serveList(context.Background(), f.fetch, intAnchor, tc.needs)
 			require.Len(t, got, len(tc.needs))
 			assert.Equal(t, tc.wantPages, f.sortedPages())
 			for i, s := range got {
@@ -175,7 +175,7 @@ func TestServeList(t *testing.T) {
 func TestServeListErrorReachesEveryNeed(t *testing.T) {
 	boom := errors.New("boom")
 	f := &fakeList{total: 10, fail: boom}
-	got := serveList(context.Background(), f.fetch, []need{known(0, 5), tail(2), {req: pagination.Request{End: 3}, metaOnly: true}})
+	got := serveList(context.Background(), f.fetch, intAnchor, []need{known(0, 5), tail(2), {req: pagination.Request{End: 3}, metaOnly: true}})
 	for _, s := range got {
 		require.ErrorIs(t, s.err, boom)
 	}
@@ -199,3 +199,7 @@ func TestCoalesce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, coalesce(tc.in)) })
 	}
 }
+
+// intAnchor anchors the fake lists' items: item x has the key -x, so the lists 0, 1, 2, … are in the
+// upstream's order (key descending).
+func intAnchor(x *int) (pagination.Anchor, bool) { return pagination.Anchor{Key: -int64(*x)}, true }

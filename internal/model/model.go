@@ -33,14 +33,36 @@ type PageInfo struct {
 	EndCursor       *string
 }
 
-// Cursors turns offsets of one list into opaque cursors.
+// Cursors turns places in one list into opaque cursors.
 type Cursors struct {
 	Codec pagination.Codec
 	Scope string
 }
 
-// At returns the cursor of the item at offset.
+// At returns the offset-only cursor of offset, for a page whose items were not fetched.
 func (c Cursors) At(offset int) string { return c.Codec.Encode(c.Scope, offset) }
+
+// Of returns the cursor of item, at offset: anchored (version 3) when the item has an anchor.
+func (c Cursors) Of(offset int, item any) string {
+	a, ok := AnchorOf(item)
+	return c.Codec.EncodeCursor(c.Scope, pagination.Cursor{Offset: offset, Anchor: a, Anchored: ok})
+}
+
+// AnchorOf returns the anchor of a list item (*telnyx.Room, *telnyx.RoomSession, *telnyx.RoomParticipant):
+// its sort key as the upstream sorts its lists (rooms and sessions by created_at, participants by
+// joined_at, newest first) and its record's UUID, the tie-breaker. Anything else, or a record without a
+// UUID id or a key, has none.
+func AnchorOf(item any) (pagination.Anchor, bool) {
+	switch x := item.(type) {
+	case *telnyx.Room:
+		return pagination.NewAnchor(x.CreatedAt, x.ID)
+	case *telnyx.RoomSession:
+		return pagination.NewAnchor(x.CreatedAt, x.ID)
+	case *telnyx.RoomParticipant:
+		return pagination.NewAnchor(x.JoinedAt, x.ID)
+	}
+	return pagination.Anchor{}, false
+}
 
 // Connection is a page of one list: the part every connection type shares.
 type Connection[T any] struct {
@@ -57,16 +79,26 @@ type Connection[T any] struct {
 func (c *Connection[T]) PageInfo() PageInfo {
 	info := pagination.Info(c.Window, c.TotalCount)
 	pi := PageInfo{HasNextPage: info.HasNextPage, HasPreviousPage: info.HasPreviousPage}
-	if c.Window.Len() > 0 {
-		first, last := c.Cursors.At(c.Window.Start), c.Cursors.At(c.Window.End-1)
+	if n := c.Window.Len(); n > 0 {
+		var first, last string
+		if len(c.Nodes) == n {
+			first, last = c.Cursor(0), c.Cursor(n-1)
+		} else {
+			first, last = c.Cursors.At(c.Window.Start), c.Cursors.At(c.Window.End-1)
+		}
 		pi.StartCursor, pi.EndCursor = &first, &last
 	}
 	return pi
 }
 
+// Cursor returns the cursor of node i, anchored on it.
+func (c *Connection[T]) Cursor(i int) string {
+	return c.Cursors.Of(c.Window.Start+i, &c.Nodes[i])
+}
+
 // edge pairs node i with its cursor.
 func (c *Connection[T]) edge(i int) (*T, string) {
-	return &c.Nodes[i], c.Cursors.At(c.Window.Start + i)
+	return &c.Nodes[i], c.Cursor(i)
 }
 
 // RoomSessionConnection is a page of sessions. Edges and cursors are built only when selected.

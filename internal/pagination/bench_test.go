@@ -69,3 +69,23 @@ func BenchmarkResolve(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkCodecAnchored(b *testing.B) {
+	c := testCodec()
+	cur := pagination.Cursor{Offset: 42, Anchor: pagination.Anchor{Key: 1_793_000_000_123_456_000, ID: [16]byte{0x0c, 0xcc, 0x7b, 0x54}}, Anchored: true}
+	s := c.EncodeCursor(testScope, cur)
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = c.EncodeCursor(testScope, cur)
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.DecodeCursor(testScope, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -32,26 +32,39 @@
 //
 // # Cursors
 //
-// A cursor is base64url without padding of 21 bytes: a version byte (2), the offset as a big-endian
-// uint32, the first 12 bytes of HMAC-SHA256(secret, version || offset || scope), and a 4-byte tag, the
-// first bytes of HMAC-SHA256(secret, the 17 bytes before it). The scope is the caller's description of the
-// list (endpoint, room or session id, normalized filter; see [Scope]), which is not stored in the cursor
-// but bound by the MAC: an intact cursor presented with another scope fails with [ErrCursorScope]. The
-// tag binds no scope, so it tells an altered cursor (any byte changed, or another secret) apart: it fails
-// with [ErrCursorTampered], and a caller can say "altered" rather than "another list". One that is not
-// even shaped like a cursor fails with [ErrCursorMalformed]. Version 1 cursors (17 bytes, no tag) are
-// refused as malformed: cursors live as long as a client's paging, not across deployments.
-// The MAC only makes cursors tamper-evident; it hides nothing (the offset is readable) and grants nothing
-// (any offset is reachable by paging anyway), so a weak or empty secret costs scope checking only
-// against forgers, not against accidental reuse.
+// A cursor is base64url without padding. Version 3 (45 bytes, 60 characters), the one handed out: a version
+// byte (3), the offset as a big-endian uint32, the item's [Anchor] (its sort key in Unix nanoseconds as a
+// big-endian int64 and its 16-byte UUID), the first 12 bytes of HMAC-SHA256(secret, those 29 bytes ||
+// scope), and a 4-byte tag, the first bytes of HMAC-SHA256(secret, the 41 bytes before it). Version 2 (21
+// bytes, 28 characters) is the same without the anchor: version byte 2, offset, MAC, tag; it is still
+// decoded (a cursor handed out before anchors, or of an item without a UUID) and is an offset only. The
+// scope is the caller's description of the list (endpoint, room or session id, normalized filter; see
+// [Scope]), which is not stored in the cursor but bound by the MAC: an intact cursor presented with another
+// scope fails with [ErrCursorScope]. The tag binds no scope, so it tells an altered cursor (any byte
+// changed, or another secret) apart: it fails with [ErrCursorTampered], and a caller can say "altered"
+// rather than "another list". One that is not even shaped like a cursor fails with [ErrCursorMalformed].
+// Version 1 cursors (17 bytes, no tag) are refused as malformed. The MAC only makes cursors tamper-evident;
+// it hides nothing (the offset and the anchor are readable) and grants nothing (any item is reachable by
+// paging anyway), so a weak or empty secret costs scope checking only against forgers, not against
+// accidental reuse.
 //
 // # When the upstream list changes between two requests
 //
-// Cursors are positions, not item identities: the upstream has no "items after id X" query. If items are
-// inserted before a cursor's offset between two requests (with the newest-first order, any newly created
-// session or room), the next page starts earlier in the new order than where the client stopped and
-// repeats items it has already seen; if items are removed before it, the next page skips items. The
-// cursor still decodes and is honoured as an offset: nothing detects the change, no error is returned.
-// An offset past the new end simply yields an empty window with hasNextPage false. Clients that need
-// exact change tracking must refetch from the start.
+// The upstream has no "items after id X" query, and its lists move: newest first, every new session, room or
+// participant pushes the rest down. An anchored cursor finds its place again. Every list is sorted by a key
+// that never changes (created_at, joined_at) descending, then by id ascending, so the items after an
+// [Anchor] are the same whatever was inserted or removed elsewhere, its own item included: an after cursor
+// cuts the list just after its anchor's place, a before cursor just before it, whether or not the item
+// still exists.
+//
+// [Resolve] keeps a request's cursors as [Cut]s ([Request.Anchored]); its Start, End and Last are the
+// window as issued. [Request.Probe] is what to fetch first: that window, the cursors' items and up to
+// [Slack] items on either side, no more calls than the window alone. The caller finds where each anchor
+// cuts the list now, in what it fetched (a shift within the slack costs no extra call) or by a bounded
+// search (at most [MaxSearchCalls] calls, pages chosen with [PageFrom], [PageBefore] and [PageAt]), and
+// [Request.Rebase] places the window at those cuts. A complete forward walk then returns every item that
+// existed during the whole walk exactly once, in order, and none created during it (they are newer, before
+// the walk's cursor); a complete backward walk also returns the items created during it, since it ends at
+// the head. A version 2 cursor is honoured as an offset: a change before it repeats or skips items, and
+// nothing detects it. An offset past the new end simply yields an empty window with hasNextPage false.
 package pagination

@@ -1,5 +1,7 @@
 package pagination
 
+import "errors"
+
 // Page is one upstream page request: page[number]=Number, page[size]=Size.
 type Page struct{ Number, Size int }
 
@@ -41,3 +43,50 @@ func PlanPages(w Window) []Page {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// MaxSearchCalls bounds the upstream calls spent finding one anchor that moved beyond what the first
+// fetch covered (see the package comment, "When the upstream list changes between two requests"). The
+// first goes next to the fetched items, on the side the anchor moved to, and covers at least 125 offsets;
+// the next ones are a binary search over the pages of MaxUpstreamPageSize items the anchor can still be
+// in, ⌈log2(m+1)⌉ calls for m pages. So a list of up to MaxUpstreamPageSize·(2^(MaxSearchCalls-1)-1) =
+// 8,191,750 items always places the anchor within the bound; in a longer one, an anchor that moved further
+// fails with ErrCursorMoved.
+const MaxSearchCalls = 16
+
+// ErrCursorMoved is the error of a cursor whose anchor could not be found within MaxSearchCalls calls.
+var ErrCursorMoved = errors.New("the list moved too far since the cursor was issued to find its item again: page again from the start")
+
+// PageFrom returns the one upstream page that covers the most offsets from off on (at least
+// MaxUpstreamPageSize/2); among those, the smallest.
+func PageFrom(off int) Page {
+	off = max(off, 0)
+	best, covered := Page{}, -1
+	for size := 1; size <= MaxUpstreamPageSize; size++ {
+		if c := size - off%size; c > covered {
+			best, covered = Page{Number: off/size + 1, Size: size}, c
+		}
+	}
+	return best
+}
+
+// PageBefore returns the one upstream page that covers the most offsets just before end (the page holding
+// end-1; at least MaxUpstreamPageSize/2 of them when end is that far from 0); among those, the smallest.
+// An end <= 0 gives PageFrom(0).
+func PageBefore(end int) Page {
+	if end <= 0 {
+		return PageFrom(0)
+	}
+	last := end - 1
+	best, covered := Page{}, -1
+	for size := 1; size <= MaxUpstreamPageSize; size++ {
+		if c := last%size + 1; c > covered {
+			best, covered = Page{Number: last/size + 1, Size: size}, c
+		}
+	}
+	return best
+}
+
+// PageAt returns the page of the largest size that holds off.
+func PageAt(off int) Page {
+	return Page{Number: max(off, 0)/MaxUpstreamPageSize + 1, Size: MaxUpstreamPageSize}
+}

@@ -62,6 +62,23 @@ type Request struct {
 	// Resolve sets it only when it cannot apply last up front: the tail (End == -1, where Last may
 	// also be 0) and first+last without before. With a before cursor, last is already folded into Start.
 	Last int
+
+	// After and Before are the cuts of the after and before cursors. They are set only when one of them is
+	// anchored (Anchored); Start, End and Last are then the window as if nothing had moved since the
+	// cursors were issued, and Rebase places it where the cuts are now.
+	After, Before Cut
+	first, last   int // the counts as given (first defaulted), -1 when absent; for Rebase
+	anchored      bool
+}
+
+// Cut is where an after or before cursor cuts the list.
+type Cut struct {
+	// At is the offset of the cut when the cursor was issued: the offset just after the cursor's item for
+	// after, the item's own offset for before; -1 when the request has no such cursor.
+	At int
+	// Anchor is the cursor's item; when Anchored is false (a version 2 cursor) the cut stays at At.
+	Anchor   Anchor
+	Anchored bool
 }
 
 // Resolve validates a and applies Relay's pagination algorithm (see the package comment). Invalid
@@ -77,48 +94,128 @@ func Resolve(a Args, lim Limits, codec Codec, scope string) (Request, error) {
 	if err := checkCount("last", a.Last, lim.MaxFirst); err != nil {
 		return Request{}, err
 	}
-	r := Request{Start: 0, End: -1}
+	after, before := Cut{At: -1}, Cut{At: -1}
 	if a.After != nil {
-		off, err := decodeArg("after", *a.After, codec, scope)
+		c, err := decodeArg("after", *a.After, codec, scope)
 		if err != nil {
 			return Request{}, err
 		}
-		r.Start = off + 1
+		after = Cut{At: c.Offset + 1, Anchor: c.Anchor, Anchored: c.Anchored}
 	}
 	if a.Before != nil {
-		off, err := decodeArg("before", *a.Before, codec, scope)
+		c, err := decodeArg("before", *a.Before, codec, scope)
 		if err != nil {
 			return Request{}, err
 		}
-		r.End = max(off, r.Start)
+		before = Cut{At: c.Offset, Anchor: c.Anchor, Anchored: c.Anchored}
 	}
-
-	first := a.First
-	if first == nil && a.Last == nil {
-		first = &lim.DefaultFirst
-	}
-	if first != nil {
-		if r.End < 0 {
-			r.End = r.Start + *first
-		} else {
-			r.End = min(r.End, r.Start+*first)
-		}
+	first, last := -1, -1
+	if a.First != nil {
+		first = *a.First
 	}
 	if a.Last != nil {
+		last = *a.Last
+	}
+	if first < 0 && last < 0 {
+		first = lim.DefaultFirst
+	}
+	r := place(after.At, before.At, first, last)
+	if after.Anchored || before.Anchored {
+		r.After, r.Before, r.first, r.last, r.anchored = after, before, first, last, true
+	}
+	return r, nil
+}
+
+// place applies the cursors' cuts (-1: no such cursor) and the counts (-1: absent).
+func place(after, before, first, last int) Request {
+	r := Request{Start: 0, End: -1}
+	if after >= 0 {
+		r.Start = after
+	}
+	if before >= 0 {
+		r.End = max(before, r.Start)
+	}
+	if first >= 0 {
+		if r.End < 0 {
+			r.End = r.Start + first
+		} else {
+			r.End = min(r.End, r.Start+first)
+		}
+	}
+	if last >= 0 {
 		switch {
-		case a.Before != nil || (*a.Last == 0 && r.End >= 0):
-			// With before, the before item exists (in an unchanged list), so End <= total and last can be
-			// applied now, which keeps the Known window as small as the answer. last: 0 is an empty window
-			// at min(End, total), which Start = End already gives whatever the total.
-			r.Start = max(r.Start, r.End-*a.Last)
-		case r.End < 0 || *a.Last < r.End-r.Start:
+		case before >= 0 || (last == 0 && r.End >= 0):
+			// With before, the before item exists (in an unchanged list, or where its anchor was found), so
+			// End <= total and last can be applied now, which keeps the Known window as small as the answer.
+			// last: 0 is an empty window at min(End, total), which Start = End already gives whatever the
+			// total.
+			r.Start = max(r.Start, r.End-last)
+		case r.End < 0 || last < r.End-r.Start:
 			// The tail, or first+last: End may lie past the end of the list, so last applies only after
 			// Window has clamped End to the total. A last not shorter than first changes nothing and is
 			// dropped, so equal requests compare equal (they serve as loader keys).
-			r.Last = *a.Last
+			r.Last = last
 		}
 	}
-	return r, nil
+	return r
+}
+
+// Anchored reports whether a cursor of the request carries an anchor: its window must then be placed
+// where the anchor is now (Rebase), not where it was.
+func (r Request) Anchored() bool { return r.anchored }
+
+// Rebase returns the request placed with its anchored cuts at the offsets after and before, where their
+// anchors cut the list now (an argument is ignored for a cut that is absent or not anchored, which stays
+// at its At). The result carries no anchors. A request that is not Anchored is returned as it is.
+func (r Request) Rebase(after, before int) Request {
+	if !r.anchored {
+		return r
+	}
+	a, b := r.After.At, r.Before.At
+	if r.After.Anchored {
+		a = max(after, 0)
+	}
+	if r.Before.Anchored {
+		b = max(before, 0)
+	}
+	return place(a, b, r.first, r.last)
+}
+
+// Slack is how many items beyond an anchored request's window (and its cursors' items) the first fetch
+// takes on either side when that costs no extra upstream call: an anchor that moved by up to Slack places
+// itself from that fetch alone.
+const Slack = 10
+
+// Probe returns the window to fetch first for an Anchored request: the window as issued (its Known window;
+// nothing for a tail), the items of its anchored cursors, and up to Slack items on either side: the widest
+// slack whose pages are no more calls than the window as issued alone. A request that is not Anchored
+// gets its Known window.
+func (r Request) Probe() (Window, bool) {
+	known, ok := r.Known()
+	if !r.anchored {
+		return known, ok
+	}
+	lo, hi := MaxOffset, -1
+	if ok && known.Len() > 0 {
+		lo, hi = known.Start, known.End
+	}
+	if r.After.Anchored && r.After.At > 0 {
+		lo, hi = min(lo, r.After.At-1), max(hi, r.After.At)
+	}
+	if r.Before.Anchored {
+		lo, hi = min(lo, r.Before.At), max(hi, r.Before.At+1)
+	}
+	if hi < 0 {
+		return known, ok
+	}
+	calls := max(len(PlanPages(known)), 1)
+	for s := Slack; s > 0; s-- {
+		w := Window{Start: max(lo-s, 0), End: hi + s}
+		if len(PlanPages(w)) <= calls {
+			return w, true
+		}
+	}
+	return Window{Start: lo, End: hi}, true
 }
 
 func checkCount(field string, n *int, maxN int) error {
@@ -128,12 +225,12 @@ func checkCount(field string, n *int, maxN int) error {
 	return nil
 }
 
-func decodeArg(field, cursor string, codec Codec, scope string) (int, error) {
-	off, err := codec.Decode(scope, cursor)
+func decodeArg(field, cursor string, codec Codec, scope string) (Cursor, error) {
+	c, err := codec.DecodeCursor(scope, cursor)
 	if err != nil {
-		return 0, &Error{Field: field, Reason: err.Error(), Err: err}
+		return Cursor{}, &Error{Field: field, Reason: err.Error(), Err: err}
 	}
-	return off, nil
+	return c, nil
 }
 
 // NeedsTotal reports whether the window cannot be placed without knowing the total: last without before

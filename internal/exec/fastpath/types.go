@@ -628,18 +628,18 @@ func connectionField[T any](r *run, ctx context.Context, b []byte, f *graphql.Co
 		}
 		edges := make([]edge[T], len(c.Nodes))
 		for i := range c.Nodes {
-			edges[i] = edge[T]{node: &c.Nodes[i], offset: c.Window.Start + i, cr: cr}
+			edges[i] = edge[T]{node: &c.Nodes[i], index: i, cr: cr}
 		}
 		return list(r, ctx, b, fields, edges, slow, edgeElem[T])
 	}
 	return b, r.fail()
 }
 
-// edge is one item of a connection with its offset in the list (its cursor).
+// edge is one item of a connection with its index in the page (its cursor: Connection.Cursor).
 type edge[T any] struct {
-	node   *T
-	offset int
-	cr     *connectionRun[T]
+	node  *T
+	index int
+	cr    *connectionRun[T]
 }
 
 func edgeElem[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, e *edge[T]) ([]byte, bool) {
@@ -661,7 +661,7 @@ func edgeField[T any](r *run, ctx context.Context, b []byte, f *graphql.Collecte
 	case origin.Typename:
 		return appendString(b, shape.edgeTyp.String()), true
 	case shape.cursor:
-		return appendString(b, e.cr.c.Cursors.At(e.offset)), true
+		return appendString(b, e.cr.c.Cursor(e.index)), true
 	case shape.node:
 		fields := r.collect(f.Selections, shape.nodeImplementors)
 		if shape.slow(r, fields) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
 	"github.com/roomgraph/roomgraph/internal/model/nodeid"
+	"github.com/roomgraph/roomgraph/internal/pagination"
 )
 
 const room = `"0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"`
@@ -30,6 +31,7 @@ var (
 // TestCostTable pins the predicted cost of query shapes, one rule at a time.
 func TestCostTable(t *testing.T) {
 	s := schema(t)
+	const search = pagination.MaxSearchCalls
 	cases := []struct {
 		name  string
 		query string
@@ -46,7 +48,12 @@ func TestCostTable(t *testing.T) {
 		{"edges multiply like nodes", `{ rooms(first: 4) { edges { cursor node { sessions { totalCount } } } } }`, nil, 1 + 4},
 		{"pageInfo and totalCount do not multiply", `{ rooms(first: 4) { pageInfo { hasNextPage } totalCount } }`, nil, 1},
 		{"tail needs a probe", `{ room(id: ` + room + `) { sessions(last: 5) { nodes { id } } } }`, nil, 2},
-		{"last with before needs no probe", `{ room(id: ` + room + `) { sessions(last: 5, before: "x") { nodes { id } } } }`, nil, 1},
+		{"last with before needs no probe, but may search for its anchor", `{ room(id: ` + room + `) { sessions(last: 5, before: "x") { nodes { id } } } }`, nil, 1 + search + 1},
+		{"after: the window with the cursor's item, a search, the window again", `{ rooms(first: 10, after: "x") { totalCount } }`, nil, 1 + search + 1},
+		{"after and before: a search each", `{ rooms(after: "x", before: "y") { totalCount } }`, nil, 1 + 2*search + 1},
+		{"after with the tail: probe too", `{ rooms(last: 3, after: "x") { totalCount } }`, nil, 1 + search + 1 + 1},
+		{"100 after a cursor: with its item 101, still one call", `{ rooms(first: 100, after: "x") { totalCount } }`, nil, 1 + search + 1},
+		{"null after is no cursor", `query($a: String) { rooms(first: 10, after: $a) { totalCount } }`, map[string]any{"a": nil}, 1},
 		{"first and last: min for children, probe", `{ rooms(first: 10, last: 3) { nodes { sessions { totalCount } } } }`, nil, 1 + 1 + 3},
 		{"first above MaxFirst is clamped", `{ rooms(first: 1000) { nodes { sessions { totalCount } } } }`, nil, 1 + 100},
 		{"negative first is clamped to 0", `{ rooms(first: -5) { nodes { sessions { totalCount } } } }`, nil, 1},
@@ -58,7 +65,7 @@ func TestCostTable(t *testing.T) {
 		{"variable first null: default page", `query($n: Int) { rooms(first: $n) { nodes { sessions { totalCount } } } }`, map[string]any{"n": nil}, 1 + 20},
 		{"variable default value", `query($n: Int = 4) { rooms(first: $n) { nodes { sessions { totalCount } } } }`, nil, 1 + 4},
 		{"variable last without before: probe", `query($l: Int, $b: String) { rooms(last: $l, before: $b) { nodes { sessions { totalCount } } } }`, map[string]any{"l": 2}, 2 + 2},
-		{"variable last with before", `query($l: Int, $b: String) { rooms(last: $l, before: $b) { nodes { sessions { totalCount } } } }`, map[string]any{"l": 2, "b": "c"}, 1 + 2},
+		{"variable last with before", `query($l: Int, $b: String) { rooms(last: $l, before: $b) { nodes { sessions { totalCount } } } }`, map[string]any{"l": 2, "b": "c"}, 1 + search + 1 + 2},
 		{"plain list fans out", `{ roomSession(id: ` + room + `) { participants { session { active } } } }`, nil, 1 + 1},
 		{"plain list fans out below the back-reference", `{ roomSession(id: ` + room + `) { participants { session { room { uniqueName } } } } }`, nil, 1 + 1 + 50},
 		{"back-reference id only is free", `{ roomSessions(first: 20) { nodes { participants { session { id } } } } }`, nil, 1},
@@ -229,7 +236,9 @@ func TestCostCoversQueryPlans(t *testing.T) {
 		t.Run(row[1], func(t *testing.T) {
 			actual, err := strconv.Atoi(row[3])
 			require.NoError(t, err)
-			st := limits.Measure(s, operation(t, s, row[2]), nil, limits.Config{})
+			// The rows that page from a cursor get one: its worst case is what the prediction must cover.
+			vars := map[string]any{"after": "a cursor", "before": "a cursor"}
+			st := limits.Measure(s, operation(t, s, row[2]), vars, limits.Config{})
 			assert.GreaterOrEqual(t, st.Cost, actual, "predicted cost below the measured calls")
 			assert.LessOrEqual(t, st.Cost, limits.Config{}.Defaults().MaxCost, "a documented query is refused at the defaults")
 		})

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/roomgraph/roomgraph/internal/model/nodeid"
+	"github.com/roomgraph/roomgraph/internal/pagination"
 )
 
 // Saturated is the largest figure Measure reports: counts that would exceed it (fragments spread n times
@@ -276,11 +277,15 @@ func (w *walker) field(f *ast.Field, parent *ast.Definition, sc scope) tally {
 	return t
 }
 
-// window returns a connection field's page size (what its nodes multiply by) and its calls.
+// window returns a connection field's page size (what its nodes multiply by) and its calls. A cursor
+// argument (after, before) may carry an anchor that moved since it was issued: its first fetch takes the
+// cursor's item too (one item more), and in the worst case placing it costs pagination.MaxSearchCalls calls
+// per cursor and then the window's own calls again.
 func (w *walker) window(f *ast.Field) (size, calls int) {
 	first, hasFirst := w.intArg(f, "first")
 	last, hasLast := w.intArg(f, "last")
 	_, hasBefore := w.arg(f, "before")
+	_, hasAfter := w.arg(f, "after")
 	fetched := w.cfg.DefaultFirst
 	switch {
 	case hasFirst && hasLast:
@@ -294,10 +299,20 @@ func (w *walker) window(f *ast.Field) (size, calls int) {
 		size = fetched
 	}
 	calls = windowCalls(fetched)
+	if cursors := btoi(hasAfter) + btoi(hasBefore); cursors > 0 {
+		calls = windowCalls(fetched+1) + cursors*pagination.MaxSearchCalls + windowCalls(fetched)
+	}
 	if hasLast && !hasBefore {
 		calls++ // the tail needs the total before its window can be placed
 	}
 	return size, calls
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // windowCalls is how many upstream pages a window of n items may need: pagination.PlanPages fits any
