@@ -53,6 +53,8 @@ func TestCostTable(t *testing.T) {
 		{"after and before: a search each", `{ rooms(after: "x", before: "y") { totalCount } }`, nil, 1 + 2*search + 1},
 		{"after with the tail: probe too", `{ rooms(last: 3, after: "x") { totalCount } }`, nil, 1 + search + 1 + 1},
 		{"100 after a cursor: with its item 101, still one call", `{ rooms(first: 100, after: "x") { totalCount } }`, nil, 1 + search + 1},
+		{"a cursor under a list of parents: one parent's list accepts it, the search counts once",
+			`{ rooms(first: 100) { nodes { sessions(first: 10, after: "x") { totalCount } } } }`, nil, 1 + 100*1 + search + 1},
 		{"null after is no cursor", `query($a: String) { rooms(first: 10, after: $a) { totalCount } }`, map[string]any{"a": nil}, 1},
 		{"first and last: min for children, probe", `{ rooms(first: 10, last: 3) { nodes { sessions { totalCount } } } }`, nil, 1 + 1 + 3},
 		{"first above MaxFirst is clamped", `{ rooms(first: 1000) { nodes { sessions { totalCount } } } }`, nil, 1 + 100},

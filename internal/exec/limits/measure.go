@@ -70,7 +70,7 @@ func measureVars(schema *ast.Schema, costs costIndex, cfg Config, op *ast.Operat
 		root = schema.Query
 	}
 	t := w.selectionSet(op.SelectionSet, root, scope{listSize: cfg.ListFanOut})
-	return Stats{Depth: t.depth, Aliases: t.aliases, RootFields: t.fields, Representations: t.reps, Cost: t.cost}, w.usedVars
+	return Stats{Depth: t.depth, Aliases: t.aliases, RootFields: t.fields, Representations: t.reps, Cost: satAdd(t.cost, t.once)}, w.usedVars
 }
 
 // tally is what a selection set adds up to, relative to where it stands: depth below it, fields directly
@@ -254,8 +254,12 @@ func (w *walker) field(f *ast.Field, parent *ast.Definition, sc scope) tally {
 	}
 	childScope := scope{listSize: w.cfg.ListFanOut, backRef: rule.BackRef}
 	if rule.Connection {
-		size, calls := w.window(f)
+		size, calls, search := w.window(f)
 		own += calls
+		// A cursor is bound to one list (its scope: parent id, filter), so under a list of parents at most
+		// one instance accepts it and may search: the others refuse it before any call. The search is
+		// counted once, not once per parent.
+		t.once = satAdd(t.once, search)
 		childScope.listSize = size
 	}
 	if rule.FetchUnless != nil && w.beyond(f.SelectionSet, child, rule.FetchUnless, key) {
@@ -277,11 +281,11 @@ func (w *walker) field(f *ast.Field, parent *ast.Definition, sc scope) tally {
 	return t
 }
 
-// window returns a connection field's page size (what its nodes multiply by) and its calls. A cursor
-// argument (after, before) may carry an anchor that moved since it was issued: its first fetch takes the
-// cursor's item too (one item more), and in the worst case placing it costs pagination.MaxSearchCalls calls
-// per cursor and then the window's own calls again.
-func (w *walker) window(f *ast.Field) (size, calls int) {
+// window returns a connection field's page size (what its nodes multiply by), its calls, and the calls of
+// its cursors' searches. A cursor argument (after, before) may carry an anchor that moved since it was
+// issued: its first fetch takes the cursor's item too (one item more), and in the worst case placing it
+// costs pagination.MaxSearchCalls calls per cursor and then the window's own calls again (search).
+func (w *walker) window(f *ast.Field) (size, calls, search int) {
 	first, hasFirst := w.intArg(f, "first")
 	last, hasLast := w.intArg(f, "last")
 	_, hasBefore := w.arg(f, "before")
@@ -300,12 +304,13 @@ func (w *walker) window(f *ast.Field) (size, calls int) {
 	}
 	calls = windowCalls(fetched)
 	if cursors := btoi(hasAfter) + btoi(hasBefore); cursors > 0 {
-		calls = windowCalls(fetched+1) + cursors*pagination.MaxSearchCalls + windowCalls(fetched)
+		calls = windowCalls(fetched + 1)
+		search = cursors*pagination.MaxSearchCalls + windowCalls(fetched)
 	}
 	if hasLast && !hasBefore {
 		calls++ // the tail needs the total before its window can be placed
 	}
-	return size, calls
+	return size, calls, search
 }
 
 func btoi(b bool) int {
