@@ -178,7 +178,7 @@ type roomRead struct {
 	// between the two calls): a state that never was, read again.
 	torn  bool
 	state string
-	scope   stream.Scope
+	scope stream.Scope
 }
 
 // readRoom reads the room and its active session with the participants (two calls at most).
