@@ -17,19 +17,19 @@ import (
 
 // dashboardQuery is the dashboard recipe of docs/query-plans.md: every room, its active session and who is
 // in it now.
-const dashboardQuery = `{ rooms(first: 100) { nodes { id uniqueName
-	activeSession { id active participantCount(present: true) participants(present: true) { id context } } } } }`
+const dashboardQuery = `{ rooms(first: 100) { nodes { telnyxId uniqueName
+	activeSession { telnyxId active participantCount(present: true) participants(present: true) { telnyxId context } } } } }`
 
 type dashboard struct {
 	Rooms struct {
 		Nodes []struct {
-			ID            string `json:"id"`
+			ID            string `json:"telnyxId"`
 			ActiveSession *struct {
-				ID           string `json:"id"`
+				ID           string `json:"telnyxId"`
 				Active       bool   `json:"active"`
 				Count        int    `json:"participantCount"`
 				Participants []struct {
-					ID string `json:"id"`
+					ID string `json:"telnyxId"`
 				} `json:"participants"`
 			} `json:"activeSession"`
 		} `json:"nodes"`

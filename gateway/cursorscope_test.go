@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -27,20 +28,22 @@ func TestSameListSameCursors(t *testing.T) {
 		}
 	}
 	type page struct {
-		Nodes    []struct{ ID string } `json:"nodes"`
+		Nodes []struct {
+			ID string `json:"telnyxId"`
+		} `json:"nodes"`
 		PageInfo struct {
 			EndCursor string `json:"endCursor"`
 		} `json:"pageInfo"`
 	}
 	const (
 		viaRoom = `query($room: ID!, $after: String, $f: RoomSessionFilter) {
-			c: room(id: $room) { c: sessions(first: 3, after: $after, filter: $f) { nodes { id } pageInfo { endCursor } } } }`
+			c: room(id: $room) { c: sessions(first: 3, after: $after, filter: $f) { nodes { telnyxId } pageInfo { endCursor } } } }`
 		viaRoot = `query($room: ID, $after: String, $f: RoomSessionFilter) {
-			c: roomSessions(roomId: $room, first: 3, after: $after, filter: $f) { nodes { id } pageInfo { endCursor } } }`
+			c: roomSessions(roomId: $room, first: 3, after: $after, filter: $f) { nodes { telnyxId } pageInfo { endCursor } } }`
 		viaSession = `query($session: ID!, $after: String) {
-			c: roomSession(id: $session) { c: participantsConnection(first: 1, after: $after) { nodes { id } pageInfo { endCursor } } } }`
+			c: roomSession(id: $session) { c: participantsConnection(first: 1, after: $after) { nodes { telnyxId } pageInfo { endCursor } } } }`
 		viaParticipants = `query($session: ID, $after: String) {
-			c: roomParticipants(sessionId: $session, first: 1, after: $after) { nodes { id } pageInfo { endCursor } } }`
+			c: roomParticipants(sessionId: $session, first: 1, after: $after) { nodes { telnyxId } pageInfo { endCursor } } }`
 	)
 	get := func(t *testing.T, query string, vars map[string]any) page {
 		t.Helper()
@@ -88,6 +91,12 @@ func TestSameListSameCursors(t *testing.T) {
 			assert.Equal(t, c.want, ids(next))
 		})
 	}
+	t.Run("the room named by its global id, then by its UUID", func(t *testing.T) {
+		p := get(t, viaRoom, map[string]any{"room": nodeid.Encode(nodeid.Room, busiest)})
+		assert.Equal(t, truth[3:6], ids(get(t, viaRoot, map[string]any{"room": busiest, "after": p.PageInfo.EndCursor})))
+		p = get(t, viaRoot, map[string]any{"room": busiest})
+		assert.Equal(t, truth[3:6], ids(get(t, viaRoom, map[string]any{"room": nodeid.Encode(nodeid.Room, busiest), "after": p.PageInfo.EndCursor})))
+	})
 
 	session := truth[0]
 	parts := h.restIDs(t, keyA, "/room_sessions/"+session+"/participants", nil)

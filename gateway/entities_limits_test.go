@@ -11,6 +11,7 @@ import (
 	"github.com/roomgraph/roomgraph/gateway"
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -67,7 +68,7 @@ func TestEntitiesRepresentationCap(t *testing.T) {
 			assert.Zero(t, h.sim.Stats().Total, "Room representations by id cost no upstream call, refused or not")
 			if !tc.limit {
 				require.Empty(t, res.Errors)
-				assert.Contains(t, string(res.Data), `"id":"00000000-0000-4000-8000-000000000000"`)
+				assert.Contains(t, string(res.Data), `"id":"`+nodeid.Encode(nodeid.Room, "00000000-0000-4000-8000-000000000000")+`"`)
 				return
 			}
 			require.Len(t, res.Errors, 1)

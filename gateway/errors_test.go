@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -131,7 +132,7 @@ func testUpstreamErrorMapping(t *testing.T, e executor) {
 			assert.NotContains(t, e.Message, "KEY_", "no key")
 			// The room itself resolved (its id needs no call); only its sessions failed, and only they are
 			// null (docs/nullability.md).
-			assert.JSONEq(t, `{"room": {"id": "`+room+`", "sessions": null}}`, string(r.Data))
+			assert.JSONEq(t, `{"room": {"id": "`+nodeid.Encode(nodeid.Room, room)+`", "sessions": null}}`, string(r.Data))
 		})
 	}
 }
@@ -162,7 +163,7 @@ func testForwardAuth(t *testing.T, e executor) {
 	h := newHarness(t, defaultSim(), e.config(gateway.Config{Auth: gateway.AuthForward}))
 	roomA, _ := roomsBySessions(h.sim, keyA)
 	roomB, _ := roomsBySessions(h.sim, keyB)
-	const q = `query($id: ID!) { room(id: $id) { sessions(first: 50) { nodes { id roomId } } } }`
+	const q = `query($id: ID!) { room(id: $id) { sessions(first: 50) { nodes { telnyxId roomId } } } }`
 
 	t.Run("no header: UNAUTHENTICATED, no upstream call", func(t *testing.T) {
 		h.calls()

@@ -30,12 +30,12 @@ func Example_mount() {
 	defer bff.Close()
 
 	resp, err := http.Post(bff.URL+"/api/graphql", "application/json",
-		strings.NewReader(`{"query":"{ room(id: \"0ccc7b54-4df3-4bca-a65a-3da1ecc777f0\") { id } }"}`))
+		strings.NewReader(`{"query":"{ room(id: \"0ccc7b54-4df3-4bca-a65a-3da1ecc777f0\") { id telnyxId } }"}`))
 	if err != nil {
 		panic(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Println(resp.StatusCode, string(body))
-	// Output: 200 {"data":{"room":{"id":"0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"}}}
+	// Output: 200 {"data":{"room":{"id":"Um9vbTowY2NjN2I1NC00ZGYzLTRiY2EtYTY1YS0zZGExZWNjNzc3ZjA=","telnyxId":"0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"}}}
 }

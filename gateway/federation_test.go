@@ -20,6 +20,7 @@ import (
 
 	"github.com/roomgraph/roomgraph/gateway"
 	"github.com/roomgraph/roomgraph/graph"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -111,7 +112,12 @@ func entityCases(t *testing.T, sim *telnyxsim.Sim) []entityCase {
 	require.GreaterOrEqual(t, len(sessions), 10)
 	participants := sim.Participants(keyA, sessions[3].ID)
 	require.GreaterOrEqual(t, len(participants), 2)
-	rep := func(typename, id string) map[string]any { return map[string]any{"__typename": typename, "id": id} }
+	// A router sends back the key it was given: the id, a global id (docs/relay.md#federation). uuidRep is a
+	// representation from a subgraph that knows only the Telnyx UUID, which the id key accepts too.
+	rep := func(typename, uuid string) map[string]any {
+		return map[string]any{"__typename": typename, "id": nodeid.Encode(nodeid.Type(typename), uuid)}
+	}
+	uuidRep := func(typename, uuid string) map[string]any { return map[string]any{"__typename": typename, "id": uuid} }
 	reps := func(r ...map[string]any) map[string]any { return map[string]any{"reps": r} }
 	const entities = `query($reps: [_Any!]!) { _entities(representations: $reps) { __typename `
 	return []entityCase{
@@ -133,8 +139,11 @@ func entityCases(t *testing.T, sim *telnyxsim.Sim) []entityCase {
 			reps(rep("RoomSession", sessions[1].ID), rep("RoomSession", "00000000-0000-4000-8000-000000000000"), rep("RoomSession", sessions[5].ID))},
 		{"an unknown room fails at its first room field", entities + `... on Room { id uniqueName } } }`,
 			reps(rep("Room", "00000000-0000-4000-8000-000000000000"), rep("Room", rooms[1].ID))},
-		{"a malformed id", entities + `... on Room { id } } }`, reps(rep("Room", "nope"))},
-		{"an unknown typename", entities + `... on Room { id } } }`, reps(rep("Nope", rooms[0].ID))},
+		{"representations by telnyx uuid", entities + `... on Room { id telnyxId uniqueName } ... on RoomSession { id telnyxId active } } }`,
+			reps(uuidRep("Room", rooms[2].ID), uuidRep("RoomSession", sessions[4].ID), rep("Room", rooms[2].ID))},
+		{"a malformed id", entities + `... on Room { id } } }`, reps(uuidRep("Room", "nope"))},
+		{"a global id of another type", entities + `... on Room { id } } }`, reps(map[string]any{"__typename": "Room", "id": nodeid.Encode(nodeid.RoomSession, rooms[0].ID)})},
+		{"an unknown typename", entities + `... on Room { id } } }`, reps(uuidRep("Nope", rooms[0].ID))},
 		{"_entities beside a root field", `query($reps: [_Any!]!, $room: ID!) { room(id: $room) { id uniqueName }
 			_entities(representations: $reps) { ... on Room { maxParticipants } } }`,
 			map[string]any{"room": rooms[3].ID, "reps": []any{rep("Room", rooms[3].ID)}}},

@@ -35,16 +35,16 @@ func testInputErrorsNameEveryField(t *testing.T, e executor) {
 		{name: "updateRoom: the id and the input", query: `mutation {
   updateRoom(id: "nope", input: {maxParticipants: 51, webhookEventFailoverUrl: "/relative"}) { room { id } } }`,
 			want: []fieldError{
-				{"id", `id must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0, got "nope"`},
+				{"id", `id must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 or a Room's global id, got "nope"`},
 				{"input.maxParticipants", "input.maxParticipants must be between 2 and 50, got 51"},
 				{"input.webhookEventFailoverUrl", `input.webhookEventFailoverUrl must be an absolute http(s) URL such as https://example.com/webhooks, got "/relative"`},
 			}},
 		{name: "kickParticipants: the session and each bad id", query: `mutation {
   kickParticipants(sessionId: "` + room + `", participants: {ids: ["` + room + `", "x", "Y"], exclude: ["z"]}) { sessionId } }`,
 			want: []fieldError{
-				{"participants.ids[1]", `participants.ids[1] must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0, got "x"`},
-				{"participants.ids[2]", `participants.ids[2] must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0, got "Y"`},
-				{"participants.exclude[0]", `participants.exclude[0] must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0, got "z"`},
+				{"participants.ids[1]", `participants.ids[1] must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 or a RoomParticipant's global id, got "x"`},
+				{"participants.ids[2]", `participants.ids[2] must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 or a RoomParticipant's global id, got "Y"`},
+				{"participants.exclude[0]", `participants.exclude[0] must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 or a RoomParticipant's global id, got "z"`},
 			}},
 	}
 	for _, tc := range tests {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -52,7 +53,7 @@ func TestRoutes(t *testing.T) {
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
 		resp.Body.Close()
 		assert.Equal(t, http.StatusOK, resp.StatusCode)
-		assert.Equal(t, map[string]any{"id": "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"}, out.Data["room"])
+		assert.Equal(t, map[string]any{"id": nodeid.Encode(nodeid.Room, "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0")}, out.Data["room"])
 	}
 }
 

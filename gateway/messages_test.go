@@ -50,7 +50,7 @@ func testArgumentErrorsSayWhatIsWrong(t *testing.T, e executor) {
 		{name: "uppercase roomId filter", query: `{ roomSessions(roomId: "` + upper + `") { totalCount } }`,
 			message: `roomId must be a lowercase UUID, as Telnyx writes ids: got "` + upper + `", send "` + f.room + `"`, field: "roomId", line: 1, column: 3},
 		{name: "not a UUID", query: `{ roomParticipant(id: "p-1") { id } }`,
-			message: `id must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0, got "p-1"`, field: "id", line: 1, column: 3},
+			message: `id must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 or a RoomParticipant's global id, got "p-1"`, field: "id", line: 1, column: 3},
 		{name: "tampered cursor", query: sessions, vars: map[string]any{"id": f.room, "after": f.tampered},
 			message: `invalid "after" cursor: the cursor was altered (or issued with another cursor secret): use a cursor exactly as a pageInfo or edge gave it`, field: "after", line: 2, column: 19},
 		{name: "cursor of another room", query: sessions, vars: map[string]any{"id": f.other, "after": f.cursor},

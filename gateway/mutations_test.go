@@ -202,15 +202,23 @@ func testWriteThatRanIsNeverLost(t *testing.T, e executor) {
 	room := h.sim.Rooms(keyA)[0].ID
 	before := len(h.sim.Rooms(keyA))
 	var d struct {
-		A *struct{ Room struct{ ID string } }
-		B *struct{ Room struct{ ID string } }
+		A *struct {
+			Room struct {
+				ID string `json:"telnyxId"`
+			}
+		}
+		B *struct {
+			Room struct {
+				ID string `json:"telnyxId"`
+			}
+		}
 	}
 
 	t.Run("the second write fails upstream", func(t *testing.T) {
 		h.sim.SetFault(telnyxsim.RouteUpdateRoom, telnyxsim.Fault{ErrorRate: 1, ErrorStatus: 503})
 		defer h.sim.ClearFaults()
-		r := h.post(t, `mutation($id: ID!) { a: createRoom(input: {uniqueName: "survives"}) { room { id } }
-			b: updateRoom(id: $id, input: {maxParticipants: 20}) { room { id } } }`, map[string]any{"id": room})
+		r := h.post(t, `mutation($id: ID!) { a: createRoom(input: {uniqueName: "survives"}) { room { telnyxId } }
+			b: updateRoom(id: $id, input: {maxParticipants: 20}) { room { telnyxId } } }`, map[string]any{"id": room})
 		require.Equal(t, []string{"UPSTREAM_UNAVAILABLE"}, r.codes(), "%+v", r.Errors)
 		assert.Equal(t, []any{"b"}, r.Errors[0].Path)
 		require.NoError(t, json.Unmarshal(r.Data, &d))
@@ -264,7 +272,7 @@ func TestSessionActions(t *testing.T) {
 			Active       bool
 			EndedAt      *string
 			Participants []struct {
-				ID     string
+				ID     string `json:"telnyxId"`
 				LeftAt *string
 			}
 		}
@@ -276,7 +284,7 @@ func TestSessionActions(t *testing.T) {
 		ids := presentIDs(s.ID)
 		var d struct{ KickParticipants payload }
 		h.ok(t, `mutation($s: ID!, $ids: [ID!], $ex: [ID!]) { kickParticipants(sessionId: $s, participants: {ids: $ids, exclude: $ex}) {
-			sessionId session { active participants { id leftAt } } } }`,
+			sessionId session { active participants { telnyxId leftAt } } } }`,
 			map[string]any{"s": s.ID, "ids": ids[:2], "ex": ids[1:2]}, &d)
 		left := map[string]bool{}
 		for _, p := range d.KickParticipants.Session.Participants {

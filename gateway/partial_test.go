@@ -151,7 +151,7 @@ func partialCases(t *testing.T, s *ast.Schema) (cases []partialCase, skipped []s
 			}
 			for _, f := range typ.Fields() {
 				switch f.Kind() {
-				case origin.Key, origin.Meta, origin.Introspection, origin.Federation, origin.Write:
+				case origin.Key, origin.Meta, origin.Introspection, origin.Federation, origin.Write, origin.Node:
 					continue
 				}
 				fd := def.Fields.ForName(f.Name())

@@ -17,13 +17,13 @@ func TestParticipantsPresence(t *testing.T) {
 	forExecutors(t, func(t *testing.T, e executor) {
 		h := newHarness(t, telnyxsim.Config{Seed: 11, Rooms: 6, SessionsPerRoom: 20, ParticipantsPerSession: 5}, e.config(gateway.Config{}))
 		type person struct {
-			ID     string  `json:"id"`
+			ID     string  `json:"telnyxId"`
 			LeftAt *string `json:"leftAt"`
 		}
 		var out struct {
 			RoomSessions struct {
 				Nodes []struct {
-					ID      string   `json:"id"`
+					ID      string   `json:"telnyxId"`
 					All     []person `json:"all"`
 					Here    []person `json:"here"`
 					Gone    []person `json:"gone"`
@@ -37,9 +37,9 @@ func TestParticipantsPresence(t *testing.T) {
 			} `json:"roomSessions"`
 		}
 		h.calls()
-		h.ok(t, `query($p: Boolean) { roomSessions(first: 30) { nodes { id
-			all: participants { id leftAt } here: participants(present: true) { id leftAt }
-			gone: participants(present: false) { id leftAt } allNull: participants(present: null) { id leftAt }
+		h.ok(t, `query($p: Boolean) { roomSessions(first: 30) { nodes { telnyxId
+			all: participants { telnyxId leftAt } here: participants(present: true) { telnyxId leftAt }
+			gone: participants(present: false) { telnyxId leftAt } allNull: participants(present: null) { telnyxId leftAt }
 			count: participantCount nHere: participantCount(present: true) nGone: participantCount(present: false)
 			nNull: participantCount(present: null) viaVar: participantCount(present: $p) } } }`, map[string]any{"p": true}, &out)
 		calls := h.calls()

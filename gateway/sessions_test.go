@@ -11,18 +11,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
+// sessionNode is a session of an answer: GlobalID is its `id`, ID its `telnyxId` (the simulator's id).
 type sessionNode struct {
-	ID           string  `json:"id"`
+	GlobalID     string  `json:"id"`
+	ID           string  `json:"telnyxId"`
 	RoomID       string  `json:"roomId"`
 	Active       bool    `json:"active"`
 	CreatedAt    string  `json:"createdAt"`
 	UpdatedAt    string  `json:"updatedAt"`
 	EndedAt      *string `json:"endedAt"`
 	Participants []struct {
-		ID        string  `json:"id"`
+		GlobalID  string  `json:"id"`
+		ID        string  `json:"telnyxId"`
 		SessionID string  `json:"sessionId"`
 		Context   string  `json:"context"`
 		JoinedAt  string  `json:"joinedAt"`
@@ -63,7 +67,7 @@ type roomSessions struct {
 const pageQuery = `query($id: ID!, $first: Int, $after: String, $last: Int, $before: String, $filter: RoomSessionFilter) {
   room(id: $id) { id sessions(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
     totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    edges { cursor node { id roomId active createdAt updatedAt endedAt } } } } }`
+    edges { cursor node { telnyxId roomId active createdAt updatedAt endedAt } } } } }`
 
 func defaultSim() telnyxsim.Config {
 	return telnyxsim.Config{Seed: 42, Rooms: 8, SessionsPerRoom: 25, ParticipantsPerSession: 4}
@@ -277,7 +281,7 @@ func testFieldsMatchUpstream(t *testing.T, e executor) {
 	room, _ := roomsBySessions(h.sim, keyA)
 	var d roomSessions
 	h.ok(t, `query($id: ID!) { room(id: $id) { id sessions(first: 30) { nodes {
-		id roomId active createdAt updatedAt endedAt participants { id sessionId context joinedAt leftAt } } } } }`,
+		id telnyxId roomId active createdAt updatedAt endedAt participants { id telnyxId sessionId context joinedAt leftAt } } } } }`,
 		map[string]any{"id": room}, &d)
 	store := h.sim.Sessions(keyA, room)[:30]
 	const layout = "2006-01-02T15:04:05.000000Z"
@@ -285,6 +289,7 @@ func testFieldsMatchUpstream(t *testing.T, e executor) {
 	for i, s := range store {
 		n := d.Room.Sessions.Nodes[i]
 		assert.Equal(t, s.ID, n.ID)
+		assert.Equal(t, nodeid.Encode(nodeid.RoomSession, s.ID), n.GlobalID, "id is the global id")
 		assert.Equal(t, room, n.RoomID)
 		assert.Equal(t, s.Active, n.Active)
 		assert.Equal(t, s.CreatedAt.UTC().Format(layout), n.CreatedAt)
@@ -299,6 +304,7 @@ func testFieldsMatchUpstream(t *testing.T, e executor) {
 		require.Len(t, n.Participants, len(parts))
 		for j, p := range parts {
 			assert.Equal(t, p.ID, n.Participants[j].ID)
+			assert.Equal(t, nodeid.Encode(nodeid.RoomParticipant, p.ID), n.Participants[j].GlobalID, "id is the global id")
 			assert.Equal(t, s.ID, n.Participants[j].SessionID)
 			assert.Equal(t, p.Context, n.Participants[j].Context)
 			assert.Equal(t, p.JoinedAt.UTC().Format(layout), n.Participants[j].JoinedAt)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/roomgraph/roomgraph/gateway"
 	"github.com/roomgraph/roomgraph/internal/live"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -265,11 +266,11 @@ func jsonAt(m any, path ...string) any {
 
 const roomEventsQuery = `subscription($id: ID!) { roomEvents(roomId: $id) {
   __typename id occurredAt
-  room { id uniqueName }
-  session { id active }
+  room { id telnyxId uniqueName }
+  session { telnyxId active }
   ... on RoomSessionEnded { durationSecs reason }
-  ... on RoomParticipantJoined { participant { id context } }
-  ... on RoomParticipantLeft { participant { id context } durationSecs reason }
+  ... on RoomParticipantJoined { participant { telnyxId context } }
+  ... on RoomParticipantLeft { participant { telnyxId context } durationSecs reason }
 } }`
 
 // TestRoomEventsOverWebSocket: each event type arrives, once, with its linked objects read through the
@@ -315,13 +316,14 @@ func TestRoomEventsOverWebSocket(t *testing.T) {
 		ev := r.Data["roomEvents"]
 		assert.Equal(t, w.typename, jsonAt(ev, "__typename"))
 		assert.Equal(t, w.id, jsonAt(ev, "id"))
-		assert.Equal(t, room.ID, jsonAt(ev, "room", "id"))
+		assert.Equal(t, room.ID, jsonAt(ev, "room", "telnyxId"))
+		assert.Equal(t, nodeid.Encode(nodeid.Room, room.ID), jsonAt(ev, "room", "id"), "id is the global id")
 		assert.Equal(t, room.UniqueName, jsonAt(ev, "room", "uniqueName"))
-		assert.Equal(t, room.ActiveSessionID, jsonAt(ev, "session", "id"))
+		assert.Equal(t, room.ActiveSessionID, jsonAt(ev, "session", "telnyxId"))
 		assert.Equal(t, true, jsonAt(ev, "session", "active"))
 		switch w.typename {
 		case "RoomParticipantJoined", "RoomParticipantLeft":
-			assert.Equal(t, p.ID, jsonAt(ev, "participant", "id"))
+			assert.Equal(t, p.ID, jsonAt(ev, "participant", "telnyxId"))
 			assert.Equal(t, p.Context, jsonAt(ev, "participant", "context"))
 		}
 		switch w.typename {
@@ -359,15 +361,15 @@ func TestRoomEventsOverSSE(t *testing.T) {
 
 const roomUpdatedQuery = `subscription($id: ID!) { roomUpdated(id: $id) {
   id uniqueName activeSessionId
-  activeSession { id participants(present: true) { id context } }
+  activeSession { id participants(present: true) { telnyxId context } }
 } }`
 
-// presentIDs returns the ids of the participants present in a roomUpdated answer.
+// presentIDs returns the Telnyx ids of the participants present in a roomUpdated answer.
 func presentIDs(r *gqlResult) []string {
 	var out []string
 	ps, _ := jsonAt(r.Data["roomUpdated"], "activeSession", "participants").([]any)
 	for _, p := range ps {
-		out = append(out, jsonAt(p, "id").(string))
+		out = append(out, jsonAt(p, "telnyxId").(string))
 	}
 	return out
 }
@@ -708,12 +710,12 @@ func TestSubscriptionTenancy(t *testing.T) {
 		for range n {
 			r, _ := cA.next(idA)
 			require.Empty(t, r.Errors)
-			assert.Equal(t, roomA.ID, jsonAt(r.Data["roomEvents"], "room", "id"))
+			assert.Equal(t, roomA.ID, jsonAt(r.Data["roomEvents"], "room", "telnyxId"))
 			assert.Equal(t, roomA.UniqueName, jsonAt(r.Data["roomEvents"], "room", "uniqueName"))
 			assert.Equal(t, presentA[0].Context, jsonAt(r.Data["roomEvents"], "participant", "context"))
 			r, _ = cB.next(idB)
 			require.Empty(t, r.Errors)
-			assert.Equal(t, roomB.ID, jsonAt(r.Data["roomEvents"], "room", "id"))
+			assert.Equal(t, roomB.ID, jsonAt(r.Data["roomEvents"], "room", "telnyxId"))
 			assert.Equal(t, presentB[0].Context, jsonAt(r.Data["roomEvents"], "participant", "context"))
 		}
 	})

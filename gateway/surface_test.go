@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -26,7 +27,7 @@ type conn struct {
 	Edges []struct {
 		Cursor string `json:"cursor"`
 		Node   struct {
-			ID string `json:"id"`
+			ID string `json:"telnyxId"`
 		} `json:"node"`
 	} `json:"edges"`
 }
@@ -50,7 +51,7 @@ func dig(t testing.TB, data json.RawMessage, path ...string) json.RawMessage {
 	return data
 }
 
-const connFields = `totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } }`
+const connFields = `totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { telnyxId } }`
 
 // walk pages through a connection with cursors, in both directions and for several page sizes, and checks
 // that every walk yields want exactly. query has $first/$after/$last/$before and the connection at path.
@@ -169,7 +170,8 @@ func testRoomFields(t *testing.T, e executor) {
 	h := newHarness(t, surfaceSim(), e.config(gateway.Config{LoaderWait: 20 * time.Millisecond}))
 	const layout = "2006-01-02T15:04:05.000000Z"
 	type roomJSON struct {
-		ID                      string  `json:"id"`
+		GlobalID                string  `json:"id"`
+		ID                      string  `json:"telnyxId"`
 		UniqueName              *string `json:"uniqueName"`
 		MaxParticipants         int     `json:"maxParticipants"`
 		EnableRecording         bool    `json:"enableRecording"`
@@ -178,16 +180,17 @@ func testRoomFields(t *testing.T, e executor) {
 		WebhookTimeoutSecs      *int    `json:"webhookTimeoutSecs"`
 		ActiveSessionID         *string `json:"activeSessionId"`
 		ActiveSession           *struct {
-			ID     string `json:"id"`
+			ID     string `json:"telnyxId"`
 			Active bool   `json:"active"`
 		} `json:"activeSession"`
 		CreatedAt string `json:"createdAt"`
 		UpdatedAt string `json:"updatedAt"`
 	}
-	const fields = `id uniqueName maxParticipants enableRecording webhookEventUrl webhookEventFailoverUrl webhookTimeoutSecs activeSessionId activeSession { id active } createdAt updatedAt`
+	const fields = `id telnyxId uniqueName maxParticipants enableRecording webhookEventUrl webhookEventFailoverUrl webhookTimeoutSecs activeSessionId activeSession { telnyxId active } createdAt updatedAt`
 	check := func(t *testing.T, got roomJSON, want telnyxsim.Room) {
 		t.Helper()
 		assert.Equal(t, want.ID, got.ID)
+		assert.Equal(t, nodeid.Encode(nodeid.Room, want.ID), got.GlobalID, "id is the global id")
 		assert.Equal(t, want.UniqueName, deref(got.UniqueName))
 		assert.Equal(t, want.MaxParticipants, got.MaxParticipants)
 		assert.Equal(t, want.EnableRecording, got.EnableRecording)
@@ -267,13 +270,13 @@ func testSessionAndParticipantByID(t *testing.T, e executor) {
 	t.Run("session with participants: one call with include_participants", func(t *testing.T) {
 		var d struct {
 			RoomSession struct {
-				ID           string
+				TelnyxID     string
 				RoomID       string
-				Participants []struct{ ID string }
+				Participants []struct{ TelnyxID string }
 			}
 		}
-		h.ok(t, `query($id: ID!) { roomSession(id: $id) { id roomId participants { id } } }`, map[string]any{"id": s.ID}, &d)
-		assert.Equal(t, s.ID, d.RoomSession.ID)
+		h.ok(t, `query($id: ID!) { roomSession(id: $id) { telnyxId roomId participants { telnyxId } } }`, map[string]any{"id": s.ID}, &d)
+		assert.Equal(t, s.ID, d.RoomSession.TelnyxID)
 		assert.Equal(t, s.RoomID, d.RoomSession.RoomID)
 		assert.Len(t, d.RoomSession.Participants, len(parts))
 		calls := h.calls()
@@ -290,14 +293,16 @@ func testSessionAndParticipantByID(t *testing.T, e executor) {
 	t.Run("participant and its session", func(t *testing.T) {
 		var d struct {
 			RoomParticipant struct {
-				ID, SessionID, Context string
-				Session                struct{ ID, RoomID string }
+				ID, TelnyxID, SessionID, Context string
+				Session                          struct{ ID, TelnyxID, RoomID string }
 			}
 		}
-		h.ok(t, `query($id: ID!) { roomParticipant(id: $id) { id sessionId context session { id roomId } } }`, map[string]any{"id": parts[0].ID}, &d)
-		assert.Equal(t, parts[0].ID, d.RoomParticipant.ID)
+		h.ok(t, `query($id: ID!) { roomParticipant(id: $id) { id telnyxId sessionId context session { id telnyxId roomId } } }`, map[string]any{"id": parts[0].ID}, &d)
+		assert.Equal(t, parts[0].ID, d.RoomParticipant.TelnyxID)
+		assert.Equal(t, nodeid.Encode(nodeid.RoomParticipant, parts[0].ID), d.RoomParticipant.ID)
 		assert.Equal(t, parts[0].Context, d.RoomParticipant.Context)
-		assert.Equal(t, s.ID, d.RoomParticipant.Session.ID)
+		assert.Equal(t, s.ID, d.RoomParticipant.Session.TelnyxID)
+		assert.Equal(t, nodeid.Encode(nodeid.RoomSession, s.ID), d.RoomParticipant.Session.ID)
 		assert.Equal(t, s.RoomID, d.RoomParticipant.Session.RoomID)
 		assert.Len(t, h.calls(), 2)
 	})

@@ -87,6 +87,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Node               func(childComplexity int, id string) int
+		Nodes              func(childComplexity int, ids []string) int
 		Room               func(childComplexity int, id string) int
 		RoomParticipant    func(childComplexity int, id string) int
 		RoomParticipants   func(childComplexity int, sessionID *string, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) int
@@ -108,6 +110,7 @@ type ComplexityRoot struct {
 		ActiveSessionID         func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
 		EnableRecording         func(childComplexity int) int
+		GlobalID                func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		MaxParticipants         func(childComplexity int) int
 		Sessions                func(childComplexity int, filter *RoomSessionFilter, first *int, after *string, last *int, before *string) int
@@ -132,6 +135,7 @@ type ComplexityRoot struct {
 
 	RoomParticipant struct {
 		Context   func(childComplexity int) int
+		GlobalID  func(childComplexity int) int
 		ID        func(childComplexity int) int
 		JoinedAt  func(childComplexity int) int
 		LeftAt    func(childComplexity int) int
@@ -178,6 +182,7 @@ type ComplexityRoot struct {
 		Active                 func(childComplexity int) int
 		CreatedAt              func(childComplexity int) int
 		EndedAt                func(childComplexity int) int
+		GlobalID               func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		ParticipantCount       func(childComplexity int, present *bool) int
 		Participants           func(childComplexity int, present *bool) int
@@ -258,6 +263,8 @@ type QueryResolver interface {
 	RoomSession(ctx context.Context, id string) (*telnyx.RoomSession, error)
 	RoomParticipants(ctx context.Context, sessionID *string, filter *RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error)
 	RoomParticipant(ctx context.Context, id string) (*telnyx.RoomParticipant, error)
+	Node(ctx context.Context, id string) (model.Node, error)
+	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 }
 type RoomResolver interface {
 	UniqueName(ctx context.Context, obj *model.Room) (*string, error)
@@ -524,6 +531,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.room":
 		if e.ComplexityRoot.Query.Room == nil {
 			break
@@ -652,6 +681,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Room.EnableRecording(childComplexity), true
 	case "Room.id":
+		if e.ComplexityRoot.Room.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.GlobalID(childComplexity), true
+	case "Room.telnyxId":
 		if e.ComplexityRoot.Room.ID == nil {
 			break
 		}
@@ -750,6 +785,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomParticipant.Context(childComplexity), true
 	case "RoomParticipant.id":
+		if e.ComplexityRoot.RoomParticipant.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomParticipant.GlobalID(childComplexity), true
+	case "RoomParticipant.telnyxId":
 		if e.ComplexityRoot.RoomParticipant.ID == nil {
 			break
 		}
@@ -924,6 +965,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomSession.EndedAt(childComplexity), true
 	case "RoomSession.id":
+		if e.ComplexityRoot.RoomSession.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSession.GlobalID(childComplexity), true
+	case "RoomSession.telnyxId":
 		if e.ComplexityRoot.RoomSession.ID == nil {
 			break
 		}
@@ -1259,38 +1306,38 @@ type Mutation {
   ): RoomPayload
   "Change a room's settings; fields left out keep their value."
   updateRoom(
-    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
     "The settings to change."
     input: UpdateRoomInput!
   ): RoomPayload
   "Delete a room. Its participants are kicked and it can no longer be joined."
   deleteRoom(
-    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
   ): DeleteRoomPayload
   "End a session: it stops being active and everyone still present is kicked."
   endRoomSession(
-    "The session's id (a lowercase UUID, as Telnyx writes ids)."
+    "The session's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
   ): RoomSessionPayload
   "Remove participants from a session."
   kickParticipants(
-    "The session's id (a lowercase UUID, as Telnyx writes ids)."
+    "The session's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     sessionId: ID!
     "Whom to kick: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
   ): RoomSessionPayload
   "Mute participants of a session (the upstream keeps no visible mute state)."
   muteParticipants(
-    "The session's id (a lowercase UUID, as Telnyx writes ids)."
+    "The session's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     sessionId: ID!
     "Whom to mute: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
   ): RoomSessionPayload
   "Unmute participants of a session."
   unmuteParticipants(
-    "The session's id (a lowercase UUID, as Telnyx writes ids)."
+    "The session's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     sessionId: ID!
     "Whom to unmute: everyone, or these ids, minus the excluded ids."
     participants: ParticipantSelection!
@@ -1300,7 +1347,7 @@ type Mutation {
   with refreshClientToken. The tokens are credentials: the gateway never logs or traces them.
   """
   generateJoinClientToken(
-    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     roomId: ID!
     "How long the tokens live; left out, 600 seconds for the join token and 3600 for the refresh token."
     input: JoinClientTokenInput
@@ -1311,7 +1358,7 @@ type Mutation {
   BAD_USER_INPUT.
   """
   refreshClientToken(
-    "The room's id (a lowercase UUID, as Telnyx writes ids): the room the refresh token was issued for."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `): the room the refresh token was issued for."
     roomId: ID!
     "The refresh token generateJoinClientToken returned for this room."
     refreshToken: String!
@@ -1364,9 +1411,9 @@ minus ` + "`" + `exclude` + "`" + `.
 input ParticipantSelection {
   "Target every participant of the session."
   all: Boolean
-  "Target these participants (UUIDs)."
+  "Target these participants (lowercase Telnyx UUIDs or global ids)."
   ids: [ID!]
-  "Leave these participants (UUIDs) out."
+  "Leave these participants (lowercase Telnyx UUIDs or global ids) out."
   exclude: [ID!]
 }
 
@@ -1392,7 +1439,10 @@ type RoomPayload {
 The result of deleting a room.
 """
 type DeleteRoomPayload {
-  "The id of the room that was deleted."
+  """
+  The global id of the room that was deleted (the ` + "`" + `id` + "`" + ` it had), so that a client cache can drop it: Relay's
+  ` + "`" + `@deleteRecord` + "`" + `, Apollo's ` + "`" + `cache.evict` + "`" + `.
+  """
   deletedRoomId: ID!
 }
 
@@ -1400,7 +1450,7 @@ type DeleteRoomPayload {
 The session an action changed, read anew after the action.
 """
 type RoomSessionPayload {
-  "The id of the session acted on."
+  "The Telnyx id (a UUID) of the session acted on."
   sessionId: ID!
   """
   The session as it is after the action: selecting more than its ` + "`" + `id` + "`" + ` fetches it (one call); null, with the
@@ -1419,7 +1469,7 @@ type RoomSessionPayload {
 A join token for the Telnyx Video client SDK and a refresh token, as the upstream issued them.
 """
 type JoinClientTokenPayload {
-  "The id of the room the tokens are for."
+  "The Telnyx id (a UUID) of the room the tokens are for."
   roomId: ID!
   "The token the client SDK joins the room with (a JWT)."
   token: String!
@@ -1435,7 +1485,7 @@ type JoinClientTokenPayload {
 A new join token for the Telnyx Video client SDK, as the upstream issued it.
 """
 type RefreshClientTokenPayload {
-  "The id of the room the token is for."
+  "The Telnyx id (a UUID) of the room the token is for."
   roomId: ID!
   "The token the client SDK joins the room with (a JWT)."
   token: String!
@@ -1443,13 +1493,56 @@ type RefreshClientTokenPayload {
   tokenExpiresAt: DateTime!
 }
 `, BuiltIn: false},
+	{Name: "../schema/node.graphqls", Input: `"""
+An object that can be fetched again by its global id alone, as Relay's Global Object Identification asks:
+rooms, sessions and participants. The Telnyx UUID of each object is its ` + "`" + `telnyxId` + "`" + `, and every id argument
+takes it or the object's global id (docs/relay.md).
+"""
+interface Node {
+  """
+  The object's global id: base64 of the type name, ` + "`" + `:` + "`" + ` and the Telnyx UUID (` + "`" + `Room:…` + "`" + `, ` + "`" + `RoomSession:…` + "`" + `,
+  ` + "`" + `RoomParticipant:…` + "`" + `), as graphql-relay-js's ` + "`" + `toGlobalId` + "`" + ` makes it; ` + "`" + `node(id:)` + "`" + ` takes it.
+  """
+  id: ID!
+}
+
+extend type Query {
+  """
+  The object with this global id. Selecting only ` + "`" + `id` + "`" + `, ` + "`" + `telnyxId` + "`" + ` and ` + "`" + `__typename` + "`" + ` makes no upstream call
+  and does not check that the object exists; selecting any other field fetches the object (one call, shared with every other path to it in the operation), and an unknown
+  object is then null, with a NOT_FOUND error. An id that is not a global id (a bare UUID included: it does
+  not say which object type it names) is BAD_USER_INPUT, with no call.
+  """
+  node(
+    "A global id: base64 of ` + "`" + `Room:` + "`" + `, ` + "`" + `RoomSession:` + "`" + ` or ` + "`" + `RoomParticipant:` + "`" + ` and the object's Telnyx id."
+    id: ID!
+  ): Node
+
+  """
+  The objects with these global ids, in the order given: each as ` + "`" + `node(id:)` + "`" + ` would answer it, fetched
+  together with the operation's other reads (one call per distinct object, none for an object whose
+  selection is only ` + "`" + `id` + "`" + `, ` + "`" + `telnyxId` + "`" + ` and ` + "`" + `__typename` + "`" + `). An object that cannot be fetched is null, with its
+  error at its index; any id that is not a global id makes the whole field BAD_USER_INPUT, with no call.
+  """
+  nodes(
+    "Global ids, as for ` + "`" + `node(id:)` + "`" + ` (at most 100)."
+    ids: [ID!]!
+  ): [Node]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/participant.graphqls", Input: `"""
 Someone who joined a room session.
 """
-type RoomParticipant {
-  "The participant's id (a lowercase UUID, as Telnyx writes ids)."
+type RoomParticipant implements Node {
+  """
+  The participant's global id (Relay): base64 of ` + "`" + `RoomParticipant:` + "`" + ` and its Telnyx UUID. ` + "`" + `node(id:)` + "`" + `
+  refetches the participant with it, and every participant id argument takes it as well as the UUID
+  (` + "`" + `telnyxId` + "`" + `).
+  """
   id: ID!
-  "The id of the session the participant joined."
+  "The participant's Telnyx id (a UUID), as webhooks, the Telnyx SDKs and logs name it."
+  telnyxId: ID!
+  "The Telnyx id (a UUID) of the session the participant joined."
   sessionId: ID!
   """
   The session the participant joined. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call; selecting more fetches
@@ -1512,13 +1605,13 @@ fetched once.
 """
 type Query {
   """
-  A video room by id. Selecting only ` + "`" + `id` + "`" + `, ` + "`" + `__typename` + "`" + ` and ` + "`" + `sessions` + "`" + ` makes no call for the room itself, so
-  the room's existence is not checked: an unknown id is answered with that id, and its ` + "`" + `sessions` + "`" + ` (its own
-  list call) are null with a NOT_FOUND error. Selecting any other field fetches the room once per operation,
+  A video room by id. Selecting only ` + "`" + `id` + "`" + `, ` + "`" + `telnyxId` + "`" + `, ` + "`" + `__typename` + "`" + ` and ` + "`" + `sessions` + "`" + ` makes no call for the room
+  itself, so the room's existence is not checked: an unknown id is answered with its ids, and its ` + "`" + `sessions` + "`" + `
+  (its own list call) are null with a NOT_FOUND error. Selecting any other field fetches the room once per operation,
   however many paths reach it; an unknown room is then null, with a NOT_FOUND error.
   """
   room(
-    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
   ): Room
 
@@ -1544,7 +1637,7 @@ type Query {
   upstream's error, when the list cannot be read.
   """
   roomSessions(
-    "Only the sessions of this room."
+    "Only the sessions of this room (its Telnyx id or its global id)."
     roomId: ID
     "Only sessions that match every given condition."
     filter: RoomSessionFilter
@@ -1563,7 +1656,7 @@ type Query {
   null, with a NOT_FOUND error, when there is none.
   """
   roomSession(
-    "The session's id (a lowercase UUID, as Telnyx writes ids)."
+    "The session's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
   ): RoomSession
 
@@ -1572,7 +1665,7 @@ type Query {
   Null, with the upstream's error, when the list cannot be read.
   """
   roomParticipants(
-    "Only the participants of this session."
+    "Only the participants of this session (its Telnyx id or its global id)."
     sessionId: ID
     "Only participants that match every given condition."
     filter: RoomParticipantFilter
@@ -1591,7 +1684,7 @@ type Query {
   none.
   """
   roomParticipant(
-    "The participant's id (a lowercase UUID, as Telnyx writes ids)."
+    "The participant's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
   ): RoomParticipant
 }
@@ -1599,9 +1692,14 @@ type Query {
 	{Name: "../schema/room.graphqls", Input: `"""
 A Telnyx video room: a place participants join. Each time people meet in it, the room hosts a session.
 """
-type Room {
-  "The room's id (a lowercase UUID, as Telnyx writes ids)."
+type Room implements Node {
+  """
+  The room's global id (Relay): base64 of ` + "`" + `Room:` + "`" + ` and its Telnyx UUID. ` + "`" + `node(id:)` + "`" + ` refetches the room with
+  it, and every room id argument takes it as well as the UUID (` + "`" + `telnyxId` + "`" + `).
+  """
   id: ID!
+  "The room's Telnyx id (a UUID), as webhooks, the Telnyx SDKs and logs name it."
+  telnyxId: ID!
   "The room's name, unique within the account; null when the room was created without one."
   uniqueName: String
   "How many participants may be in the room at once (2 to 50)."
@@ -1614,7 +1712,7 @@ type Room {
   webhookEventFailoverUrl: String
   "How long Telnyx waits for the webhook URL to answer, in seconds (0 to 30); null when unset."
   webhookTimeoutSecs: Int
-  "The id of the session in progress, or null when none is."
+  "The Telnyx id (a UUID) of the session in progress, or null when none is."
   activeSessionId: ID
   """
   The session in progress, or null when none is. Selecting only its ` + "`" + `id` + "`" + ` costs no call beyond the room's;
@@ -1725,10 +1823,15 @@ type PageInfo {
 	{Name: "../schema/session.graphqls", Input: `"""
 One meeting in a room: it starts when the first participant joins and ends when the session is ended.
 """
-type RoomSession {
-  "The session's id (a lowercase UUID, as Telnyx writes ids)."
+type RoomSession implements Node {
+  """
+  The session's global id (Relay): base64 of ` + "`" + `RoomSession:` + "`" + ` and its Telnyx UUID. ` + "`" + `node(id:)` + "`" + ` refetches the
+  session with it, and every session id argument takes it as well as the UUID (` + "`" + `telnyxId` + "`" + `).
+  """
   id: ID!
-  "The id of the room that hosts this session."
+  "The session's Telnyx id (a UUID), as webhooks, the Telnyx SDKs and logs name it."
+  telnyxId: ID!
+  "The Telnyx id (a UUID) of the room that hosts this session."
   roomId: ID!
   """
   The room that hosts this session. Selecting only its ` + "`" + `id` + "`" + ` costs no upstream call; selecting more fetches
@@ -1837,7 +1940,7 @@ type Subscription {
   costs nothing).
   """
   roomEvents(
-    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     roomId: ID!
   ): RoomEvent!
 
@@ -1849,7 +1952,7 @@ type Subscription {
   fails is tried again; the subscription is refused, with the read's error, when the first read fails.
   """
   roomUpdated(
-    "The room's id (a lowercase UUID, as Telnyx writes ids)."
+    "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
     id: ID!
   ): Room
 }
@@ -1949,7 +2052,9 @@ type RoomParticipantLeft implements RoomEvent {
 }
 `, BuiltIn: false},
 	{Name: "../schema/federation/subgraph.graphqls", Input: `# Apollo Federation v2: the entities a router may ask roomgraph for, keyed by id. Served only when
-# ROOMGRAPH_FEDERATION is on; otherwise the gateway serves the schema without this folder.
+# ROOMGRAPH_FEDERATION is on; otherwise the gateway serves the schema without this folder. The key is ` + "`" + `id` + "`" + `,
+# the global id the subgraph hands out (docs/relay.md#federation); a representation's id may also be the
+# Telnyx UUID, for a subgraph that knows only that.
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
 
 extend type Room @key(fields: "id")
@@ -2101,6 +2206,8 @@ func (ec *executionContext) childFields_Room(ctx context.Context, field graphql.
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Room_id(ctx, field)
+	case "telnyxId":
+		return ec.fieldContext_Room_telnyxId(ctx, field)
 	case "uniqueName":
 		return ec.fieldContext_Room_uniqueName(ctx, field)
 	case "maxParticipants":
@@ -2155,6 +2262,8 @@ func (ec *executionContext) childFields_RoomParticipant(ctx context.Context, fie
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RoomParticipant_id(ctx, field)
+	case "telnyxId":
+		return ec.fieldContext_RoomParticipant_telnyxId(ctx, field)
 	case "sessionId":
 		return ec.fieldContext_RoomParticipant_sessionId(ctx, field)
 	case "session":
@@ -2207,6 +2316,8 @@ func (ec *executionContext) childFields_RoomSession(ctx context.Context, field g
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RoomSession_id(ctx, field)
+	case "telnyxId":
+		return ec.fieldContext_RoomSession_telnyxId(ctx, field)
 	case "roomId":
 		return ec.fieldContext_RoomSession_roomId(ctx, field)
 	case "room":
@@ -2638,6 +2749,34 @@ func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["representations"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -4081,6 +4220,94 @@ func (ec *executionContext) fieldContext_Query_roomParticipant(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4311,7 +4538,7 @@ func (ec *executionContext) _Room_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_Room_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4322,6 +4549,29 @@ func (ec *executionContext) _Room_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Room_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Room_telnyxId(ctx context.Context, field graphql.CollectedField, obj *model.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_telnyxId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_telnyxId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Room", field, false, false, "ID")
 }
 
@@ -4791,7 +5041,7 @@ func (ec *executionContext) _RoomParticipant_id(ctx context.Context, field graph
 			return ec.fieldContext_RoomParticipant_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4802,6 +5052,29 @@ func (ec *executionContext) _RoomParticipant_id(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_RoomParticipant_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomParticipant", field, true, false, "ID")
+}
+
+func (ec *executionContext) _RoomParticipant_telnyxId(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomParticipant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomParticipant_telnyxId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomParticipant_telnyxId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoomParticipant", field, false, false, "ID")
 }
 
@@ -5497,7 +5770,7 @@ func (ec *executionContext) _RoomSession_id(ctx context.Context, field graphql.C
 			return ec.fieldContext_RoomSession_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5508,6 +5781,29 @@ func (ec *executionContext) _RoomSession_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_RoomSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSession", field, true, false, "ID")
+}
+
+func (ec *executionContext) _RoomSession_telnyxId(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSession_telnyxId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSession_telnyxId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoomSession", field, false, false, "ID")
 }
 
@@ -8135,6 +8431,40 @@ func UnmarshalUpdateRoomInput(ctx context.Context, raw any) (UpdateRoomInput, er
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case telnyx.RoomSession:
+		return ec._RoomSession(ctx, sel, &obj)
+	case *telnyx.RoomSession:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomSession(ctx, sel, obj)
+	case telnyx.RoomParticipant:
+		return ec._RoomParticipant(ctx, sel, &obj)
+	case *telnyx.RoomParticipant:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomParticipant(ctx, sel, obj)
+	case model.Room:
+		return ec._Room(ctx, sel, &obj)
+	case *model.Room:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Room(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) _RoomEvent(ctx context.Context, sel ast.SelectionSet, obj model.RoomEvent) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -8548,6 +8878,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_roomParticipant(ctx, field)
 				})
+		case "node":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_node(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
+				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -8634,7 +8976,7 @@ func (ec *executionContext) _RefreshClientTokenPayload(ctx context.Context, sel 
 	return out
 }
 
-var roomImplementors = []string{"Room", "_Entity"}
+var roomImplementors = []string{"Room", "Node", "_Entity"}
 
 func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj *model.Room) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomImplementors)
@@ -8647,6 +8989,11 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 			out.Values[i] = graphql.MarshalString("Room")
 		case "id":
 			out.Values[i] = ec._Room_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "telnyxId":
+			out.Values[i] = ec._Room_telnyxId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -8819,7 +9166,7 @@ func (ec *executionContext) _RoomEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var roomParticipantImplementors = []string{"RoomParticipant", "_Entity"}
+var roomParticipantImplementors = []string{"RoomParticipant", "Node", "_Entity"}
 
 func (ec *executionContext) _RoomParticipant(ctx context.Context, sel ast.SelectionSet, obj *telnyx.RoomParticipant) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomParticipantImplementors)
@@ -8832,6 +9179,11 @@ func (ec *executionContext) _RoomParticipant(ctx context.Context, sel ast.Select
 			out.Values[i] = graphql.MarshalString("RoomParticipant")
 		case "id":
 			out.Values[i] = ec._RoomParticipant_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "telnyxId":
+			out.Values[i] = ec._RoomParticipant_telnyxId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -9124,7 +9476,7 @@ func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var roomSessionImplementors = []string{"RoomSession", "_Entity"}
+var roomSessionImplementors = []string{"RoomSession", "Node", "_Entity"}
 
 func (ec *executionContext) _RoomSession(ctx context.Context, sel ast.SelectionSet, obj *telnyx.RoomSession) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomSessionImplementors)
@@ -9137,6 +9489,11 @@ func (ec *executionContext) _RoomSession(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("RoomSession")
 		case "id":
 			out.Values[i] = ec._RoomSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "telnyxId":
+			out.Values[i] = ec._RoomSession_telnyxId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -9943,6 +10300,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9955,6 +10341,16 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONode2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
@@ -10703,6 +11099,13 @@ func (ec *executionContext) marshalOJoinClientTokenPayload2ᚖgithubᚗcomᚋroo
 		return graphql.Null
 	}
 	return ec._JoinClientTokenPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONode2githubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORefreshClientTokenPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRefreshClientTokenPayload(ctx context.Context, sel ast.SelectionSet, v *RefreshClientTokenPayload) graphql.Marshaler {

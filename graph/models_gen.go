@@ -38,7 +38,8 @@ type DateFilter struct {
 
 // The result of deleting a room.
 type DeleteRoomPayload struct {
-	// The id of the room that was deleted.
+	// The global id of the room that was deleted (the `id` it had), so that a client cache can drop it: Relay's
+	// `@deleteRecord`, Apollo's `cache.evict`.
 	DeletedRoomID string `json:"deletedRoomId"`
 }
 
@@ -52,7 +53,7 @@ type JoinClientTokenInput struct {
 
 // A join token for the Telnyx Video client SDK and a refresh token, as the upstream issued them.
 type JoinClientTokenPayload struct {
-	// The id of the room the tokens are for.
+	// The Telnyx id (a UUID) of the room the tokens are for.
 	RoomID string `json:"roomId"`
 	// The token the client SDK joins the room with (a JWT).
 	Token string `json:"token"`
@@ -78,9 +79,9 @@ type Mutation struct {
 type ParticipantSelection struct {
 	// Target every participant of the session.
 	All *bool `json:"all,omitempty"`
-	// Target these participants (UUIDs).
+	// Target these participants (lowercase Telnyx UUIDs or global ids).
 	Ids []string `json:"ids,omitempty"`
-	// Leave these participants (UUIDs) out.
+	// Leave these participants (lowercase Telnyx UUIDs or global ids) out.
 	Exclude []string `json:"exclude,omitempty"`
 }
 
@@ -92,7 +93,7 @@ type Query struct {
 
 // A new join token for the Telnyx Video client SDK, as the upstream issued it.
 type RefreshClientTokenPayload struct {
-	// The id of the room the token is for.
+	// The Telnyx id (a UUID) of the room the token is for.
 	RoomID string `json:"roomId"`
 	// The token the client SDK joins the room with (a JWT).
 	Token string `json:"token"`
@@ -154,7 +155,7 @@ type RoomSessionFilter struct {
 
 // The session an action changed, read anew after the action.
 type RoomSessionPayload struct {
-	// The id of the session acted on.
+	// The Telnyx id (a UUID) of the session acted on.
 	SessionID string `json:"sessionId"`
 	// The session as it is after the action: selecting more than its `id` fetches it (one call); null, with the
 	// upstream's error, when that fetch fails.

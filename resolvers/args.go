@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -13,28 +12,36 @@ import (
 	"github.com/roomgraph/roomgraph/internal/exec/selection"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
-// uuidPattern accepts the canonical 8-4-4-4-12 form every Telnyx id has, in lowercase: the only spelling the
-// API hands out (docs/errors.md#ids).
-var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+// parseID returns the Telnyx id an id argument names, with one rule for every id argument
+// (docs/errors.md#ids, docs/relay.md): a lowercase UUID, or the global id of an object of type want (the
+// `id` the API hands out). Anything else is refused, so no call is made for it: a global id of another
+// type, and an uppercase UUID (not normalised: the gateway echoes ids it was given without a call, a
+// cursor's scope for one, so a normalised id would come back different from the one sent; the message
+// gives the id to send instead).
+func parseID(arg, id string, want nodeid.Type) (string, error) {
+	uuid, got, ok := nodeid.UUID(id, want)
+	switch {
+	case ok:
+		return uuid, nil
+	case got != "":
+		return "", invalid(arg, "%s must name a %s (its UUID or its global id), got the global id of a %s", arg, want, got)
+	}
+	if lower := strings.ToLower(id); nodeid.IsUUID(lower) {
+		return "", invalid(arg, "%s must be a lowercase UUID, as Telnyx writes ids: got %q, send %q", arg, id, lower)
+	}
+	return "", invalid(arg, "%s must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 or a %s's global id, got %q", arg, want, truncate(id, 64))
+}
 
-// checkID refuses an id that cannot exist upstream, so no call is made for it. Every id argument goes
-// through it, with one rule: a lowercase UUID. An uppercase UUID is refused, not normalised: the gateway
-// echoes ids it was given without a call (a stub that selects only id, a payload's deletedRoomId, a
-// cursor's scope), so a normalised id would come back different from the one sent, and a client cache
-// keyed by id would hold the same object twice; the message gives the id to send instead.
-func checkID(arg, id string) error {
-	if uuidPattern.MatchString(id) {
-		return nil
-	}
-	if lower := strings.ToLower(id); uuidPattern.MatchString(lower) {
-		return invalid(arg, "%s must be a lowercase UUID, as Telnyx writes ids: got %q, send %q", arg, id, lower)
-	}
-	return invalid(arg, "%s must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0, got %q", arg, truncate(id, 64))
+// checkID refuses an id argument that parseID refuses.
+func checkID(arg, id string, want nodeid.Type) error {
+	_, err := parseID(arg, id, want)
+	return err
 }
 
 // invalid is a BAD_USER_INPUT error about the argument at path field (extensions.field).
@@ -44,12 +51,12 @@ func invalid(field, format string, args ...any) *apperr.Error {
 	return e
 }
 
-// optionalID checks an optional id argument and returns it ("" when absent).
-func optionalID(arg string, id *string) (string, error) {
+// optionalID checks an optional id argument and returns its Telnyx id ("" when absent).
+func optionalID(arg string, id *string, want nodeid.Type) (string, error) {
 	if id == nil {
 		return "", nil
 	}
-	return *id, checkID(arg, *id)
+	return parseID(arg, *id, want)
 }
 
 func truncate(s string, n int) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
@@ -19,10 +20,11 @@ import (
 func (r *entityResolver) FindManyRoomByIDs(ctx context.Context, reps []*graph.RoomByIDsInput) ([]*model.Room, error) {
 	out := make([]*model.Room, len(reps))
 	for i, rep := range reps {
-		if err := checkID("representations[].id", rep.ID); err != nil {
+		id, err := parseID("representations[].id", rep.ID, nodeid.Room)
+		if err != nil {
 			return nil, err
 		}
-		out[i] = &model.Room{ID: rep.ID}
+		out[i] = &model.Room{ID: id}
 	}
 	return out, nil
 }
@@ -30,14 +32,14 @@ func (r *entityResolver) FindManyRoomByIDs(ctx context.Context, reps []*graph.Ro
 // FindManyRoomParticipantByIDs resolves RoomParticipant representations through the participant loader.
 func (r *entityResolver) FindManyRoomParticipantByIDs(ctx context.Context, reps []*graph.RoomParticipantByIDsInput) ([]*telnyx.RoomParticipant, error) {
 	l := loaders.From(ctx)
-	return findMany(ctx, reps, func(rep *graph.RoomParticipantByIDsInput) string { return rep.ID }, l.Participant)
+	return findMany(ctx, reps, nodeid.RoomParticipant, func(rep *graph.RoomParticipantByIDsInput) string { return rep.ID }, l.Participant)
 }
 
 // FindManyRoomSessionByIDs resolves RoomSession representations through the session loader: one call per
 // distinct session, all in one batch.
 func (r *entityResolver) FindManyRoomSessionByIDs(ctx context.Context, reps []*graph.RoomSessionByIDsInput) ([]*telnyx.RoomSession, error) {
 	l := loaders.From(ctx)
-	return findMany(ctx, reps, func(rep *graph.RoomSessionByIDsInput) string { return rep.ID },
+	return findMany(ctx, reps, nodeid.RoomSession, func(rep *graph.RoomSessionByIDsInput) string { return rep.ID },
 		func(ctx context.Context, id string) (*telnyx.RoomSession, error) { return l.Session(ctx, id, true) })
 }
 

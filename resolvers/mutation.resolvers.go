@@ -11,6 +11,7 @@ import (
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
@@ -31,6 +32,7 @@ func (r *mutationResolver) UpdateRoom(ctx context.Context, id string, input grap
 	if err != nil {
 		return nil, refuse(ctx, err)
 	}
+	id, _ = parseID("id", id, nodeid.Room) // checked by updateRoomArgs
 	rec, err := loaders.From(ctx).UpdateRoom(ctx, id, p)
 	if err != nil {
 		return nil, blame(err, roomFields)
@@ -39,17 +41,19 @@ func (r *mutationResolver) UpdateRoom(ctx context.Context, id string, input grap
 }
 
 func (r *mutationResolver) DeleteRoom(ctx context.Context, id string) (*graph.DeleteRoomPayload, error) {
-	if err := checkID("id", id); err != nil {
+	id, err := parseID("id", id, nodeid.Room)
+	if err != nil {
 		return nil, err
 	}
 	if err := loaders.From(ctx).DeleteRoom(ctx, id); err != nil {
 		return nil, err
 	}
-	return &graph.DeleteRoomPayload{DeletedRoomID: id}, nil
+	return &graph.DeleteRoomPayload{DeletedRoomID: nodeid.Encode(nodeid.Room, id)}, nil
 }
 
 func (r *mutationResolver) EndRoomSession(ctx context.Context, id string) (*graph.RoomSessionPayload, error) {
-	if err := checkID("id", id); err != nil {
+	id, err := parseID("id", id, nodeid.RoomSession)
+	if err != nil {
 		return nil, err
 	}
 	if err := loaders.From(ctx).EndSession(ctx, id); err != nil {
@@ -75,6 +79,7 @@ func (r *mutationResolver) GenerateJoinClientToken(ctx context.Context, roomID s
 	if err != nil {
 		return nil, err
 	}
+	roomID, _ = parseID("roomId", roomID, nodeid.Room) // checked by generateJoinClientTokenArgs
 	t, err := loaders.From(ctx).GenerateJoinClientToken(ctx, roomID, p)
 	if err != nil {
 		return nil, err
@@ -88,6 +93,7 @@ func (r *mutationResolver) RefreshClientToken(ctx context.Context, roomID string
 	if err != nil {
 		return nil, err
 	}
+	roomID, _ = parseID("roomId", roomID, nodeid.Room) // checked by refreshClientTokenArgs
 	t, err := loaders.From(ctx).RefreshClientToken(ctx, roomID, p)
 	if err != nil {
 		return nil, err

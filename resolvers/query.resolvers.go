@@ -11,12 +11,14 @@ import (
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 func (r *queryResolver) Room(ctx context.Context, id string) (*model.Room, error) {
-	if err := checkID("id", id); err != nil {
+	id, err := parseID("id", id, nodeid.Room)
+	if err != nil {
 		return nil, err
 	}
 	room := &model.Room{ID: id}
@@ -42,7 +44,7 @@ func (r *queryResolver) Rooms(ctx context.Context, filter *graph.RoomFilter, fir
 }
 
 func (r *queryResolver) RoomSessions(ctx context.Context, roomID *string, filter *graph.RoomSessionFilter, first *int, after *string, last *int, before *string) (*model.RoomSessionConnection, error) {
-	id, err := optionalID("roomId", roomID)
+	id, err := optionalID("roomId", roomID, nodeid.Room)
 	if err != nil {
 		return nil, err
 	}
@@ -56,14 +58,15 @@ func (r *queryResolver) RoomSessions(ctx context.Context, roomID *string, filter
 }
 
 func (r *queryResolver) RoomSession(ctx context.Context, id string) (*telnyx.RoomSession, error) {
-	if err := checkID("id", id); err != nil {
+	id, err := parseID("id", id, nodeid.RoomSession)
+	if err != nil {
 		return nil, err
 	}
 	return loaders.From(ctx).Session(ctx, id, sessionSelectsParticipants(ctx))
 }
 
 func (r *queryResolver) RoomParticipants(ctx context.Context, sessionID *string, filter *graph.RoomParticipantFilter, first *int, after *string, last *int, before *string) (*model.RoomParticipantConnection, error) {
-	id, err := optionalID("sessionId", sessionID)
+	id, err := optionalID("sessionId", sessionID, nodeid.RoomSession)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +80,8 @@ func (r *queryResolver) RoomParticipants(ctx context.Context, sessionID *string,
 }
 
 func (r *queryResolver) RoomParticipant(ctx context.Context, id string) (*telnyx.RoomParticipant, error) {
-	if err := checkID("id", id); err != nil {
+	id, err := parseID("id", id, nodeid.RoomParticipant)
+	if err != nil {
 		return nil, err
 	}
 	return loaders.From(ctx).Participant(ctx, id)

@@ -15,6 +15,7 @@ import (
 	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
@@ -122,17 +123,25 @@ func participantsAction(sel graph.ParticipantSelection) (telnyx.ParticipantsActi
 	case !all && len(sel.Ids) == 0:
 		errs = append(errs, invalid("participants", "participants: give all: true or a non-empty list of ids"))
 	}
-	for i, id := range sel.Ids {
-		if err := checkID(fmt.Sprintf("participants.ids[%d]", i), id); err != nil {
+	ids, errs := parseIDs("participants.ids", sel.Ids, errs)
+	exclude, errs := parseIDs("participants.exclude", sel.Exclude, errs)
+	return telnyx.ParticipantsAction{All: all, IDs: ids, Exclude: exclude}, errors.Join(errs...)
+}
+
+// parseIDs returns the Telnyx ids of a list of participant ids (UUIDs or global ids), adding an error to
+// errs for each one refused (extensions.field arg[i]).
+func parseIDs(arg string, ids []string, errs []error) ([]string, []error) {
+	if ids == nil {
+		return nil, errs
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		var err error
+		if out[i], err = parseID(fmt.Sprintf("%s[%d]", arg, i), id, nodeid.RoomParticipant); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	for i, id := range sel.Exclude {
-		if err := checkID(fmt.Sprintf("participants.exclude[%d]", i), id); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return telnyx.ParticipantsAction{All: all, IDs: sel.Ids, Exclude: sel.Exclude}, errors.Join(errs...)
+	return out, errs
 }
 
 // participantsAction runs a kick, mute or unmute after checking its arguments.
@@ -141,6 +150,7 @@ func (r *Resolver) participantsAction(ctx context.Context, act loaders.Action, s
 	if err != nil {
 		return nil, refuse(ctx, err)
 	}
+	sessionID, _ = parseID("sessionId", sessionID, nodeid.RoomSession) // checked by participantsActionArgs
 	if err := loaders.From(ctx).ParticipantsAction(ctx, act, sessionID, a); err != nil {
 		return nil, err
 	}
@@ -150,15 +160,16 @@ func (r *Resolver) participantsAction(ctx context.Context, act loaders.Action, s
 // findMany loads a batch of entity representations concurrently (so the loader sees them in one wave),
 // keeping the representations' order. An entity that fails gets its own error at its index
 // (graphql.BatchErrorList); the others resolve.
-func findMany[R, T any](ctx context.Context, reps []R, id func(R) string, load func(context.Context, string) (*T, error)) ([]*T, error) {
+func findMany[R, T any](ctx context.Context, reps []R, typ nodeid.Type, id func(R) string, load func(context.Context, string) (*T, error)) ([]*T, error) {
 	out := make([]*T, len(reps))
 	errs := make([]error, len(reps))
 	var wg sync.WaitGroup
 	for i, rep := range reps {
-		if err := checkID("representations[].id", id(rep)); err != nil {
+		uuid, err := parseID("representations[].id", id(rep), typ)
+		if err != nil {
 			return nil, err
 		}
-		wg.Go(func() { out[i], errs[i] = load(ctx, id(rep)) })
+		wg.Go(func() { out[i], errs[i] = load(ctx, uuid) })
 	}
 	wg.Wait()
 	for _, err := range errs {

@@ -11,6 +11,7 @@ import (
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/internal/exec/stream"
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
@@ -55,7 +56,8 @@ func (r *roomSessionStartedResolver) Session(ctx context.Context, obj *model.Roo
 }
 
 func (r *subscriptionResolver) RoomEvents(ctx context.Context, roomID string) (<-chan model.RoomEvent, error) {
-	if err := checkID("roomId", roomID); err != nil {
+	roomID, err := parseID("roomId", roomID, nodeid.Room)
+	if err != nil {
 		return nil, err
 	}
 	sub, _, err := r.subscribe(ctx, roomID, false)
@@ -68,7 +70,8 @@ func (r *subscriptionResolver) RoomEvents(ctx context.Context, roomID string) (<
 }
 
 func (r *subscriptionResolver) RoomUpdated(ctx context.Context, id string) (<-chan *model.Room, error) {
-	if err := checkID("id", id); err != nil {
+	id, err := parseID("id", id, nodeid.Room)
+	if err != nil {
 		return nil, err
 	}
 	sub, first, err := r.subscribe(ctx, id, true)

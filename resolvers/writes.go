@@ -11,6 +11,7 @@ import (
 
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/internal/apperr"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
@@ -22,7 +23,7 @@ func createRoomArgs(input graph.CreateRoomInput) (telnyx.RoomParams, error) { re
 // updateRoomArgs: an explicit null on a webhook setting clears it (sent upstream as null); left out, or
 // null on the other settings, keeps the value.
 func updateRoomArgs(id string, input graph.UpdateRoomInput) (telnyx.RoomParams, error) {
-	idErr := checkID("id", id)
+	idErr := checkID("id", id, nodeid.Room)
 	p := telnyx.RoomParams{
 		UniqueName:              input.UniqueName,
 		MaxParticipants:         input.MaxParticipants,
@@ -46,7 +47,7 @@ func cleared[T any](o graphql.Omittable[*T]) bool {
 }
 
 func participantsActionArgs(sessionID string, sel graph.ParticipantSelection) (telnyx.ParticipantsAction, error) {
-	idErr := checkID("sessionId", sessionID)
+	idErr := checkID("sessionId", sessionID, nodeid.RoomSession)
 	a, err := participantsAction(sel)
 	return a, errors.Join(idErr, err)
 }
@@ -66,7 +67,7 @@ func refuse(ctx context.Context, err error) error {
 }
 
 func generateJoinClientTokenArgs(roomID string, input *graph.JoinClientTokenInput) (telnyx.JoinClientTokenParams, error) {
-	if err := checkID("roomId", roomID); err != nil {
+	if err := checkID("roomId", roomID, nodeid.Room); err != nil {
 		return telnyx.JoinClientTokenParams{}, err
 	}
 	var p telnyx.JoinClientTokenParams
@@ -81,7 +82,7 @@ func generateJoinClientTokenArgs(roomID string, input *graph.JoinClientTokenInpu
 
 // refreshClientTokenArgs never repeats the refresh token in an error: it is a credential.
 func refreshClientTokenArgs(roomID, refreshToken string, tokenTTLSecs *int) (telnyx.RefreshClientTokenParams, error) {
-	if err := checkID("roomId", roomID); err != nil {
+	if err := checkID("roomId", roomID, nodeid.Room); err != nil {
 		return telnyx.RefreshClientTokenParams{}, err
 	}
 	p := telnyx.RefreshClientTokenParams{RefreshToken: refreshToken, TokenTTLSecs: tokenTTLSecs}
@@ -140,9 +141,13 @@ func checkWrite(name string, args map[string]any) error {
 			}
 		}
 	case "deleteRoom", "endRoomSession":
+		want := nodeid.Room
+		if name == "endRoomSession" {
+			want = nodeid.RoomSession
+		}
 		var id string
 		if id, err = graphql.UnmarshalID(args["id"]); err == nil {
-			err = checkID("id", id)
+			err = checkID("id", id, want)
 		}
 	case "kickParticipants", "muteParticipants", "unmuteParticipants":
 		var sel graph.ParticipantSelection

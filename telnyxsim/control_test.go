@@ -212,3 +212,45 @@ func participantKeys(o object) []string {
 	}
 	return out
 }
+
+// TestLiveKeepsBoundedHistory: a busy room keeps at most KeepSessions sessions (the active one among them
+// or beside them); the oldest ended ones go with their participants, from every list.
+func TestLiveKeepsBoundedHistory(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Live = telnyxsim.LiveConfig{Rooms: 1, MaxParticipants: 2, KeepSessions: 8}
+	sim := telnyxsim.New(cfg)
+	defer sim.Close()
+	room := sim.LiveRooms(demoKey)[0]
+	started := 0
+	for range 400 {
+		require.True(t, sim.LiveStep())
+	}
+	for _, e := range sim.Events(demoKey) {
+		if e.Type == telnyxsim.EventSessionStarted {
+			started++
+		}
+	}
+	require.Greater(t, started, 20, "enough sessions to trim")
+
+	sessions := sim.Sessions(demoKey, room)
+	assert.LessOrEqual(t, len(sessions), 9, "at most KeepSessions ended ones, and the active one")
+	kept := map[string]bool{}
+	for _, x := range sessions {
+		kept[x.ID] = true
+	}
+	inRoom := 0
+	for _, x := range sim.Sessions(demoKey, "") {
+		if x.RoomID == room {
+			inRoom++
+			assert.True(t, kept[x.ID], "the account list has no trimmed session")
+		}
+	}
+	assert.Equal(t, len(sessions), inRoom)
+	all := map[string]bool{}
+	for _, x := range sim.Sessions(demoKey, "") {
+		all[x.ID] = true
+	}
+	for _, p := range sim.Participants(demoKey, "") {
+		require.True(t, all[p.SessionID], "no participant of a trimmed session is left")
+	}
+}

@@ -16,12 +16,17 @@ type LiveConfig struct {
 	Rate            float64 // changes (one join or one leave) per second, across the simulator; ≤ 0: off
 	Rooms           int     // busy rooms per account: those with the most sessions; default 3
 	MaxParticipants int     // most people present in a busy room (never above its max_participants); default 4
+	// KeepSessions bounds the history of a busy room: once it has more sessions, live mode deletes its
+	// oldest ended ones with their participants, so that a simulator left running for days holds a bounded
+	// amount of memory (at 1/s, live mode makes about 90,000 participants a day). Default 200.
+	KeepSessions int
 }
 
 // Live defaults.
 const (
 	DefaultLiveRooms           = 3
 	DefaultLiveMaxParticipants = 4
+	DefaultLiveKeepSessions    = 200
 )
 
 // liveBook is the live mode's state: its rooms, its seeded randomness and its ticker goroutine.
@@ -29,6 +34,7 @@ type liveBook struct {
 	mu    sync.Mutex // serialises steps: the random sequence depends only on the seed and the step count
 	rng   *rand.Rand
 	max   int
+	keep  int                 // sessions kept per busy room (LiveConfig.KeepSessions)
 	rooms map[string][]string // account key → busy room ids
 	stop  chan struct{}
 	wg    sync.WaitGroup
@@ -39,6 +45,7 @@ func (s *Sim) initLive(cfg LiveConfig) {
 	l := &s.live
 	l.rng = rand.New(rand.NewPCG(uint64(s.cfg.Seed), 0x11fe_5eed))
 	l.max = cmpOr(cfg.MaxParticipants, DefaultLiveMaxParticipants)
+	l.keep = cmpOr(cfg.KeepSessions, DefaultLiveKeepSessions)
 	n := cmpOr(cfg.Rooms, DefaultLiveRooms)
 	l.rooms = map[string][]string{}
 	for _, k := range s.keys {
@@ -131,9 +138,36 @@ func (s *Sim) LiveStep() bool {
 			continue
 		}
 		s.leaveRoom(a, present[l.rng.IntN(len(present))])
+		a.trimSessions(r, l.keep)
 		return true
 	}
 	return false
+}
+
+// trimSessions deletes the room's oldest ended sessions, with their participants, beyond its keep newest.
+// Called with a.mu held.
+func (a *account) trimSessions(r *roomRec, keep int) {
+	if len(r.sessions) <= keep {
+		return
+	}
+	drop := map[*sessionRec]bool{}
+	for _, x := range r.sessions[keep:] { // created_at desc: the oldest are last
+		if !x.active {
+			drop[x] = true
+		}
+	}
+	if len(drop) == 0 {
+		return
+	}
+	for x := range drop {
+		delete(a.sessionByID, x.id)
+		for _, p := range x.participants {
+			delete(a.participantByID, p.id)
+		}
+	}
+	r.sessions = removeWhere(r.sessions, func(x *sessionRec) bool { return drop[x] })
+	a.sessions = removeWhere(a.sessions, func(x *sessionRec) bool { return drop[x] })
+	a.participants = removeWhere(a.participants, func(p *participantRec) bool { return drop[p.session] })
 }
 
 // ParseRate reads a live rate: "2/s", "30/m", "120/h", a bare number of changes per second ("0.5"), or

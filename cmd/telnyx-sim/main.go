@@ -77,6 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		live          = fs.String("live", "", `make busy rooms change on their own at this rate: "2/s", "30/m", "0.5" (per second); "" or 0 = off`)
 		liveRooms     = fs.Int("live-rooms", telnyxsim.DefaultLiveRooms, "busy rooms per account (those with the most sessions)")
 		liveMaxPeople = fs.Int("live-max-participants", telnyxsim.DefaultLiveMaxParticipants, "most people present in a busy room")
+		liveKeep      = fs.Int("live-keep-sessions", telnyxsim.DefaultLiveKeepSessions, "sessions a busy room keeps; older ended ones are deleted")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -114,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-live: %w", err)
 	}
-	cfg.Live = telnyxsim.LiveConfig{Rate: rate, Rooms: *liveRooms, MaxParticipants: *liveMaxPeople}
+	cfg.Live = telnyxsim.LiveConfig{Rate: rate, Rooms: *liveRooms, MaxParticipants: *liveMaxPeople, KeepSessions: *liveKeep}
 	cfg.WebhookURL = *webhookURL
 	cfg.WebhookTimeout, cfg.WebhookAttempts, cfg.WebhookBackoff = *webhookTimeout, *webhookAttempts, *webhookBackoff
 	cfg.WebhookWorkers, cfg.WebhookQueue = *webhookWorkers, *webhookQueue

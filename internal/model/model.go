@@ -6,6 +6,7 @@
 package model
 
 import (
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/pagination"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
@@ -16,6 +17,13 @@ type Room struct {
 	ID   string
 	Data *telnyx.Room
 }
+
+// GlobalID is the room's Relay global id, its GraphQL `id` (docs/relay.md); ID is its Telnyx id.
+func (r *Room) GlobalID() string { return nodeid.Encode(nodeid.Room, r.ID) }
+
+// Node is an object of the Node interface: a *Room, a *telnyx.RoomSession or a *telnyx.RoomParticipant
+// (their global ids: package nodeid).
+type Node any
 
 // PageInfo is Relay's page information.
 type PageInfo struct {

@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/roomgraph/roomgraph/gateway"
 	"github.com/roomgraph/roomgraph/internal/edge/playground"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -296,13 +299,13 @@ func TestApolloClientPagination(t *testing.T) {
 			assert.Len(t, p.IDs, min(pageSize, len(want)-i*pageSize), "page %d", i)
 			assert.Equal(t, i < wantPages-1, p.HasNextPage, "hasNextPage of page %d", i)
 			assert.Equal(t, len(want), p.TotalCount, "totalCount of page %d", i)
-			all = append(all, p.IDs...)
+			all = append(all, uuids(t, nodeid.RoomSession, p.IDs...)...)
 		}
 		assert.Equal(t, want, all)
 	})
 
 	t.Run("merged by the cache", func(t *testing.T) {
-		assert.Equal(t, want, out.Merged.IDs, "relayStylePagination's merged list")
+		assert.Equal(t, want, uuids(t, nodeid.RoomSession, out.Merged.IDs...), "relayStylePagination's merged list")
 		assert.False(t, out.Merged.HasNextPage)
 		assert.Len(t, out.Merged.Cursors, len(want))
 	})
@@ -325,9 +328,9 @@ func TestApolloClientPagination(t *testing.T) {
 		require.NotNil(t, r)
 		require.Positive(t, r.CursorIndex)
 		require.Less(t, r.CursorIndex, len(want)-1)
-		assert.Equal(t, want[r.CursorIndex], r.CursorNodeID)
+		assert.Equal(t, want[r.CursorIndex:r.CursorIndex+1], uuids(t, nodeid.RoomSession, r.CursorNodeID))
 		end := min(r.CursorIndex+1+refetchFirst, len(want))
-		assert.Equal(t, want[r.CursorIndex+1:end], r.IDs)
+		assert.Equal(t, want[r.CursorIndex+1:end], uuids(t, nodeid.RoomSession, r.IDs...))
 		assert.Equal(t, end < len(want), r.HasNextPage)
 		assert.Equal(t, len(want), r.TotalCount)
 		last := out.Requests[len(out.Requests)-1]
@@ -336,6 +339,20 @@ func TestApolloClientPagination(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// uuids decodes the ids of an answer, Relay global ids (docs/relay.md), to the Telnyx UUIDs the simulator
+// knows; any other shape fails the test.
+func uuids(t *testing.T, typ nodeid.Type, ids ...string) []string {
+	t.Helper()
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		got, uuid, err := nodeid.Decode(id)
+		require.NoError(t, err, "id %q is a global id", id)
+		require.Equal(t, typ, got, "id %q", id)
+		out[i] = uuid
+	}
+	return out
+}
 
 // ---- 3. GraphiQL in Chromium ----
 
@@ -436,7 +453,7 @@ func TestGraphiQLInChromium(t *testing.T) {
 	t.Run("result pane shows the room's sessions", func(t *testing.T) {
 		require.NotNil(t, out.Result)
 		assert.Empty(t, out.Result.Errors)
-		assert.Equal(t, want[:pageSize], out.Result.SessionIDs, "the newest sessions of the room, in order")
+		assert.Equal(t, want[:pageSize], uuids(t, nodeid.RoomSession, out.Result.SessionIDs...), "the newest sessions of the room, in order")
 		assert.Contains(t, out.Result.Text, `"totalCount": `+itoa(len(want)))
 	})
 
@@ -484,5 +501,337 @@ func TestGraphiQLInChromium(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")), "not a PNG")
 		assert.Greater(t, len(b), 10_000, "a blank page would be tiny")
+	})
+}
+
+// ---- 4. Relay's compiler: @refetchable fragments and @connection ----
+
+type relayRefetch struct {
+	QueryName          string   `json:"query_name"`
+	QueryText          string   `json:"query_text"`
+	IdentifierField    string   `json:"identifier_field"`
+	IdentifierVariable string   `json:"identifier_variable"`
+	FragmentPath       []string `json:"fragment_path"`
+	Connection         *struct {
+		Count  string   `json:"count"`
+		Cursor string   `json:"cursor"`
+		Path   []string `json:"path"`
+	} `json:"connection"`
+}
+
+type relayPage struct {
+	Node        map[string]any `json:"node"`
+	IDs         []string       `json:"ids"`
+	TelnyxIDs   []string       `json:"telnyx_ids"`
+	HasNextPage bool           `json:"has_next_page"`
+}
+
+type relayOutput struct {
+	Version        string   `json:"relay_compiler_version"`
+	CompilerOutput string   `json:"compiler_output"`
+	Artifacts      []string `json:"artifacts"`
+	Refetch        map[string]relayRefetch
+	Seed           struct {
+		ID   string `json:"id"`
+		Room struct {
+			ID string `json:"id"`
+		} `json:"room"`
+		Participants []struct {
+			ID string `json:"id"`
+		} `json:"participants"`
+	} `json:"seed"`
+	RoomPages      []relayPage    `json:"room_pages"`
+	SessionPages   []relayPage    `json:"session_pages"`
+	Participant    map[string]any `json:"participant"`
+	ParticipantKey map[string]any `json:"participant_key"`
+	Failure        string         `json:"failure"`
+}
+
+// TestRelayRefetch compiles a fragment set with relay-compiler against roomgraph's SDL (@refetchable on
+// Room, RoomSession and RoomParticipant; @connection on Room.sessions and RoomSession.participantsConnection)
+// and runs the refetch queries it generated, as Relay sends them, with the ids the API handed out: every
+// refetch answers the simulator's object, each connection walks to the end of the simulator's list, and
+// a refetch costs at most one upstream call for the object itself (none for a fragment of keys only).
+func TestRelayRefetch(t *testing.T) {
+	s := newStack(t)
+	var session telnyxsim.Session
+	for _, r := range s.sim.Rooms(e2eKey) {
+		for _, x := range s.sim.Sessions(e2eKey, r.ID) {
+			if len(s.sim.Participants(e2eKey, x.ID)) > len(s.sim.Participants(e2eKey, session.ID)) || session.ID == "" {
+				session = x
+			}
+		}
+	}
+	parts := s.sim.Participants(e2eKey, session.ID)
+	require.GreaterOrEqual(t, len(parts), 3, "a session with participants over several pages of 2")
+	schemaPath, err := filepath.Abs(filepath.Join("..", "..", "gateway", "testdata", "schema.graphql"))
+	require.NoError(t, err)
+
+	var out relayOutput
+	runScript(t, "relay.mjs", map[string]string{"GRAPHQL_URL": s.graphqlURL, "SCHEMA_PATH": schemaPath, "SESSION_ID": session.ID}, &out)
+	require.Empty(t, out.Failure)
+	t.Logf("relay-compiler %s: %v", out.Version, out.Artifacts)
+
+	t.Run("compiled", func(t *testing.T) {
+		assert.Contains(t, out.CompilerOutput, "Compilation completed")
+		for name, q := range map[string]string{"room": "RelayRoomRefetchQuery", "session": "RelaySessionRefetchQuery",
+			"participant": "RelayParticipantRefetchQuery", "key": "RelayParticipantKeyRefetchQuery"} {
+			r := out.Refetch[name]
+			assert.Equal(t, q, r.QueryName)
+			assert.Equal(t, "id", r.IdentifierField, "Relay refetches %s by its id", name)
+			assert.Equal(t, []string{"node"}, r.FragmentPath, "through Query.node")
+			assert.Contains(t, r.QueryText, "node(id: $"+r.IdentifierVariable+")")
+		}
+		require.NotNil(t, out.Refetch["room"].Connection)
+		require.NotNil(t, out.Refetch["session"].Connection)
+		assert.Equal(t, []string{"sessions"}, out.Refetch["room"].Connection.Path)
+		assert.Equal(t, []string{"participantsConnection"}, out.Refetch["session"].Connection.Path)
+	})
+
+	t.Run("room refetched, its sessions paged to the end", func(t *testing.T) {
+		require.NotEmpty(t, out.RoomPages)
+		assert.Equal(t, out.Seed.Room.ID, out.RoomPages[0].Node["id"])
+		assert.Equal(t, []string{session.RoomID}, uuids(t, nodeid.Room, out.Seed.Room.ID))
+		var want, got []string
+		for _, x := range s.sim.Sessions(e2eKey, session.RoomID) {
+			want = append(want, x.ID)
+		}
+		for i, p := range out.RoomPages {
+			assert.Equal(t, i < len(out.RoomPages)-1, p.HasNextPage, "page %d", i)
+			assert.Equal(t, p.TelnyxIDs, uuids(t, nodeid.RoomSession, p.IDs...), "page %d: id and telnyxId name one session", i)
+			got = append(got, p.TelnyxIDs...)
+		}
+		assert.Equal(t, want, got)
+	})
+
+	t.Run("session refetched, its participants paged to the end", func(t *testing.T) {
+		require.NotEmpty(t, out.SessionPages)
+		first := out.SessionPages[0].Node
+		assert.Equal(t, out.Seed.ID, first["id"])
+		assert.Equal(t, session.ID, first["telnyxId"])
+		present := 0
+		var want, got []string
+		for _, p := range parts {
+			want = append(want, p.ID)
+			if p.LeftAt == nil {
+				present++
+			}
+		}
+		assert.Equal(t, float64(present), first["participantCount"])
+		for _, p := range out.SessionPages {
+			got = append(got, uuids(t, nodeid.RoomParticipant, p.IDs...)...)
+		}
+		assert.Equal(t, want, got)
+	})
+
+	t.Run("participant refetched", func(t *testing.T) {
+		require.NotEmpty(t, out.Seed.Participants)
+		p := out.Participant
+		assert.Equal(t, out.Seed.Participants[0].ID, p["id"])
+		assert.Equal(t, parts[0].ID, p["telnyxId"])
+		assert.Equal(t, session.ID, p["sessionId"])
+		assert.Equal(t, parts[0].Context, p["context"])
+		assert.Equal(t, map[string]any{"__typename": "RoomParticipant", "id": p["id"], "telnyxId": parts[0].ID}, out.ParticipantKey)
+	})
+
+	t.Run("upstream calls of each generated query", func(t *testing.T) {
+		gid := out.Seed.Participants[0].ID
+		for _, tc := range []struct {
+			name string
+			vars map[string]any
+			byID int // GETs of the object itself
+			all  int
+		}{
+			{"room", map[string]any{"id": out.Seed.Room.ID, "count": 3}, 1, 2},
+			{"session", map[string]any{"id": out.Seed.ID, "count": 2}, 1, 2},
+			{"participant", map[string]any{"id": gid}, 1, 1},
+			{"key", map[string]any{"id": gid}, 0, 0},
+		} {
+			s.sim.ResetStats()
+			r := postJSON(t, s.graphqlURL, out.Refetch[tc.name].QueryText, tc.vars)
+			assert.Empty(t, r["errors"], tc.name)
+			st := s.sim.Stats()
+			byID := st.ByRoute[telnyxsim.RouteGetRoom] + st.ByRoute[telnyxsim.RouteGetSession] + st.ByRoute[telnyxsim.RouteGetParticipant]
+			assert.Equal(t, tc.byID, byID, "%s: %v", tc.name, st.ByRoute)
+			assert.Equal(t, tc.all, st.Total, "%s: %v", tc.name, st.ByRoute)
+		}
+	})
+}
+
+// postJSON posts one GraphQL request and decodes the answer.
+func postJSON(t *testing.T, url, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	require.NoError(t, err)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	return out
+}
+
+// ---- 5. Apollo Client: the README's recipes ----
+
+type recipeNode struct {
+	Typename         string  `json:"__typename"`
+	ID               string  `json:"id"`
+	TelnyxID         string  `json:"telnyxId"`
+	UniqueName       *string `json:"uniqueName"`
+	ParticipantCount *int    `json:"participantCount"`
+	Context          *string `json:"context"`
+}
+
+type recipesOutput struct {
+	Version   string `json:"apollo_client_version"`
+	Dashboard []struct {
+		ID            string `json:"id"`
+		TelnyxID      string `json:"telnyx_id"`
+		ActiveSession *struct {
+			ID           string   `json:"id"`
+			TelnyxID     string   `json:"telnyx_id"`
+			PresentCount int      `json:"present_count"`
+			Present      []string `json:"present"`
+			PresentIDs   []string `json:"present_ids"`
+		} `json:"active_session"`
+	} `json:"dashboard"`
+	Refetch map[string]struct {
+		CacheRequests   int        `json:"cache_requests"`
+		NetworkRequests int        `json:"network_requests"`
+		Cached          recipeNode `json:"cached"`
+		Fresh           recipeNode `json:"fresh"`
+	} `json:"refetch"`
+	Connections map[string]struct {
+		Pages     int      `json:"pages"`
+		TelnyxIDs []string `json:"telnyx_ids"`
+		IDs       []string `json:"ids"`
+	} `json:"connections"`
+	Tokens struct {
+		RoomGlobalID          string `json:"room_global_id"`
+		RoomID                string `json:"room_id"`
+		TokenLength           int    `json:"token_length"`
+		TokenExpiresAt        string `json:"token_expires_at"`
+		RefreshTokenSHA256    string `json:"refresh_token_sha256"`
+		RefreshTokenExpiresAt string `json:"refresh_token_expires_at"`
+		Refreshed             struct {
+			RoomID         string `json:"room_id"`
+			TokenLength    int    `json:"token_length"`
+			TokenExpiresAt string `json:"token_expires_at"`
+			Differs        bool   `json:"differs"`
+		} `json:"refreshed"`
+	} `json:"tokens"`
+	Failure string `json:"failure"`
+}
+
+// TestApolloClientRecipes runs the README's Apollo Client recipes with Apollo Client 4 and the README's
+// type policies (type-policies.mjs, the same text as the README's block): the dashboard with who is
+// present, every connection paged to the end with fetchMore, node(id:) refetching each type (from the
+// cache through the Query.node read policy, else one request), and a join token generated and refreshed.
+func TestApolloClientRecipes(t *testing.T) {
+	s := newStack(t)
+	roomID, sessions := busiestRoom(t, s.sim)
+	var sessionID string
+	for _, r := range s.sim.Rooms(e2eKey) {
+		for _, x := range s.sim.Sessions(e2eKey, r.ID) {
+			if sessionID == "" || len(s.sim.Participants(e2eKey, x.ID)) > len(s.sim.Participants(e2eKey, sessionID)) {
+				sessionID = x.ID
+			}
+		}
+	}
+	var out recipesOutput
+	runScript(t, "recipes.mjs", map[string]string{"GRAPHQL_URL": s.graphqlURL, "ROOM_ID": roomID, "SESSION_ID": sessionID}, &out)
+	require.Empty(t, out.Failure)
+	t.Logf("@apollo/client %s", out.Version)
+
+	t.Run("the README shows these type policies", func(t *testing.T) {
+		policies, err := os.ReadFile("type-policies.mjs")
+		require.NoError(t, err)
+		_, block, ok := strings.Cut(string(policies), "// README: begin\n")
+		require.True(t, ok)
+		block, _, ok = strings.Cut(block, "// README: end\n")
+		require.True(t, ok)
+		readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+		require.NoError(t, err)
+		assert.Contains(t, string(readme), "```js\nimport { relayStylePagination } from '@apollo/client/utilities';\n\n"+block+"```\n")
+	})
+
+	t.Run("dashboard: active sessions and who is present", func(t *testing.T) {
+		rooms := s.sim.Rooms(e2eKey)
+		require.Len(t, out.Dashboard, len(rooms))
+		seen := 0
+		for i, r := range rooms {
+			got := out.Dashboard[i]
+			assert.Equal(t, r.ID, got.TelnyxID)
+			assert.Equal(t, []string{r.ID}, uuids(t, nodeid.Room, got.ID))
+			if r.ActiveSessionID == "" {
+				assert.Nil(t, got.ActiveSession, r.ID)
+				continue
+			}
+			require.NotNil(t, got.ActiveSession, r.ID)
+			assert.Equal(t, r.ActiveSessionID, got.ActiveSession.TelnyxID)
+			var here []string
+			for _, p := range s.sim.Participants(e2eKey, r.ActiveSessionID) {
+				if p.LeftAt == nil {
+					here = append(here, p.ID)
+				}
+			}
+			assert.Equal(t, here, got.ActiveSession.Present, r.ID)
+			assert.Equal(t, len(here), got.ActiveSession.PresentCount, r.ID)
+			if len(here) > 0 {
+				assert.Equal(t, here, uuids(t, nodeid.RoomParticipant, got.ActiveSession.PresentIDs...))
+				seen++
+			}
+		}
+		require.Positive(t, seen, "a room with people present")
+	})
+
+	t.Run("node(id:) refetch", func(t *testing.T) {
+		for _, typ := range []string{"room", "session", "participant"} {
+			r := out.Refetch[typ]
+			assert.Zero(t, r.CacheRequests, "%s: the cache answers node(id:) for an object it holds", typ)
+			assert.Equal(t, 1, r.NetworkRequests, "%s: a fresh cache asks once", typ)
+			assert.Equal(t, r.Cached, r.Fresh, "%s: the same object either way", typ)
+			_, uuid, err := nodeid.Decode(r.Fresh.ID)
+			require.NoError(t, err)
+			assert.Equal(t, uuid, r.Fresh.TelnyxID)
+		}
+		assert.Equal(t, "Room", out.Refetch["room"].Fresh.Typename)
+		assert.Equal(t, "RoomSession", out.Refetch["session"].Fresh.Typename)
+		assert.Equal(t, "RoomParticipant", out.Refetch["participant"].Fresh.Typename)
+	})
+
+	t.Run("every connection paged to the end", func(t *testing.T) {
+		var allRooms, parts []string
+		for _, r := range s.sim.Rooms(e2eKey) {
+			allRooms = append(allRooms, r.ID)
+		}
+		for _, p := range s.sim.Participants(e2eKey, sessionID) {
+			parts = append(parts, p.ID)
+		}
+		for name, want := range map[string][]string{"rooms": allRooms, "room_sessions": sessions, "root_sessions": sessions,
+			"session_participants": parts, "root_participants": parts} {
+			c := out.Connections[name]
+			assert.Equal(t, want, c.TelnyxIDs, name)
+			assert.Equal(t, (len(want)+1)/2, c.Pages, "%s: pages of 2", name)
+		}
+	})
+
+	t.Run("join token, then a refreshed one", func(t *testing.T) {
+		tk := out.Tokens
+		room := uuids(t, nodeid.Room, tk.RoomGlobalID)[0]
+		assert.Equal(t, room, tk.RoomID)
+		assert.Positive(t, tk.TokenLength)
+		exp, err := time.Parse(time.RFC3339Nano, tk.TokenExpiresAt)
+		require.NoError(t, err)
+		assert.WithinDuration(t, time.Now().Add(300*time.Second), exp, time.Minute, "tokenTtlSecs: 300")
+		var remembered []string
+		for _, rt := range s.sim.RefreshTokens(e2eKey, room) {
+			sum := sha256.Sum256([]byte(rt.Token))
+			remembered = append(remembered, hex.EncodeToString(sum[:]))
+		}
+		assert.Contains(t, remembered, tk.RefreshTokenSHA256, "the refresh token is the one the simulator issued")
+		assert.Equal(t, room, tk.Refreshed.RoomID)
+		assert.Positive(t, tk.Refreshed.TokenLength)
+		assert.True(t, tk.Refreshed.Differs)
 	})
 }

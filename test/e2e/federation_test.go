@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomgraph/roomgraph/gateway"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -76,10 +77,11 @@ func callsByPath(st telnyxsim.Stats, route string) map[string]int {
 	return out
 }
 
+// representations are what a router sends for these Telnyx ids: the key it was given, the global id.
 func representations(typename string, ids ...string) []map[string]any {
 	out := make([]map[string]any, len(ids))
 	for i, id := range ids {
-		out[i] = map[string]any{"__typename": typename, "id": id}
+		out[i] = map[string]any{"__typename": typename, "id": nodeid.Encode(nodeid.Type(typename), id)}
 	}
 	return out
 }
@@ -234,8 +236,8 @@ func TestFederationSubgraphProtocol(t *testing.T) {
 					}
 					require.NotNil(t, data.Entities[i], "representation %d (%s)", i, id)
 					assert.Equal(t, "RoomSession", data.Entities[i].Typename)
-					assert.Equal(t, id, data.Entities[i].ID, "representation %d: the answer keeps the representations' order", i)
-					assert.Equal(t, sessionRoom(t, sim, id), data.Entities[i].Room.ID, "representation %d", i)
+					assert.Equal(t, nodeid.Encode(nodeid.RoomSession, id), data.Entities[i].ID, "representation %d: the answer keeps the representations' order", i)
+					assert.Equal(t, nodeid.Encode(nodeid.Room, sessionRoom(t, sim, id)), data.Entities[i].Room.ID, "representation %d", i)
 				}
 				require.Len(t, r.Errors, len(tc.notFound), "%+v", r.Errors)
 				for j, i := range tc.notFound {
@@ -277,7 +279,7 @@ func TestFederationSubgraphProtocol(t *testing.T) {
 			require.NoError(t, json.Unmarshal(r.Data, &data))
 			require.Len(t, data.Entities, len(ids))
 			for i, id := range ids {
-				assert.Equal(t, id, data.Entities[i].ID)
+				assert.Equal(t, nodeid.Encode(nodeid.Room, id), data.Entities[i].ID)
 			}
 			assert.Zero(t, sim.Stats().Total, "%v", sim.Stats().ByRoute)
 		})
@@ -296,7 +298,7 @@ func TestFederationSubgraphProtocol(t *testing.T) {
 			require.NoError(t, json.Unmarshal(r.Data, &data))
 			require.Len(t, data.Entities, len(ids))
 			for i, id := range ids {
-				assert.Equal(t, id, data.Entities[i].ID)
+				assert.Equal(t, nodeid.Encode(nodeid.Room, id), data.Entities[i].ID)
 				assert.Equal(t, nameOrNil(byID[id].UniqueName), data.Entities[i].UniqueName)
 				assert.Equal(t, byID[id].MaxParticipants, data.Entities[i].MaxParticipants)
 			}
@@ -462,12 +464,15 @@ func TestFederation(t *testing.T) {
 	upURL, graphqlURL := serveFederation(t, sim, true)
 	rooms := sim.Rooms(e2eKey)
 	require.GreaterOrEqual(t, len(rooms), 8)
+	// The supergraph's Room key is roomgraph's id, the global id: the other subgraph keeps rooms by it.
+	gid := func(uuid string) string { return nodeid.Encode(nodeid.Room, uuid) }
 	byID := map[string]telnyxsim.Room{}
 	for _, r := range rooms {
-		byID[r.ID] = r
+		byID[gid(r.ID)] = r
 	}
+	unknownRoom := gid(unknownID)
 	// A repeated id: the router or roomgraph must not fetch the same room twice.
-	featured := []string{rooms[5].ID, rooms[2].ID, rooms[5].ID, rooms[7].ID}
+	featured := []string{gid(rooms[5].ID), gid(rooms[2].ID), gid(rooms[5].ID), gid(rooms[7].ID)}
 	distinct := uniq(featured)
 	featuredJSON, err := json.Marshal(featured)
 	require.NoError(t, err)
@@ -475,7 +480,7 @@ func TestFederation(t *testing.T) {
 	var out federationOutput
 	runScript(t, "federation.mjs", map[string]string{
 		"ROOMGRAPH_URL": graphqlURL, "SIM_STATS_URL": upURL + "/_sim/stats",
-		"FEATURED_IDS": string(featuredJSON), "UNKNOWN_ROOM_ID": unknownID,
+		"FEATURED_IDS": string(featuredJSON), "UNKNOWN_ROOM_ID": unknownRoom,
 	}, &out)
 	t.Logf("versions: %v", out.Versions)
 	require.Empty(t, out.Failure)
@@ -502,9 +507,9 @@ func TestFederation(t *testing.T) {
 		require.Len(t, data.Rooms.Nodes, 3)
 		for i, got := range data.Rooms.Nodes {
 			want := rooms[i]
-			assert.Equal(t, want.ID, got.ID, "room %d in list order", i)
+			assert.Equal(t, gid(want.ID), got.ID, "room %d in list order", i)
 			assert.Equal(t, nameOrNil(want.UniqueName), got.UniqueName, "room %d", i)
-			assert.Equal(t, bookingNotes(want.ID), got.BookingNotes, "room %d", i)
+			assert.Equal(t, bookingNotes(gid(want.ID)), got.BookingNotes, "room %d", i)
 			if assert.NotNil(t, got.CapacityLabel, "room %d", i) {
 				assert.Equal(t, capacityLabel(want), *got.CapacityLabel, "room %d: @requires(maxParticipants) from roomgraph", i)
 			}
@@ -512,9 +517,9 @@ func TestFederation(t *testing.T) {
 			wantSessions := sim.Sessions(e2eKey, want.ID)
 			require.Len(t, got.Sessions.Nodes, min(2, len(wantSessions)), "room %d", i)
 			for j, s := range got.Sessions.Nodes {
-				assert.Equal(t, wantSessions[j].ID, s.ID, "room %d session %d", i, j)
+				assert.Equal(t, wantSessions[j].ID, uuids(t, nodeid.RoomSession, s.ID)[0], "room %d session %d", i, j)
 				var wantCtx, gotCtx []string
-				for _, p := range sim.Participants(e2eKey, s.ID) {
+				for _, p := range sim.Participants(e2eKey, wantSessions[j].ID) {
 					wantCtx = append(wantCtx, p.Context)
 				}
 				for _, p := range s.Participants {
@@ -534,7 +539,7 @@ func TestFederation(t *testing.T) {
 		require.Len(t, notes[0].Representations, 3)
 		for i, rep := range notes[0].Representations {
 			assert.Equal(t, "Room", rep["__typename"])
-			assert.Equal(t, rooms[i].ID, rep["id"])
+			assert.Equal(t, gid(rooms[i].ID), rep["id"])
 			assert.Equal(t, float64(rooms[i].MaxParticipants), rep["maxParticipants"])
 		}
 		assert.Len(t, q.NotesReferences, 3, "notes resolved each room once")
@@ -592,11 +597,11 @@ func TestFederation(t *testing.T) {
 		q := out.query(t, "featured_sessions")
 		got := checkFeatured(t, q)
 		for i, r := range got {
-			want := sim.Sessions(e2eKey, r.ID)
+			want := sim.Sessions(e2eKey, byID[r.ID].ID)
 			require.NotNil(t, r.Sessions, "room %d", i)
 			require.Len(t, r.Sessions.Nodes, min(2, len(want)), "room %d", i)
 			for j, s := range r.Sessions.Nodes {
-				assert.Equal(t, want[j].ID, s.ID, "room %d session %d", i, j)
+				assert.Equal(t, want[j].ID, uuids(t, nodeid.RoomSession, s.ID)[0], "room %d session %d", i, j)
 			}
 		}
 		requireEntityFetch(t, q)
@@ -641,16 +646,16 @@ func TestFederation(t *testing.T) {
 		known := data.Featured[0]
 		assert.Equal(t, featured[0], known.ID)
 		assert.Equal(t, nameOrNil(byID[known.ID].UniqueName), known.UniqueName)
-		assert.Equal(t, unknownID, data.Featured[1].ID)
+		assert.Equal(t, unknownRoom, data.Featured[1].ID)
 		assert.Nil(t, data.Featured[1].UniqueName)
-		assert.Equal(t, bookingNotes(unknownID), data.Featured[1].BookingNotes, "the other subgraph's fields still resolve")
+		assert.Equal(t, bookingNotes(unknownRoom), data.Featured[1].BookingNotes, "the other subgraph's fields still resolve")
 		require.Len(t, q.Errors, 1, "%+v", q.Errors)
 		e := q.Errors[0]
 		assert.Equal(t, []any{"featuredRooms", float64(1), "uniqueName"}, e.Path)
 		assert.Equal(t, "NOT_FOUND", e.Extensions["code"], "%+v", e)
 		assert.Equal(t, "roomgraph", e.Extensions["serviceName"], "the router names the subgraph that failed")
 		assert.Equal(t, "10005", e.Extensions["telnyxCode"], "roomgraph's extensions pass through the router")
-		assert.Equal(t, map[string]int{"/v2/rooms/" + featured[0]: 1, "/v2/rooms/" + unknownID: 1}, q.callsByPath(telnyxsim.RouteGetRoom))
+		assert.Equal(t, map[string]int{"/v2/rooms/" + byID[featured[0]].ID: 1, "/v2/rooms/" + unknownID: 1}, q.callsByPath(telnyxsim.RouteGetRoom))
 		assert.Equal(t, 2, q.Upstream.Total, "%v", q.Upstream.ByRoute)
 	})
 }

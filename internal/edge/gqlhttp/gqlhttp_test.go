@@ -62,8 +62,8 @@ func TestTransports(t *testing.T) {
 		code   string // code of the first error
 		data   bool   // "data" member present
 	}{
-		{name: "POST query", req: post(`{"query":"{ room(id: \"`+room+`\") { id } }"}`, ""), status: 200, media: "application/json",
-			body: `{"data":{"room":{"id":"` + room + `"}}}`, data: true},
+		{name: "POST query", req: post(`{"query":"{ room(id: \"`+room+`\") { telnyxId } }"}`, ""), status: 200, media: "application/json",
+			body: `{"data":{"room":{"telnyxId":"` + room + `"}}}`, data: true},
 		{name: "POST under graphql-response+json", req: post(`{"query":"{ __typename }"}`, gr), status: 200, media: gr, body: `{"data":{"__typename":"Query"}}`, data: true},
 		{name: "Accept that prefers graphql-response+json", req: post(`{"query":"{ __typename }"}`, gr+", application/json;q=0.9"), status: 200, media: gr, data: true},
 		{name: "Accept */*", req: post(`{"query":"{ __typename }"}`, "*/*"), status: 200, media: "application/json", data: true},

@@ -6,6 +6,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
@@ -36,6 +37,8 @@ func appendParticipantField(b []byte, field origin.Field, p *telnyx.RoomParticip
 	case origin.Typename:
 		return appendString(b, origin.RoomParticipant.String()), true
 	case origin.RoomParticipantID:
+		return nodeid.Append(b, nodeid.RoomParticipant, p.ID), true
+	case origin.RoomParticipantTelnyxID:
 		return appendString(b, p.ID), true
 	case origin.RoomParticipantSessionID:
 		return appendString(b, p.SessionID), true
@@ -57,6 +60,8 @@ func appendSessionField(b []byte, field origin.Field, s *telnyx.RoomSession, dt 
 	case origin.Typename:
 		return appendString(b, origin.RoomSession.String()), true
 	case origin.RoomSessionID:
+		return nodeid.Append(b, nodeid.RoomSession, s.ID), true
+	case origin.RoomSessionTelnyxID:
 		return appendString(b, s.ID), true
 	case origin.RoomSessionRoomID:
 		return appendString(b, s.RoomID), true

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
@@ -281,6 +282,8 @@ func roomField(r *run, ctx context.Context, b []byte, f *graphql.CollectedField,
 	case origin.Typename:
 		return appendString(b, origin.Room.String()), true
 	case origin.RoomID:
+		return nodeid.Append(b, nodeid.Room, room.ID), true
+	case origin.RoomTelnyxID:
 		return appendString(b, room.ID), true
 	case origin.RoomSessions:
 		raw := f.ArgumentMap(r.oc.Variables)

@@ -15,9 +15,17 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/roomgraph/roomgraph/internal/exec/limits"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 )
 
 const room = `"0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"`
+
+// Global ids (package nodeid) of that room and of a session with the same UUID.
+var (
+	roomNodeValue = nodeid.Encode(nodeid.Room, "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0")
+	roomNode      = strconv.Quote(roomNodeValue)
+	sessionNode   = nodeid.Encode(nodeid.RoomSession, "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0")
+)
 
 // TestCostTable pins the predicted cost of query shapes, one rule at a time.
 func TestCostTable(t *testing.T) {
@@ -78,6 +86,17 @@ func TestCostTable(t *testing.T) {
 		{"subscription: the room read when it begins", `subscription { roomEvents(roomId: ` + room + `) { id occurredAt room { id } session { id } } }`, nil, 1},
 		{"subscription: linked objects per event", `subscription { roomEvents(roomId: ` + room + `) { room { uniqueName } ... on RoomParticipantJoined { participant { context } } } }`, nil, 1 + 1 + 1},
 		{"roomUpdated: the room comes with its record", `subscription { roomUpdated(id: ` + room + `) { uniqueName activeSession { participants { context } } } }`, nil, 1 + 1},
+		{"node: keys only cost nothing", `{ node(id: ` + roomNode + `) { __typename id ... on Room { telnyxId } } }`, nil, 0},
+		{"node: a room's sessions need no room fetch", `{ node(id: ` + roomNode + `) { ... on Room { sessions(first: 2) { totalCount } } } }`, nil, 1},
+		{"node: a field beyond the keys is one fetch", `{ node(id: ` + roomNode + `) { id ... on Room { uniqueName } } }`, nil, 1},
+		{"node: another type's fields do not count", `{ node(id: ` + roomNode + `) { id ... on RoomSession { active } } }`, nil, 0},
+		{"node: session fields through a fragment", `query($n: ID!) { node(id: $n) { ...S } } fragment S on RoomSession { active }`, map[string]any{"n": sessionNode}, 1},
+		{"node: a bare UUID is refused, no call", `{ node(id: ` + room + `) { ... on Room { uniqueName } } }`, nil, 0},
+		{"node: an unknown id counts one call", `query($n: ID!) { node(id: $n) { ... on Room { uniqueName } } }`, nil, 1},
+		{"nodes: keys only cost nothing", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": []any{sessionNode, roomNodeValue}}, 0},
+		{"nodes: one fetch per distinct id of a type selected beyond its keys", `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on RoomSession { active } } }`,
+			map[string]any{"ids": []any{sessionNode, sessionNode, roomNodeValue}}, 1},
+		{"nodes: literal list", `{ nodes(ids: [` + roomNode + `, ` + roomNode + `]) { ... on Room { uniqueName } } }`, nil, 1},
 		{"introspection costs nothing", `{ __schema { types { name fields { name } } } __type(name: "Room") { name } }`, nil, 0},
 	}
 	for _, tc := range cases {
@@ -316,7 +335,9 @@ func TestMeasureTolerates(t *testing.T) {
 // TestCostTableFromOrigin pins the rows derived from package origin: a change of the origin table that
 // changes what a field costs shows here.
 func TestCostTableFromOrigin(t *testing.T) {
-	fetchRoom, fetchOther := []string{"id", "sessions"}, []string{"id"}
+	fetchRoom, fetchOther := []string{"id", "telnyxId", "sessions"}, []string{"id", "telnyxId"}
+	nodes := map[string]limits.FieldCost{"Room": {FetchUnless: fetchRoom}, "RoomSession": {FetchUnless: fetchOther},
+		"RoomParticipant": {FetchUnless: fetchOther}}
 	assert.Equal(t, map[string]limits.FieldCost{
 		"Query.rooms":                        {Connection: true},
 		"Query.roomSessions":                 {Connection: true},
@@ -326,6 +347,8 @@ func TestCostTableFromOrigin(t *testing.T) {
 		"RoomSession.participants":           {BackRef: "session"},
 		"Query.room":                         {FetchUnless: fetchRoom},
 		"Query.roomSession":                  {Calls: 1},
+		"Query.node":                         {NodeArg: "id", Nodes: nodes},
+		"Query.nodes":                        {NodeArg: "ids", Nodes: nodes},
 		"Query.roomParticipant":              {Calls: 1},
 		"Room.activeSession":                 {FetchUnless: fetchOther},
 		"RoomSession.room":                   {FetchUnless: fetchRoom},

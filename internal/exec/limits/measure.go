@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 )
 
 // Saturated is the largest figure Measure reports: counts that would exceed it (fragments spread n times
@@ -246,6 +248,9 @@ func (w *walker) field(f *ast.Field, parent *ast.Definition, sc scope) tally {
 		return t
 	}
 	own := rule.Calls
+	if rule.NodeArg != "" {
+		own = satAdd(own, w.nodes(f, rule))
+	}
 	childScope := scope{listSize: w.cfg.ListFanOut, backRef: rule.BackRef}
 	if rule.Connection {
 		size, calls := w.window(f)
@@ -357,6 +362,44 @@ func (w *walker) beyondSpread(frag *ast.FragmentDefinition, on *ast.Definition, 
 // could read as one (5 and "5") count twice, never the other way round.
 type entityKey struct {
 	typename, idType, id string
+}
+
+// nodes returns what the global ids of a Query.node or Query.nodes field cost: per distinct id, the fetch
+// of the type it names when the selection, narrowed to that type, goes beyond the type's keys. An id that
+// is not a global id costs nothing (the resolver refuses it before any call); an id whose value is not
+// known counts one call.
+func (w *walker) nodes(f *ast.Field, rule FieldCost) int {
+	a := f.Arguments.ForName(rule.NodeArg)
+	if a == nil {
+		return 0
+	}
+	v, _ := w.input(a.Value)
+	ids, ok := v.([]any)
+	if !ok {
+		ids = []any{v}
+	}
+	calls := 0
+	seen := make(map[string]bool, len(ids))
+	for _, x := range ids {
+		id, ok := x.(string)
+		if !ok {
+			calls = satAdd(calls, 1)
+			continue
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		typ, _, err := nodeid.Decode(id)
+		if err != nil {
+			continue
+		}
+		cost, on := rule.Nodes[string(typ)], w.schema.Types[string(typ)]
+		if on != nil && w.beyond(f.SelectionSet, on, cost.FetchUnless, fieldKey{"node", string(typ)}) {
+			calls = satAdd(calls, 1)
+		}
+	}
+	return calls
 }
 
 // entities returns what an _entities field costs and how many representations it was given. The

@@ -28,6 +28,13 @@ type FieldCost struct {
 	// the selection under `... on Type` goes beyond these fields — before what that selection costs.
 	// Each distinct (__typename, id) counts once; a type not listed costs nothing (gqlgen refuses it).
 	Entities map[string]FieldCost
+	// NodeArg marks Query.node and Query.nodes (Relay): it names the argument holding the global ids, and
+	// Nodes says what one id costs by the type it names (FetchUnless: that type's keys, so `id`,
+	// `telnyxId` and `__typename` alone cost nothing), before what the selection costs. Each distinct
+	// global id counts once (the operation's loaders fetch an object once); an id that is not a global id
+	// costs nothing (refused before any call); an id not known when measuring counts one call.
+	NodeArg string
+	Nodes   map[string]FieldCost
 }
 
 // upstreamCosts says which fields call the upstream. It is derived from package origin, the one table of
@@ -67,6 +74,11 @@ func costsFromOrigin() map[string]FieldCost {
 			if need := f.Needs(); need != origin.NoRecord && need != f.Type().Record() {
 				c.Calls = 1
 			}
+		case origin.Node:
+			c.NodeArg, c.Nodes = "id", nodeCosts()
+			if f == origin.QueryNodes {
+				c.NodeArg = "ids"
+			}
 		case origin.Federation:
 			if f == origin.QueryEntities {
 				c.Entities = entityCosts()
@@ -78,7 +90,7 @@ func costsFromOrigin() map[string]FieldCost {
 				}
 			}
 		}
-		if c.Calls != 0 || c.Connection || c.FetchUnless != nil || c.BackRef != "" || c.Entities != nil {
+		if c.Calls != 0 || c.Connection || c.FetchUnless != nil || c.BackRef != "" || c.Entities != nil || c.NodeArg != "" {
 			out[f.String()] = c
 		}
 	}
@@ -99,6 +111,16 @@ func entityCosts() map[string]FieldCost {
 	return out
 }
 
+// nodeCosts is what one global id of each Node type costs before its selection: a fetch unless only the
+// type's keys are selected (resolvers/nodes.go answers a stub then).
+func nodeCosts() map[string]FieldCost {
+	out := map[string]FieldCost{}
+	for _, t := range []origin.Type{origin.Room, origin.RoomSession, origin.RoomParticipant} {
+		out[t.String()] = FieldCost{FetchUnless: t.Keys()}
+	}
+	return out
+}
+
 // Rule returns the cost rule of the field typ.field (the zero rule for a field that calls nothing), and
 // whether the limits know the field at all: a field package origin does not list would count as free
 // whatever it calls, so the schema tests require every field to be known.
@@ -111,14 +133,19 @@ func Rule(typ, field string) (FieldCost, bool) {
 
 func copyCost(c FieldCost) FieldCost {
 	c.FetchUnless = append([]string(nil), c.FetchUnless...)
-	if c.Entities != nil {
-		m := make(map[string]FieldCost, len(c.Entities))
-		for k, v := range c.Entities {
-			m[k] = copyCost(v)
-		}
-		c.Entities = m
-	}
+	c.Entities, c.Nodes = copyCosts(c.Entities), copyCosts(c.Nodes)
 	return c
+}
+
+func copyCosts(m map[string]FieldCost) map[string]FieldCost {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]FieldCost, len(m))
+	for k, v := range m {
+		out[k] = copyCost(v)
+	}
+	return out
 }
 
 // CostTable returns a copy of the cost table, keyed by "Type.field".

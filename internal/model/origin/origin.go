@@ -65,6 +65,10 @@ const (
 	Write
 	// Introspection is answered from the schema itself (__schema, __type), by gqlgen.
 	Introspection
+	// Node is Query.node and Query.nodes (Relay's Node interface): objects named by global ids, each a
+	// stub when only keys are selected, else fetched by id like a reference (one call per object). gqlgen's
+	// executor answers them: the fast path hands the operation over.
+	Node
 	// Federation is answered by gqlgen's federation runtime (_service, _entities): present only in the
 	// federated schema.
 	Federation
@@ -74,7 +78,7 @@ const (
 )
 
 var kindNames = [...]string{Meta: "meta", Key: "key", Value: "value", Embedded: "embedded", Reference: "reference",
-	Fetch: "fetch", Connection: "connection", Write: "write", Introspection: "introspection", Federation: "federation",
+	Fetch: "fetch", Connection: "connection", Write: "write", Introspection: "introspection", Node: "node", Federation: "federation",
 	Subscribe: "subscribe"}
 
 func (k Kind) String() string { return kindNames[k] }
@@ -108,6 +112,7 @@ const (
 	RoomSessionEnded
 	RoomParticipantJoined
 	RoomParticipantLeft
+	AnyNode // the Node interface (Relay): Room, RoomSession or RoomParticipant by global id
 	numTypes
 )
 
@@ -140,6 +145,7 @@ var types = [numTypes]struct {
 	RoomSessionEnded:          {"RoomSessionEnded", Event},
 	RoomParticipantJoined:     {"RoomParticipantJoined", Event},
 	RoomParticipantLeft:       {"RoomParticipantLeft", Event},
+	AnyNode:                   {"Node", NoRecord},
 }
 
 // String is the type's schema name.
@@ -168,12 +174,15 @@ const (
 	QueryRoomSession
 	QueryRoomParticipants
 	QueryRoomParticipant
+	QueryNode
+	QueryNodes
 	QuerySchema
 	QueryType
 	QueryService
 	QueryEntities
 
 	RoomID
+	RoomTelnyxID
 	RoomUniqueName
 	RoomMaxParticipants
 	RoomEnableRecording
@@ -194,6 +203,7 @@ const (
 	RoomEdgeNode
 
 	RoomSessionID
+	RoomSessionTelnyxID
 	RoomSessionRoomID
 	RoomSessionRoom
 	RoomSessionActive
@@ -212,6 +222,7 @@ const (
 	RoomSessionEdgeNode
 
 	RoomParticipantID
+	RoomParticipantTelnyxID
 	RoomParticipantSessionID
 	RoomParticipantSession
 	RoomParticipantContext
@@ -282,6 +293,7 @@ const (
 	RoomParticipantLeftParticipant
 	RoomParticipantLeftDurationSecs
 	RoomParticipantLeftReason
+	NodeID
 
 	numFields
 )
@@ -306,12 +318,15 @@ var table = [numFields]spec{
 	QueryRoomSession:      {Query, "roomSession", NoRecord, Fetch, RoomSession},
 	QueryRoomParticipants: {Query, "roomParticipants", NoRecord, Connection, RoomParticipantConnection},
 	QueryRoomParticipant:  {Query, "roomParticipant", NoRecord, Fetch, RoomParticipant},
+	QueryNode:             {Query, "node", NoRecord, Node, AnyNode},
+	QueryNodes:            {Query, "nodes", NoRecord, Node, AnyNode},
 	QuerySchema:           {Query, "__schema", NoRecord, Introspection, NoType},
 	QueryType:             {Query, "__type", NoRecord, Introspection, NoType},
 	QueryService:          {Query, "_service", NoRecord, Federation, NoType},
 	QueryEntities:         {Query, "_entities", NoRecord, Federation, NoType},
 
 	RoomID:                      {Room, "id", NoRecord, Key, NoType},
+	RoomTelnyxID:                {Room, "telnyxId", NoRecord, Key, NoType},
 	RoomUniqueName:              {Room, "uniqueName", RoomRecord, Value, NoType},
 	RoomMaxParticipants:         {Room, "maxParticipants", RoomRecord, Value, NoType},
 	RoomEnableRecording:         {Room, "enableRecording", RoomRecord, Value, NoType},
@@ -333,6 +348,7 @@ var table = [numFields]spec{
 	RoomEdgeNode:             {RoomEdge, "node", Page, Value, Room},
 
 	RoomSessionID:           {RoomSession, "id", NoRecord, Key, NoType},
+	RoomSessionTelnyxID:     {RoomSession, "telnyxId", NoRecord, Key, NoType},
 	RoomSessionRoomID:       {RoomSession, "roomId", SessionRecord, Value, NoType},
 	RoomSessionRoom:         {RoomSession, "room", SessionRecord, Reference, Room},
 	RoomSessionActive:       {RoomSession, "active", SessionRecord, Value, NoType},
@@ -355,6 +371,7 @@ var table = [numFields]spec{
 	RoomSessionEdgeNode:             {RoomSessionEdge, "node", Page, Value, RoomSession},
 
 	RoomParticipantID:        {RoomParticipant, "id", NoRecord, Key, NoType},
+	RoomParticipantTelnyxID:  {RoomParticipant, "telnyxId", NoRecord, Key, NoType},
 	RoomParticipantSessionID: {RoomParticipant, "sessionId", ParticipantRecord, Value, NoType},
 	RoomParticipantSession:   {RoomParticipant, "session", ParticipantRecord, Reference, RoomSession},
 	RoomParticipantContext:   {RoomParticipant, "context", ParticipantRecord, Value, NoType},
@@ -431,6 +448,7 @@ var table = [numFields]spec{
 	RoomParticipantLeftRoom:          {RoomParticipantLeft, "room", Event, Reference, Room},
 	RoomParticipantLeftSession:       {RoomParticipantLeft, "session", Event, Reference, RoomSession},
 	RoomParticipantLeftParticipant:   {RoomParticipantLeft, "participant", Event, Reference, RoomParticipant},
+	NodeID:                           {AnyNode, "id", NoRecord, Key, NoType},
 	RoomParticipantLeftDurationSecs:  {RoomParticipantLeft, "durationSecs", Event, Value, NoType},
 	RoomParticipantLeftReason:        {RoomParticipantLeft, "reason", Event, Value, NoType},
 }

@@ -146,9 +146,9 @@ func TestLookup(t *testing.T) {
 
 // TestRecordNeeds pins the facts the resolvers, the fast path and the limits act on.
 func TestRecordNeeds(t *testing.T) {
-	assert.Equal(t, []string{"id", "sessions"}, origin.Room.Keys(), "a room by id is fetched for anything but these")
-	assert.Equal(t, []string{"id"}, origin.RoomSession.Keys())
-	assert.Equal(t, []string{"id"}, origin.RoomParticipant.Keys())
+	assert.Equal(t, []string{"id", "telnyxId", "sessions"}, origin.Room.Keys(), "a room by id is fetched for anything but these")
+	assert.Equal(t, []string{"id", "telnyxId"}, origin.RoomSession.Keys())
+	assert.Equal(t, []string{"id", "telnyxId"}, origin.RoomParticipant.Keys())
 	cases := []struct {
 		field origin.Field
 		needs bool

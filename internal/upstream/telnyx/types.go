@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 )
 
 // Date is a calendar date (YYYY-MM-DD) as used by every date filter of the API.
@@ -230,6 +232,10 @@ type RoomSession struct {
 	RecordType   string            `json:"record_type"`
 }
 
+// GlobalID is the session's Relay global id, its GraphQL `id` (docs/relay.md). The graph binds this wire
+// type itself (gqlgen.yml), so the method sits here: a page of sessions reaches the response uncopied.
+func (s *RoomSession) GlobalID() string { return nodeid.Encode(nodeid.RoomSession, s.ID) }
+
 // RoomParticipant is one participant of a session. Timestamps are in UTC.
 type RoomParticipant struct {
 	ID        string    `json:"id"`
@@ -241,6 +247,9 @@ type RoomParticipant struct {
 	LeftAt     *time.Time `json:"left_at"`
 	RecordType string     `json:"record_type"`
 }
+
+// GlobalID is the participant's Relay global id, its GraphQL `id` (docs/relay.md).
+func (p *RoomParticipant) GlobalID() string { return nodeid.Encode(nodeid.RoomParticipant, p.ID) }
 
 // Meta is the pagination block of a list response.
 type Meta struct {

@@ -1,0 +1,123 @@
+package resolvers
+
+import (
+	"context"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/roomgraph/roomgraph/internal/apperr"
+	"github.com/roomgraph/roomgraph/internal/exec/selection"
+	"github.com/roomgraph/roomgraph/internal/loaders"
+	"github.com/roomgraph/roomgraph/internal/model"
+	"github.com/roomgraph/roomgraph/internal/model/nodeid"
+	"github.com/roomgraph/roomgraph/internal/model/origin"
+	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
+)
+
+// maxNodes bounds Query.nodes(ids:): each id may cost a call.
+const maxNodes = 100
+
+// parseGlobalID returns the type and Telnyx id a global id names; anything else (a bare UUID included: it
+// does not say which endpoint has it) is BAD_USER_INPUT, so no call is made.
+func parseGlobalID(arg, id string) (nodeid.Type, string, error) {
+	typ, uuid, err := nodeid.Decode(id)
+	if err != nil {
+		if nodeid.IsUUID(id) {
+			return "", "", apperr.Errorf(apperr.BadUserInput, "%s must be a global id (base64 of Room:, RoomSession: or RoomParticipant: and a UUID), got a bare UUID, which does not say which: use room(id:), roomSession(id:) or roomParticipant(id:) for it", arg)
+		}
+		return "", "", apperr.Errorf(apperr.BadUserInput, "%s must be a global id (base64 of Room:, RoomSession: or RoomParticipant: and a UUID), got %q", arg, truncate(id, 64))
+	}
+	return typ, uuid, nil
+}
+
+// The implementors a Node field's selection is collected with for each concrete type (package-level:
+// selection caches the collected fields by this slice).
+var (
+	roomAsNode        = []string{"Room", "Node"}
+	sessionAsNode     = []string{"RoomSession", "Node"}
+	participantAsNode = []string{"RoomParticipant", "Node"}
+)
+
+// needsRecordAs reports whether the current Node field, resolving to an object of typ, selects a field of
+// typ that needs its record (fields under another type's condition do not count).
+func needsRecordAs(ctx context.Context, typ origin.Type, implementors []string) bool {
+	oc := graphql.GetOperationContext(ctx)
+	for _, f := range selection.Collect(oc, graphql.GetFieldContext(ctx).Field.Selections, implementors) {
+		if field := typ.Field(f.Name); field == origin.Unknown || field.NeedsRecord() {
+			return true
+		}
+	}
+	return false
+}
+
+// node resolves one global id: a stub with the id when the selection needs no record, else the record
+// through the operation's loaders (one call per object and operation, batched with the others).
+func node(ctx context.Context, typ nodeid.Type, uuid string) (model.Node, error) {
+	l := loaders.From(ctx)
+	switch typ {
+	case nodeid.Room:
+		room := &model.Room{ID: uuid}
+		if needsRecordAs(ctx, origin.Room, roomAsNode) {
+			rec, err := l.Room(ctx, uuid)
+			if err != nil {
+				return nil, err
+			}
+			room.Data = rec
+		}
+		return room, nil
+	case nodeid.RoomSession:
+		if !needsRecordAs(ctx, origin.RoomSession, sessionAsNode) {
+			return &telnyx.RoomSession{ID: uuid}, nil
+		}
+		s, err := l.Session(ctx, uuid, sessionSelectsParticipants(ctx))
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	default:
+		if !needsRecordAs(ctx, origin.RoomParticipant, participantAsNode) {
+			return &telnyx.RoomParticipant{ID: uuid}, nil
+		}
+		p, err := l.Participant(ctx, uuid)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+}
+
+// nodes resolves global ids together: every id is checked first (one bad id, no call at all), then each is
+// resolved concurrently so that the loaders see them in one wave. An object that fails is null with its
+// error at its index; the others resolve.
+func nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	if len(ids) > maxNodes {
+		return nil, apperr.Errorf(apperr.BadUserInput, "ids: at most %d, got %d", maxNodes, len(ids))
+	}
+	type ref struct {
+		typ  nodeid.Type
+		uuid string
+	}
+	refs := make([]ref, len(ids))
+	for i, id := range ids {
+		typ, uuid, err := parseGlobalID("ids[]", id)
+		if err != nil {
+			return nil, err
+		}
+		refs[i] = ref{typ, uuid}
+	}
+	out := make([]model.Node, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, r := range refs {
+		wg.Go(func() { out[i], errs[i] = node(ctx, r.typ, r.uuid) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			out[i] = nil
+			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), err)
+		}
+	}
+	return out, nil
+}
