@@ -121,7 +121,7 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 		return nil, err
 	}
 	hub := live.NewHub(live.HubConfig{Buffer: cfg.SubscriptionBuffer, MaxSubscriptions: cfg.MaxSubscriptions})
-	subs := newSubscriptions(cfg, hub)
+	subs := newSubscriptions(cfg, hub, metrics)
 	srv, err := newServer(cfg, logger, obs, up.client, subs)
 	if err != nil {
 		return nil, err
@@ -129,8 +129,8 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 
 	// Bounds every body, and all bodies together; a POST's is read and checked there.
 	endpoint := checkEnvelope(cfg.MaxBodyBytes, newBodyBudget(cfg.MaxBodyBytesInFlight, metrics), srv)
-	endpoint = checkAuthorization(endpoint) // one credential at most, before any body is read
-	endpoint = checkUpgrade(cfg, endpoint)  // a WebSocket's origin, as CORS would check a page's request
+	endpoint = checkAuthorization(endpoint)         // one credential at most, before any body is read
+	endpoint = checkUpgrade(cfg, metrics, endpoint) // a WebSocket's origin, as CORS would check a page's request
 	if len(cfg.CORSOrigins) > 0 {
 		opts := cors.Options{
 			AllowedMethods: []string{http.MethodGet, http.MethodPost},

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"os"
 	"regexp"
 	"testing"
 
@@ -10,8 +11,12 @@ import (
 )
 
 // TestMain fails the package when a test leaves goroutines behind (loaders, batchers, upstream calls).
-// Idle keep-alive connections of the standard library's pools are not leaks of ours.
+// Idle keep-alive connections of the standard library's pools are not leaks of ours. With
+// ROOMGRAPH_BENCH_SUBSCRIBER_PROCESS set, the binary is BenchmarkSubscriptions' subscriber process instead.
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(benchSubscriberProcessEnv); spec != "" {
+		os.Exit(subscriberProcess(spec))
+	}
 	goleak.VerifyTestMain(m,
 		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
 		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -34,8 +36,9 @@ const websocketCloseForbidden = 4403
 
 // subscriptions bounds and tracks the gateway's subscription operations.
 type subscriptions struct {
-	cfg Config
-	hub *live.Hub
+	cfg     Config
+	hub     *live.Hub
+	metrics *telemetry.Metrics
 
 	mu      sync.Mutex
 	active  int                       // subscription operations admitted and not yet ended
@@ -45,8 +48,8 @@ type subscriptions struct {
 	idle    chan struct{} // closed when active reaches 0 while closing
 }
 
-func newSubscriptions(cfg Config, hub *live.Hub) *subscriptions {
-	return &subscriptions{cfg: cfg, hub: hub, perKey: map[[sha256.Size]byte]int{}, conns: map[*wsConn]struct{}{}}
+func newSubscriptions(cfg Config, hub *live.Hub, metrics *telemetry.Metrics) *subscriptions {
+	return &subscriptions{cfg: cfg, hub: hub, metrics: metrics, perKey: map[[sha256.Size]byte]int{}, conns: map[*wsConn]struct{}{}}
 }
 
 // wsConn is one WebSocket connection: its credential from connection_init (when its upgrade request had
@@ -54,7 +57,78 @@ func newSubscriptions(cfg Config, hub *live.Hub) *subscriptions {
 type wsConn struct {
 	credential string
 	cancel     context.CancelFunc
+	upgrade    *upgrade
 	subs       int // guarded by subscriptions.mu
+}
+
+// upgrade is what the gateway knows of a WebSocket upgrade request beyond gqlgen: its headers (the
+// credential of forward mode), whether it was accepted, and whether the connection is closing (read
+// failed: the client left or stopped answering pings; or a close frame was sent).
+type upgrade struct {
+	headers  http.Header
+	accepted bool // set by the accepting goroutine, read by checkUpgrade's after ServeHTTP returns
+	closed   atomic.Bool
+}
+
+type upgradeKey struct{}
+
+func upgradeFrom(ctx context.Context) *upgrade {
+	u, _ := ctx.Value(upgradeKey{}).(*upgrade)
+	return u
+}
+
+// wsImplementation is gqlgen's coder/websocket adapter, counting the connections it accepts and noting,
+// on the upgrade, when one starts closing: what tells a subscription whose client left from one whose
+// client completed it.
+type wsImplementation struct {
+	transport.CoderWebsocketImplementation
+	metrics *telemetry.Metrics
+}
+
+func (w wsImplementation) Accept(rw http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	conn, err := w.CoderWebsocketImplementation.Accept(rw, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	u := upgradeFrom(r.Context())
+	if u == nil {
+		return conn, nil
+	}
+	u.accepted = true
+	w.metrics.WebSocketOpened()
+	return &trackedConn{WebsocketConn: conn, upgrade: u}, nil
+}
+
+// trackedConn notes when its connection starts closing. It keeps the adapter's read limit and deadline.
+type trackedConn struct {
+	transport.WebsocketConn
+	upgrade *upgrade
+}
+
+func (c *trackedConn) NextReader() (int, io.Reader, error) {
+	t, r, err := c.WebsocketConn.NextReader()
+	if err != nil {
+		c.upgrade.closed.Store(true)
+	}
+	return t, r, err
+}
+
+func (c *trackedConn) WriteClose(code int, message string) error {
+	c.upgrade.closed.Store(true)
+	return c.WebsocketConn.WriteClose(code, message)
+}
+
+func (c *trackedConn) SetReadLimit(limit int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(limit)
+	}
+}
+
+func (c *trackedConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
 }
 
 type wsConnKey struct{}
@@ -70,8 +144,11 @@ func wsConnFrom(ctx context.Context) *wsConn {
 // (checkUpgrade), so the library's own same-origin check is off.
 func (s *subscriptions) websocket() transport.Websocket {
 	return transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}},
-		InitTimeout:    s.cfg.WebSocketInitTimeout,
+		Implementation: wsImplementation{
+			CoderWebsocketImplementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}},
+			metrics:                      s.metrics,
+		},
+		InitTimeout: s.cfg.WebSocketInitTimeout,
 		// graphql-transport-ws: a ping every interval, and a connection that answers no pong for two
 		// intervals is closed; the legacy graphql-ws gets its "ka" messages instead.
 		PingPongInterval:      s.cfg.KeepAliveInterval,
@@ -97,7 +174,7 @@ func (s *subscriptions) init(ctx context.Context, payload transport.InitPayload)
 		}
 		return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), reason), nil, errors.New(reason)
 	}
-	c := &wsConn{}
+	c := &wsConn{upgrade: upgradeFrom(ctx)}
 	if v := payload.Authorization(); v != "" {
 		c.credential = bearer(v)
 		if c.credential == "" {
@@ -126,12 +203,12 @@ func (s *subscriptions) init(ctx context.Context, payload transport.InitPayload)
 	return ctx, nil, nil
 }
 
-type upgradeHeadersKey struct{}
-
 // wsHeaders returns the headers of the upgrade request (kept in its context by checkUpgrade).
 func wsHeaders(ctx context.Context) http.Header {
-	h, _ := ctx.Value(upgradeHeadersKey{}).(http.Header)
-	return h
+	if u := upgradeFrom(ctx); u != nil {
+		return u.headers
+	}
+	return nil
 }
 
 // credentialOf is the credential of an operation in forward mode: its request's bearer token, or its
@@ -146,10 +223,11 @@ func credentialOf(ctx context.Context, headers http.Header) string {
 	return ""
 }
 
-// admit counts a new subscription operation against the bounds, or refuses it. The slots are given back
-// when ctx ends: after gqlgen has sent the operation's last message (its complete, over WebSocket; the
-// end of the stream, over SSE).
-func (s *subscriptions) admit(ctx context.Context, key string) error {
+// admit counts a new subscription operation against the bounds, or refuses it. The caller gives the slots
+// back with release when ctx ends: after gqlgen has sent the operation's last message (its complete, over
+// WebSocket; the end of the stream, over SSE). release first calls record, under the lock that Close takes
+// to begin shutting down, with whether it has.
+func (s *subscriptions) admit(ctx context.Context, key string) (release func(record func(closing bool)), err error) {
 	c := wsConnFrom(ctx)
 	var h [sha256.Size]byte
 	perKey := s.cfg.Auth == AuthForward
@@ -160,11 +238,11 @@ func (s *subscriptions) admit(ctx context.Context, key string) error {
 	defer s.mu.Unlock()
 	switch {
 	case s.closing:
-		return apperr.Errorf(apperr.ShuttingDown, "the server is shutting down: subscribe again in a moment")
+		return nil, apperr.Errorf(apperr.ShuttingDown, "the server is shutting down: subscribe again in a moment")
 	case c != nil && c.subs >= s.cfg.MaxSubscriptionsPerConnection:
-		return apperr.Errorf(apperr.TooManySubscriptions, "this connection has %d subscriptions, the most it may have: end one first", c.subs)
+		return nil, apperr.Errorf(apperr.TooManySubscriptions, "this connection has %d subscriptions, the most it may have: end one first", c.subs)
 	case perKey && s.perKey[h] >= s.cfg.MaxSubscriptionsPerCredential:
-		return apperr.Errorf(apperr.TooManySubscriptions, "this API key has %d subscriptions, the most it may have: end one first", s.perKey[h])
+		return nil, apperr.Errorf(apperr.TooManySubscriptions, "this API key has %d subscriptions, the most it may have: end one first", s.perKey[h])
 	}
 	s.active++
 	if c != nil {
@@ -173,9 +251,10 @@ func (s *subscriptions) admit(ctx context.Context, key string) error {
 	if perKey {
 		s.perKey[h]++
 	}
-	context.AfterFunc(ctx, func() {
+	return func(record func(closing bool)) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		record(s.closing)
 		s.active--
 		if c != nil {
 			c.subs--
@@ -189,23 +268,48 @@ func (s *subscriptions) admit(ctx context.Context, key string) error {
 			close(s.idle)
 			s.idle = nil
 		}
-	})
-	return nil
+	}, nil
 }
 
 // operation runs one subscription operation: admitted against the bounds, its resolver paced through a
 // gate, each event resolved in the scope the resolver made it in (fresh loaders, a deadline of its own),
 // and, when the resolver ends the stream with an error (SLOW_CONSUMER), that error as the last response.
+// It is counted in the subscription metrics: refused (and why), or started, each answer, and why it ended.
 func (s *subscriptions) operation(ctx context.Context, key string, next graphql.OperationHandler, newScope func() stream.Scope,
 	present graphql.ErrorPresenterFunc) graphql.ResponseHandler {
-	if err := s.admit(ctx, key); err != nil {
+	conn := wsConnFrom(ctx)
+	tr := telemetry.TransportSSE
+	if conn != nil {
+		tr = telemetry.TransportWebSocket
+	}
+	release, err := s.admit(ctx, key)
+	if err != nil {
+		s.metrics.SubscriptionRefused(tr, refusedReason(apperr.CodeOf(err)))
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{present(ctx, err)}})
 	}
 	gate := stream.NewGate(newScope)
 	respond := next(stream.With(ctx, gate))
 	if !gate.Attached() {
-		return respond // refused by its resolver: gqlgen's one answer with the errors
+		// Refused by its resolver: gqlgen's one answer with the errors.
+		context.AfterFunc(ctx, func() { release(func(bool) {}) })
+		counted := false
+		return func(ctx context.Context) *graphql.Response {
+			resp := respond(ctx)
+			if resp != nil && !counted {
+				counted = true
+				s.metrics.SubscriptionRefused(tr, refusedReason(responseCode(resp)))
+			}
+			return resp
+		}
 	}
+	s.metrics.SubscriptionStarted(tr)
+	// serverEnded: the stream ended while its client was still there (the resolver closed its pipe).
+	var serverEnded atomic.Bool
+	context.AfterFunc(ctx, func() {
+		release(func(closing bool) {
+			s.metrics.SubscriptionEnded(tr, endReason(gate.Err(), closing, serverEnded.Load(), conn))
+		})
+	})
 	ended := false
 	return func(ctx context.Context) *graphql.Response {
 		if ended {
@@ -221,12 +325,54 @@ func (s *subscriptions) operation(ctx context.Context, key string, next graphql.
 		resp := respond(ectx)
 		if resp == nil {
 			ended = true
+			serverEnded.Store(ctx.Err() == nil)
 			if err := gate.Err(); err != nil {
 				return &graphql.Response{Errors: gqlerror.List{present(ctx, err)}}
 			}
+			return nil
 		}
+		s.metrics.SubscriptionDelivered(tr)
 		return resp
 	}
+}
+
+// endReason is why a subscription that began ended (roomgraph_subscriptions_ended_total): the error its
+// stream ended with, whether the server was shutting down, whether the stream ended while its client was
+// there, and its WebSocket connection (nil over SSE).
+func endReason(err error, closing, serverEnded bool, conn *wsConn) string {
+	switch {
+	case errors.Is(err, live.ErrSlowConsumer):
+		return telemetry.SubscriptionSlowConsumer
+	case closing:
+		return telemetry.SubscriptionShutdown
+	case err != nil:
+		return telemetry.SubscriptionError
+	case serverEnded:
+		return telemetry.SubscriptionComplete
+	case conn != nil && (conn.upgrade == nil || !conn.upgrade.closed.Load()):
+		return telemetry.SubscriptionComplete // the client sent complete, its connection stays
+	}
+	return telemetry.SubscriptionClientGone
+}
+
+// refusedReason is the reason label of a refusal with code.
+func refusedReason(code apperr.Code) string {
+	switch code {
+	case apperr.TooManySubscriptions:
+		return telemetry.SubscriptionRefusedLimit
+	case apperr.ShuttingDown:
+		return telemetry.SubscriptionRefusedShutdown
+	}
+	return telemetry.SubscriptionRefusedError
+}
+
+// responseCode is the code of a response's first error.
+func responseCode(resp *graphql.Response) apperr.Code {
+	if len(resp.Errors) == 0 {
+		return ""
+	}
+	c, _ := resp.Errors[0].Extensions["code"].(string)
+	return apperr.Code(c)
 }
 
 // close refuses new subscriptions and connections, ends every subscription (each completes), waits until
@@ -266,8 +412,9 @@ func (s *subscriptions) close(ctx context.Context) error {
 // checkUpgrade guards WebSocket upgrade requests before gqlgen accepts them: a browser page of another
 // origin may open one only when CORS allows that origin (browsers send no preflight for WebSockets, so
 // this is the only check); requests without Origin (not from a browser) and same-origin pages may. It
-// keeps the upgrade request's headers in the context, for the connection's credential.
-func checkUpgrade(cfg Config, next http.Handler) http.Handler {
+// keeps the upgrade request's headers in the context, for the connection's credential, and counts the
+// connection open (roomgraph_websocket_connections) while gqlgen serves it.
+func checkUpgrade(cfg Config, metrics *telemetry.Metrics, next http.Handler) http.Handler {
 	allowed := allowOrigin(cfg.CORSOrigins)
 	anyOrigin := slices.Contains(cfg.CORSOrigins, "*")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -279,7 +426,11 @@ func checkUpgrade(cfg Config, next http.Handler) http.Handler {
 			refuse(w, r, http.StatusForbidden, "FORBIDDEN_ORIGIN", "this page's origin may not open a WebSocket to this server (see ROOMGRAPH_CORS_ORIGINS)")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), upgradeHeadersKey{}, r.Header)))
+		u := &upgrade{headers: r.Header}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), upgradeKey{}, u)))
+		if u.accepted { // gqlgen serves the connection until it ends
+			metrics.WebSocketClosed()
+		}
 	})
 }
 

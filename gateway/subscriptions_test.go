@@ -32,7 +32,7 @@ type liveHarness struct {
 	wsURL  string // ws://…/graphql
 }
 
-func newLiveHarness(t *testing.T, simCfg telnyxsim.Config, cfg gateway.Config) *liveHarness {
+func newLiveHarness(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config) *liveHarness {
 	t.Helper()
 	if simCfg.Keys == nil {
 		simCfg.Keys = []string{keyA, keyB}
@@ -61,7 +61,7 @@ func newLiveHarness(t *testing.T, simCfg telnyxsim.Config, cfg gateway.Config) *
 
 // waitSubscribed waits until the hub holds n subscriptions (a subscription joins it before its first
 // answer, so events published after this reach it).
-func (h *liveHarness) waitSubscribed(t *testing.T, n int) {
+func (h *liveHarness) waitSubscribed(t testing.TB, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool { return h.gw.Hub().Len() == n }, 5*time.Second, 2*time.Millisecond, "hub subscriptions")
 }
@@ -590,7 +590,7 @@ func TestWebSocketConnection(t *testing.T) {
 func TestSlowConsumer(t *testing.T) {
 	h := newLiveHarness(t, telnyxsim.Config{Faults: map[string]telnyxsim.Fault{
 		telnyxsim.RouteGetRoom: {Latency: 300 * time.Millisecond},
-	}}, gateway.Config{SubscriptionBuffer: 1})
+	}}, gateway.Config{SubscriptionBuffer: 1, ServeMetrics: true})
 	room := h.sim.Rooms(keyA)[0]
 	c, _ := dialWS(t, h.wsURL, nil, nil)
 	id := c.subscribe(roomEventsQuery, map[string]any{"id": room.ID})
@@ -613,6 +613,11 @@ func TestSlowConsumer(t *testing.T) {
 	_, typ := c.next(id)
 	assert.Equal(t, "complete", typ)
 	h.waitSubscribed(t, 0)
+	require.Eventually(t, func() bool {
+		return h.subscriptionMetrics(t)["roomgraph_subscriptions_ended_total/slow_consumer/ws"] == 1
+	}, 5*time.Second, 5*time.Millisecond)
+	assert.Equal(t, float64(delivered), h.subscriptionMetrics(t)["roomgraph_subscription_events_delivered_total/ws"],
+		"the events delivered, not the last answer with the error")
 }
 
 // TestCloseCompletesSubscriptions: Gateway.Close completes every subscription (complete over WebSocket,
@@ -719,4 +724,123 @@ func TestSubscriptionTenancy(t *testing.T) {
 			assert.Equal(t, presentB[0].Context, jsonAt(r.Data["roomEvents"], "participant", "context"))
 		}
 	})
+}
+
+// subscriptionMetrics reads the subscription series of a live harness's /metrics: each value keyed by
+// family and its labels' values in name order ("roomgraph_subscriptions_ended_total/shutdown/sse").
+func (h *liveHarness) subscriptionMetrics(t *testing.T) map[string]float64 {
+	t.Helper()
+	o := &observed{base: strings.TrimSuffix(h.url, "/graphql")}
+	out := map[string]float64{}
+	for name, mf := range o.scrape(t) {
+		if !strings.HasPrefix(name, "roomgraph_subscription") && name != "roomgraph_websocket_connections" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			key := name
+			for _, lp := range m.GetLabel() { // sorted by name
+				key += "/" + lp.GetValue()
+			}
+			out[key] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return out
+}
+
+// TestSubscriptionMetrics: /metrics counts WebSocket connections, subscriptions active by transport,
+// started, refused (a limit, an unreadable room, shutting down) and ended by reason (the client's
+// complete, the client gone, shutdown), and the answers delivered. (SLOW_CONSUMER: TestSlowConsumer.)
+func TestSubscriptionMetrics(t *testing.T) {
+	h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{ServeMetrics: true, MaxSubscriptionsPerConnection: 2})
+	room, present := busyRoom(t, h.sim, keyA, 1)
+	vars := map[string]any{"id": room.ID}
+	assert.Equal(t, map[string]float64{"roomgraph_websocket_connections": 0}, h.subscriptionMetrics(t),
+		"no subscription series before the first subscription")
+
+	c1, _ := dialWS(t, h.wsURL, nil, nil)
+	a := c1.subscribe(roomEventsQuery, vars)
+	b := c1.subscribe(roomEventsQuery, vars)
+	sse := openSSE(t, h.url, roomEventsQuery, vars, nil)
+	h.waitSubscribed(t, 3)
+	refused := c1.subscribe(roomEventsQuery, vars) // the third on c1: over the bound per connection
+	r, _ := c1.next(refused)
+	require.Equal(t, "TOO_MANY_SUBSCRIPTIONS", r.code())
+	c2, _ := dialWS(t, h.wsURL, nil, nil)
+	notMine := c2.subscribe(roomEventsQuery, map[string]any{"id": h.sim.Rooms(keyB)[0].ID})
+	r, _ = c2.next(notMine)
+	require.Equal(t, "NOT_FOUND", r.code())
+	assert.Equal(t, map[string]float64{
+		"roomgraph_websocket_connections":                2,
+		"roomgraph_subscriptions_active/sse":             1,
+		"roomgraph_subscriptions_active/ws":              2,
+		"roomgraph_subscriptions_started_total/sse":      1,
+		"roomgraph_subscriptions_started_total/ws":       2,
+		"roomgraph_subscriptions_refused_total/limit/ws": 1,
+		"roomgraph_subscriptions_refused_total/error/ws": 1,
+	}, h.subscriptionMetrics(t))
+
+	h.gw.Hub().Publish(event(live.ParticipantJoined, "m1", room.ID, room.ActiveSessionID, present[0].ID, time.Now()))
+	got := map[string]string{}
+	for len(got) < 2 {
+		m, err := c1.read(10 * time.Second)
+		require.NoError(t, err)
+		if m.ID != refused {
+			got[m.ID] = m.Type
+		}
+	}
+	require.Equal(t, map[string]string{a: "next", b: "next"}, got)
+	name, _ := sse.next(t)
+	require.Equal(t, "next", name)
+
+	c1.send(wsMsg{ID: a, Type: "complete"}) // the client completes one; its connection stays
+	h.waitSubscribed(t, 2)
+	require.NoError(t, c1.conn.CloseNow()) // the client goes
+	h.waitSubscribed(t, 1)
+	require.NoError(t, sse.resp.Body.Close())
+	h.waitSubscribed(t, 0)
+	require.Eventually(t, func() bool { return h.subscriptionMetrics(t)["roomgraph_websocket_connections"] == 1 },
+		5*time.Second, 5*time.Millisecond, "c1's connection no longer counted")
+	counts := h.subscriptionMetrics(t)
+	for series, want := range map[string]float64{
+		"roomgraph_subscriptions_active/sse":                  0,
+		"roomgraph_subscriptions_active/ws":                   0,
+		"roomgraph_subscription_events_delivered_total/ws":    2,
+		"roomgraph_subscription_events_delivered_total/sse":   1,
+		"roomgraph_subscriptions_ended_total/complete/ws":     1,
+		"roomgraph_subscriptions_ended_total/client_gone/ws":  1,
+		"roomgraph_subscriptions_ended_total/client_gone/sse": 1,
+	} {
+		assert.Equal(t, want, counts[series], series)
+	}
+
+	// Shutdown ends the rest, refuses new ones, and closes the connections.
+	c2.subscribe(roomEventsQuery, vars)
+	openSSE(t, h.url, roomEventsQuery, vars, nil)
+	h.waitSubscribed(t, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, h.gw.Close(ctx))
+	for { // the complete, then the close frame, which the client answers
+		if _, err := c2.read(5 * time.Second); err != nil {
+			break
+		}
+	}
+	late := openSSE(t, h.url, roomEventsQuery, vars, nil)
+	name, r = late.next(t)
+	require.Equal(t, "next", name)
+	require.Equal(t, "SHUTTING_DOWN", r.code())
+	require.Eventually(t, func() bool { return h.subscriptionMetrics(t)["roomgraph_websocket_connections"] == 0 },
+		5*time.Second, 5*time.Millisecond, "Close closes the WebSocket connections")
+	counts = h.subscriptionMetrics(t)
+	for series, want := range map[string]float64{
+		"roomgraph_subscriptions_active/sse":                      0,
+		"roomgraph_subscriptions_active/ws":                       0,
+		"roomgraph_subscriptions_started_total/sse":               2,
+		"roomgraph_subscriptions_started_total/ws":                3,
+		"roomgraph_subscriptions_ended_total/shutdown/ws":         1,
+		"roomgraph_subscriptions_ended_total/shutdown/sse":        1,
+		"roomgraph_subscriptions_refused_total/shutting_down/sse": 1,
+	} {
+		assert.Equal(t, want, counts[series], series)
+	}
 }

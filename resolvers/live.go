@@ -100,7 +100,7 @@ func (r *Resolver) forwardEvents(ctx context.Context, sub *live.Subscription, p 
 			if !seen.add(e.ID) {
 				continue
 			}
-			v := eventModel(e)
+			v := eventModel(*e)
 			if v == nil {
 				continue
 			}
@@ -259,7 +259,7 @@ func (r *Resolver) followRoom(ctx context.Context, id string, sub *live.Subscrip
 				sub, dirty = next, true // events may have been missed: read again
 				break
 			}
-			dirty = facts.note(e)
+			dirty = facts.note(*e)
 		}
 		for drained := false; !drained; {
 			select {
@@ -268,7 +268,7 @@ func (r *Resolver) followRoom(ctx context.Context, id string, sub *live.Subscrip
 					drained = true
 					break
 				}
-				dirty = facts.note(e) || dirty
+				dirty = facts.note(*e) || dirty
 			default:
 				drained = true
 			}
@@ -383,15 +383,17 @@ func (f *facts) contradicts(rd *roomRead) bool {
 	return false
 }
 
-// recent is a set of at most n strings, the oldest forgotten first.
+// recent is a set of at most n strings, the oldest forgotten first. It grows as strings are added (an
+// idle subscription keeps three of them: allocated up front at 512 each, they cost it about 60 KiB).
 type recent struct {
-	ring []string
+	n    int
+	ring []string // the strings in the order added, up to n; then a ring whose oldest is at next
 	next int
 	set  map[string]struct{}
 }
 
 func newRecent(n int) *recent {
-	return &recent{ring: make([]string, n), set: make(map[string]struct{}, n)}
+	return &recent{n: n, set: map[string]struct{}{}}
 }
 
 func (r *recent) has(s string) bool {
@@ -404,11 +406,13 @@ func (r *recent) add(s string) bool {
 	if r.has(s) {
 		return false
 	}
-	if old := r.ring[r.next]; old != "" {
-		delete(r.set, old)
+	if len(r.ring) < r.n {
+		r.ring = append(r.ring, s)
+	} else {
+		delete(r.set, r.ring[r.next])
+		r.ring[r.next] = s
+		r.next = (r.next + 1) % r.n
 	}
-	r.ring[r.next] = s
-	r.next = (r.next + 1) % len(r.ring)
 	r.set[s] = struct{}{}
 	return true
 }

@@ -43,4 +43,21 @@ func TestRecentForgetsTheOldest(t *testing.T) {
 	assert.False(t, r.has("a"))
 	assert.True(t, r.has("b") && r.has("c"))
 	assert.Len(t, r.set, 2)
+	assert.True(t, r.add("d"))
+	assert.False(t, r.has("b"))
+	assert.True(t, r.has("c") && r.has("d"))
+
+	// It grows as strings come, never past its bound, and keeps the last n in every round of the ring.
+	r = newRecent(3)
+	assert.Empty(t, r.ring, "nothing allocated for an idle subscription")
+	for i := range 10 {
+		s := string(rune('a' + i))
+		assert.True(t, r.add(s))
+		assert.LessOrEqual(t, len(r.ring), 3)
+		for j := range 10 {
+			kept := j <= i && j > i-3
+			assert.Equal(t, kept, r.has(string(rune('a'+j))), "after %d adds: %c", i+1, 'a'+j)
+		}
+	}
+	assert.Len(t, r.set, 3)
 }

@@ -68,6 +68,13 @@ type Metrics struct {
 	webhooksProcessed  prometheus.Counter
 	webhooksAbandoned  prometheus.Counter
 	webhookQueueDepth  atomic.Pointer[func() int] // read at scrape time; nil: 0
+
+	subscriptionsActive    *prometheus.GaugeVec
+	subscriptionsStarted   *prometheus.CounterVec
+	subscriptionsEnded     *prometheus.CounterVec
+	subscriptionsRefused   *prometheus.CounterVec
+	subscriptionsDelivered *prometheus.CounterVec
+	websocketConnections   prometheus.Gauge
 }
 
 // NewMetrics registers every series on a new registry, and on opts.Registerer when set; it fails only when
@@ -171,6 +178,23 @@ func NewMetrics(opts MetricsOptions) (*Metrics, error) {
 			}
 			return 0
 		}))
+	m.subscriptionsActive = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "roomgraph_subscriptions_active",
+		Help: "GraphQL subscriptions running now, by transport (ws: graphql-transport-ws or graphql-ws; sse)."}, []string{"transport"})
+	f(m.subscriptionsActive)
+	m.subscriptionsStarted = counter("roomgraph_subscriptions_started_total",
+		"GraphQL subscriptions that began (admitted, their room readable), by transport.", "transport")
+	m.subscriptionsEnded = counter("roomgraph_subscriptions_ended_total",
+		"GraphQL subscriptions that ended, by transport and reason (complete, client_gone, slow_consumer, shutdown, error).",
+		"transport", "reason")
+	m.subscriptionsRefused = counter("roomgraph_subscriptions_refused_total",
+		"GraphQL subscriptions refused before they began, by transport and reason (limit, shutting_down, error: the room could not be read, or the arguments were wrong).",
+		"transport", "reason")
+	m.subscriptionsDelivered = counter("roomgraph_subscription_events_delivered_total",
+		"Answers handed to subscribers' connections (each next: an event of roomEvents, a state of roomUpdated), by transport.",
+		"transport")
+	m.websocketConnections = prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgraph_websocket_connections",
+		Help: "WebSocket connections open now (upgraded, not yet closed), whether or not they have subscriptions."})
+	f(m.websocketConnections)
 	reg.MustRegister(m)
 	if !opts.NoRuntimeCollectors {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -348,6 +372,76 @@ func (m *Metrics) WebhookAbandoned(n int) { m.webhooksAbandoned.Add(float64(n)) 
 
 // CountWebhookQueue sets how to read, at scrape time, the events waiting in the webhook queue.
 func (m *Metrics) CountWebhookQueue(depth func() int) { m.webhookQueueDepth.Store(&depth) }
+
+// Transports of a subscription, the values of the transport label.
+const (
+	TransportWebSocket = "ws"  // graphql-transport-ws, or the legacy graphql-ws subprotocol
+	TransportSSE       = "sse" // GraphQL over SSE
+)
+
+// Why a subscription ended, the values of roomgraph_subscriptions_ended_total's reason label.
+const (
+	SubscriptionComplete     = "complete"      // the client completed it, or the server had no more to send
+	SubscriptionClientGone   = "client_gone"   // its connection closed (the client left, or stopped answering pings)
+	SubscriptionSlowConsumer = "slow_consumer" // it fell behind by more than its buffer (SLOW_CONSUMER)
+	SubscriptionShutdown     = "shutdown"      // the server shut down (Gateway.Close)
+	SubscriptionError        = "error"         // the server ended it with another error
+)
+
+// Why a subscription was refused, the values of roomgraph_subscriptions_refused_total's reason label.
+const (
+	SubscriptionRefusedLimit    = "limit"         // TOO_MANY_SUBSCRIPTIONS: per connection, per credential or in all
+	SubscriptionRefusedShutdown = "shutting_down" // SHUTTING_DOWN
+	SubscriptionRefusedError    = "error"         // anything else: the room could not be read (NOT_FOUND, …), a bad argument
+)
+
+func transportLabel(t string) string {
+	if t == TransportWebSocket || t == TransportSSE {
+		return t
+	}
+	return OperationOther
+}
+
+// SubscriptionStarted counts a subscription that began and adds it to the active ones.
+func (m *Metrics) SubscriptionStarted(transport string) {
+	transport = transportLabel(transport)
+	m.subscriptionsStarted.WithLabelValues(transport).Inc()
+	m.subscriptionsActive.WithLabelValues(transport).Inc()
+}
+
+// SubscriptionEnded counts a subscription that ended (one SubscriptionStarted counted) by reason (one of the
+// Subscription… constants; anything else counts as "other").
+func (m *Metrics) SubscriptionEnded(transport, reason string) {
+	switch reason {
+	case SubscriptionComplete, SubscriptionClientGone, SubscriptionSlowConsumer, SubscriptionShutdown, SubscriptionError:
+	default:
+		reason = OperationOther
+	}
+	transport = transportLabel(transport)
+	m.subscriptionsActive.WithLabelValues(transport).Dec()
+	m.subscriptionsEnded.WithLabelValues(transport, reason).Inc()
+}
+
+// SubscriptionRefused counts a subscription refused before it began, by reason (SubscriptionRefused…).
+func (m *Metrics) SubscriptionRefused(transport, reason string) {
+	switch reason {
+	case SubscriptionRefusedLimit, SubscriptionRefusedShutdown, SubscriptionRefusedError:
+	default:
+		reason = OperationOther
+	}
+	m.subscriptionsRefused.WithLabelValues(transportLabel(transport), reason).Inc()
+}
+
+// SubscriptionDelivered counts one answer handed to a subscriber's connection.
+func (m *Metrics) SubscriptionDelivered(transport string) {
+	m.subscriptionsDelivered.WithLabelValues(transportLabel(transport)).Inc()
+}
+
+// WebSocketOpened and WebSocketClosed track the open WebSocket connections.
+func (m *Metrics) WebSocketOpened() { m.websocketConnections.Inc() }
+
+// WebSocketClosed: see WebSocketOpened.
+func (m *Metrics) WebSocketClosed() { m.websocketConnections.Dec() }
 
 func httpMethod(m string) string {
 	switch m {

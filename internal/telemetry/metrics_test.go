@@ -199,3 +199,48 @@ roomgraph_webhook_queue_depth 3
 	require.NoError(t, err)
 	assert.Empty(t, lint, "Prometheus naming conventions")
 }
+
+// TestMetricsSubscriptionLabelsBounded: the transport and reason labels hold their closed sets only, and an
+// ended subscription leaves the active gauge.
+func TestMetricsSubscriptionLabelsBounded(t *testing.T) {
+	m, err := telemetry.NewMetrics(telemetry.MetricsOptions{NoRuntimeCollectors: true})
+	require.NoError(t, err)
+	m.SubscriptionStarted(telemetry.TransportWebSocket)
+	m.SubscriptionStarted(telemetry.TransportSSE)
+	m.SubscriptionStarted("carrier pigeon")
+	m.SubscriptionEnded(telemetry.TransportWebSocket, telemetry.SubscriptionSlowConsumer)
+	m.SubscriptionEnded("carrier pigeon", "it flew away")
+	m.SubscriptionRefused(telemetry.TransportSSE, telemetry.SubscriptionRefusedLimit)
+	m.SubscriptionRefused(telemetry.TransportSSE, "because")
+	m.SubscriptionDelivered(telemetry.TransportSSE)
+	m.WebSocketOpened()
+	m.WebSocketOpened()
+	m.WebSocketClosed()
+	want := `
+# HELP roomgraph_subscriptions_active GraphQL subscriptions running now, by transport (ws: graphql-transport-ws or graphql-ws; sse).
+# TYPE roomgraph_subscriptions_active gauge
+roomgraph_subscriptions_active{transport="other"} 0
+roomgraph_subscriptions_active{transport="sse"} 1
+roomgraph_subscriptions_active{transport="ws"} 0
+# HELP roomgraph_subscriptions_ended_total GraphQL subscriptions that ended, by transport and reason (complete, client_gone, slow_consumer, shutdown, error).
+# TYPE roomgraph_subscriptions_ended_total counter
+roomgraph_subscriptions_ended_total{reason="other",transport="other"} 1
+roomgraph_subscriptions_ended_total{reason="slow_consumer",transport="ws"} 1
+# HELP roomgraph_subscriptions_refused_total GraphQL subscriptions refused before they began, by transport and reason (limit, shutting_down, error: the room could not be read, or the arguments were wrong).
+# TYPE roomgraph_subscriptions_refused_total counter
+roomgraph_subscriptions_refused_total{reason="limit",transport="sse"} 1
+roomgraph_subscriptions_refused_total{reason="other",transport="sse"} 1
+# HELP roomgraph_subscription_events_delivered_total Answers handed to subscribers' connections (each next: an event of roomEvents, a state of roomUpdated), by transport.
+# TYPE roomgraph_subscription_events_delivered_total counter
+roomgraph_subscription_events_delivered_total{transport="sse"} 1
+# HELP roomgraph_websocket_connections WebSocket connections open now (upgraded, not yet closed), whether or not they have subscriptions.
+# TYPE roomgraph_websocket_connections gauge
+roomgraph_websocket_connections 1
+`
+	require.NoError(t, testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(want),
+		"roomgraph_subscriptions_active", "roomgraph_subscriptions_ended_total", "roomgraph_subscriptions_refused_total",
+		"roomgraph_subscription_events_delivered_total", "roomgraph_websocket_connections"))
+	lint, err := testutil.GatherAndLint(m.Gatherer())
+	require.NoError(t, err)
+	assert.Empty(t, lint, "Prometheus naming conventions")
+}

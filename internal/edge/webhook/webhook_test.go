@@ -129,7 +129,7 @@ func next(t *testing.T, s *live.Subscription) live.Event {
 	select {
 	case e, ok := <-s.Events():
 		require.True(t, ok, "subscription ended: %v", s.Err())
-		return e
+		return *e
 	case <-time.After(10 * time.Second):
 		t.Fatal("no event published")
 		return live.Event{}
