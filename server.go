@@ -240,7 +240,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		}()
 	}
 
-	var demoRoom string
+	var demoRoom, simURL string
 	var webhooksIn lateHandler
 	if c.embedded {
 		// Live: a few busy rooms change on their own (ROOMGRAPH_SIM_LIVE), so the demo is not a still life.
@@ -249,7 +249,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		// simulator retries them.
 		sim := telnyxsim.New(telnyxsim.Config{Seed: 1, Keys: []string{demoKey}, Live: telnyxsim.LiveConfig{Rate: c.simLive},
 			WebhookURL: embeddedWebhookURL, WebhookTransport: telnyxsim.HandlerTransport(&webhooksIn)})
-		simURL, stopSim, err := serveSimulator(sim)
+		var stopSim func()
+		simURL, stopSim, err = serveSimulator(sim)
 		if err != nil {
 			return err
 		}
@@ -257,7 +258,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		cfg.BaseURL, cfg.APIKey = simURL, demoKey
 		cfg.WebhookPublicKeys = append(cfg.WebhookPublicKeys, base64.StdEncoding.EncodeToString(sim.PublicKey(demoKey)))
 		demoRoom = busiestRoom(sim, demoKey)
+		// GraphiQL opens on the query; its second tab is the room live.
 		cfg.PlaygroundQuery = demoQuery(demoRoom)
+		cfg.PlaygroundTabs = []string{demoSubscription(demoRoom)}
 	}
 
 	gw, err := gateway.New(cfg, opts...)
@@ -288,8 +291,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	base := "http://" + displayAddr(ln.Addr())
+	host := displayAddr(ln.Addr())
+	base := "http://" + host
 	fmt.Fprintf(stdout, "roomgraph listening on %s\n  GraphQL: %s/graphql\n", base, base)
+	fmt.Fprintf(stdout, "  Subscriptions: ws://%s/graphql (graphql-transport-ws), or SSE: POST %s/graphql with Accept: text/event-stream\n", host, base)
 	if cfg.ServeMetrics {
 		fmt.Fprintf(stdout, "  Metrics: %s/metrics\n", base)
 	}
@@ -302,6 +307,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if c.embedded {
 		fmt.Fprintf(stdout, "  upstream: embedded Telnyx simulator with demo data (set TELNYX_API_KEY for the real API)\n")
 		fmt.Fprintf(stdout, "\nTry this query in the Playground:\n\n%s\n", demoQuery(demoRoom))
+		fmt.Fprint(stdout, demoLiveText(demoRoom, strings.TrimSuffix(simURL, "/v2"), c.simLive))
 	}
 
 	select {
@@ -371,6 +377,35 @@ func demoQuery(roomID string) string {
     }
   }
 }`
+}
+
+// demoSubscription is the demo room live: its state at once, then again after every change.
+func demoSubscription(roomID string) string {
+	return `subscription LiveRoom {
+  roomUpdated(id: "` + roomID + `") {
+    uniqueName
+    activeSession {
+      id
+      participants(present: true) { context joinedAt }
+    }
+  }
+}`
+}
+
+// demoLiveText is the banner's second half: the ready subscription, and how to make it move with the
+// embedded simulator's control endpoints (simBase: its origin). live is the simulator's live rate.
+func demoLiveText(roomID, simBase string, live float64) string {
+	moves := "The simulator is not live (ROOMGRAPH_SIM_LIVE=0); make a change yourself"
+	if live > 0 {
+		moves = fmt.Sprintf("The simulator keeps it busy (ROOMGRAPH_SIM_LIVE: %s changes/s across its busy rooms); or make a change yourself",
+			strconv.FormatFloat(live, 'g', -1, 64))
+	}
+	auth := "-H 'Authorization: Bearer " + demoKey + "'"
+	return "\nThen watch the room live (the Playground's second tab, LiveRoom; roomEvents(roomId:) gives each event instead):\n\n" +
+		demoSubscription(roomID) + "\n\n" +
+		"It answers at once, then again each time someone joins or leaves. " + moves + ":\n\n" +
+		"  curl -X POST " + auth + " -d '{\"context\":\"You\"}' " + simBase + "/_sim/rooms/" + roomID + "/join\n" +
+		"  curl -X POST " + auth + " " + simBase + "/_sim/participants/<the id it answers>/leave\n"
 }
 
 func displayAddr(a net.Addr) string {

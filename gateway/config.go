@@ -64,6 +64,9 @@ type Config struct {
 	Playground bool
 	// PlaygroundQuery is the query GraphiQL shows when it first opens ("" = a sample query).
 	PlaygroundQuery string
+	// PlaygroundTabs are further GraphiQL tabs beside PlaygroundQuery's, such as a ready subscription
+	// (nil = a sample subscription when PlaygroundQuery is "" too, else none).
+	PlaygroundTabs []string
 
 	// Federation serves the Apollo Federation v2 subgraph build of the schema (_service, _entities; Room,
 	// RoomSession and RoomParticipant are entities keyed by id).

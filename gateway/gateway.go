@@ -224,12 +224,15 @@ func routes(cfg Config, graphQL http.Handler, obs *observer, up *upstream, door 
 		rs = append(rs, route{webhook.Path, "webhooks", door})
 	}
 	if cfg.Playground {
-		query := cfg.PlaygroundQuery
+		query, tabs := cfg.PlaygroundQuery, cfg.PlaygroundTabs
 		if query == "" {
 			query = samplePlaygroundQuery
+			if tabs == nil {
+				tabs = []string{samplePlaygroundSubscription}
+			}
 		}
 		rs = append(rs,
-			route{"GET /{$}", "playground", playground.Page(playground.Options{Title: "roomgraph", Endpoint: "/graphql", DefaultQuery: query})},
+			route{"GET /{$}", "playground", playground.Page(playground.Options{Title: "roomgraph", Endpoint: "/graphql", DefaultQuery: query, Tabs: tabs})},
 			route{"GET " + playground.AssetsPrefix, "playground", playground.Assets()},
 		)
 	}
@@ -242,6 +245,17 @@ const samplePlaygroundQuery = `# roomgraph: the Telnyx Video Rooms API as one gr
   rooms(first: 5) {
     totalCount
     nodes { id uniqueName activeSession { id participants { context joinedAt } } }
+  }
+}
+`
+
+// samplePlaygroundSubscription is the sample's second tab: a room as it changes, over a WebSocket.
+const samplePlaygroundSubscription = `# A room as it changes (docs/subscriptions.md): its state now, then again after every change.
+# Paste the id of a room from the first tab, then run; GraphiQL keeps the WebSocket open.
+subscription LiveRoom {
+  roomUpdated(id: "ROOM_ID") {
+    uniqueName
+    activeSession { id participants(present: true) { context joinedAt } }
   }
 }
 `

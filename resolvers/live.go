@@ -34,17 +34,27 @@ func (r *Resolver) subscribe(ctx context.Context, roomID string, full bool) (*li
 	if err != nil {
 		return nil, nil, subscribeError(err)
 	}
-	scope := stream.From(ctx).Scope()
-	sctx, cancel := scope.Context(ctx)
-	defer cancel()
 	var rd *roomRead
 	if full {
-		rd, err = readRoom(sctx, roomID)
-		if rd != nil {
+		// A torn read (the session ended between the room's call and the session's) is read again in a
+		// fresh scope; the last one is sent as it is, which only a session ending at each attempt makes.
+		for n := 1; n <= rereadAttempts; n++ {
+			scope := stream.From(ctx).Scope()
+			sctx, cancel := scope.Context(ctx)
+			rd, err = readRoom(sctx, roomID)
+			cancel()
+			if err != nil {
+				break
+			}
 			rd.scope = scope
+			if !rd.torn {
+				break
+			}
 		}
 	} else {
+		sctx, cancel := stream.From(ctx).Scope().Context(ctx)
 		_, err = loaders.From(sctx).Room(sctx, roomID)
+		cancel()
 	}
 	if err != nil {
 		sub.Close()
@@ -168,8 +178,11 @@ type roomRead struct {
 	room    *model.Room
 	active  string   // the active session's id, "" for none
 	present []string // the ids of the participants present in it, sorted
-	state   string
-	scope   stream.Scope
+	// torn: the room named an active session that its own read then showed ended (the session ended
+	// between the two calls): a state that never was, read again.
+	torn  bool
+	state string
+	scope stream.Scope
 }
 
 // readRoom reads the room and its active session with the participants (two calls at most).
@@ -193,6 +206,7 @@ func readRoom(ctx context.Context, id string) (*roomRead, error) {
 			rd.present = append(rd.present, p.ID)
 		}
 		slices.Sort(rd.present)
+		rd.torn = !s.Active
 		fmt.Fprintf(&b, "|%t|%d", s.Active, len(s.Participants))
 		for _, id := range rd.present {
 			b.WriteString("|" + id)
@@ -360,9 +374,9 @@ func (f *facts) note(e live.Event) bool {
 	return false
 }
 
-// contradicts reports whether rd shows an ended session active or someone who left present.
+// contradicts reports whether rd shows an ended session active or someone who left present, or is torn.
 func (f *facts) contradicts(rd *roomRead) bool {
-	if rd.active != "" && f.ended.has(rd.active) {
+	if rd.torn || rd.active != "" && f.ended.has(rd.active) {
 		return true
 	}
 	for _, p := range rd.present {

@@ -30,6 +30,7 @@ func TestFacts(t *testing.T) {
 	assert.True(t, f.contradicts(&roomRead{active: "t", present: []string{"p"}}), "someone who left is present")
 	assert.True(t, f.contradicts(&roomRead{active: "s"}), "an ended session is active")
 	assert.False(t, f.contradicts(&roomRead{active: "t", present: []string{"q"}}))
+	assert.True(t, f.contradicts(&roomRead{active: "u", torn: true}), "the room names a session its read shows ended")
 }
 
 // TestRecentForgetsTheOldest: the bookkeeping is bounded.

@@ -1,6 +1,7 @@
 // Package e2e holds roomgraph's end-to-end tests from the clients' side: Node scripts that speak to a
 // running gateway the way real clients do (graphql-http's GraphQL-over-HTTP audit, Apollo Client's Relay
-// pagination, GraphiQL in a headless Chromium, Apollo's federation gateway composing roomgraph with a
+// pagination, subscriptions over graphql-ws and Apollo Client's GraphQLWsLink, GraphiQL in a headless
+// Chromium running a query and a live subscription, Apollo's federation gateway composing roomgraph with a
 // second subgraph), driven by Go tests that start a simulator and the gateway over loopback and check what
 // the scripts printed against the simulator's store.
 //

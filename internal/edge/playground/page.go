@@ -11,6 +11,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -19,7 +21,8 @@ type Options struct {
 	Title        string            // default "roomgraph"
 	Endpoint     string            // GraphQL endpoint path, default "/graphql"
 	DefaultQuery string            // shown when the page opens; "" = GraphiQL's default
-	Headers      map[string]string // extra request headers the page's fetcher sends
+	Tabs         []string          // further editor tabs opened beside DefaultQuery's (a ready subscription, say)
+	Headers      map[string]string // extra request headers the page's fetcher sends (and the WebSocket's connection_init payload)
 }
 
 // pageConfig is what the bootstrap script reads. It is rendered into a non-executed JSON script
@@ -27,6 +30,7 @@ type Options struct {
 type pageConfig struct {
 	Endpoint      string            `json:"endpoint"`
 	DefaultQuery  string            `json:"defaultQuery,omitempty"`
+	Tabs          []string          `json:"tabs,omitempty"`
 	Headers       map[string]string `json:"headers,omitempty"`
 	StoragePrefix string            `json:"storagePrefix"`
 }
@@ -72,12 +76,17 @@ const pageHTML = `<!DOCTYPE html>
 // (CodeMirror 5) needs no eval and no workers; its fonts are data: URLs inside its stylesheet, and its
 // one inline need is the <style> elements react-remove-scroll adds for dialogs, which carry the
 // per-response nonce.
-func contentSecurityPolicy(nonce string) string {
+//
+// connect-src also names the WebSocket URLs of the page's own host, which subscriptions use. CSP Level 3
+// lets 'self' match ws: and wss: of the same host and port (Chromium and Firefox do), but browsers that
+// predate that rule (Safari before 15.4) would block the socket; host is the request's Host, used only
+// when it is a plain host[:port] (wsSources), so it cannot add a directive.
+func contentSecurityPolicy(nonce, host string) string {
 	return strings.Join([]string{
 		"default-src 'none'",
 		"script-src 'self'",
 		"style-src 'self' 'nonce-" + nonce + "'",
-		"connect-src 'self'",
+		"connect-src 'self'" + wsSources(host),
 		"img-src 'self' data:",
 		"font-src 'self' data:", // graphiql.min.css inlines its fonts (Roboto, Fira Code) as data: URLs
 		"base-uri 'none'",
@@ -113,7 +122,7 @@ func Page(opts Options) http.Handler {
 
 	// A different default query (another demo room) or endpoint gets its own localStorage namespace,
 	// so GraphiQL's saved tabs from the old one do not hide the new default.
-	sum := sha256.Sum256([]byte(opts.Endpoint + "\x00" + opts.DefaultQuery))
+	sum := sha256.Sum256([]byte(opts.Endpoint + "\x00" + opts.DefaultQuery + "\x00" + strings.Join(opts.Tabs, "\x00")))
 	headers := make(map[string]string, len(opts.Headers))
 	for k, v := range opts.Headers {
 		headers[k] = v
@@ -123,6 +132,7 @@ func Page(opts Options) http.Handler {
 		Config: pageConfig{
 			Endpoint:      opts.Endpoint,
 			DefaultQuery:  opts.DefaultQuery,
+			Tabs:          slices.Clone(opts.Tabs),
 			Headers:       headers,
 			StoragePrefix: "roomgraph:" + hex.EncodeToString(sum[:6]) + ":",
 		},
@@ -156,7 +166,7 @@ func Page(opts Options) http.Handler {
 		nonce := newNonce()
 		h := w.Header()
 		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Content-Security-Policy", contentSecurityPolicy(nonce))
+		h.Set("Content-Security-Policy", contentSecurityPolicy(nonce, r.Host))
 		// The nonce is per response, so a stored copy must not be replayed.
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -166,6 +176,18 @@ func Page(opts Options) http.Handler {
 		}
 		_, _ = io.WriteString(w, before+nonce+after)
 	})
+}
+
+// hostRE is a host (a DNS name, an IPv4 address or a bracketed IPv6 address) with an optional port: what
+// a CSP host-source takes, and nothing that could end it (no space, no ';', no ',').
+var hostRE = regexp.MustCompile(`^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$`)
+
+// wsSources is " ws://host wss://host" for a well-formed host, else "" ('self' alone then).
+func wsSources(host string) string {
+	if len(host) > 255 || !hostRE.MatchString(host) {
+		return ""
+	}
+	return " ws://" + host + " wss://" + host
 }
 
 const noncePlaceholder = "roomgraph-nonce-placeholder"

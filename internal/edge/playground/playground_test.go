@@ -298,6 +298,7 @@ var configRE = regexp.MustCompile(`(?s)<script type="application/json" id="roomg
 type pageConfig struct {
 	Endpoint      string            `json:"endpoint"`
 	DefaultQuery  *string           `json:"defaultQuery"`
+	Tabs          []string          `json:"tabs"`
 	Headers       map[string]string `json:"headers"`
 	StoragePrefix string            `json:"storagePrefix"`
 }
@@ -317,10 +318,12 @@ func TestPageCarriesDefaultQueryAndHeadersEscaped(t *testing.T) {
 		"X-Roomgraph-Trace": "1",
 		"X-Note":            `</script><img src=x onerror=alert(1)> "quoted" 'single'`,
 	}
+	tabs := []string{"subscription { roomUpdated(id: \"r1\") { id } }", "# </script><script>alert(2)</script>"}
 	srv := newServer(t, playground.Options{
 		Title:        `Room "graph" </title><script>`,
 		Endpoint:     "/api/graphql",
 		DefaultQuery: hostile,
+		Tabs:         tabs,
 		Headers:      headers,
 	})
 	page := get(t, srv.URL+"/").body
@@ -336,6 +339,7 @@ func TestPageCarriesDefaultQueryAndHeadersEscaped(t *testing.T) {
 	assert.Equal(t, "/api/graphql", c.Endpoint)
 	require.NotNil(t, c.DefaultQuery)
 	assert.Equal(t, hostile, *c.DefaultQuery)
+	assert.Equal(t, tabs, c.Tabs)
 	assert.Equal(t, headers, c.Headers)
 }
 
@@ -347,17 +351,21 @@ func TestPageDefaults(t *testing.T) {
 	c := config(t, page)
 	assert.Equal(t, "/graphql", c.Endpoint)
 	assert.Nil(t, c.DefaultQuery, "an empty DefaultQuery leaves GraphiQL's own default")
+	assert.Empty(t, c.Tabs)
 	assert.Empty(t, c.Headers)
 }
 
 func TestPageStorageNamespaceFollowsDefaultQuery(t *testing.T) {
-	prefix := func(q string) string {
+	prefix := func(q string, tabs ...string) string {
 		t.Helper()
-		return config(t, get(t, newServer(t, playground.Options{DefaultQuery: q}).URL+"/").body).StoragePrefix
+		return config(t, get(t, newServer(t, playground.Options{DefaultQuery: q, Tabs: tabs}).URL+"/").body).StoragePrefix
 	}
 	a1, a2, b := prefix("{ a }"), prefix("{ a }"), prefix("{ b }")
 	assert.Equal(t, a1, a2)
 	assert.NotEqual(t, a1, b)
+	// Another ready subscription (another demo room) opens fresh tabs too.
+	assert.NotEqual(t, a1, prefix("{ a }", "subscription { s }"))
+	assert.NotEqual(t, prefix("{ a }", "subscription { s }"), prefix("{ a }", "subscription { t }"))
 }
 
 func TestPageContentSecurityPolicy(t *testing.T) {
@@ -376,7 +384,10 @@ func TestPageContentSecurityPolicy(t *testing.T) {
 	}
 	assert.Equal(t, "'none'", directives["default-src"])
 	assert.Equal(t, "'self'", directives["script-src"], "no inline script, no eval")
-	assert.Equal(t, "'self'", directives["connect-src"])
+	// Fetches and the subscriptions' WebSocket go to this host only ('self', and ws:/wss: named for
+	// browsers whose 'self' does not cover them).
+	host := strings.TrimPrefix(srv.URL, "http://")
+	assert.Equal(t, "'self' ws://"+host+" wss://"+host, directives["connect-src"])
 	assert.Equal(t, "'none'", directives["frame-ancestors"])
 	assert.Equal(t, "'none'", directives["base-uri"])
 	assert.NotContains(t, csp, "unsafe")
@@ -490,5 +501,37 @@ func BenchmarkAssetsGraphiQLJS(b *testing.B) {
 		if rec.Code != http.StatusOK {
 			b.Fatal(rec.Code)
 		}
+	}
+}
+
+// TestPageWebSocketSourceNeedsAPlainHost: connect-src names the WebSocket of the request's Host only when
+// that is a plain host[:port]; anything else (which could add a source or a directive) leaves 'self'.
+func TestPageWebSocketSourceNeedsAPlainHost(t *testing.T) {
+	page := playground.Page(playground.Options{})
+	for _, tc := range []struct{ host, want string }{
+		{"localhost:8080", "'self' ws://localhost:8080 wss://localhost:8080"},
+		{"rooms.example.com", "'self' ws://rooms.example.com wss://rooms.example.com"},
+		{"[::1]:8080", "'self' ws://[::1]:8080 wss://[::1]:8080"},
+		{"evil.example; script-src *", "'self'"},
+		{"a.example b.example", "'self'"},
+		{"a.example,b.example", "'self'"},
+		{"a.example/path", "'self'"},
+		{"", "'self'"},
+		{strings.Repeat("a", 300), "'self'"},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Host = tc.host
+			rec := httptest.NewRecorder()
+			page.ServeHTTP(rec, req)
+			require.Equal(t, http.StatusOK, rec.Code)
+			var connect string
+			for _, d := range strings.Split(rec.Header().Get("Content-Security-Policy"), ";") {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(d), "connect-src "); ok {
+					connect = v
+				}
+			}
+			assert.Equal(t, tc.want, connect)
+		})
 	}
 }

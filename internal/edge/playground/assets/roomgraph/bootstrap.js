@@ -57,10 +57,19 @@
   }
 
   // Same origin by construction: the endpoint is an absolute path (checked server-side).
-  const url = new URL(config.endpoint, window.location.href).toString();
+  const url = new URL(config.endpoint, window.location.href);
+  // Subscriptions go over a WebSocket (graphql-transport-ws, with the graphql-ws client inside
+  // GraphiQL's bundle) to the same endpoint: ws: beside http:, wss: beside https:.
+  const wsURL = new URL(url.toString());
+  wsURL.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const fetcher = GraphiQL.createFetcher({
-    url: url,
+    url: url.toString(),
     headers: config.headers || undefined,
+    subscriptionUrl: wsURL.toString(),
+    // connection_init's payload: the page's headers, to which GraphiQL adds those of its headers
+    // editor. Browsers cannot set headers on a WebSocket, so this is where a key travels in forward
+    // mode ({"Authorization": "Bearer KEY…"}).
+    wsConnectionParams: config.headers || undefined,
   });
 
   const props = {
@@ -72,6 +81,14 @@
   };
   if (config.defaultQuery) {
     props.defaultQuery = config.defaultQuery;
+  }
+  // Further tabs (a ready subscription): GraphiQL opens defaultTabs instead of defaultQuery, the first
+  // one active, when it has no tabs saved for this page's storage namespace.
+  if (config.tabs && config.tabs.length > 0) {
+    const queries = config.defaultQuery ? [config.defaultQuery] : [];
+    props.defaultTabs = queries.concat(config.tabs).map(function (query) {
+      return { query: query };
+    });
   }
 
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
