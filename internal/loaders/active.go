@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"context"
+	"sync"
 
 	"github.com/graph-gophers/dataloader/v7"
 
@@ -98,7 +99,69 @@ func (l *Loaders) activeList(ctx context.Context, want map[string]bool, embed bo
 	}
 }
 
+// activePages memoizes, for one operation, the pages of the account-wide active list: two waves of active
+// sessions (their rooms came from two lists, or one wave's batch started while the other's list was in
+// flight) share one call per page, as the per-operation snapshot they are. A page with participants serves a
+// need without them too. A write forgets them (reset), as it forgets every cached read.
+type activePages struct {
+	mu    sync.Mutex
+	calls map[activePageKey]*activePageCall
+}
+
+type activePageKey struct {
+	page  int
+	embed bool
+}
+
+type activePageCall struct {
+	done chan struct{}
+	res  *telnyx.List[telnyx.RoomSession]
+	err  error
+}
+
+func (m *activePages) reset() {
+	m.mu.Lock()
+	m.calls = nil
+	m.mu.Unlock()
+}
+
+// activeListPage returns one page of the active list, from the operation's memo when a wave already asked
+// for it (waiting while it is in flight); a failed call is not kept, so a later wave tries again.
 func (l *Loaders) activeListPage(ctx context.Context, page int, embed bool) (*telnyx.List[telnyx.RoomSession], error) {
+	m := &l.activeMemo
+	m.mu.Lock()
+	c := m.calls[activePageKey{page, true}]
+	if c == nil {
+		c = m.calls[activePageKey{page, embed}]
+	}
+	if c == nil {
+		c = &activePageCall{done: make(chan struct{})}
+		if m.calls == nil {
+			m.calls = map[activePageKey]*activePageCall{}
+		}
+		m.calls[activePageKey{page, embed}] = c
+		m.mu.Unlock()
+		c.res, c.err = l.fetchActiveListPage(ctx, page, embed)
+		if c.err != nil {
+			m.mu.Lock()
+			if m.calls[activePageKey{page, embed}] == c {
+				delete(m.calls, activePageKey{page, embed})
+			}
+			m.mu.Unlock()
+		}
+		close(c.done)
+		return c.res, c.err
+	}
+	m.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.res, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (l *Loaders) fetchActiveListPage(ctx context.Context, page int, embed bool) (*telnyx.List[telnyx.RoomSession], error) {
 	release, err := l.acquire(ctx)
 	if err != nil {
 		return nil, err

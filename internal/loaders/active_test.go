@@ -79,3 +79,63 @@ func TestActiveSessionPages(t *testing.T) {
 		})
 	}
 }
+
+// TestActiveListOncePerOperation: two waves of active sessions in one operation (here, two batches that a
+// short window keeps apart, the second dispatched while the first's list may still be in flight) share one
+// call of the account-wide list; a write forgets it, so the next wave lists again.
+func TestActiveListOncePerOperation(t *testing.T) {
+	const key = "KEY_active"
+	sim := telnyxsim.New(telnyxsim.Config{Seed: 11, Keys: []string{key}})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	client, err := telnyx.New(telnyx.Options{BaseURL: srv.URL + "/v2", HTTPClient: srv.Client()})
+	require.NoError(t, err)
+	ctx := context.Background()
+	var active []string
+	for _, r := range sim.Rooms(key) {
+		if r.ActiveSessionID != "" {
+			active = append(active, r.ActiveSessionID)
+		}
+	}
+	require.GreaterOrEqual(t, len(active), 4, "the data set has several active sessions")
+
+	l := loaders.New(client, key, loaders.Config{MaxParallel: 4, Wait: time.Millisecond})
+	wave := func(ids []string) {
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			wg.Go(func() {
+				s, err := l.ActiveSession(ctx, id, true)
+				assert.NoError(t, err)
+				assert.Equal(t, id, s.ID)
+			})
+		}
+		wg.Wait()
+	}
+	lists := func() int {
+		n := 0
+		for _, r := range sim.Stats().Requests {
+			if r.Route == telnyxsim.RouteListSessions {
+				n++
+			}
+		}
+		return n
+	}
+	sim.ResetStats()
+	// The list takes 100 ms: the second wave's batch (past the first's 1 ms window, a batch of its own)
+	// runs while the first's list is in flight.
+	sim.SetFault(telnyxsim.RouteListSessions, telnyxsim.Fault{Latency: 100 * time.Millisecond})
+	var both sync.WaitGroup
+	both.Go(func() { wave(active[:2]) })
+	time.Sleep(20 * time.Millisecond)
+	both.Go(func() { wave(active[2:4]) })
+	both.Wait()
+	sim.SetFault(telnyxsim.RouteListSessions, telnyxsim.Fault{})
+	assert.Equal(t, 1, lists(), "one list for both waves")
+	assert.Len(t, sim.Stats().Requests, 1, "and nothing by id")
+
+	_, err = l.CreateRoom(ctx, telnyx.RoomParams{})
+	require.NoError(t, err)
+	sim.ResetStats()
+	wave(active[:2])
+	assert.Equal(t, 1, lists(), "a write forgets the list")
+}

@@ -105,6 +105,7 @@ type Loaders struct {
 	participant lazy[entityKey, *telnyx.RoomParticipant]
 
 	activeSessions lazy[activeKey, *telnyx.RoomSession] // rooms' active sessions (active.go)
+	activeMemo     activePages                          // the account-wide active list's pages, once per operation
 
 	// Records the lists returned, for lookups by id.
 	knownRooms        recordIndex[telnyx.Room]

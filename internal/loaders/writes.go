@@ -89,6 +89,7 @@ func (l *Loaders) wrote(ctx context.Context, room *telnyx.Room, err error) (*tel
 	l.session.clearAll()
 	l.participant.clearAll()
 	l.activeSessions.clearAll()
+	l.activeMemo.reset()
 	l.knownRooms.reset()
 	l.knownSessions.reset()
 	l.knownParticipants.reset()
