@@ -537,7 +537,7 @@ func TestWebSocketConnection(t *testing.T) {
 		assert.Contains(t, ce.Reason, "initialisation timeout")
 	})
 	t.Run("keepalive ping", func(t *testing.T) {
-		h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{KeepAliveInterval: 20 * time.Millisecond})
+		h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{KeepAliveInterval: 200 * time.Millisecond})
 		c, ack := dialWS(t, h.wsURL, nil, nil)
 		require.Equal(t, "connection_ack", ack.Type)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
