@@ -4,14 +4,16 @@
 local M = {}
 
 -- The selection every shape asks for a session: every field of the upstream object, participants included,
--- so that roomgraph and Tailcall both need include_participants=true and return the same bytes.
-M.session_fields = "id roomId active createdAt updatedAt endedAt "
-  .. "participants { id sessionId context joinedAt updatedAt leftAt }"
+-- so that every gateway needs include_participants=true and returns the same bytes. Ids are `telnyxId` (the
+-- Telnyx UUID): roomgraph's `id` is a Relay global id (docs/relay.md), which neither Tailcall nor Hive Gateway
+-- can compute from the REST answer without custom code.
+M.session_fields = "telnyxId roomId active createdAt updatedAt endedAt "
+  .. "participants { telnyxId sessionId context joinedAt updatedAt leftAt }"
 
 M.room_query = "query S1($room: ID!) { room(id: $room) { sessions(first: 25) { nodes { "
   .. M.session_fields .. " } } } }"
 
-M.rooms_query = "query S2 { rooms(first: 10) { nodes { id uniqueName sessions(first: 5) { nodes { "
+M.rooms_query = "query S2 { rooms(first: 10) { nodes { telnyxId uniqueName sessions(first: 5) { nodes { "
   .. M.session_fields .. " } } } } }"
 
 function M.env(name, default)
