@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# bench/run.sh: roomgraph side by side with Tailcall v1.0.0 and the direct REST baseline, every process on
+# bench/run.sh: roomgraph side by side with Tailcall v1.0.0, Hive Gateway and the direct REST baseline, every process on
 # loopback of this machine, driven by wrk (bench/wrk/*.lua), upstream = the Telnyx simulator (cmd/telnyx-sim).
 # Method, shapes and caveats: bench/README.md. `bench/run.sh -h` lists the flags.
 #
-# It builds into a temporary directory, installs Tailcall under bench/.cache (never committed) and wrk/jq with
+# It builds into a temporary directory, installs Tailcall and Hive Gateway under bench/.cache (never committed) and wrk/jq with
 # apt when missing, starts and stops every process it needs (trap on exit), and writes a Markdown report.
 set -euo pipefail
 
@@ -18,14 +18,20 @@ usage: bench/run.sh [flags]
   -t, --threads N          wrk threads (default 2)
       --shapes LIST        S1,S2,S3,S4 (default all)
       --contenders LIST    rest,roomgraph,tailcall,tailcall-dedupe (default), and roomgraph-nocoalesce
-                           (ROOMGRAPH_COALESCE=false: no sharing of identical upstream calls in flight)
+                           (ROOMGRAPH_COALESCE=false: no sharing of identical upstream calls in flight) and
+                           hive (Hive Gateway over GraphQL Mesh's OpenAPI source, bench/hive)
+      --sweep              concurrency sweep instead of one -c: every shape at each of --sweep-connections,
+                           contenders rest,roomgraph,tailcall,hive unless --contenders is given; writes
+                           bench/results/sweep.{md,tsv}, one SVG plot per variant (bench/plot) and the block
+                           between the sweep markers of BENCHMARKS.md
+      --sweep-connections LIST  wrk connections of the sweep (default 1,8,32,128,256)
       --variant V          shared | pinned | both (default both). pinned: gateway on CPU 0 (taskset -c 0),
                            wrk and the simulator on CPU 1
   -o, --out FILE           Markdown report (default bench/results/latest.md)
       --rooms N            simulator rooms per key (default 40)
       --sessions N         simulator sessions per room, average (default 25)
       --participants N     simulator participants per session, max (default 6)
-      --ports A,B,C        simulator, roomgraph, Tailcall ports on 127.0.0.1 (default 4810,4811,4812)
+      --ports A,B,C[,D]    simulator, roomgraph, Tailcall, Hive ports on 127.0.0.1 (default 4810,4811,4812,4813)
       --soak SEC           soak instead of the matrix: one wrk run of SEC seconds at --rate against the first
                            contender and shape given, RSS of the gateway sampled every 10 s (bench/README.md)
       --rate N             requests/s of the soak (default 200)
@@ -37,12 +43,13 @@ EOF
 
 DURATION=20 WARMUP=5 RUNS=3 CONNS=64 THREADS=2
 SHAPES=S1,S2,S3,S4
-CONTENDERS=rest,roomgraph,tailcall,tailcall-dedupe
+CONTENDERS=
 VARIANT=both
 OUT=
 ROOMS=40 SESSIONS=25 PARTICIPANTS=6
-PORTS=4810,4811,4812
+PORTS=4810,4811,4812,4813
 SOAK=0 RATE=200 MAX_SECONDS=0 KEEP=0
+SWEEP=0 SWEEP_CONNS=1,8,32,128,256
 ARGS="$*"
 
 while [ $# -gt 0 ]; do
@@ -64,6 +71,8 @@ while [ $# -gt 0 ]; do
 	--rate) RATE=$2; shift 2 ;;
 	--max-seconds) MAX_SECONDS=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
+	--sweep) SWEEP=1; shift ;;
+	--sweep-connections) SWEEP_CONNS=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "bench: unknown flag $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -76,23 +85,41 @@ if [ "$RUNS" -lt 1 ] || [ "$DURATION" -lt 1 ] || [ "$CONNS" -lt 1 ] || [ "$THREA
 	echo "bench: runs, duration, connections and threads must be >= 1" >&2
 	exit 2
 fi
-[ "$CONNS" -ge "$THREADS" ] || { echo "bench: wrk needs connections >= threads" >&2; exit 2; }
+[ "$SWEEP" = 1 ] || [ "$CONNS" -ge "$THREADS" ] || { echo "bench: wrk needs connections >= threads" >&2; exit 2; }
 case "$VARIANT" in shared | pinned | both) ;; *) echo "bench: --variant shared|pinned|both" >&2; exit 2 ;; esac
-IFS=, read -r SIM_PORT RG_PORT TC_PORT <<<"$PORTS"
+if [ -z "$CONTENDERS" ]; then
+	if [ "$SWEEP" = 1 ]; then CONTENDERS=rest,roomgraph,tailcall,hive; else CONTENDERS=rest,roomgraph,tailcall,tailcall-dedupe; fi
+fi
+IFS=, read -r SIM_PORT RG_PORT TC_PORT HV_PORT <<<"$PORTS"
+HV_PORT=${HV_PORT:-4813}
+# The connections of each measured point: -c, or every value of --sweep-connections.
+if [ "$SWEEP" = 1 ]; then IFS=, read -r -a CONN_LIST <<<"$SWEEP_CONNS"; else CONN_LIST=("$CONNS"); fi
+for c in "${CONN_LIST[@]}"; do
+	[[ $c =~ ^[0-9]+$ ]] && [ "$c" -ge 1 ] || { echo "bench: connections must be whole numbers >= 1, got '$c'" >&2; exit 2; }
+done
+[ "$SWEEP" = 0 ] || [ "$SOAK" = 0 ] || { echo "bench: --sweep and --soak exclude each other" >&2; exit 2; }
 IFS=, read -r -a SHAPE_LIST <<<"$SHAPES"
 IFS=, read -r -a CONTENDER_LIST <<<"$CONTENDERS"
 for s in "${SHAPE_LIST[@]}"; do
 	case "$s" in S1 | S2 | S3 | S4) ;; *) echo "bench: unknown shape $s" >&2; exit 2 ;; esac
 done
 for c in "${CONTENDER_LIST[@]}"; do
-	case "$c" in rest | roomgraph | roomgraph-nocoalesce | tailcall | tailcall-dedupe) ;; *) echo "bench: unknown contender $c" >&2; exit 2 ;; esac
+	case "$c" in rest | roomgraph | roomgraph-nocoalesce | tailcall | tailcall-dedupe | hive) ;; *) echo "bench: unknown contender $c" >&2; exit 2 ;; esac
 done
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 cd "$ROOT"
+OUT_DEFAULT=0
 if [ -z "$OUT" ]; then
-	if [ "$SOAK" -gt 0 ]; then OUT=$BENCH/results/soak.md; else OUT=$BENCH/results/latest.md; fi
+	OUT_DEFAULT=1
+	if [ "$SOAK" -gt 0 ]; then
+		OUT=$BENCH/results/soak.md
+	elif [ "$SWEEP" = 1 ]; then
+		OUT=$BENCH/results/sweep.md
+	else
+		OUT=$BENCH/results/latest.md
+	fi
 fi
 
 # The two accounts of the simulator: S1–S3 use K1 (the gateway's server key), S4 alternates K1 and K2.
@@ -101,6 +128,12 @@ K2=KEY_bench_two
 TC_VERSION=1.0.0
 TC_DIR=$BENCH/.cache/tailcall
 TC_BIN=$TC_DIR/node_modules/@tailcallhq/core-linux-x64-gnu/bin/tailcall
+# Hive Gateway and the GraphQL Mesh composition tools, from npm into bench/.cache/hive; bench/hive holds the
+# OpenAPI description, the composition config (run at install time) and the gateway config.
+HIVE_VERSION=2.15.1
+HIVE_PACKAGES=("@graphql-hive/gateway@$HIVE_VERSION" "@graphql-mesh/compose-cli@1.8.2" "@omnigraph/openapi@0.112.4" "graphql@16.11.0")
+HIVE_DIR=$BENCH/.cache/hive
+HIVE_BIN=$HIVE_DIR/node_modules/@graphql-hive/gateway/dist/bin.js
 CLK_TCK=$(getconf CLK_TCK)
 
 log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -168,12 +201,12 @@ reset_peak() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || log "cannot reset Vm
 # ---- tools --------------------------------------------------------------------------------------------------------
 
 estimate_seconds() {
-	local variants=1 shapes=${#SHAPE_LIST[@]} contenders=${#CONTENDER_LIST[@]}
+	local variants=1 shapes=${#SHAPE_LIST[@]} contenders=${#CONTENDER_LIST[@]} points=${#CONN_LIST[@]}
 	[ "$VARIANT" = both ] && variants=2
 	if [ "$SOAK" -gt 0 ]; then
 		echo $((SOAK + 900))
 	else
-		echo $(((variants * contenders * shapes * (WARMUP + RUNS * (DURATION + 4) + 20) + 900) * 2))
+		echo $(((variants * contenders * shapes * (points * (WARMUP + RUNS * (DURATION + 4) + 4) + 20) + 900) * 2))
 	fi
 }
 [ "$MAX_SECONDS" -gt 0 ] || MAX_SECONDS=$(estimate_seconds)
@@ -223,11 +256,31 @@ if [ "$need_tailcall" = 1 ]; then
 		die "$TC_BIN does not run as tailcall v$TC_VERSION: $("$TC_BIN" --version 2>&1 | head -1)"
 fi
 
+need_hive=0
+for c in "${CONTENDER_LIST[@]}"; do [ "$c" = hive ] && need_hive=1; done
+if [ "$need_hive" = 1 ]; then
+	command -v node >/dev/null || die "node is required for Hive Gateway"
+	if [ "$(jq -r .version "$HIVE_DIR/node_modules/@graphql-hive/gateway/package.json" 2>/dev/null)" != "$HIVE_VERSION" ]; then
+		command -v npm >/dev/null || die "npm is required to install Hive Gateway"
+		log "installing ${HIVE_PACKAGES[*]} into $HIVE_DIR"
+		mkdir -p "$HIVE_DIR"
+		timeout 900 npm install --prefix "$HIVE_DIR" --no-save --no-package-lock --no-audit --no-fund \
+			"${HIVE_PACKAGES[@]}" >"$WORK/npm-hive.log" 2>&1 || die "npm install (see $WORK/npm-hive.log)"
+	fi
+	# Composed on every run from the committed files, so an edit of bench/hive never meets a stale supergraph.
+	cp "$BENCH/hive/openapi.yaml" "$BENCH/hive/mesh.config.ts" "$BENCH/hive/gateway.config.ts" "$HIVE_DIR/"
+	rm -f "$HIVE_DIR/supergraph.graphql"
+	log "composing the Hive supergraph (mesh-compose, bench/hive/mesh.config.ts)"
+	(cd "$HIVE_DIR" && timeout 300 node node_modules/@graphql-mesh/compose-cli/esm/bin.js -o supergraph.graphql) \
+		>"$WORK/mesh-compose.log" 2>&1 || die "mesh-compose (see $WORK/mesh-compose.log)"
+	[ -s "$HIVE_DIR/supergraph.graphql" ] || die "mesh-compose wrote no supergraph (see $WORK/mesh-compose.log)"
+fi
+
 log "building roomgraph and the simulator into $WORK"
 timeout 600 go build -o "$WORK/roomgraph" . || die "go build ."
 timeout 600 go build -o "$WORK/telnyx-sim" ./cmd/telnyx-sim || die "go build ./cmd/telnyx-sim"
 
-for p in "$SIM_PORT" "$RG_PORT" "$TC_PORT"; do
+for p in "$SIM_PORT" "$RG_PORT" "$TC_PORT" "$HV_PORT"; do
 	port_busy "$p" && die "port $p on 127.0.0.1 is in use (choose others with --ports)"
 done
 
@@ -329,6 +382,13 @@ start_gateway() {
 				TAILCALL_LOG_LEVEL=warn $pin "$TC_BIN" start "$WORK/$cfg.graphql" >"$logf" 2>&1 &
 		fi
 		;;
+	hive)
+		GW_URL=http://127.0.0.1:$HV_PORT
+		# exec: the pid recorded is node's own (through taskset, which execs too). NODE_ENV=production as deployed.
+		# shellcheck disable=SC2086
+		(cd "$HIVE_DIR" && exec env TELNYX_BASE_URL="$SIM/v2" TELNYX_API_KEY="$K1" BENCH_AUTH="$auth" PORT="$HV_PORT" \
+			NODE_ENV=production $pin node "$HIVE_BIN" supergraph) >"$logf" 2>&1 &
+		;;
 	esac
 	GW_PID=$!
 	PIDS+=("$GW_PID")
@@ -427,36 +487,38 @@ check() {
 # ---- measurement ---------------------------------------------------------------------------------------------------
 
 RUNS_TSV=$WORK/runs.tsv
-printf 'variant\tcontender\tshape\trun\trps\tp50_ms\tp99_ms\tupstream_per_req\tgw_cpu_s\tgw_cpu_us_per_req\tsim_cpu_s\tgw_peak_rss_mib\terrors\n' >"$RUNS_TSV"
+printf 'variant\tcontender\tshape\tconnections\trun\trps\tp50_ms\tp99_ms\tupstream_per_req\tgw_cpu_s\tgw_cpu_us_per_req\tsim_cpu_s\tgw_peak_rss_mib\terrors\n' >"$RUNS_TSV"
 
-# measure CONTENDER SHAPE VARIANT LOADPIN: warm-up, then the measured runs, one line each in runs.tsv.
+# measure CONTENDER SHAPE VARIANT LOADPIN CONNS: warm-up, then the measured runs, one line each in runs.tsv.
+# wrk threads: --threads, at most one per connection.
 measure() {
-	local contender=$1 shape=$2 variant=$3 loadpin=$4 run json
+	local contender=$1 shape=$2 variant=$3 loadpin=$4 conns=$5 run json threads=$THREADS
 	local gw0=0 gw1=0 sim0 sim1 total rss="" line
+	[ "$threads" -le "$conns" ] || threads=$conns
 	if [ "$WARMUP" -gt 0 ]; then
-		log "warm-up: $variant $contender $shape (${WARMUP}s)"
-		run_wrk "$contender" "$shape" "$WORK/warmup-$variant-$contender-$shape.json" "$loadpin" "$CONNS" "$THREADS" "$WARMUP"
+		log "warm-up: $variant $contender $shape c$conns (${WARMUP}s)"
+		run_wrk "$contender" "$shape" "$WORK/warmup-$variant-$contender-$shape-c$conns.json" "$loadpin" "$conns" "$threads" "$WARMUP"
 	fi
 	for run in $(seq "$RUNS"); do
-		json="$WORK/run-$variant-$contender-$shape-$run.json"
+		json="$WORK/run-$variant-$contender-$shape-c$conns-$run.json"
 		sim_reset
 		if [ "$contender" != rest ]; then
 			reset_peak "$GW_PID"
 			gw0=$(cpu_ticks "$GW_PID")
 		fi
 		sim0=$(cpu_ticks "$SIM_PID")
-		run_wrk "$contender" "$shape" "$json" "$loadpin" "$CONNS" "$THREADS" "$DURATION"
+		run_wrk "$contender" "$shape" "$json" "$loadpin" "$conns" "$threads" "$DURATION"
 		sim1=$(cpu_ticks "$SIM_PID")
 		if [ "$contender" != rest ]; then
 			gw1=$(cpu_ticks "$GW_PID")
 			rss=$(peak_rss_kb "$GW_PID")
 		fi
 		total=$(sim_total)
-		line=$(jq -r --arg v "$variant" --arg c "$contender" --arg s "$shape" --argjson run "$run" \
+		line=$(jq -r --arg v "$variant" --arg c "$contender" --arg s "$shape" --argjson n "$conns" --argjson run "$run" \
 			--argjson total "$total" --argjson gw "$((gw1 - gw0))" --argjson sim "$((sim1 - sim0))" \
 			--argjson hz "$CLK_TCK" --arg rss "$rss" --arg rest "$([ "$contender" = rest ] && echo 1)" '
 			(.requests / .calls_per_unit) as $units
-			| [$v, $c, $s, $run,
+			| [$v, $c, $s, $n, $run,
 			   ($units / (.duration_us / 1e6) | . * 10 | round / 10),
 			   (.latency_us.p50 / 1000), (.latency_us.p99 / 1000),
 			   (if $units > 0 then ($total / $units * 100 | round / 100) else "" end),
@@ -467,7 +529,8 @@ measure() {
 			   (.errors | add)]
 			| @tsv' "$json")
 		printf '%s\n' "$line" >>"$RUNS_TSV"
-		log "run $run/$RUNS: $(cut -f2-13 <<<"$line" | tr '\t' ' ')"
+		cut -d' ' -f1 /proc/loadavg >>"$WORK/loadavg.txt"
+		log "run $run/$RUNS: $(cut -f2-14 <<<"$line" | tr '\t' ' ')"
 	done
 }
 
@@ -523,11 +586,18 @@ median() { # values on stdin, one a line (blank lines ignored)
 		if (NR == 0) { print ""; exit }
 		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-column_of() { # VARIANT CONTENDER SHAPE COLUMN-NUMBER
-	awk -F'\t' -v v="$1" -v c="$2" -v s="$3" -v col="$4" 'NR > 1 && $1 == v && $2 == c && $3 == s { print $col }' "$RUNS_TSV"
+column_of() { # VARIANT CONTENDER SHAPE COLUMN-NUMBER [CONNECTIONS]
+	awk -F'\t' -v v="$1" -v c="$2" -v s="$3" -v col="$4" -v n="${5:-}" \
+		'NR > 1 && $1 == v && $2 == c && $3 == s && (n == "" || $4 == n) { print $col }' "$RUNS_TSV"
 }
 fmt() { # NUMBER DECIMALS: "—" when empty
 	if [ -z "$1" ]; then echo "—"; else awk -v x="$1" -v d="$2" 'BEGIN { printf "%.*f\n", d, x }'; fi
+}
+
+versions() {
+	local hive="not run"
+	[ "$need_hive" = 1 ] && hive="$HIVE_VERSION (npm ${HIVE_PACKAGES[*]}; node $(node --version))"
+	echo "$(go version | awk '{print $3}'); roomgraph $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -n "$(git status --porcelain -- . ':!bench/results' ':!BENCHMARKS.md' 2>/dev/null)" ] && echo ' (uncommitted changes)'); Tailcall $([ "$need_tailcall" = 1 ] && "$TC_BIN" --version | awk '{print $2}' || echo 'not run') (npm @tailcallhq/core-linux-x64-gnu@$TC_VERSION); Hive Gateway $hive; $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}')"
 }
 
 report() {
@@ -538,7 +608,7 @@ report() {
 		echo
 		echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		echo "- Machine: $NPROC CPUs ($(cpu_model)), $(uname -sr), Debian $(cat /etc/debian_version 2>/dev/null || echo '?')"
-		echo "- Versions: $(go version | awk '{print $3}'); roomgraph $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -n "$(git status --porcelain -- . ':!bench/results' 2>/dev/null)" ] && echo ' (uncommitted changes)'); Tailcall $([ "$need_tailcall" = 1 ] && "$TC_BIN" --version | awk '{print $2}' || echo 'not run') (npm @tailcallhq/core-linux-x64-gnu@$TC_VERSION); $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}')"
+		echo "- Versions: $(versions)"
 		echo "- Load: wrk -t$THREADS -c$CONNS, ${DURATION}s per run, warm-up ${WARMUP}s, median of $RUNS runs; simulator: $ROOMS rooms per key, $SESSIONS sessions per room (average), up to $PARTICIPANTS participants per session, seed 1"
 		echo "- Command: \`bench/run.sh $ARGS\`"
 		echo
@@ -560,18 +630,18 @@ report() {
 			echo "| shape | contender | req/s | vs roomgraph | p50 ms | p99 ms | checked calls/req | upstream calls/req | gateway CPU s | gateway CPU µs/req | simulator CPU s | gateway peak RSS MiB | errors |"
 			echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 			for shape in "${SHAPE_LIST[@]}"; do
-				rg_rps=$(column_of "$variant" roomgraph "$shape" 5 | median)
+				rg_rps=$(column_of "$variant" roomgraph "$shape" 6 | median)
 				for contender in "${CONTENDER_LIST[@]}"; do
-					rps=$(column_of "$variant" "$contender" "$shape" 5 | median)
+					rps=$(column_of "$variant" "$contender" "$shape" 6 | median)
 					[ -n "$rps" ] || continue
-					p50=$(column_of "$variant" "$contender" "$shape" 6 | median)
-					p99=$(column_of "$variant" "$contender" "$shape" 7 | median)
-					up=$(column_of "$variant" "$contender" "$shape" 8 | median)
-					gwcpu=$(column_of "$variant" "$contender" "$shape" 9 | median)
-					gwus=$(column_of "$variant" "$contender" "$shape" 10 | median)
-					simcpu=$(column_of "$variant" "$contender" "$shape" 11 | median)
-					rss=$(column_of "$variant" "$contender" "$shape" 12 | sort -g | tail -1)
-					errs=$(column_of "$variant" "$contender" "$shape" 13 | awk '{ s += $1 } END { print s + 0 }')
+					p50=$(column_of "$variant" "$contender" "$shape" 7 | median)
+					p99=$(column_of "$variant" "$contender" "$shape" 8 | median)
+					up=$(column_of "$variant" "$contender" "$shape" 9 | median)
+					gwcpu=$(column_of "$variant" "$contender" "$shape" 10 | median)
+					gwus=$(column_of "$variant" "$contender" "$shape" 11 | median)
+					simcpu=$(column_of "$variant" "$contender" "$shape" 12 | median)
+					rss=$(column_of "$variant" "$contender" "$shape" 13 | sort -g | tail -1)
+					errs=$(column_of "$variant" "$contender" "$shape" 14 | awk '{ s += $1 } END { print s + 0 }')
 					ratio=—
 					[ -n "$rg_rps" ] && ratio=$(awk -v a="$rps" -v b="$rg_rps" 'BEGIN { printf "%.2f×", a / b }')
 					label=$contender
@@ -583,12 +653,143 @@ report() {
 		echo
 		echo "<details><summary>Every measured run</summary>"
 		echo
-		echo "| variant | contender | shape | run | req/s | p50 ms | p99 ms | upstream calls/req | gateway CPU s | gateway CPU µs/req | simulator CPU s | gateway peak RSS MiB | errors |"
-		echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		echo "| variant | contender | shape | connections | run | req/s | p50 ms | p99 ms | upstream calls/req | gateway CPU s | gateway CPU µs/req | simulator CPU s | gateway peak RSS MiB | errors |"
+		echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 		awk -F'\t' 'NR > 1 { line = "|"; for (i = 1; i <= NF; i++) line = line " " ($i == "" ? "—" : $i) " |"; print line }' "$RUNS_TSV"
 		echo
 		echo "</details>"
 	} >"$OUT"
+}
+
+# ---- sweep report -------------------------------------------------------------------------------------------------
+
+# sweep_points: the median of each point (variant, contender, shape, connections) as TSV: rps p50 p99 and the peak
+# RSS (maximum over the runs), in the order of the runs.
+sweep_points() {
+	awk -F'\t' 'NR > 1 { k = $1 "\t" $2 "\t" $3 "\t" $4; if (!(k in seen)) { seen[k] = 1; print k } }' "$RUNS_TSV" |
+		while IFS=$'\t' read -r v c s n; do
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$c" "$s" "$n" \
+				"$(column_of "$v" "$c" "$s" 6 "$n" | median)" "$(column_of "$v" "$c" "$s" 7 "$n" | median)" \
+				"$(column_of "$v" "$c" "$s" 8 "$n" | median)" "$(column_of "$v" "$c" "$s" 13 "$n" | sort -g | tail -1)"
+		done
+}
+
+# sweep_targets POINTS VARIANT: issue 21's targets over the medians of one variant, one Markdown bullet each.
+sweep_targets() {
+	awk -F'\t' -v variant="$2" '
+	$1 == variant { k = $3 " c" $4; rps[$2, k] = $5; p99[$2, k] = $7; rss[$2, $3] = ($8 > rss[$2, $3] ? $8 : rss[$2, $3])
+		if ($2 == "roomgraph") { order[++n] = k; shape[k] = $3; conns[k] = $4 } }
+	function pct(a, b) { return sprintf("%.0f", (a / b - 1) * 100) }
+	END {
+		if (n == 0) exit
+		# 1. roomgraph req/s >= Tailcall and p99 <= Tailcall at every point.
+		if (("tailcall", order[1]) in rps) {
+			met = 0; miss = ""
+			for (i = 1; i <= n; i++) { k = order[i]
+				ok = rps["roomgraph", k] >= rps["tailcall", k] && p99["roomgraph", k] <= p99["tailcall", k]
+				if (ok) met++
+				else miss = miss sprintf("%s%s: %.0f vs %.0f req/s, p99 %.2f vs %.2f ms", (miss == "" ? "" : "; "), k,
+					rps["roomgraph", k], rps["tailcall", k], p99["roomgraph", k], p99["tailcall", k])
+			}
+			printf "- **req/s ≥ Tailcall and p99 ≤ Tailcall at every point: %s** (%d of %d points)%s\n",
+				(met == n ? "met" : "missed"), met, n, (miss == "" ? "" : ". Missed at " miss ".")
+		}
+		# 2. roomgraph req/s >= 3 x Hive Gateway at every point.
+		if (("hive", order[1]) in rps) {
+			met = 0; miss = ""; cnt = 0
+			for (i = 1; i <= n; i++) { k = order[i]
+				if (!(("hive", k) in rps)) continue
+				cnt++
+				r = rps["roomgraph", k] / rps["hive", k]
+				if (r >= 3) met++
+				else miss = miss sprintf("%s%s: %.2f× (%.0f vs %.0f req/s)", (miss == "" ? "" : "; "), k, r, rps["roomgraph", k], rps["hive", k])
+			}
+			printf "- **req/s ≥ 3 × Hive Gateway at every point: %s** (%d of %d points)%s\n",
+				(met == cnt ? "met" : "missed"), met, cnt, (miss == "" ? "" : ". Missed at " miss ".")
+		}
+		# 3. S1 >= 0.5 x direct REST at 32 and 128 connections.
+		line = ""; met = 0; cnt = 0
+		for (i = 1; i <= n; i++) { k = order[i]
+			if (shape[k] != "S1" || (conns[k] != 32 && conns[k] != 128) || !(("rest", k) in rps)) continue
+			cnt++; r = rps["roomgraph", k] / rps["rest", k]; if (r >= 0.5) met++
+			line = line sprintf("%s%s %.2f× (%.0f vs %.0f req/s)", (line == "" ? "" : ", "), k, r, rps["roomgraph", k], rps["rest", k])
+		}
+		if (cnt > 0) printf "- **S1 ≥ 0.5 × direct REST at 32 and 128 connections: %s**: %s\n", (met == cnt ? "met" : "missed"), line
+		# 4. peak RSS <= 48 MB (45.8 MiB) on every shape.
+		line = ""; met = 0; cnt = 0
+		for (i = 1; i <= n; i++) { s = shape[order[i]]; if (s in done) continue; done[s] = 1
+			cnt++; v = rss["roomgraph", s]; if (v * 1048576 <= 48e6) met++
+			line = line sprintf("%s%s %.1f MiB (%.1f MB)", (line == "" ? "" : ", "), s, v, v * 1048576 / 1e6)
+		}
+		printf "- **peak RSS ≤ 48 MB on every shape: %s**: %s (the maximum over the points)\n", (met == cnt ? "met" : "missed"), line
+	}' "$1"
+}
+
+# sweep_body IMGDIR: the sweep's Markdown (no title), the plots referenced under IMGDIR.
+sweep_body() {
+	local points="$WORK/points.tsv" variant shape n c cols sep load
+	load=$(sort -g "$WORK/loadavg.txt" | awk '{ v[NR] = $1 } END { if (NR) printf "%s (median %s, max %s)", v[1], v[int((NR + 1) / 2)], v[NR] }')
+	echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $NPROC CPUs ($(cpu_model)), $(uname -sr); load average (1 min) after each run: min $load"
+	echo "- Versions: $(versions)"
+	echo "- Load: wrk ${DURATION}s per run, warm-up ${WARMUP}s, median of $RUNS run(s) per point, -t$THREADS (at most one thread per connection), connections ${CONN_LIST[*]}; command: \`bench/run.sh $ARGS\`"
+	echo
+	echo "Cells: req/s, then p50 / p99 latency in ms (wrk's histogram); RSS is roomgraph's peak (VmHWM, MiB)."
+	echo "REST: wrk calling the simulator directly (S2: 11 calls in a row = one request, latencies per call)."
+	for variant in "${VARIANTS[@]}"; do
+		echo
+		if [ "$variant" = shared ]; then
+			echo "### Shared CPUs (gateway, simulator and wrk on all $NPROC CPUs)"
+		else
+			echo "### Pinned (gateway on CPU 0 with taskset -c 0; wrk and the simulator on CPU 1)"
+		fi
+		echo
+		echo "![req/s and p99 against connections, $variant]($1sweep-$variant.svg)"
+		echo
+		cols="| shape | conns |" sep="|---|---:|"
+		for c in "${CONTENDER_LIST[@]}"; do cols="$cols $c |"; sep="$sep---:|"; done
+		echo "$cols roomgraph RSS |"
+		echo "$sep---:|"
+		for shape in "${SHAPE_LIST[@]}"; do
+			for n in "${CONN_LIST[@]}"; do
+				awk -F'\t' -v v="$variant" -v s="$shape" -v n="$n" -v list="${CONTENDER_LIST[*]}" '
+					$1 == v && $3 == s && $4 == n { cell[$2] = sprintf("%.0f — %.2f / %.2f", $5, $6, $7); if ($2 == "roomgraph") rss = $8 }
+					END { m = split(list, cs, " "); line = "| " s " | " n " |"
+						for (i = 1; i <= m; i++) line = line " " ((cs[i] in cell) ? cell[cs[i]] : "—") " |"
+						print line " " (rss == "" ? "—" : rss) " |" }' "$points"
+			done
+		done
+		echo
+		echo "Targets of issue 21, $variant:"
+		echo
+		sweep_targets "$points" "$variant"
+	done
+}
+
+report_sweep() {
+	local variant svgdir
+	svgdir=$(dirname "$OUT")
+	mkdir -p "$svgdir"
+	sweep_points >"$WORK/points.tsv"
+	timeout 600 go build -o "$WORK/plot" ./bench/plot || die "go build ./bench/plot"
+	for variant in "${VARIANTS[@]}"; do
+		"$WORK/plot" -in "$RUNS_TSV" -variant "$variant" -o "$svgdir/sweep-$variant.svg" \
+			-title "roomgraph vs Tailcall vs Hive Gateway vs REST, $variant CPUs" || die "bench/plot $variant"
+	done
+	{
+		echo "# Concurrency sweep: roomgraph vs Tailcall v$TC_VERSION vs Hive Gateway vs direct REST (bench/run.sh --sweep)"
+		echo
+		sweep_body ""
+	} >"$OUT"
+	# BENCHMARKS.md keeps the latest sweep between its markers (only for the default output path).
+	if [ "$OUT_DEFAULT" = 1 ] && grep -q '^<!-- sweep:begin -->$' "$ROOT/BENCHMARKS.md"; then
+		local rel=${svgdir#"$ROOT"/}
+		sweep_body "$rel/" >"$WORK/sweep-body.md"
+		awk -v body="$WORK/sweep-body.md" '
+			/^<!-- sweep:begin -->$/ { print; print ""; while ((getline l < body) > 0) print l; print ""; skip = 1; next }
+			/^<!-- sweep:end -->$/ { skip = 0 }
+			!skip { print }' "$ROOT/BENCHMARKS.md" >"$WORK/BENCHMARKS.md" && cp "$WORK/BENCHMARKS.md" "$ROOT/BENCHMARKS.md"
+		log "BENCHMARKS.md: the sweep block is updated"
+	fi
 }
 
 # ---- main ---------------------------------------------------------------------------------------------------------------
@@ -621,7 +822,9 @@ for variant in "${VARIANTS[@]}"; do
 			fi
 			for shape in "${shapes[@]}"; do
 				check "$contender" "$shape" "$variant" "$LOADPIN"
-				measure "$contender" "$shape" "$variant" "$LOADPIN"
+				for conns in "${CONN_LIST[@]}"; do
+					measure "$contender" "$shape" "$variant" "$LOADPIN" "$conns"
+				done
 			done
 			[ -z "$GW_PID" ] || stop_pid "$GW_PID"
 		done
@@ -629,7 +832,11 @@ for variant in "${VARIANTS[@]}"; do
 	stop_pid "$SIM_PID"
 done
 
-report
+if [ "$SWEEP" = 1 ]; then
+	report_sweep
+else
+	report
+fi
 cp "$RUNS_TSV" "${OUT%.md}.tsv"
 log "report: $OUT (every run: ${OUT%.md}.tsv)"
 cat "$OUT"
