@@ -276,6 +276,8 @@ if [ "$need_hive" = 1 ]; then
 	[ -s "$HIVE_DIR/supergraph.graphql" ] || die "mesh-compose wrote no supergraph (see $WORK/mesh-compose.log)"
 fi
 
+# The commit measured, taken before the build (what is built is the tree as it is now).
+GIT_DESC="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -n "$(git status --porcelain -- . ':!bench/results' ':!BENCHMARKS.md' 2>/dev/null)" ] && echo ' (uncommitted changes)')"
 log "building roomgraph and the simulator into $WORK"
 timeout 600 go build -o "$WORK/roomgraph" . || die "go build ."
 timeout 600 go build -o "$WORK/telnyx-sim" ./cmd/telnyx-sim || die "go build ./cmd/telnyx-sim"
@@ -597,7 +599,7 @@ fmt() { # NUMBER DECIMALS: "—" when empty
 versions() {
 	local hive="not run"
 	[ "$need_hive" = 1 ] && hive="$HIVE_VERSION (npm ${HIVE_PACKAGES[*]}; node $(node --version))"
-	echo "$(go version | awk '{print $3}'); roomgraph $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -n "$(git status --porcelain -- . ':!bench/results' ':!BENCHMARKS.md' 2>/dev/null)" ] && echo ' (uncommitted changes)'); Tailcall $([ "$need_tailcall" = 1 ] && "$TC_BIN" --version | awk '{print $2}' || echo 'not run') (npm @tailcallhq/core-linux-x64-gnu@$TC_VERSION); Hive Gateway $hive; $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}')"
+	echo "$(go version | awk '{print $3}'); roomgraph $GIT_DESC; Tailcall $([ "$need_tailcall" = 1 ] && "$TC_BIN" --version | awk '{print $2}' || echo 'not run') (npm @tailcallhq/core-linux-x64-gnu@$TC_VERSION); Hive Gateway $hive; $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}')"
 }
 
 report() {
