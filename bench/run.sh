@@ -277,7 +277,7 @@ if [ "$need_hive" = 1 ]; then
 fi
 
 # The commit measured, taken before the build (what is built is the tree as it is now).
-GIT_DESC="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -n "$(git status --porcelain -- . ':!bench/results' ':!BENCHMARKS.md' 2>/dev/null)" ] && echo ' (uncommitted changes)')"
+GIT_DESC="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -n "$(git status --porcelain -- . ':!bench/results' ':!BENCHMARKS.md' 2>/dev/null)" ] && echo ' (uncommitted changes)' || true)"
 log "building roomgraph and the simulator into $WORK"
 timeout 600 go build -o "$WORK/roomgraph" . || die "go build ."
 timeout 600 go build -o "$WORK/telnyx-sim" ./cmd/telnyx-sim || die "go build ./cmd/telnyx-sim"
