@@ -109,6 +109,9 @@ func TestPlotMedianAndScale(t *testing.T) {
 	assert.Equal(t, 100.0, hi)
 	assert.Contains(t, lt, 1.0)
 	assert.Contains(t, lt, 50.0)
+	assert.Contains(t, lt, 20.0, "1-2-5 steps over three decades")
+	_, _, lt = logTicks(1.5, 2800)
+	assert.Equal(t, []float64{1, 5, 10, 50, 100, 500, 1000, 5000, 10000}, lt, "1-5 steps over four decades")
 }
 
 func TestPlotRejectsBadInput(t *testing.T) {

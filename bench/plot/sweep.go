@@ -212,9 +212,14 @@ func logTicks(lo, hi float64) (float64, float64, []float64) {
 	}
 	l := math.Pow(10, math.Floor(math.Log10(lo)))
 	h := math.Pow(10, math.Ceil(math.Log10(hi)))
+	// Over more than three decades, 1-5 steps: 1-2-5 would crowd the axis.
+	steps := []float64{1, 2, 5}
+	if h/l > 1000 {
+		steps = []float64{1, 5}
+	}
 	var t []float64
 	for d := l; d <= h*1.0001; d *= 10 {
-		for _, m := range []float64{1, 2, 5} {
+		for _, m := range steps {
 			if v := d * m; v >= l && v <= h*1.0001 {
 				t = append(t, v)
 			}
