@@ -106,6 +106,8 @@ type Loaders struct {
 
 	activeSessions lazy[activeKey, *telnyx.RoomSession] // rooms' active sessions (active.go)
 
+	waves atomic.Pointer[Waves] // while the executor counts its need-adders (wave.go); nil: the timer alone
+
 	// Records the lists returned, for lookups by id.
 	knownRooms        recordIndex[telnyx.Room]
 	knownSessions     recordIndex[telnyx.RoomSession]
