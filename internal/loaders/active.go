@@ -62,7 +62,7 @@ func (l *Loaders) buildActiveSessions() *dataloader.Loader[activeKey, *telnyx.Ro
 				out[i] = &dataloader.Result[*telnyx.RoomSession]{Error: upstreamError(listErr)}
 				continue
 			}
-			asks[i] = ask(ctx, l, KindSession, l.session.get(l.buildSession), entityKey{ID: k.SessionID, Embed: embed})
+			asks[i] = ask(ctx, l, KindSession, l.session.get(l.buildSession), entityKey{ID: k.SessionID, Embed: embed}, true)
 		}
 		for i, a := range asks {
 			if a.th != nil {

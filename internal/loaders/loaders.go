@@ -28,7 +28,9 @@ import (
 
 // Config tunes batching.
 type Config struct {
-	// Wait is how long a loader collects needs before it calls the upstream. Default 1ms.
+	// Wait is how long a loader collects needs before it calls the upstream, unless the operation's executor
+	// counts its need-adders (StartWaves): then a batch starts when its wave is complete, or after Wait,
+	// whichever comes first. Default 1ms.
 	Wait time.Duration
 	// MaxParallel bounds the upstream calls one operation has in flight at once. Default 8.
 	MaxParallel int

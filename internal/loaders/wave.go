@@ -35,11 +35,12 @@ import (
 type Waves struct {
 	l *Loaders
 
-	mu     sync.Mutex
-	active int                // need-adders: running goroutines and batches that hold a place
-	kinds  map[Kind]*kindKeys // every key each loader was asked for while counting
-	queued []*kindKeys        // loaders with keys not yet dispatched
-	flush  map[Kind]func()    // each loader's Flush
+	mu      sync.Mutex
+	active  int                // need-adders: running goroutines and batches that hold a place
+	batches int                // batches started and not finished (running, or waiting for a nested need)
+	kinds   map[Kind]*kindKeys // every key each loader was asked for while counting
+	queued  []*kindKeys        // loaders with keys not yet dispatched
+	flush   map[Kind]func()    // each loader's Flush
 }
 
 // kindKeys is what the count knows of one loader's keys.
@@ -48,6 +49,7 @@ type kindKeys struct {
 	state  map[any]*keyState
 	opened []any // keys asked for and not yet dispatched
 	queued bool
+	nested bool // a batch asked for one of them (a need of an earlier wave's batch, not of this wave)
 }
 
 // keyState is one key's progress: asked for (open), in a batch (dispatched), answered (resolved).
@@ -126,20 +128,28 @@ func (w *Waves) release() {
 	}
 }
 
-// dispatch starts every loader's batch of keys not yet dispatched, handing each key a place (the batch's,
-// see batchStarted). w.mu is held: a Flush only closes the batch's input; the batch runs on its own goroutine.
+// dispatch starts the loaders' batches of keys not yet dispatched, handing each key a place (the batch's,
+// see batchStarted). With no place left while batches are unfinished, those batches are waiting for needs
+// they stated to other loaders (an active session by id): only those loaders go, since the batches, once
+// answered, wake resolvers whose needs belong to the wave still open. w.mu is held: a Flush only closes the
+// batch's input; the batch runs on its own goroutine.
 func (w *Waves) dispatch() {
+	kept := w.queued[:0]
 	for _, ks := range w.queued {
+		if w.batches > 0 && !ks.nested {
+			kept = append(kept, ks)
+			continue
+		}
 		for _, k := range ks.opened {
 			if st := ks.state[k]; st.phase == keyOpen {
 				st.phase = keyDispatched
 				w.active++
 			}
 		}
-		ks.opened, ks.queued = ks.opened[:0], false
+		ks.opened, ks.queued, ks.nested = ks.opened[:0], false, false
 		w.flush[ks.kind]()
 	}
-	w.queued = w.queued[:0]
+	w.queued = kept
 }
 
 func (w *Waves) keys(kind Kind) *kindKeys {
@@ -151,9 +161,9 @@ func (w *Waves) keys(kind Kind) *kindKeys {
 	return ks
 }
 
-// load asks dl for key and waits for its value.
+// load asks dl for key and waits for its value (a resolver's need).
 func load[K comparable, V any](ctx context.Context, l *Loaders, kind Kind, dl *dataloader.Loader[K, V], key K) (V, error) {
-	return ask(ctx, l, kind, dl, key).wait()
+	return ask(ctx, l, kind, dl, key, false).wait()
 }
 
 // asked is a need stated to a loader, to be waited for.
@@ -164,8 +174,8 @@ type asked[V any] struct {
 }
 
 // ask states key to dl (of kind); when the operation counts its need-adders, a key asked for the first time
-// joins the loader's keys to dispatch with the wave.
-func ask[K comparable, V any](ctx context.Context, l *Loaders, kind Kind, dl *dataloader.Loader[K, V], key K) asked[V] {
+// joins the loader's keys to dispatch with the wave. nested: a batch function asks (see dispatch).
+func ask[K comparable, V any](ctx context.Context, l *Loaders, kind Kind, dl *dataloader.Loader[K, V], key K, nested bool) asked[V] {
 	th := dl.Load(ctx, key)
 	w := l.waves.Load()
 	if w == nil {
@@ -187,6 +197,9 @@ func ask[K comparable, V any](ctx context.Context, l *Loaders, kind Kind, dl *da
 		if w.flush[kind] == nil {
 			w.flush[kind] = dl.Flush
 		}
+	}
+	if nested && st.phase == keyOpen {
+		ks.nested = true
 	}
 	return asked[V]{th: th, w: w, st: st}
 }
@@ -237,6 +250,7 @@ func batchStarted[K comparable](w *Waves, kind Kind, keys []K) {
 		}
 	}
 	w.active -= len(keys) - 1
+	w.batches++
 }
 
 // batchFinished hands each waiter of the batch's keys its place back, before dataloader releases the
@@ -250,5 +264,6 @@ func batchFinished[K comparable](w *Waves, kind Kind, keys []K) {
 		w.active += st.waiters
 		st.waiters, st.phase = 0, keyResolved
 	}
+	w.batches--
 	w.release()
 }
