@@ -147,6 +147,7 @@ start_replica() {
 		"ROOMGRAPH_LOG_LEVEL=${ROOMGRAPH_LOG_LEVEL:-warn}"
 	)
 	[ "$REDIS" = 1 ] && env+=("ROOMGRAPH_REDIS_URL=$REDIS_URL" "ROOMGRAPH_REDIS_PREFIX=roomgraph:")
+	rm -f "$WORK/replica$i.out" # wait_line must not find the line of an earlier start
 	env -i "${env[@]}" "$@" "$WORK/roomgraph" >"$WORK/replica$i.out" 2>"$WORK/replica$i.log" &
 	PIDS+=($!)
 	REPLICA_PIDS+=($!)
@@ -211,7 +212,7 @@ measure() {
 	local wrkenv=(BENCH_ROOMS_FILE="$WORK/rooms.txt" BENCH_ADDRS="$addrs")
 	log "$setup: check"
 	env "${wrkenv[@]}" BENCH_CHECK=1 BENCH_CHECK_BODY="$WORK/check.json" BENCH_JSON="$WORK/check.out" \
-		timeout 60 wrk -t "${#REPLICA_PIDS[@]}" -c "${#REPLICA_PIDS[@]}" -d 2s -s "$ROOT/bench/wrk/s3.lua" "$url" >/dev/null
+		timeout 60 wrk -t "${#REPLICA_PIDS[@]}" -c "${#REPLICA_PIDS[@]}" -d 2s -s "$ROOT/bench/wrk/s3.lua" "$url" >/dev/null || die "$setup: the check's wrk failed"
 	[ "$(jq .check_bad "$WORK/check.out")" = 0 ] || die "$setup: wrong answers in the check ($(head -c 300 "$WORK/check.json"))"
 	jq -e '.data.room.sessions.nodes[0].participants' "$WORK/check.json" >/dev/null || die "$setup: unexpected answer"
 	if [ "$WARMUP" -gt 0 ]; then
