@@ -3,7 +3,7 @@
 #
 #   bench/replicas.sh                 the simulator, Redis and three replicas on loopback; prints their URLs and
 #                                     runs until Ctrl-C, then stops everything it started
-#   bench/replicas.sh --bench         S3 against one replica without Redis, then against three replicas
+#   bench/replicas.sh --bench         S3 against one replica without Redis, three without Redis, three
 #                                     sharing Redis (wrk spreading its threads over them): req/s and CPU
 #
 # Needs go, curl, jq, redis-server (apt-get install redis-server), and wrk for --bench. `-h` lists the flags.
@@ -18,8 +18,9 @@ usage: bench/replicas.sh [flags]
       --no-redis        run the replicas without Redis (each keeps its own state: to see the difference)
       --live RATE       the simulator's live mode: busy rooms change on their own and their webhooks go to
                         replica 1 (default 1/s; 0 = off). Without --bench only
-      --bench           measure S3 (bench/wrk/s3.lua) instead of serving: one replica without Redis, then
-                        N replicas sharing Redis, with the read cache off and then on (ROOMGRAPH_READ_CACHE_TTL=1s)
+      --bench           measure S3 (bench/wrk/s3.lua) instead of serving: one replica without Redis, N replicas
+                        without Redis, N replicas sharing Redis; with the read cache off, then on
+                        (ROOMGRAPH_READ_CACHE_TTL=1s)
   -d, --duration SEC    --bench: length of each measured run (default 10)
   -w, --warmup SEC      --bench: warm-up before the measured runs (default 3)
   -r, --runs N          --bench: measured runs per setup; the report shows each and the median (default 3)
@@ -244,6 +245,10 @@ for cache in off 1s; do
 	REDIS=0
 	start_replica 1 "${extra[@]}"
 	measure "1-replica-no-redis-cache-$cache"
+	stop_replicas
+	# N replicas, each on its own: what N processes on these CPUs cost, apart from Redis.
+	for i in $(seq "$N"); do start_replica "$i" "${extra[@]}"; done
+	measure "$N-replicas-no-redis-cache-$cache"
 	stop_replicas
 	REDIS=1
 	for i in $(seq "$N"); do start_replica "$i" "${extra[@]}"; done
