@@ -162,7 +162,9 @@ func TestReplicasAsProcesses(t *testing.T) {
 		}
 		s.ok(t, 0, `{ rooms(first: 1) { nodes { id } pageInfo { endCursor } } }`, nil, &first)
 		require.Len(t, first.Rooms.Nodes, 1)
-		var next struct{ Rooms struct{ Nodes []struct{ ID string } } }
+		var next struct {
+			Rooms struct{ Nodes []struct{ ID string } }
+		}
 		s.ok(t, 1, `query($after: String) { rooms(first: 1, after: $after) { nodes { id } } }`,
 			map[string]any{"after": first.Rooms.PageInfo.EndCursor}, &next)
 		require.Len(t, next.Rooms.Nodes, 1)
