@@ -87,7 +87,7 @@ var gatewayVars = []envVar{
 		meaning: "Key of the cursors' integrity check; share it across replicas.",
 		set:     func(s *settings, v string) error { s.cfg.CursorSecret = v; return nil }},
 	{name: "ROOMGRAPH_LOADER_WAIT", def: "1ms",
-		meaning: "How long loaders collect needs before calling the upstream.",
+		meaning: "How long loaders collect needs before calling the upstream when the wave's end is not known: gqlgen's executor (mutations, node/nodes, federation, subscription events); on the fast path only the backstop, which dispatches when the wave is complete.",
 		set:     duration(func(s *settings) *time.Duration { return &s.cfg.LoaderWait })},
 	{name: "ROOMGRAPH_MAX_PARALLEL", def: "8",
 		meaning: "Concurrent upstream calls one operation may have in flight.",

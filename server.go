@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -28,6 +29,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/roomgraph/roomgraph/cork"
 	"github.com/roomgraph/roomgraph/gateway"
@@ -224,6 +227,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	defer gc.Apply()()
 	logger.Debug("gc policy", "policy", gc.Reason)
 
+	if cfg.RedisURL != "" {
+		// go-redis prints its own lines (a failed dial, every second while Redis is down) to stderr through a
+		// process-wide logger; the command owns the process, so they go to its log instead, at debug: the
+		// gateway already logs Redis being down, once a minute per feature.
+		redis.SetLogger(redisLog{logger})
+	}
 	opts := []gateway.Option{gateway.WithLogger(logger)}
 	if c.tracing != nil {
 		tp, err := telemetry.NewTracerProvider(ctx, *c.tracing)
@@ -436,4 +445,11 @@ func (l *lateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Error(w, "starting", http.StatusServiceUnavailable)
+}
+
+// redisLog hands go-redis's own log lines to the command's logger.
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.DebugContext(ctx, "redis client", "msg", fmt.Sprintf(format, v...))
 }

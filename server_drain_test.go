@@ -50,6 +50,17 @@ func startRun(t *testing.T, env map[string]string) (string, context.CancelFunc, 
 	return "", cancel, done
 }
 
+// waitRun waits for a run started by startRun, cancelled by the caller, to return without error.
+func waitRun(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return")
+	}
+}
+
 // TestGracefulDrain: on shutdown, a request in flight completes, new connections are refused, then run
 // returns.
 func TestGracefulDrain(t *testing.T) {
@@ -75,12 +86,7 @@ func TestGracefulDrain(t *testing.T) {
 	cancel()
 
 	assert.Equal(t, `{"data":{"rooms":{"totalCount":3}}}`, <-inflight, "the in-flight request completes")
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not return")
-	}
+	waitRun(t, done)
 	_, err := http.Get(base + "/healthz")
 	assert.Error(t, err, "new connections are refused after the drain")
 }

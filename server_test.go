@@ -90,12 +90,7 @@ func TestRunEmbedded(t *testing.T) {
 	assert.NotEmpty(t, res.Data.Room.Sessions.Edges)
 
 	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not return after cancellation")
-	}
+	waitRun(t, done)
 	documented := map[string]bool{}
 	for _, v := range envVars {
 		documented[v.name] = true

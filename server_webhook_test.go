@@ -52,12 +52,7 @@ func TestWebhookDoorThroughTheCommand(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode, string(text))
 
 	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not return")
-	}
+	waitRun(t, done)
 }
 
 // TestEmbeddedSimulatorWebhooks: with no TELNYX_* set, the embedded simulator's live rooms change on their
@@ -88,12 +83,7 @@ func TestEmbeddedSimulatorWebhooks(t *testing.T) {
 	assert.Zero(t, metric("roomgraph_webhooks_rejected_total"), "every delivery verifies")
 
 	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not return")
-	}
+	waitRun(t, done)
 }
 
 // TestFirstRunIsLive is the first `go run .` of a front-end developer: the banner's WebSocket URL and
@@ -240,10 +230,5 @@ func TestFirstRunIsLive(t *testing.T) {
 	assert.NotContains(t, present(next()), "You", "the leave arrives")
 
 	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not return")
-	}
+	waitRun(t, done)
 }

@@ -104,6 +104,41 @@ func benchmarkS1Parallel(b *testing.B, e executor) {
 	b.ReportMetric(float64(h.sim.Stats().Total)/float64(b.N), "upstream-calls/op")
 }
 
+// BenchmarkS1Serial is the harness's S1 shape one request at a time (one client, as wrk -c1), end to end
+// over loopback: the latency of a light request, where a fixed loader wait would be a floor every request
+// pays. wait=1ms is the default ROOMGRAPH_LOADER_WAIT; wait=1µs is what the same request costs when the
+// loader dispatches at once (the bound for a wave-complete dispatch). Compare with `benchstat -col /wait`.
+func BenchmarkS1Serial(b *testing.B) {
+	for _, wait := range []time.Duration{time.Millisecond, time.Microsecond} {
+		b.Run("wait="+wait.String(), func(b *testing.B) {
+			forExecutors(b, func(b *testing.B, e executor) { benchmarkS1Serial(b, e, wait) })
+		})
+	}
+}
+
+func benchmarkS1Serial(b *testing.B, e executor, wait time.Duration) {
+	h := newHarness(b, telnyxsim.Config{Seed: 42, Rooms: 12, SessionsPerRoom: 25, ParticipantsPerSession: 6}, e.config(gateway.Config{LoaderWait: wait}))
+	room, _ := roomsBySessions(h.sim, keyA)
+	query := `query S1($room: ID!) { room(id: $room) { sessions(first: 25) { nodes { id roomId active createdAt updatedAt endedAt
+		participants { id sessionId context joinedAt updatedAt leftAt } } } } }`
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"room": room}})
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	h.sim.ResetStats()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := client.Post(h.gwURL, "application/json", bytes.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`)) {
+			b.Fatalf("status %d: %s", resp.StatusCode, out)
+		}
+	}
+	b.ReportMetric(float64(h.sim.Stats().Total)/float64(b.N), "upstream-calls/op")
+}
+
 // BenchmarkS1Pipeline is S1 through the gateway's handler without sockets or upstream calls: the answer's
 // page comes from the read cache (ReadCacheTTL) after the first request, and requests go straight to
 // ServeHTTP with a recorder. What is left is roomgraph's own per-request work — body checks, gqlgen's

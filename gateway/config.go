@@ -45,7 +45,9 @@ type Config struct {
 	// share it. Default: a fixed built-in secret (cursors are tamper-evident, not confidential).
 	CursorSecret string
 
-	// LoaderWait is how long loaders collect needs before calling the upstream; default 1ms.
+	// LoaderWait is how long loaders collect needs before calling the upstream when the end of the execution
+	// wave is not known (gqlgen's executor); on the fast path, which dispatches when the wave is complete, it
+	// is the backstop. Default 1ms.
 	LoaderWait time.Duration
 	// MaxParallel bounds one operation's concurrent upstream calls; default 8.
 	MaxParallel int

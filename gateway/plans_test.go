@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -231,6 +232,11 @@ func newPlanFixture(t testing.TB, e executor) (*harness, *planFixture) {
 	// keeps that true on a loaded CI host (-race, other packages' tests), under both executors.
 	h := newHarness(t, telnyxsim.Config{Seed: 11, Rooms: 6, SessionsPerRoom: 20, ParticipantsPerSession: 5},
 		e.config(gateway.Config{LoaderWait: 5 * time.Millisecond}))
+	return h, planFixtureFor(t, h)
+}
+
+// planFixtureFor finds the table's variables in h's simulator.
+func planFixtureFor(t testing.TB, h *harness) *planFixture {
 	f := &planFixture{sim: h.sim}
 	f.room, _ = roomsBySessions(h.sim, keyA)
 	for _, r := range h.sim.Rooms(keyA) {
@@ -248,7 +254,7 @@ func newPlanFixture(t testing.TB, e executor) (*harness, *planFixture) {
 	f.refresh = simRefreshToken(t, h, keyA, f.room)
 	require.NotEmpty(t, f.activeRoom)
 	require.NotEmpty(t, f.session)
-	return h, f
+	return f
 }
 
 // TestQueryPlans asserts every row of the query plan table (docs/query-plans.md) through the simulator's
@@ -294,6 +300,48 @@ func testQueryPlans(t *testing.T, e executor) {
 	current, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, doc.String(), string(current), "docs/query-plans.md is out of date: go test ./gateway -run TestQueryPlans -update")
+}
+
+// TestQueryPlansWaveComplete asserts the table's calls for every query the fast path answers when the
+// loader wait is 30 seconds: its loaders then dispatch when the execution wave is complete (every goroutine
+// that may state a need has stated it or ended), not by the timer. A wave that never completed would leave
+// the query waiting for the timer, past the client's 10-second limit (an error); one dispatched too early
+// would make more calls than the row says. Mutations and node/nodes are gqlgen's, which batches by the timer.
+func TestQueryPlansWaveComplete(t *testing.T) {
+	h := newHarness(t, telnyxsim.Config{Seed: 11, Rooms: 6, SessionsPerRoom: 20, ParticipantsPerSession: 5},
+		gateway.Config{LoaderWait: 30 * time.Second})
+	f := planFixtureFor(t, h)
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, p := range plans {
+		if strings.HasPrefix(p.query, "mutation") || strings.Contains(p.query, "node(") || strings.Contains(p.query, "nodes(") {
+			continue
+		}
+		ok := t.Run(p.name, func(t *testing.T) {
+			vars := map[string]any{}
+			for k, v := range f.vars() {
+				if strings.Contains(p.query, "$"+k) {
+					vars[k] = v
+				}
+			}
+			body, err := json.Marshal(map[string]any{"query": p.query, "variables": vars})
+			require.NoError(t, err)
+			h.calls()
+			resp, err := client.Post(h.gwURL, "application/json", bytes.NewReader(body))
+			require.NoError(t, err, "no answer before the loader wait: the wave did not complete")
+			defer resp.Body.Close()
+			var r response
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
+			require.Empty(t, r.Errors, "%+v", r.Errors)
+			got := map[string]int{}
+			for _, c := range h.calls() {
+				got[c.Route]++
+			}
+			assert.Equal(t, p.calls(f), got)
+		})
+		if !ok {
+			return // a request left waiting for the timer holds the server's shutdown: stop at the first
+		}
+	}
 }
 
 func oneLine(q string) string {

@@ -271,11 +271,13 @@ const roomEventsQuery = `subscription($id: ID!) { roomEvents(roomId: $id) {
   ... on RoomSessionEnded { durationSecs reason }
   ... on RoomParticipantJoined { participant { telnyxId context } }
   ... on RoomParticipantLeft { participant { telnyxId context } durationSecs reason }
+  ... on RoomRecordingCompleted { participant { telnyxId context } recordingId trackType codec downloadUrl durationSecs sizeMb }
 } }`
 
 // TestRoomEventsOverWebSocket: each event type arrives, once, with its linked objects read through the
 // loaders (the room's name, the session's state, the participant's context as REST has them); another
-// room's events and duplicates do not arrive; recordings are not delivered.
+// room's events and duplicates do not arrive, nor a recording event that names no recording; a recording
+// event that names a track the schema does not know and says nothing of its file has those fields null.
 func TestRoomEventsOverWebSocket(t *testing.T) {
 	h := newLiveHarness(t, telnyxsim.Config{}, gateway.Config{})
 	room, present := busyRoom(t, h.sim, keyA, 1)
@@ -296,18 +298,21 @@ func TestRoomEventsOverWebSocket(t *testing.T) {
 	left.DurationSecs, left.Reason = &dur, "kicked"
 	ended := event(live.SessionEnded, "e4", room.ID, room.ActiveSessionID, "", at.Add(3*time.Second))
 	ended.DurationSecs, ended.Reason = &dur, "stale"
+	recorded := event(live.RecordingCompleted, "e5", room.ID, room.ActiveSessionID, p.ID, at.Add(4*time.Second))
+	recorded.RecordingID, recorded.RecordingType = "c0ffee00-0000-4000-8000-000000000001", "screen"
 	for _, e := range []live.Event{
 		event(live.SessionStarted, "e1", room.ID, room.ActiveSessionID, "", at),
 		event(live.SessionStarted, "e1", room.ID, room.ActiveSessionID, "", at),       // duplicate
 		event(live.ParticipantJoined, "e2", other.ID, room.ActiveSessionID, p.ID, at), // another room
-		event(live.RecordingStarted, "r1", room.ID, room.ActiveSessionID, p.ID, at),   // not delivered
+		event(live.RecordingStarted, "r1", room.ID, room.ActiveSessionID, p.ID, at),   // names no recording: not delivered
 		event(live.ParticipantJoined, "e2", room.ID, room.ActiveSessionID, p.ID, at.Add(time.Second)),
-		left, ended,
+		left, ended, recorded,
 	} {
 		h.gw.Hub().Publish(e)
 	}
 	want := []struct{ typename, id string }{
 		{"RoomSessionStarted", "e1"}, {"RoomParticipantJoined", "e2"}, {"RoomParticipantLeft", "e3"}, {"RoomSessionEnded", "e4"},
+		{"RoomRecordingCompleted", "e5"},
 	}
 	for _, w := range want {
 		r, typ := c.next(id)
@@ -322,7 +327,7 @@ func TestRoomEventsOverWebSocket(t *testing.T) {
 		assert.Equal(t, room.ActiveSessionID, jsonAt(ev, "session", "telnyxId"))
 		assert.Equal(t, true, jsonAt(ev, "session", "active"))
 		switch w.typename {
-		case "RoomParticipantJoined", "RoomParticipantLeft":
+		case "RoomParticipantJoined", "RoomParticipantLeft", "RoomRecordingCompleted":
 			assert.Equal(t, p.ID, jsonAt(ev, "participant", "telnyxId"))
 			assert.Equal(t, p.Context, jsonAt(ev, "participant", "context"))
 		}
@@ -332,6 +337,13 @@ func TestRoomEventsOverWebSocket(t *testing.T) {
 			assert.Equal(t, "kicked", jsonAt(ev, "reason"))
 		case "RoomSessionEnded":
 			assert.Equal(t, "stale", jsonAt(ev, "reason"))
+		case "RoomRecordingCompleted":
+			assert.Equal(t, recorded.RecordingID, jsonAt(ev, "recordingId"), "the Telnyx id: recordings have no global id")
+			for _, f := range []string{"trackType", "codec", "downloadUrl", "durationSecs", "sizeMb"} {
+				v, ok := ev.(map[string]any)[f]
+				assert.True(t, ok, f)
+				assert.Nil(t, v, f)
+			}
 		}
 	}
 	c.send(wsMsg{ID: id, Type: "complete"})

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,11 +137,12 @@ func (h *flowHarness) gql(t *testing.T, header http.Header, query string, vars m
 	return r.Data
 }
 
-// idleRoom is a room of key's account with no active session and room for max participants.
+// idleRoom is a room of key's account with no active session, room for four participants, and no
+// recording (its joins and leaves make no recording events).
 func idleRoom(t *testing.T, sim *telnyxsim.Sim, key string, skip ...string) telnyxsim.Room {
 	t.Helper()
 	for _, r := range sim.Rooms(key) {
-		if r.ActiveSessionID == "" && r.MaxParticipants >= 4 && !slices.Contains(skip, r.ID) {
+		if r.ActiveSessionID == "" && r.MaxParticipants >= 4 && !r.EnableRecording && !slices.Contains(skip, r.ID) {
 			return r
 		}
 	}
@@ -372,11 +374,11 @@ func TestWebhookFlowDuplicatesAndReorder(t *testing.T) {
 			leaveOut("Cat")
 			leaveOut("Dan")
 
-			// The events the simulator emitted for the room, of the types roomEvents delivers.
+			// The events the simulator emitted for the room (it records nothing: no recording events).
 			want := map[string]bool{}
 			var emitted, arrived []string
 			for _, e := range h.sim.Events(keyA) {
-				if e.RoomID == room.ID && !strings.Contains(e.Type, "recording") {
+				if e.RoomID == room.ID {
 					want[e.ID] = true
 					emitted = append(emitted, e.ID)
 				}
@@ -480,7 +482,7 @@ func TestWebhookFlowTenancy(t *testing.T) {
 			t.Run(s.key+" over "+s.transport, func(t *testing.T) {
 				want := map[string]bool{}
 				for _, e := range h.sim.Events(s.key) {
-					if e.RoomID == rooms[s.key].ID && !strings.Contains(e.Type, "recording") {
+					if e.RoomID == rooms[s.key].ID {
 						want[e.ID] = true
 					}
 				}
@@ -543,4 +545,113 @@ func TestWebhookFlowUnknownSigner(t *testing.T) {
 	h.join(t, keyA, room.ID, "Alice")
 	got := []string{readEvent(t, events).Type, readEvent(t, events).Type} // four delivery workers: either order
 	assert.ElementsMatch(t, []string{"RoomSessionStarted", "RoomParticipantJoined"}, got)
+}
+
+// flowRecordingsQuery selects every field of the recording events, and the participant of each event.
+const flowRecordingsQuery = `subscription($id: ID!) { roomEvents(roomId: $id) {
+  __typename id occurredAt
+  session { telnyxId }
+  ... on RoomParticipantJoined { participant { telnyxId context } }
+  ... on RoomParticipantLeft { participant { telnyxId context } }
+  ... on RoomRecordingStarted { participant { telnyxId context } recordingId trackType }
+  ... on RoomRecordingCompleted { participant { telnyxId context } recordingId trackType codec downloadUrl durationSecs sizeMb }
+} }`
+
+const createRecordingRoom = `mutation($name: String!) { createRoom(input: { uniqueName: $name, enableRecording: true }) {
+  room { telnyxId enableRecording } } }`
+
+// TestWebhookFlowRecordings: a room created through the gateway with enableRecording records each
+// participant's audio and video. Alice joins through the simulator's control endpoint: roomEvents
+// delivers RoomSessionStarted, RoomParticipantJoined, then RoomRecordingStarted for AUDIO and for VIDEO;
+// she leaves ten seconds later (by the simulator's clock): RoomParticipantLeft, RoomRecordingCompleted
+// for each track (opus, vp8), RoomSessionEnded. Each recording event's fields are those of the signed
+// webhook the simulator sent (recording id, track, codec, download URL, duration, size), and a
+// recording's completed event names the recording its started event named; over graphql-transport-ws
+// and SSE.
+func TestWebhookFlowRecordings(t *testing.T) {
+	for _, transport := range []string{"ws", "sse"} {
+		t.Run(transport, func(t *testing.T) {
+			// The simulator's clock runs with the real one (the door refuses timestamps 300 s off), plus
+			// an offset the test moves forward: Alice stays ten seconds in no time.
+			var offset atomic.Int64
+			now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+			// One delivery worker: the simulator then posts in the order of its changes.
+			h := newFlowHarness(t, telnyxsim.Config{WebhookWorkers: 1, Now: now}, gateway.Config{})
+			created := h.gql(t, nil, createRecordingRoom, map[string]any{"name": "recorded-" + transport})
+			require.Equal(t, true, jsonAt(created, "createRoom", "room", "enableRecording"))
+			roomID, _ := jsonAt(created, "createRoom", "room", "telnyxId").(string)
+			require.NotEmpty(t, roomID)
+
+			events := h.subscribeOver(t, transport, "", flowRecordingsQuery, map[string]any{"id": roomID})
+			h.waitSubscribed(t, 1)
+			read := func(n int) (types []string, evs []map[string]any) {
+				t.Helper()
+				for range n {
+					r := events(t)
+					require.Empty(t, r.Errors)
+					ev, _ := r.Data["roomEvents"].(map[string]any)
+					require.NotNil(t, ev)
+					types = append(types, ev["__typename"].(string))
+					evs = append(evs, ev)
+				}
+				return types, evs
+			}
+
+			alice, session := h.join(t, keyA, roomID, "Alice")
+			types, joined := read(4)
+			require.Equal(t, []string{"RoomSessionStarted", "RoomParticipantJoined", "RoomRecordingStarted", "RoomRecordingStarted"}, types)
+			offset.Add(int64(10 * time.Second))
+			h.leave(t, keyA, alice)
+			types, left := read(4)
+			require.Equal(t, []string{"RoomParticipantLeft", "RoomRecordingCompleted", "RoomRecordingCompleted", "RoomSessionEnded"}, types)
+
+			// What the simulator signed and sent, by event id.
+			sent := map[string]map[string]any{}
+			for _, e := range h.sim.Events(keyA) {
+				if e.RoomID == roomID {
+					var data struct {
+						Payload map[string]any `json:"payload"`
+					}
+					require.NoError(t, json.Unmarshal(e.Data, &data))
+					sent[e.ID] = data.Payload
+				}
+			}
+			require.Len(t, sent, 8, "the simulator emitted the eight events, no more")
+
+			started := map[string]string{} // track → recording id
+			for _, ev := range append(joined, left...) {
+				id, _ := ev["id"].(string)
+				p, ok := sent[id]
+				require.True(t, ok, "an event the simulator never sent: %v", ev)
+				assert.Equal(t, session, jsonAt(ev, "session", "telnyxId"))
+				if ev["__typename"] == "RoomSessionStarted" || ev["__typename"] == "RoomSessionEnded" {
+					continue
+				}
+				assert.Equal(t, alice, jsonAt(ev, "participant", "telnyxId"))
+				assert.Equal(t, "Alice", jsonAt(ev, "participant", "context"))
+				switch ev["__typename"] {
+				case "RoomRecordingStarted":
+					assert.Equal(t, p["recording_id"], ev["recordingId"], "the Telnyx recording id as sent")
+					assert.Equal(t, strings.ToUpper(p["type"].(string)), ev["trackType"])
+					started[ev["trackType"].(string)] = ev["recordingId"].(string)
+				case "RoomRecordingCompleted":
+					track, _ := ev["trackType"].(string)
+					assert.Equal(t, started[track], ev["recordingId"], "completed names the recording started for its track")
+					for field, key := range map[string]string{"recordingId": "recording_id", "codec": "codec", "downloadUrl": "download_url",
+						"durationSecs": "duration_secs", "sizeMb": "size_mb"} {
+						assert.Equal(t, p[key], ev[field], "%s is the webhook's %s", field, key)
+					}
+					assert.Equal(t, map[string]string{"AUDIO": "opus", "VIDEO": "vp8"}[track], ev["codec"])
+					assert.True(t, strings.HasSuffix(ev["downloadUrl"].(string), ev["recordingId"].(string)+".webm"), ev["downloadUrl"])
+					secs, _ := ev["durationSecs"].(float64)
+					assert.GreaterOrEqual(t, secs, 10.0, "Alice stayed ten seconds")
+					assert.InDelta(t, secs*map[string]float64{"AUDIO": 0.016, "VIDEO": 0.125}[track], ev["sizeMb"], 1e-9)
+				}
+			}
+			assert.Len(t, started, 2, "one recording per track")
+			assert.NotEqual(t, started["AUDIO"], started["VIDEO"])
+			st := h.sim.WebhookStats()
+			assert.Zero(t, st.FailedAttempts, "every delivery was accepted at its first attempt")
+		})
+	}
 }

@@ -38,6 +38,8 @@ type ResolverRoot interface {
 	RoomParticipant() RoomParticipantResolver
 	RoomParticipantJoined() RoomParticipantJoinedResolver
 	RoomParticipantLeft() RoomParticipantLeftResolver
+	RoomRecordingCompleted() RoomRecordingCompletedResolver
+	RoomRecordingStarted() RoomRecordingStartedResolver
 	RoomSession() RoomSessionResolver
 	RoomSessionEnded() RoomSessionEndedResolver
 	RoomSessionPayload() RoomSessionPayloadResolver
@@ -178,6 +180,30 @@ type ComplexityRoot struct {
 		Room func(childComplexity int) int
 	}
 
+	RoomRecordingCompleted struct {
+		Codec        func(childComplexity int) int
+		DownloadURL  func(childComplexity int) int
+		DurationSecs func(childComplexity int) int
+		ID           func(childComplexity int) int
+		OccurredAt   func(childComplexity int) int
+		Participant  func(childComplexity int) int
+		RecordingID  func(childComplexity int) int
+		Room         func(childComplexity int) int
+		Session      func(childComplexity int) int
+		SizeMB       func(childComplexity int) int
+		TrackType    func(childComplexity int) int
+	}
+
+	RoomRecordingStarted struct {
+		ID          func(childComplexity int) int
+		OccurredAt  func(childComplexity int) int
+		Participant func(childComplexity int) int
+		RecordingID func(childComplexity int) int
+		Room        func(childComplexity int) int
+		Session     func(childComplexity int) int
+		TrackType   func(childComplexity int) int
+	}
+
 	RoomSession struct {
 		Active                 func(childComplexity int) int
 		CreatedAt              func(childComplexity int) int
@@ -291,6 +317,16 @@ type RoomParticipantLeftResolver interface {
 	Room(ctx context.Context, obj *model.RoomParticipantLeft) (*model.Room, error)
 	Session(ctx context.Context, obj *model.RoomParticipantLeft) (*telnyx.RoomSession, error)
 	Participant(ctx context.Context, obj *model.RoomParticipantLeft) (*telnyx.RoomParticipant, error)
+}
+type RoomRecordingCompletedResolver interface {
+	Room(ctx context.Context, obj *model.RoomRecordingCompleted) (*model.Room, error)
+	Session(ctx context.Context, obj *model.RoomRecordingCompleted) (*telnyx.RoomSession, error)
+	Participant(ctx context.Context, obj *model.RoomRecordingCompleted) (*telnyx.RoomParticipant, error)
+}
+type RoomRecordingStartedResolver interface {
+	Room(ctx context.Context, obj *model.RoomRecordingStarted) (*model.Room, error)
+	Session(ctx context.Context, obj *model.RoomRecordingStarted) (*telnyx.RoomSession, error)
+	Participant(ctx context.Context, obj *model.RoomRecordingStarted) (*telnyx.RoomParticipant, error)
 }
 type RoomSessionResolver interface {
 	Room(ctx context.Context, obj *telnyx.RoomSession) (*model.Room, error)
@@ -945,6 +981,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomPayload.Room(childComplexity), true
+
+	case "RoomRecordingCompleted.codec":
+		if e.ComplexityRoot.RoomRecordingCompleted.Codec == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingCompleted.Codec(childComplexity), true
+	case "RoomRecordingCompleted.downloadUrl":
+		if e.ComplexityRoot.RoomRecordingCompleted.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingCompleted.DownloadURL(childComplexity), true
+	case "RoomRecordingCompleted.durationSecs":
+		if e.ComplexityRoot.RoomRecordingCompleted.DurationSecs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingCompleted.DurationSecs(childComplexity), true
+	case "RoomRecordingCompleted.id":
+		if e.ComplexityRoot.RoomRecordingCompleted.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingCompleted.ID(childComplexity), true
+	case "RoomRecordingCompleted.occurredAt":
+		if e.ComplexityRoot.RoomRecordingCompleted.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingCompleted.OccurredAt(childComplexity), true
+	case "RoomRecordingCompleted.participant":
+		if e.ComplexityRoot.RoomRecordingCompleted.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingCompleted.Participant(childComplexity), true
+	case "RoomRecordingCompleted.recordingId":
+		if e.ComplexityRoot.RoomRecordingCompleted.RecordingID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingCompleted.RecordingID(childComplexity), true
+	case "RoomRecordingCompleted.room":
+		if e.ComplexityRoot.RoomRecordingCompleted.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingCompleted.Room(childComplexity), true
+	case "RoomRecordingCompleted.session":
+		if e.ComplexityRoot.RoomRecordingCompleted.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingCompleted.Session(childComplexity), true
+	case "RoomRecordingCompleted.sizeMb":
+		if e.ComplexityRoot.RoomRecordingCompleted.SizeMB == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingCompleted.SizeMB(childComplexity), true
+	case "RoomRecordingCompleted.trackType":
+		if e.ComplexityRoot.RoomRecordingCompleted.TrackType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingCompleted.TrackType(childComplexity), true
+
+	case "RoomRecordingStarted.id":
+		if e.ComplexityRoot.RoomRecordingStarted.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingStarted.ID(childComplexity), true
+	case "RoomRecordingStarted.occurredAt":
+		if e.ComplexityRoot.RoomRecordingStarted.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingStarted.OccurredAt(childComplexity), true
+	case "RoomRecordingStarted.participant":
+		if e.ComplexityRoot.RoomRecordingStarted.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingStarted.Participant(childComplexity), true
+	case "RoomRecordingStarted.recordingId":
+		if e.ComplexityRoot.RoomRecordingStarted.RecordingID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingStarted.RecordingID(childComplexity), true
+	case "RoomRecordingStarted.room":
+		if e.ComplexityRoot.RoomRecordingStarted.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingStarted.Room(childComplexity), true
+	case "RoomRecordingStarted.session":
+		if e.ComplexityRoot.RoomRecordingStarted.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingStarted.Session(childComplexity), true
+	case "RoomRecordingStarted.trackType":
+		if e.ComplexityRoot.RoomRecordingStarted.TrackType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomRecordingStarted.TrackType(childComplexity), true
 
 	case "RoomSession.active":
 		if e.ComplexityRoot.RoomSession.Active == nil {
@@ -1934,10 +2080,11 @@ its own deadline.
 """
 type Subscription {
   """
-  Every session and participant event of one room, as Telnyx reported it: duplicates removed, in the order
-  the gateway received them (which may differ from ` + "`" + `occurredAt` + "`" + ` order). Subscribing reads the room once (one
-  call); each event then costs what its selection needs (selecting only ids and the event's own fields
-  costs nothing).
+  Every session, participant and recording event of one room, as Telnyx reported it: duplicates removed, in
+  the order the gateway received them (which may differ from ` + "`" + `occurredAt` + "`" + ` order). Subscribing reads the room
+  once (one call); each event then costs what its selection needs (selecting only ids and the event's own
+  fields costs nothing). Composition events (` + "`" + `video.room.composition.completed` + "`" + `) are not delivered: Telnyx
+  sends them to the composition's own webhook URL, not the room's (docs/subscriptions.md).
   """
   roomEvents(
     "The room's Telnyx id (a lowercase UUID) or its global id (its ` + "`" + `id` + "`" + `)."
@@ -2049,6 +2196,77 @@ type RoomParticipantLeft implements RoomEvent {
   durationSecs: Int
   "Why the participant left, as Telnyx words it (for example ` + "`" + `kicked` + "`" + `); null when the event does not say."
   reason: String
+}
+
+"""
+Which track of a participant a recording holds (Telnyx's recording ` + "`" + `type` + "`" + `).
+"""
+enum RecordingTrackType {
+  "The participant's audio."
+  AUDIO
+  "The participant's video."
+  VIDEO
+}
+
+"""
+A recording of one participant's track started (only in rooms with ` + "`" + `enableRecording` + "`" + `: each participant who
+joins gets one recording per track, audio and video).
+"""
+type RoomRecordingStarted implements RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  "The room; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null, with the upstream's error, when that fetch fails."
+  room: Room
+  "The session being recorded; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null when the event names none."
+  session: RoomSession
+  """
+  Who is recorded; selecting more than its ` + "`" + `id` + "`" + ` fetches the participant (once per event). Null when the
+  event names none, or, with the upstream's error, when that fetch fails.
+  """
+  participant: RoomParticipant
+  """
+  The recording's Telnyx id (a UUID, the same in its ` + "`" + `RoomRecordingCompleted` + "`" + `). Not a global id: the gateway
+  serves no recordings, so no ` + "`" + `Node` + "`" + ` has it. An event that names no recording is not delivered.
+  """
+  recordingId: ID!
+  "The track recorded; null when the event does not say, or names a track this schema does not know."
+  trackType: RecordingTrackType
+}
+
+"""
+A recording of one participant's track completed (the participant left): its file is ready to download.
+"""
+type RoomRecordingCompleted implements RoomEvent {
+  "The event's id (Telnyx's ` + "`" + `data.id` + "`" + `, a UUID): the same event delivered twice has the same id."
+  id: ID!
+  "When it happened, as Telnyx reported it."
+  occurredAt: DateTime!
+  "The room; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null, with the upstream's error, when that fetch fails."
+  room: Room
+  "The session recorded; selecting more than its ` + "`" + `id` + "`" + ` fetches it. Null when the event names none."
+  session: RoomSession
+  """
+  Who was recorded; selecting more than its ` + "`" + `id` + "`" + ` fetches the participant (once per event). Null when the
+  event names none, or, with the upstream's error, when that fetch fails.
+  """
+  participant: RoomParticipant
+  """
+  The recording's Telnyx id (a UUID, the same as in its ` + "`" + `RoomRecordingStarted` + "`" + `). Not a global id: the
+  gateway serves no recordings, so no ` + "`" + `Node` + "`" + ` has it. An event that names no recording is not delivered.
+  """
+  recordingId: ID!
+  "The track recorded; null when the event does not say, or names a track this schema does not know."
+  trackType: RecordingTrackType
+  "The file's codec, as Telnyx names it (for example ` + "`" + `opus` + "`" + `, ` + "`" + `vp8` + "`" + `); null when the event does not say."
+  codec: String
+  "Where to download the file, as Telnyx gave it; null when the event does not say."
+  downloadUrl: String
+  "How long the recording lasted, in seconds; null when the event does not say."
+  durationSecs: Int
+  "The file's size in megabytes; null when the event does not say."
+  sizeMb: Float
 }
 `, BuiltIn: false},
 	{Name: "../schema/federation/subgraph.graphqls", Input: `# Apollo Federation v2: the entities a router may ask roomgraph for, keyed by id. Served only when
@@ -5761,6 +5979,474 @@ func (ec *executionContext) fieldContext_RoomPayload_room(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _RoomRecordingCompleted_id(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingCompleted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingCompleted_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingCompleted_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingCompleted", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomRecordingCompleted_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingCompleted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingCompleted_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingCompleted_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingCompleted", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RoomRecordingCompleted_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingCompleted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingCompleted_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomRecordingCompleted().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingCompleted_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomRecordingCompleted",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomRecordingCompleted_session(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingCompleted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingCompleted_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomRecordingCompleted().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingCompleted_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomRecordingCompleted",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomRecordingCompleted_participant(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingCompleted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingCompleted_participant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomRecordingCompleted().Participant(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+			return ec.marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingCompleted_participant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomRecordingCompleted",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomRecordingCompleted_recordingId(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingCompleted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingCompleted_recordingId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordingID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingCompleted_recordingId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingCompleted", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomRecordingCompleted_trackType(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingCompleted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingCompleted_trackType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrackType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RecordingTrackType) graphql.Marshaler {
+			return ec.marshalORecordingTrackType2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRecordingTrackType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingCompleted_trackType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingCompleted", field, false, false, "RecordingTrackType")
+}
+
+func (ec *executionContext) _RoomRecordingCompleted_codec(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingCompleted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingCompleted_codec(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Codec, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingCompleted_codec(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingCompleted", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoomRecordingCompleted_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingCompleted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingCompleted_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DownloadURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingCompleted_downloadUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingCompleted", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoomRecordingCompleted_durationSecs(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingCompleted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingCompleted_durationSecs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSecs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingCompleted_durationSecs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingCompleted", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoomRecordingCompleted_sizeMb(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingCompleted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingCompleted_sizeMb(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SizeMB, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingCompleted_sizeMb(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingCompleted", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoomRecordingStarted_id(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingStarted_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingStarted_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingStarted", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomRecordingStarted_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingStarted_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingStarted_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingStarted", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RoomRecordingStarted_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingStarted_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomRecordingStarted().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingStarted_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomRecordingStarted",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomRecordingStarted_session(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingStarted_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomRecordingStarted().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomSession) graphql.Marshaler {
+			return ec.marshalORoomSession2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingStarted_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomRecordingStarted",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomRecordingStarted_participant(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingStarted_participant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoomRecordingStarted().Participant(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *telnyx.RoomParticipant) graphql.Marshaler {
+			return ec.marshalORoomParticipant2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋupstreamᚋtelnyxᚐRoomParticipant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingStarted_participant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomRecordingStarted",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomParticipant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomRecordingStarted_recordingId(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingStarted_recordingId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordingID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingStarted_recordingId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingStarted", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomRecordingStarted_trackType(ctx context.Context, field graphql.CollectedField, obj *model.RoomRecordingStarted) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomRecordingStarted_trackType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrackType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RecordingTrackType) graphql.Marshaler {
+			return ec.marshalORecordingTrackType2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRecordingTrackType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomRecordingStarted_trackType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomRecordingStarted", field, false, false, "RecordingTrackType")
+}
+
 func (ec *executionContext) _RoomSession_id(ctx context.Context, field graphql.CollectedField, obj *telnyx.RoomSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8479,6 +9165,16 @@ func (ec *executionContext) _RoomEvent(ctx context.Context, sel ast.SelectionSet
 			return graphql.Null
 		}
 		return ec._RoomSessionEnded(ctx, sel, obj)
+	case *model.RoomRecordingStarted:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomRecordingStarted(ctx, sel, obj)
+	case *model.RoomRecordingCompleted:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoomRecordingCompleted(ctx, sel, obj)
 	case *model.RoomParticipantLeft:
 		if obj == nil {
 			return graphql.Null
@@ -9458,6 +10154,158 @@ func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._RoomPayload_room(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roomRecordingCompletedImplementors = []string{"RoomRecordingCompleted", "RoomEvent"}
+
+func (ec *executionContext) _RoomRecordingCompleted(ctx context.Context, sel ast.SelectionSet, obj *model.RoomRecordingCompleted) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomRecordingCompletedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomRecordingCompleted")
+		case "id":
+			out.Values[i] = ec._RoomRecordingCompleted_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._RoomRecordingCompleted_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomRecordingCompleted_room(ctx, field, obj)
+				})
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomRecordingCompleted_session(ctx, field, obj)
+				})
+		case "participant":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomRecordingCompleted_participant(ctx, field, obj)
+				})
+		case "recordingId":
+			out.Values[i] = ec._RoomRecordingCompleted_recordingId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trackType":
+			out.Values[i] = ec._RoomRecordingCompleted_trackType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "codec":
+			out.Values[i] = ec._RoomRecordingCompleted_codec(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "downloadUrl":
+			out.Values[i] = ec._RoomRecordingCompleted_downloadUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "durationSecs":
+			out.Values[i] = ec._RoomRecordingCompleted_durationSecs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sizeMb":
+			out.Values[i] = ec._RoomRecordingCompleted_sizeMb(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roomRecordingStartedImplementors = []string{"RoomRecordingStarted", "RoomEvent"}
+
+func (ec *executionContext) _RoomRecordingStarted(ctx context.Context, sel ast.SelectionSet, obj *model.RoomRecordingStarted) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomRecordingStartedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomRecordingStarted")
+		case "id":
+			out.Values[i] = ec._RoomRecordingStarted_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._RoomRecordingStarted_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "room":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomRecordingStarted_room(ctx, field, obj)
+				})
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomRecordingStarted_session(ctx, field, obj)
+				})
+		case "participant":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoomRecordingStarted_participant(ctx, field, obj)
+				})
+		case "recordingId":
+			out.Values[i] = ec._RoomRecordingStarted_recordingId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trackType":
+			out.Values[i] = ec._RoomRecordingStarted_trackType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11015,6 +11863,23 @@ func (ec *executionContext) marshalODeleteRoomPayload2ᚖgithubᚗcomᚋroomgrap
 	return ec._DeleteRoomPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -11106,6 +11971,22 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋroomgraphᚋroomgraphᚋ
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORecordingTrackType2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRecordingTrackType(ctx context.Context, v any) (*model.RecordingTrackType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.RecordingTrackType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORecordingTrackType2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋinternalᚋmodelᚐRecordingTrackType(ctx context.Context, sel ast.SelectionSet, v *model.RecordingTrackType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalORefreshClientTokenPayload2ᚖgithubᚗcomᚋroomgraphᚋroomgraphᚋgraphᚐRefreshClientTokenPayload(ctx context.Context, sel ast.SelectionSet, v *RefreshClientTokenPayload) graphql.Marshaler {

@@ -88,7 +88,7 @@ func endError(err error) error {
 	return nil
 }
 
-// forwardEvents delivers roomEvents: each session or participant event once (by its id), in the order
+// forwardEvents delivers roomEvents: each session, participant or recording event once (by its id), in the order
 // the hub received them, until the subscriber leaves or the hub ends the subscription.
 func (r *Resolver) forwardEvents(ctx context.Context, sub *live.Subscription, p *stream.Pipe[model.RoomEvent]) {
 	defer sub.Close()
@@ -120,7 +120,7 @@ func (r *Resolver) forwardEvents(ctx context.Context, sub *live.Subscription, p 
 }
 
 // eventModel is the GraphQL value of a hub event; nil for the types roomEvents does not deliver
-// (recordings, compositions, unknown types).
+// (compositions, unknown types, a recording event that names no recording).
 func eventModel(e live.Event) model.RoomEvent {
 	base := model.EventBase{ID: e.ID, OccurredAt: e.OccurredAt, RoomID: e.RoomID, SessionID: e.SessionID}
 	reason := nonEmpty(e.Reason)
@@ -133,6 +133,19 @@ func eventModel(e live.Event) model.RoomEvent {
 		return &model.RoomParticipantJoined{EventBase: base, ParticipantID: e.ParticipantID}
 	case live.ParticipantLeft:
 		return &model.RoomParticipantLeft{EventBase: base, ParticipantID: e.ParticipantID, DurationSecs: e.DurationSecs, Reason: reason}
+	case live.RecordingStarted:
+		if e.RecordingID == "" {
+			return nil
+		}
+		return &model.RoomRecordingStarted{EventBase: base, ParticipantID: e.ParticipantID, RecordingID: e.RecordingID,
+			TrackType: model.TrackType(e.RecordingType)}
+	case live.RecordingCompleted:
+		if e.RecordingID == "" {
+			return nil
+		}
+		return &model.RoomRecordingCompleted{EventBase: base, ParticipantID: e.ParticipantID, RecordingID: e.RecordingID,
+			TrackType: model.TrackType(e.RecordingType), Codec: nonEmpty(e.Codec), DownloadURL: nonEmpty(e.DownloadURL),
+			DurationSecs: e.DurationSecs, SizeMB: e.SizeMB}
 	}
 	return nil
 }

@@ -39,6 +39,30 @@ func (r *roomParticipantLeftResolver) Participant(ctx context.Context, obj *mode
 	return eventParticipant(ctx, obj.ParticipantID)
 }
 
+func (r *roomRecordingCompletedResolver) Room(ctx context.Context, obj *model.RoomRecordingCompleted) (*model.Room, error) {
+	return eventRoom(ctx, &obj.EventBase)
+}
+
+func (r *roomRecordingCompletedResolver) Session(ctx context.Context, obj *model.RoomRecordingCompleted) (*telnyx.RoomSession, error) {
+	return eventSession(ctx, &obj.EventBase)
+}
+
+func (r *roomRecordingCompletedResolver) Participant(ctx context.Context, obj *model.RoomRecordingCompleted) (*telnyx.RoomParticipant, error) {
+	return eventParticipant(ctx, obj.ParticipantID)
+}
+
+func (r *roomRecordingStartedResolver) Room(ctx context.Context, obj *model.RoomRecordingStarted) (*model.Room, error) {
+	return eventRoom(ctx, &obj.EventBase)
+}
+
+func (r *roomRecordingStartedResolver) Session(ctx context.Context, obj *model.RoomRecordingStarted) (*telnyx.RoomSession, error) {
+	return eventSession(ctx, &obj.EventBase)
+}
+
+func (r *roomRecordingStartedResolver) Participant(ctx context.Context, obj *model.RoomRecordingStarted) (*telnyx.RoomParticipant, error) {
+	return eventParticipant(ctx, obj.ParticipantID)
+}
+
 func (r *roomSessionEndedResolver) Room(ctx context.Context, obj *model.RoomSessionEnded) (*model.Room, error) {
 	return eventRoom(ctx, &obj.EventBase)
 }
@@ -91,6 +115,14 @@ func (r *Resolver) RoomParticipantLeft() graph.RoomParticipantLeftResolver {
 	return &roomParticipantLeftResolver{r}
 }
 
+func (r *Resolver) RoomRecordingCompleted() graph.RoomRecordingCompletedResolver {
+	return &roomRecordingCompletedResolver{r}
+}
+
+func (r *Resolver) RoomRecordingStarted() graph.RoomRecordingStartedResolver {
+	return &roomRecordingStartedResolver{r}
+}
+
 func (r *Resolver) RoomSessionEnded() graph.RoomSessionEndedResolver {
 	return &roomSessionEndedResolver{r}
 }
@@ -102,9 +134,11 @@ func (r *Resolver) RoomSessionStarted() graph.RoomSessionStartedResolver {
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
-	roomParticipantJoinedResolver struct{ *Resolver }
-	roomParticipantLeftResolver   struct{ *Resolver }
-	roomSessionEndedResolver      struct{ *Resolver }
-	roomSessionStartedResolver    struct{ *Resolver }
-	subscriptionResolver          struct{ *Resolver }
+	roomParticipantJoinedResolver  struct{ *Resolver }
+	roomParticipantLeftResolver    struct{ *Resolver }
+	roomRecordingCompletedResolver struct{ *Resolver }
+	roomRecordingStartedResolver   struct{ *Resolver }
+	roomSessionEndedResolver       struct{ *Resolver }
+	roomSessionStartedResolver     struct{ *Resolver }
+	subscriptionResolver           struct{ *Resolver }
 )

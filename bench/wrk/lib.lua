@@ -72,10 +72,26 @@ function M.sessions_path(room, n)
 end
 
 -- Per-thread setup: a distinct random seed per thread, so threads do not walk the same room sequence.
+-- BENCH_ADDRS (host:port,host:port,…): thread i connects to the (i mod n)-th address instead of the URL's,
+-- so one wrk spreads its connections round-robin over several replicas (bench/replicas.sh); wrk itself
+-- takes one URL. The Host header stays the URL's.
 M.threads = {}
+local addrs = os.getenv("BENCH_ADDRS")
+local resolved
 function M.setup(thread)
   M.threads[#M.threads + 1] = thread
   thread:set("bench_tid", #M.threads)
+  if addrs and addrs ~= "" then
+    if not resolved then
+      resolved = {}
+      for _, hp in ipairs(M.split(addrs)) do
+        local host, port = hp:match("^(.*):(%d+)$")
+        assert(host, "bench: BENCH_ADDRS wants host:port, got " .. hp)
+        resolved[#resolved + 1] = assert(wrk.lookup(host, port)[1], "bench: cannot resolve " .. hp)
+      end
+    end
+    thread.addr = resolved[(#M.threads - 1) % #resolved + 1]
+  end
 end
 
 function M.seed()

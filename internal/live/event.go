@@ -36,11 +36,14 @@ type Event struct {
 	RoomID        string
 	SessionID     string
 	ParticipantID string
-	Context       string // participant events: what the client SDK passed at join
-	DurationSecs  *int   // session.ended, participant.left, recording.completed
-	Reason        string // ended_reason or left_reason
-	RecordingID   string
-	RecordingType string // "audio" or "video"
+	Context       string   // participant events: what the client SDK passed at join
+	DurationSecs  *int     // session.ended, participant.left, recording.completed
+	Reason        string   // ended_reason or left_reason
+	RecordingID   string   // recording events: the recording's uuid
+	RecordingType string   // recording events: its track, "audio" or "video"
+	Codec         string   // recording.completed: the file's codec (opus, vp8, …)
+	DownloadURL   string   // recording.completed: where the file is
+	SizeMB        *float64 // recording.completed: the file's size in megabytes
 
 	Attempt int // meta.attempt (0 when meta is absent)
 }
@@ -72,15 +75,18 @@ type envelope struct {
 }
 
 type payload struct {
-	RoomID        string `json:"room_id"`
-	SessionID     string `json:"session_id"`
-	ParticipantID string `json:"participant_id"`
-	Context       string `json:"context"`
-	DurationSecs  *int   `json:"duration_secs"`
-	EndedReason   string `json:"ended_reason"`
-	LeftReason    string `json:"left_reason"`
-	RecordingID   string `json:"recording_id"`
-	Type          string `json:"type"`
+	RoomID        string   `json:"room_id"`
+	SessionID     string   `json:"session_id"`
+	ParticipantID string   `json:"participant_id"`
+	Context       string   `json:"context"`
+	DurationSecs  *int     `json:"duration_secs"`
+	EndedReason   string   `json:"ended_reason"`
+	LeftReason    string   `json:"left_reason"`
+	RecordingID   string   `json:"recording_id"`
+	Type          string   `json:"type"`
+	Codec         string   `json:"codec"`
+	DownloadURL   string   `json:"download_url"`
+	SizeMB        *float64 `json:"size_mb"`
 }
 
 // Parse reads a verified webhook body. It needs data.id, data.event_type and a data.occurred_at it can
@@ -117,6 +123,7 @@ func Parse(body []byte) (Event, error) {
 		}
 		e.RoomID, e.SessionID, e.ParticipantID = p.RoomID, p.SessionID, p.ParticipantID
 		e.Context, e.DurationSecs, e.RecordingID, e.RecordingType = p.Context, p.DurationSecs, p.RecordingID, p.Type
+		e.Codec, e.DownloadURL, e.SizeMB = p.Codec, p.DownloadURL, p.SizeMB
 		e.Reason = p.EndedReason
 		if e.Reason == "" {
 			e.Reason = p.LeftReason

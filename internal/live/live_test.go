@@ -12,7 +12,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	dur := 42
+	dur, size := 42, 5.25
 	cases := []struct {
 		name string
 		body string
@@ -33,6 +33,27 @@ func TestParse(t *testing.T) {
 			want: live.Event{ID: "e2", Type: live.SessionEnded, OccurredAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), RoomID: "r", SessionID: "s", Reason: "stale"},
 		},
 		{
+			name: "recording started",
+			body: `{"data":{"record_type":"event","id":"e4","event_type":"video.room.recording.started","occurred_at":"2026-01-01T00:00:00Z",
+				"payload":{"room_id":"r","session_id":"s","participant_id":"p","recording_id":"rec","type":"audio"}}}`,
+			want: live.Event{ID: "e4", Type: live.RecordingStarted, OccurredAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+				RoomID: "r", SessionID: "s", ParticipantID: "p", RecordingID: "rec", RecordingType: "audio"},
+		},
+		{
+			name: "recording completed",
+			body: `{"data":{"record_type":"event","id":"e5","event_type":"video.room.recording.completed","occurred_at":"2026-01-01T00:00:42Z",
+				"payload":{"room_id":"r","session_id":"s","participant_id":"p","recording_id":"rec","type":"video","codec":"vp8",
+				"download_url":"https://x/rec.webm","duration_secs":42,"size_mb":5.25}}}`,
+			want: live.Event{ID: "e5", Type: live.RecordingCompleted, OccurredAt: time.Date(2026, 1, 1, 0, 0, 42, 0, time.UTC),
+				RoomID: "r", SessionID: "s", ParticipantID: "p", RecordingID: "rec", RecordingType: "video", Codec: "vp8",
+				DownloadURL: "https://x/rec.webm", DurationSecs: &dur, SizeMB: &size},
+		},
+		{
+			name: "recording completed without the file's facts",
+			body: `{"data":{"id":"e6","event_type":"video.room.recording.completed","occurred_at":"2026-01-01T00:00:42Z","payload":{"room_id":"r","recording_id":"rec"}}}`,
+			want: live.Event{ID: "e6", Type: live.RecordingCompleted, OccurredAt: time.Date(2026, 1, 1, 0, 0, 42, 0, time.UTC), RoomID: "r", RecordingID: "rec"},
+		},
+		{
 			name: "unknown type parses",
 			body: `{"data":{"id":"e3","event_type":"video.room.something","occurred_at":"2026-01-01T00:00:00Z"}}`,
 			want: live.Event{ID: "e3", Type: "video.room.something", OccurredAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
@@ -44,6 +65,7 @@ func TestParse(t *testing.T) {
 		{name: "bad time", body: `{"data":{"id":"e","event_type":"x","occurred_at":"yesterday"}}`, err: true},
 		{name: "not an event", body: `{"data":{"record_type":"room","id":"e","event_type":"x","occurred_at":"2026-01-01T00:00:00Z"}}`, err: true},
 		{name: "payload of the wrong shape", body: `{"data":{"id":"e","event_type":"x","occurred_at":"2026-01-01T00:00:00Z","payload":[1]}}`, err: true},
+		{name: "size_mb not a number", body: `{"data":{"id":"e","event_type":"x","occurred_at":"2026-01-01T00:00:00Z","payload":{"size_mb":"big"}}}`, err: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

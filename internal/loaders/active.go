@@ -34,7 +34,7 @@ func (l *Loaders) ActiveSession(ctx context.Context, sessionID string, participa
 		l.servedKnown(ctx, KindActiveSessions)
 		return s, nil
 	}
-	return l.activeSessions.get(l.buildActiveSessions).Load(ctx, activeKey{SessionID: sessionID, Embed: participants})()
+	return load(ctx, l, KindActiveSessions, l.activeSessions.get(l.buildActiveSessions), activeKey{SessionID: sessionID, Embed: participants})
 }
 
 func (l *Loaders) buildActiveSessions() *dataloader.Loader[activeKey, *telnyx.RoomSession] {
@@ -53,7 +53,7 @@ func (l *Loaders) buildActiveSessions() *dataloader.Loader[activeKey, *telnyx.Ro
 		// What the list did not hold (one need, a race, a failed list) is fetched by id through the session
 		// loader: one wave, identical ids once.
 		out := make([]*dataloader.Result[*telnyx.RoomSession], len(keys))
-		thunks := make([]dataloader.Thunk[*telnyx.RoomSession], len(keys))
+		asks := make([]asked[*telnyx.RoomSession], len(keys))
 		for i, k := range keys {
 			if s, ok := found[k.SessionID]; ok {
 				out[i] = &dataloader.Result[*telnyx.RoomSession]{Data: s}
@@ -63,11 +63,11 @@ func (l *Loaders) buildActiveSessions() *dataloader.Loader[activeKey, *telnyx.Ro
 				out[i] = &dataloader.Result[*telnyx.RoomSession]{Error: upstreamError(listErr)}
 				continue
 			}
-			thunks[i] = l.session.get(l.buildSession).Load(ctx, entityKey{ID: k.SessionID, Embed: embed})
+			asks[i] = ask(ctx, l, KindSession, l.session.get(l.buildSession), entityKey{ID: k.SessionID, Embed: embed}, true)
 		}
-		for i, th := range thunks {
-			if th != nil {
-				s, err := th()
+		for i, a := range asks {
+			if a.th != nil {
+				s, err := a.wait()
 				out[i] = &dataloader.Result[*telnyx.RoomSession]{Data: s, Error: err}
 			}
 		}

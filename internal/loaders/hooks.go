@@ -68,11 +68,14 @@ func (t hookTracer[K, V]) TraceBatch(ctx context.Context, _ []K) (context.Contex
 
 // hooked wraps a loader's batch function with the Batch hook: the hook sees the batch start, the batch's
 // upstream calls run in the context it returns, and done is called before the results are handed out.
+//
+// It also wraps it with the wave count's bookkeeping (waved), outside the hook, so that the batch's place is
+// handed back after done.
 func hooked[K comparable, V any](l *Loaders, kind Kind, batch dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
 	if l.cfg.Hooks.Batch == nil {
-		return batch
+		return waved(l, kind, batch)
 	}
-	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+	return waved(l, kind, func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		calls := new(atomic.Int32)
 		ctx, done := l.cfg.Hooks.Batch(context.WithValue(ctx, callsKey{}, calls), kind, len(keys))
 		out := batch(ctx, keys)
@@ -80,7 +83,7 @@ func hooked[K comparable, V any](l *Loaders, kind Kind, batch dataloader.BatchFu
 			done(int(calls.Load()))
 		}
 		return out
-	}
+	})
 }
 
 func noBatchFinish[V any]([]*dataloader.Result[V]) {}

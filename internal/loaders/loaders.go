@@ -28,7 +28,9 @@ import (
 
 // Config tunes batching.
 type Config struct {
-	// Wait is how long a loader collects needs before it calls the upstream. Default 1ms.
+	// Wait is how long a loader collects needs before it calls the upstream, unless the operation's executor
+	// counts its need-adders (StartWaves): then a batch starts when its wave is complete, or after Wait,
+	// whichever comes first. Default 1ms.
 	Wait time.Duration
 	// MaxParallel bounds the upstream calls one operation has in flight at once. Default 8.
 	MaxParallel int
@@ -106,6 +108,8 @@ type Loaders struct {
 
 	activeSessions lazy[activeKey, *telnyx.RoomSession] // rooms' active sessions (active.go)
 	activeMemo     activePages                          // the account-wide active list's pages, once per operation
+
+	waves atomic.Pointer[Waves] // while the executor counts its need-adders (wave.go); nil: the timer alone
 
 	// Records the lists returned, for lookups by id.
 	knownRooms        recordIndex[telnyx.Room]

@@ -8,29 +8,29 @@ import (
 
 // RoomSessions returns a window of a room's sessions (GET /rooms/{room_id}/sessions).
 func (l *Loaders) RoomSessions(ctx context.Context, n ListNeed[RoomSessionsList]) (*Page[telnyx.RoomSession], error) {
-	page, err := l.roomSessions.get(l.buildRoomSessions).Load(ctx, n)()
+	page, err := load(ctx, l, KindRoomSessions, l.roomSessions.get(l.buildRoomSessions), n)
 	return page, notFound(err, "room", n.List.RoomID)
 }
 
 // Sessions returns a window of the account's sessions (GET /room_sessions).
 func (l *Loaders) Sessions(ctx context.Context, n ListNeed[SessionsList]) (*Page[telnyx.RoomSession], error) {
-	return l.sessions.get(l.buildSessions).Load(ctx, n)()
+	return load(ctx, l, KindSessions, l.sessions.get(l.buildSessions), n)
 }
 
 // SessionParticipants returns a window of a session's participants (GET /room_sessions/{id}/participants).
 func (l *Loaders) SessionParticipants(ctx context.Context, n ListNeed[SessionParticipantsList]) (*Page[telnyx.RoomParticipant], error) {
-	page, err := l.sessionParticipants.get(l.buildSessionParticipants).Load(ctx, n)()
+	page, err := load(ctx, l, KindSessionParticipants, l.sessionParticipants.get(l.buildSessionParticipants), n)
 	return page, notFound(err, "session", n.List.SessionID)
 }
 
 // Participants returns a window of the account's participants (GET /room_participants).
 func (l *Loaders) Participants(ctx context.Context, n ListNeed[ParticipantsList]) (*Page[telnyx.RoomParticipant], error) {
-	return l.participants.get(l.buildParticipants).Load(ctx, n)()
+	return load(ctx, l, KindParticipants, l.participants.get(l.buildParticipants), n)
 }
 
 // Rooms returns a window of the account's rooms (GET /rooms).
 func (l *Loaders) Rooms(ctx context.Context, n ListNeed[RoomsList]) (*Page[telnyx.Room], error) {
-	return l.rooms.get(l.buildRooms).Load(ctx, n)()
+	return load(ctx, l, KindRooms, l.rooms.get(l.buildRooms), n)
 }
 
 // Room returns one room (GET /rooms/{id}).
@@ -39,7 +39,7 @@ func (l *Loaders) Room(ctx context.Context, id string) (*telnyx.Room, error) {
 		l.servedKnown(ctx, KindRoom)
 		return r, nil
 	}
-	r, err := l.room.get(l.buildRoom).Load(ctx, entityKey{ID: id})()
+	r, err := load(ctx, l, KindRoom, l.room.get(l.buildRoom), entityKey{ID: id})
 	return r, notFound(err, "room", id)
 }
 
@@ -49,7 +49,7 @@ func (l *Loaders) Session(ctx context.Context, id string, participants bool) (*t
 		l.servedKnown(ctx, KindSession)
 		return s, nil
 	}
-	s, err := l.session.get(l.buildSession).Load(ctx, entityKey{ID: id, Embed: participants})()
+	s, err := load(ctx, l, KindSession, l.session.get(l.buildSession), entityKey{ID: id, Embed: participants})
 	return s, notFound(err, "session", id)
 }
 
@@ -59,7 +59,7 @@ func (l *Loaders) Participant(ctx context.Context, id string) (*telnyx.RoomParti
 		l.servedKnown(ctx, KindParticipant)
 		return p, nil
 	}
-	p, err := l.participant.get(l.buildParticipant).Load(ctx, entityKey{ID: id})()
+	p, err := load(ctx, l, KindParticipant, l.participant.get(l.buildParticipant), entityKey{ID: id})
 	return p, notFound(err, "participant", id)
 }
 

@@ -23,7 +23,7 @@ await run(env, out, async () => {
   const client = new ApolloClient({
     link: new GraphQLWsLink(wsClient),
     cache: new InMemoryCache({
-      possibleTypes: { RoomEvent: ['RoomSessionStarted', 'RoomSessionEnded', 'RoomParticipantJoined', 'RoomParticipantLeft'] },
+      possibleTypes: { RoomEvent: ['RoomSessionStarted', 'RoomSessionEnded', 'RoomParticipantJoined', 'RoomParticipantLeft', 'RoomRecordingStarted', 'RoomRecordingCompleted'] },
     }),
   });
   const c = collector(env, out);

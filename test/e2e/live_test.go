@@ -72,11 +72,11 @@ func newLiveStack(t *testing.T, configure ...func(*telnyxsim.Sim, *gateway.Confi
 		wsURL: "ws" + strings.TrimPrefix(gwSrv.URL, "http") + "/graphql"}
 }
 
-// idleRoom is a room with no active session.
+// idleRoom is a room with no active session that records nothing.
 func (s *liveStack) idleRoom(t *testing.T) telnyxsim.Room {
 	t.Helper()
 	for _, r := range s.sim.Rooms(e2eKey) {
-		if r.ActiveSessionID == "" {
+		if r.ActiveSessionID == "" && !r.EnableRecording { // no recording events among the ones counted
 			return r
 		}
 	}

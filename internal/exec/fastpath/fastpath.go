@@ -30,6 +30,7 @@ import (
 
 	"github.com/roomgraph/roomgraph/graph"
 	"github.com/roomgraph/roomgraph/internal/exec/selection"
+	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model/origin"
 )
 
@@ -103,9 +104,15 @@ func (s *Schema) Exec(ctx context.Context) graphql.ResponseHandler {
 			return nil
 		}
 		done = true
-		r := &run{s: s, oc: oc, fields: fields}
+		// The fast path starts every goroutine that may state a need to a loader (fanOut), so it tells the
+		// loaders about each: they dispatch a batch as soon as its wave is complete instead of after the
+		// loader wait (loaders.Waves). gqlgen, should the operation fall back, batches by the timer.
+		waves := loaders.From(ctx).StartWaves()
+		r := &run{s: s, oc: oc, fields: fields, waves: waves}
 		slot := &s.sizes[s.sizeSlot(oc)]
-		if data, ok := r.query(ctx, int(slot.Load())); ok {
+		data, ok := r.query(ctx, int(slot.Load()))
+		waves.Stop()
+		if ok {
 			// A decaying maximum: answers of one operation vary (another room, another page), and starting
 			// at about the largest recent size costs less than growing from a small one.
 			old := int(slot.Load())
@@ -152,6 +159,7 @@ type run struct {
 	oc     *graphql.OperationContext
 	fields *selection.Doc // the document's collected fields
 	failed atomic.Bool
+	waves  *loaders.Waves // the operation's need-adders, told of every goroutine fanOut starts
 }
 
 // fail records that the operation must fall back to gqlgen; it returns false for the callers' ok.
@@ -310,15 +318,27 @@ func ahead[T any](r *run, ctx context.Context, fields []graphql.CollectedField, 
 }
 
 // fanOut runs write(i) for each i < n that want accepts (every i when want is nil), each on its own
-// goroutine into its own segment, indexed by i. nil when one failed or panicked.
+// goroutine into its own segment, indexed by i. nil when one failed or panicked. The goroutines take the
+// caller's place among the operation's need-adders until the last one ends (loaders.Waves.Go).
 func fanOut(r *run, n int, want func(i int) bool, write func(i int) ([]byte, bool)) [][]byte {
 	segs := make([][]byte, n)
+	started := n
+	if want != nil {
+		started = 0
+		for i := range n {
+			if want(i) {
+				started++
+			}
+		}
+	}
+	group := r.waves.Go(started)
 	var wg sync.WaitGroup
 	for i := range n {
 		if want != nil && !want(i) {
 			continue
 		}
 		wg.Go(func() {
+			defer group.Done()
 			defer r.guard()
 			seg, ok := write(i)
 			if !ok {

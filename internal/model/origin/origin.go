@@ -112,6 +112,8 @@ const (
 	RoomSessionEnded
 	RoomParticipantJoined
 	RoomParticipantLeft
+	RoomRecordingStarted
+	RoomRecordingCompleted
 	AnyNode // the Node interface (Relay): Room, RoomSession or RoomParticipant by global id
 	numTypes
 )
@@ -145,6 +147,8 @@ var types = [numTypes]struct {
 	RoomSessionEnded:          {"RoomSessionEnded", Event},
 	RoomParticipantJoined:     {"RoomParticipantJoined", Event},
 	RoomParticipantLeft:       {"RoomParticipantLeft", Event},
+	RoomRecordingStarted:      {"RoomRecordingStarted", Event},
+	RoomRecordingCompleted:    {"RoomRecordingCompleted", Event},
 	AnyNode:                   {"Node", NoRecord},
 }
 
@@ -293,6 +297,24 @@ const (
 	RoomParticipantLeftParticipant
 	RoomParticipantLeftDurationSecs
 	RoomParticipantLeftReason
+	RoomRecordingStartedID
+	RoomRecordingStartedOccurredAt
+	RoomRecordingStartedRoom
+	RoomRecordingStartedSession
+	RoomRecordingStartedParticipant
+	RoomRecordingStartedRecordingID
+	RoomRecordingStartedTrackType
+	RoomRecordingCompletedID
+	RoomRecordingCompletedOccurredAt
+	RoomRecordingCompletedRoom
+	RoomRecordingCompletedSession
+	RoomRecordingCompletedParticipant
+	RoomRecordingCompletedRecordingID
+	RoomRecordingCompletedTrackType
+	RoomRecordingCompletedCodec
+	RoomRecordingCompletedDownloadURL
+	RoomRecordingCompletedDurationSecs
+	RoomRecordingCompletedSizeMB
 	NodeID
 
 	numFields
@@ -451,6 +473,25 @@ var table = [numFields]spec{
 	NodeID:                           {AnyNode, "id", NoRecord, Key, NoType},
 	RoomParticipantLeftDurationSecs:  {RoomParticipantLeft, "durationSecs", Event, Value, NoType},
 	RoomParticipantLeftReason:        {RoomParticipantLeft, "reason", Event, Value, NoType},
+	// A recording's id is the event's own fact (a Telnyx UUID, no object of the graph): a value, not a key.
+	RoomRecordingStartedID:             {RoomRecordingStarted, "id", NoRecord, Key, NoType},
+	RoomRecordingStartedOccurredAt:     {RoomRecordingStarted, "occurredAt", Event, Value, NoType},
+	RoomRecordingStartedRoom:           {RoomRecordingStarted, "room", Event, Reference, Room},
+	RoomRecordingStartedSession:        {RoomRecordingStarted, "session", Event, Reference, RoomSession},
+	RoomRecordingStartedParticipant:    {RoomRecordingStarted, "participant", Event, Reference, RoomParticipant},
+	RoomRecordingStartedRecordingID:    {RoomRecordingStarted, "recordingId", Event, Value, NoType},
+	RoomRecordingStartedTrackType:      {RoomRecordingStarted, "trackType", Event, Value, NoType},
+	RoomRecordingCompletedID:           {RoomRecordingCompleted, "id", NoRecord, Key, NoType},
+	RoomRecordingCompletedOccurredAt:   {RoomRecordingCompleted, "occurredAt", Event, Value, NoType},
+	RoomRecordingCompletedRoom:         {RoomRecordingCompleted, "room", Event, Reference, Room},
+	RoomRecordingCompletedSession:      {RoomRecordingCompleted, "session", Event, Reference, RoomSession},
+	RoomRecordingCompletedParticipant:  {RoomRecordingCompleted, "participant", Event, Reference, RoomParticipant},
+	RoomRecordingCompletedRecordingID:  {RoomRecordingCompleted, "recordingId", Event, Value, NoType},
+	RoomRecordingCompletedTrackType:    {RoomRecordingCompleted, "trackType", Event, Value, NoType},
+	RoomRecordingCompletedCodec:        {RoomRecordingCompleted, "codec", Event, Value, NoType},
+	RoomRecordingCompletedDownloadURL:  {RoomRecordingCompleted, "downloadUrl", Event, Value, NoType},
+	RoomRecordingCompletedDurationSecs: {RoomRecordingCompleted, "durationSecs", Event, Value, NoType},
+	RoomRecordingCompletedSizeMB:       {RoomRecordingCompleted, "sizeMb", Event, Value, NoType},
 }
 
 // entities says how _entities (Apollo Federation) resolves a representation of each entity type, the

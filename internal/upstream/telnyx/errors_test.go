@@ -398,7 +398,7 @@ func TestTransportErrors(t *testing.T) {
 			ctx := context.Background()
 			if tc.timeout {
 				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+				ctx, cancel = context.WithTimeout(ctx, 500*time.Millisecond)
 				defer cancel()
 			}
 
