@@ -406,16 +406,22 @@ type browserOutput struct {
 	Failure       string   `json:"failure"`
 }
 
-// TestGraphiQLInChromium mounts the endpoint and the offline GraphiQL page on a mux of our own (as a BFF
-// would), then has Chromium open the page, run the default query, and browse the docs; the page must
-// show the room's sessions and reach no host but this server.
-func TestGraphiQLInChromium(t *testing.T) {
+// requireChromium skips a browser test without Debian's Chromium, and fails it in CI, which installs it.
+func requireChromium(t *testing.T) {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s not found; CI must install Debian's chromium (apt-get install -y chromium)", chromiumPath)
 		}
 		t.Skipf("%s not found: skipping the browser test", chromiumPath)
 	}
+}
+
+// TestGraphiQLInChromium mounts the endpoint and the offline GraphiQL page on a mux of our own (as a BFF
+// would), then has Chromium open the page, run the default query, and browse the docs; the page must
+// show the room's sessions and reach no host but this server.
+func TestGraphiQLInChromium(t *testing.T) {
+	requireChromium(t)
 	const pageSize = 5
 	sim := newSim()
 	gw := newGateway(t, sim)

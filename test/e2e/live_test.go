@@ -404,12 +404,7 @@ type browserLiveOutput struct {
 // and the result pane shows her arrive. The page reaches no host but the gateway, with no console error
 // (a CSP violation would be one).
 func TestGraphiQLSubscriptionInChromium(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not found; CI must install Debian's chromium (apt-get install -y chromium)", chromiumPath)
-		}
-		t.Skipf("%s not found: skipping the browser test", chromiumPath)
-	}
+	requireChromium(t)
 	var room telnyxsim.Room
 	subscription := ""
 	s := newLiveStack(t, func(sim *telnyxsim.Sim, cfg *gateway.Config) {
