@@ -12,11 +12,8 @@
 // will join), SCREENSHOT_PATH, CHROMIUM (default /usr/bin/chromium).
 // Exit codes: 0 every step ran; 1 a step failed ("failure"); 2 bad invocation.
 
-import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runInChromium, shorten } from './chromium-run.mjs';
 
 const { version } = createRequire(import.meta.url)('playwright-core/package.json');
 
@@ -33,8 +30,6 @@ if (!baseURL?.startsWith('http://127.0.0.1:') || !tabTitle || !context || !scree
 const STEP_TIMEOUT_MS = 20_000;
 const LIVE_TIMEOUT_MS = 30_000;
 const RUN_TIMEOUT_MS = 100_000;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const out = {
   playwright_core_version: version,
@@ -48,7 +43,6 @@ const out = {
   page_errors: [],
 };
 const step = (action, seen) => out.steps.push({ action, seen });
-const shorten = (u) => (u.startsWith('data:') ? u.slice(0, 40) + '…' : u);
 
 // CodeMirror 5 (GraphiQL 4) keeps an editor's document on the element's CodeMirror property.
 const editorText = (page, selector) =>
@@ -114,41 +108,8 @@ async function drive(ctx) {
   step('click the stop button', {});
 }
 
-async function main() {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'roomgraph-chromium-'));
-  let ctx;
-  let code = 0;
-  const deadline = setTimeout(() => {
-    out.failure = `the run took longer than ${RUN_TIMEOUT_MS} ms`;
-    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-    process.exit(1);
-  }, RUN_TIMEOUT_MS);
-  try {
-    ctx = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      timeout: STEP_TIMEOUT_MS,
-    });
-    out.browser_version = ctx.browser()?.version() ?? null;
-    ctx.on('request', (r) => out.requests.push({ method: r.method(), url: shorten(r.url()) }));
-    ctx.on('requestfailed', (r) => out.failed_requests.push({ url: shorten(r.url()), error: r.failure()?.errorText ?? '' }));
-    await drive(ctx);
-  } catch (err) {
-    out.failure = String(err?.stack ?? err);
-    process.stderr.write(`browser-live.mjs: ${out.failure}\n`);
-    code = 1;
-    const page = ctx?.pages()[0];
-    if (page && !out.screenshot) {
-      await page.screenshot({ path: screenshotPath, fullPage: true }).then(() => (out.screenshot = screenshotPath), () => {});
-    }
-  } finally {
-    await ctx?.close().catch(() => {});
-    await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
-    clearTimeout(deadline);
-  }
-  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-  process.exit(code);
-}
-
-main();
+runInChromium({
+  name: 'browser-live.mjs', out, drive, executablePath, screenshotPath,
+  request: (r) => ({ method: r.method(), url: shorten(r.url()) }),
+  stepTimeoutMs: STEP_TIMEOUT_MS, runTimeoutMs: RUN_TIMEOUT_MS,
+});

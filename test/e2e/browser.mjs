@@ -14,11 +14,8 @@
 // Exit codes: 0 every step ran; 1 a step failed (its error is in "failure", the evidence so far is
 // printed); 2 bad invocation.
 
-import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runInChromium, shorten } from './chromium-run.mjs';
 
 const { version } = createRequire(import.meta.url)('playwright-core/package.json');
 
@@ -35,16 +32,6 @@ if (!baseURL?.startsWith('http://127.0.0.1:') || !roomId || !screenshotPath) {
 const STEP_TIMEOUT_MS = 20_000;
 const RUN_TIMEOUT_MS = 100_000;
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const out = {
   playwright_core_version: version,
@@ -60,7 +47,6 @@ function step(action, seen) {
   out.steps.push({ action, seen });
 }
 
-const shorten = (u) => (u.startsWith('data:') ? u.slice(0, 40) + '…' : u);
 
 // CodeMirror 5 (GraphiQL 4) keeps the editor's document on the element's CodeMirror property; reading
 // it is exact where the rendered lines would be virtualised or wrapped.
@@ -145,44 +131,8 @@ async function drive(context) {
   step('screenshot', { path: screenshotPath });
 }
 
-async function main() {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'roomgraph-chromium-'));
-  let context;
-  let code = 0;
-  const deadline = setTimeout(() => {
-    out.failure = `the run took longer than ${RUN_TIMEOUT_MS} ms`;
-    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-    process.exit(1);
-  }, RUN_TIMEOUT_MS);
-  try {
-    // A persistent context is how playwright takes a user-data-dir: a fresh one per run, so no saved
-    // GraphiQL tabs or cache from an earlier run can stand in for what the server sends now.
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      timeout: STEP_TIMEOUT_MS,
-    });
-    out.browser_version = context.browser()?.version() ?? null;
-    context.on('request', (r) => out.requests.push({ method: r.method(), url: shorten(r.url()), resource_type: r.resourceType() }));
-    context.on('requestfailed', (r) => out.failed_requests.push({ url: shorten(r.url()), error: r.failure()?.errorText ?? '' }));
-    await drive(context);
-  } catch (err) {
-    out.failure = String(err?.stack ?? err);
-    process.stderr.write(`browser.mjs: ${out.failure}\n`);
-    code = 1;
-    const page = context?.pages()[0];
-    if (page && !out.screenshot) {
-      // The state the failing step saw is the most useful evidence.
-      await page.screenshot({ path: screenshotPath, fullPage: true }).then(() => (out.screenshot = screenshotPath), () => {});
-    }
-  } finally {
-    await context?.close().catch(() => {});
-    await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
-    clearTimeout(deadline);
-  }
-  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-  process.exit(code);
-}
-
-main();
+runInChromium({
+  name: 'browser.mjs', out, drive, executablePath, screenshotPath,
+  request: (r) => ({ method: r.method(), url: shorten(r.url()), resource_type: r.resourceType() }),
+  stepTimeoutMs: STEP_TIMEOUT_MS, runTimeoutMs: RUN_TIMEOUT_MS,
+});
