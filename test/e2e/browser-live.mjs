@@ -42,7 +42,13 @@ const out = {
   console_errors: [],
   page_errors: [],
 };
-const step = (action, seen) => out.steps.push({ action, seen });
+// Each step is also a stderr line (with the time since start), so a driver that gives up waiting can say
+// which step the page was in.
+const started = Date.now();
+const step = (action, seen) => {
+  out.steps.push({ action, seen });
+  process.stderr.write(`STEP +${Date.now() - started}ms ${action}\n`);
+};
 
 // CodeMirror 5 (GraphiQL 4) keeps an editor's document on the element's CodeMirror property.
 const editorText = (page, selector) =>

@@ -35,6 +35,7 @@ export async function runInChromium({ name, out, drive, request, executablePath,
       timeout: stepTimeoutMs,
     });
     out.browser_version = context.browser()?.version() ?? null;
+    process.stderr.write(`${name}: Chromium ${out.browser_version} launched\n`);
     context.on('request', (r) => out.requests.push(request(r)));
     context.on('requestfailed', (r) => out.failed_requests.push({ url: shorten(r.url()), error: r.failure()?.errorText ?? '' }));
     await drive(context);

@@ -199,7 +199,7 @@ func (s *liveScript) scan(r io.Reader) {
 // waitFor waits until the script's progress satisfies ok (bounded).
 func (s *liveScript) waitFor(what string, ok func(progress) bool) {
 	s.t.Helper()
-	deadline := time.After(30 * time.Second)
+	deadline := time.After(45 * time.Second)
 	for {
 		s.mu.Lock()
 		p := s.latest
@@ -212,7 +212,7 @@ func (s *liveScript) waitFor(what string, ok func(progress) bool) {
 		case <-s.read:
 			s.t.Fatalf("%s ended before %s:\n%s\n%s", s.script, what, s.stderrText(), s.stdout.String())
 		case <-deadline:
-			s.t.Fatalf("%s: no %s within 30s:\n%s", s.script, what, s.stderrText())
+			s.t.Fatalf("%s: no %s within 45s:\n%s", s.script, what, s.stderrText())
 		}
 	}
 }
