@@ -55,7 +55,7 @@ var commandVars = []envVar{
 	{name: "ROOMGRAPH_LISTEN", def: "(unset)",
 		meaning: "Listen address `host:port` (e.g. `127.0.0.1:8080` for loopback only); overrides `PORT`."},
 	{name: "ROOMGRAPH_GC_TARGET_MIB", def: strconv.Itoa(gcpolicy.DefaultTargetMiB),
-		meaning: "Heap target of the garbage collector in MiB: GOGC is tuned after each collection (between 50 and 500) to keep heap and goroutine stacks near it; `0`: off, the Go runtime's own policy. Off when `GOGC` or `GOMEMLIMIT` is set.",
+		meaning: "Heap target of the garbage collector in MiB: GOGC is tuned after each collection (between 100 and 500: never more often than Go's default) to keep heap and goroutine stacks near it; `0`: off, the Go runtime's own policy. Off when `GOGC` or `GOMEMLIMIT` is set.",
 		set:     integer(func(s *settings) *int { return &s.gcTargetMiB })},
 	{name: "GOGC", def: "(unset)",
 		meaning: "The Go runtime's own collector setting; when set, it applies and `ROOMGRAPH_GC_TARGET_MIB` does not."},

@@ -48,7 +48,8 @@ func TestGCPercent(t *testing.T) {
 		want                 int
 	}{
 		{"the one-room shape: 5 MiB live, 4 MiB of stacks", 5 * mib, 4 * mib, 24 * mib, 300},
-		{"the ten-room shape: 9 MiB live, 9 MiB of stacks", 9 * mib, 9 * mib, 24 * mib, 66},
+		{"the ten-room shape: 9 MiB live, 9 MiB of stacks (66 %, floored)", 9 * mib, 9 * mib, 24 * mib, 100},
+		{"room to grow by twice the live heap", 6 * mib, 6 * mib, 24 * mib, 200},
 		{"far below the target", 1 * mib, 0, 24 * mib, maxGCPercent},
 		{"just below the target", 20 * mib, 3 * mib, 24 * mib, minGCPercent},
 		{"live heap and stacks over the target", 20 * mib, 8 * mib, 24 * mib, minGCPercent},
