@@ -11,11 +11,12 @@ import (
 // The GOGC bounds: at most five times fewer collections than the default when the live heap is far below
 // the target; never more than the default (GOGC=100) when the live heap and the stacks near or pass it.
 //
-// The floor was 50 until issue 21's sweep: with 128–256 requests in flight the live heap alone (18 MiB on the
-// one-room shape) passes the default target, and collecting twice as often as by default then cost 13–19 % of
-// the requests per second and raised p99 by 12–18 % (S1, same host, same run) to keep the peak RSS 6–11 MiB
-// lower — without reaching the target, which the live heap alone exceeded. BENCHMARKS.md has the figures.
-// An operator who wants memory held harder sets GOMEMLIMIT (the runtime's policy then applies).
+// The floor was 50 until issue 21's sweep: with 128–256 requests in flight the live heap alone (18 MiB on
+// the one-room shape) passes the default target, and GOGC 50 (the heap let grow by half the live heap, not
+// all of it) then cost 13–19 % of the requests per second and raised p99 by 12–18 % (S1, alternating runs
+// on one host) to keep the peak RSS 6–11 MiB lower, without reaching the target, which the live heap alone
+// exceeded. BENCHMARKS.md has the figures. An operator who wants memory held harder sets GOMEMLIMIT (the
+// runtime's policy then applies).
 const (
 	minGCPercent = 100
 	maxGCPercent = 500
