@@ -817,18 +817,21 @@ for variant in "${VARIANTS[@]}"; do
 				if [ "$shape" = S4 ]; then [ "$auth" = forward ] && shapes+=("$shape"); else [ "$auth" = key ] && shapes+=("$shape"); fi
 			done
 			[ ${#shapes[@]} -gt 0 ] || continue
-			GW_PID=""
-			if [ "$contender" != rest ]; then
-				start_gateway "$contender" "$auth" "$GWPIN" "$variant-$contender-$auth"
-				log "$contender ($auth mode) started, pid $GW_PID"
-			fi
 			for shape in "${shapes[@]}"; do
+				# A fresh gateway per shape: a slow contender still works through the requests wrk cut off at
+				# the end of the previous shape's last (largest) run, which would count as this shape's upstream
+				# calls; and the peak RSS of a shape is then its own, not what the previous shape left resident.
+				GW_PID=""
+				if [ "$contender" != rest ]; then
+					start_gateway "$contender" "$auth" "$GWPIN" "$variant-$contender-$auth-$shape"
+					log "$contender ($auth mode) started for $shape, pid $GW_PID"
+				fi
 				check "$contender" "$shape" "$variant" "$LOADPIN"
 				for conns in "${CONN_LIST[@]}"; do
 					measure "$contender" "$shape" "$variant" "$LOADPIN" "$conns"
 				done
+				[ -z "$GW_PID" ] || stop_pid "$GW_PID"
 			done
-			[ -z "$GW_PID" ] || stop_pid "$GW_PID"
 		done
 	done
 	stop_pid "$SIM_PID"
