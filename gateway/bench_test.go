@@ -57,15 +57,7 @@ func benchmarkQueries(b *testing.B, e executor) {
 			h.sim.ResetStats()
 			b.ReportAllocs()
 			for b.Loop() {
-				resp, err := client.Post(h.gwURL, "application/json", bytes.NewReader(body))
-				if err != nil {
-					b.Fatal(err)
-				}
-				out, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`)) {
-					b.Fatalf("status %d: %s", resp.StatusCode, out)
-				}
+				postOK(b, client, h.gwURL, body)
 			}
 			b.ReportMetric(float64(h.sim.Stats().Total)/float64(b.N), "upstream-calls/op")
 		})
@@ -126,15 +118,7 @@ func benchmarkS1Serial(b *testing.B, e executor, wait time.Duration) {
 	h.sim.ResetStats()
 	b.ReportAllocs()
 	for b.Loop() {
-		resp, err := client.Post(h.gwURL, "application/json", bytes.NewReader(body))
-		if err != nil {
-			b.Fatal(err)
-		}
-		out, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`)) {
-			b.Fatalf("status %d: %s", resp.StatusCode, out)
-		}
+		postOK(b, client, h.gwURL, body)
 	}
 	b.ReportMetric(float64(h.sim.Stats().Total)/float64(b.N), "upstream-calls/op")
 }
@@ -228,4 +212,18 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 		w.body.Write(p)
 	}
 	return len(p), nil
+}
+
+// postOK posts one GraphQL request and fails the benchmark unless it answered 200 without errors.
+func postOK(b *testing.B, client *http.Client, url string, body []byte) {
+	b.Helper()
+	resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`)) {
+		b.Fatalf("status %d: %s", resp.StatusCode, out)
+	}
 }

@@ -2,7 +2,6 @@ package loaders_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -20,11 +19,7 @@ import (
 // and one need alone is the by-id call. Every answer is the session asked for.
 func TestActiveSessionPages(t *testing.T) {
 	const key = "KEY_active"
-	sim := telnyxsim.New(telnyxsim.Config{Seed: 3, Keys: []string{key}, Rooms: 2000, SessionsPerRoom: 2, ParticipantsPerSession: 2})
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	client, err := telnyx.New(telnyx.Options{BaseURL: srv.URL + "/v2", HTTPClient: srv.Client()})
-	require.NoError(t, err)
+	sim, client := simClient(t, telnyxsim.Config{Seed: 3, Keys: []string{key}, Rooms: 2000, SessionsPerRoom: 2, ParticipantsPerSession: 2})
 	ctx := context.Background()
 
 	var pages [][]string // the ids of each page of 250 active sessions, as the upstream lists them
@@ -85,11 +80,7 @@ func TestActiveSessionPages(t *testing.T) {
 // call of the account-wide list; a write forgets it, so the next wave lists again.
 func TestActiveListOncePerOperation(t *testing.T) {
 	const key = "KEY_active"
-	sim := telnyxsim.New(telnyxsim.Config{Seed: 11, Keys: []string{key}})
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	client, err := telnyx.New(telnyx.Options{BaseURL: srv.URL + "/v2", HTTPClient: srv.Client()})
-	require.NoError(t, err)
+	sim, client := simClient(t, telnyxsim.Config{Seed: 11, Keys: []string{key}})
 	ctx := context.Background()
 	var active []string
 	for _, r := range sim.Rooms(key) {
@@ -133,7 +124,7 @@ func TestActiveListOncePerOperation(t *testing.T) {
 	assert.Equal(t, 1, lists(), "one list for both waves")
 	assert.Len(t, sim.Stats().Requests, 1, "and nothing by id")
 
-	_, err = l.CreateRoom(ctx, telnyx.RoomParams{})
+	_, err := l.CreateRoom(ctx, telnyx.RoomParams{})
 	require.NoError(t, err)
 	sim.ResetStats()
 	wave(active[:2])

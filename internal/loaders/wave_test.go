@@ -2,7 +2,6 @@ package loaders_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/pagination"
-	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
@@ -22,11 +20,7 @@ import (
 // and when a batch states needs to another loader (an active session by id).
 func TestWavesDispatchWhenComplete(t *testing.T) {
 	const key = "KEY_waves"
-	sim := telnyxsim.New(telnyxsim.Config{Seed: 5, Keys: []string{key}, Rooms: 3, SessionsPerRoom: 12, ParticipantsPerSession: 6})
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	client, err := telnyx.New(telnyx.Options{BaseURL: srv.URL + "/v2", HTTPClient: srv.Client()})
-	require.NoError(t, err)
+	sim, client := simClient(t, telnyxsim.Config{Seed: 5, Keys: []string{key}, Rooms: 3, SessionsPerRoom: 12, ParticipantsPerSession: 6})
 	rooms := sim.Rooms(key)
 	var room, activeSession string
 	for _, r := range rooms {
