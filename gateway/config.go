@@ -367,10 +367,10 @@ func (cfg Config) Defaults() Config {
 		cfg.MaxTokens = 15000
 	}
 	if cfg.WebhookMaxBodyBytes == 0 {
-		cfg.WebhookMaxBodyBytes = 64 << 10
+		cfg.WebhookMaxBodyBytes = webhook.DefaultMaxBodyBytes
 	}
 	if cfg.WebhookQueueSize == 0 {
-		cfg.WebhookQueueSize = 1024
+		cfg.WebhookQueueSize = webhook.DefaultQueueSize
 	}
 	if cfg.WebhookDedupeWindow == 0 {
 		cfg.WebhookDedupeWindow = 15 * time.Minute

@@ -93,19 +93,25 @@ type Config struct {
 	Tracer oteltrace.Tracer
 }
 
+// The defaults of MaxBodyBytes and QueueSize (the gateway's own knobs for them default to these).
+const (
+	DefaultMaxBodyBytes = 64 << 10
+	DefaultQueueSize    = 1024
+)
+
 // Defaults returns cfg with every unset knob at its default.
 func (cfg Config) Defaults() Config {
 	if cfg.Tolerance == 0 {
 		cfg.Tolerance = DefaultTolerance
 	}
 	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = 64 << 10
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.MaxBodyBytesInFlight == 0 {
 		cfg.MaxBodyBytesInFlight = 64 * cfg.MaxBodyBytes
 	}
 	if cfg.QueueSize == 0 {
-		cfg.QueueSize = 1024
+		cfg.QueueSize = DefaultQueueSize
 	}
 	if cfg.Workers == 0 {
 		cfg.Workers = 1
