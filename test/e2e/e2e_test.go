@@ -374,12 +374,7 @@ func screenshotDir(t *testing.T) string {
 const chromiumPath = "/usr/bin/chromium"
 
 type browserOutput struct {
-	PlaywrightVersion string `json:"playwright_core_version"`
-	BrowserVersion    string `json:"browser_version"`
-	Steps             []struct {
-		Action string          `json:"action"`
-		Seen   json.RawMessage `json:"seen"`
-	} `json:"steps"`
+	chromiumRun
 	EditorQuery string `json:"editor_query"`
 	Result      *struct {
 		Text       string   `json:"text"`
@@ -396,6 +391,17 @@ type browserOutput struct {
 		URL          string `json:"url"`
 		ResourceType string `json:"resource_type"`
 	} `json:"requests"`
+}
+
+// chromiumRun is what chromium-run.mjs reports of every browser script besides the script's own evidence:
+// the versions, the steps, the failed requests, the page's errors, the screenshot and a failure.
+type chromiumRun struct {
+	PlaywrightVersion string `json:"playwright_core_version"`
+	BrowserVersion    string `json:"browser_version"`
+	Steps             []struct {
+		Action string          `json:"action"`
+		Seen   json.RawMessage `json:"seen"`
+	} `json:"steps"`
 	FailedRequests []struct {
 		URL   string `json:"url"`
 		Error string `json:"error"`
@@ -404,6 +410,33 @@ type browserOutput struct {
 	PageErrors    []string `json:"page_errors"`
 	Screenshot    string   `json:"screenshot"`
 	Failure       string   `json:"failure"`
+}
+
+// logSteps logs the versions and every step the script took.
+func (r chromiumRun) logSteps(t *testing.T) {
+	t.Helper()
+	t.Logf("playwright-core %s, Chromium %s", r.PlaywrightVersion, r.BrowserVersion)
+	for _, s := range r.Steps {
+		t.Logf("step %q saw %.300s", s.Action, s.Seen)
+	}
+}
+
+// checkPage is what every browser test asks of the page: no console or page error, and a PNG screenshot at
+// the path given (of at least minBytes, when not 0).
+func (r chromiumRun) checkPage(t *testing.T, screenshot string, minBytes int) {
+	t.Run("no errors in the page", func(t *testing.T) {
+		assert.Empty(t, r.ConsoleErrors, "console errors (a CSP violation shows up here)")
+		assert.Empty(t, r.PageErrors)
+	})
+	t.Run("screenshot", func(t *testing.T) {
+		require.Equal(t, screenshot, r.Screenshot)
+		b, err := os.ReadFile(screenshot)
+		require.NoError(t, err)
+		assert.True(t, bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")), "not a PNG")
+		if minBytes > 0 {
+			assert.Greater(t, len(b), minBytes, "a blank page would be tiny")
+		}
+	})
 }
 
 // requireChromium skips a browser test without Debian's Chromium, and fails it in CI, which installs it.
@@ -443,10 +476,7 @@ func TestGraphiQLInChromium(t *testing.T) {
 	runScript(t, "browser.mjs", map[string]string{
 		"BASE_URL": srv.URL, "ROOM_ID": roomID, "SCREENSHOT_PATH": screenshot, "CHROMIUM": chromiumPath,
 	}, &out)
-	t.Logf("playwright-core %s, Chromium %s", out.PlaywrightVersion, out.BrowserVersion)
-	for _, s := range out.Steps {
-		t.Logf("step %q saw %.300s", s.Action, s.Seen)
-	}
+	out.logSteps(t)
 	for _, r := range out.Requests {
 		t.Logf("request %s %s (%s)", r.Method, r.URL, r.ResourceType)
 	}
@@ -496,18 +526,7 @@ func TestGraphiQLInChromium(t *testing.T) {
 		assert.Empty(t, out.FailedRequests)
 	})
 
-	t.Run("no errors in the page", func(t *testing.T) {
-		assert.Empty(t, out.ConsoleErrors, "console errors (a CSP violation shows up here)")
-		assert.Empty(t, out.PageErrors)
-	})
-
-	t.Run("screenshot", func(t *testing.T) {
-		require.Equal(t, screenshot, out.Screenshot)
-		b, err := os.ReadFile(screenshot)
-		require.NoError(t, err)
-		assert.True(t, bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")), "not a PNG")
-		assert.Greater(t, len(b), 10_000, "a blank page would be tiny")
-	})
+	out.checkPage(t, screenshot, 10_000)
 }
 
 // ---- 4. Relay's compiler: @refetchable fragments and @connection ----

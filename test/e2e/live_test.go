@@ -377,12 +377,7 @@ func TestNodeSubscriptions(t *testing.T) {
 // ---- 7. GraphiQL runs a subscription in Chromium ----
 
 type browserLiveOutput struct {
-	PlaywrightVersion string `json:"playwright_core_version"`
-	BrowserVersion    string `json:"browser_version"`
-	Steps             []struct {
-		Action string          `json:"action"`
-		Seen   json.RawMessage `json:"seen"`
-	} `json:"steps"`
+	chromiumRun
 	Tabs        []string `json:"tabs"`
 	EditorQuery string   `json:"editor_query"`
 	Results     []string `json:"results"` // the result pane's text, each time it changed
@@ -391,11 +386,6 @@ type browserLiveOutput struct {
 		Method string `json:"method"`
 		URL    string `json:"url"`
 	} `json:"requests"`
-	FailedRequests []any    `json:"failed_requests"`
-	ConsoleErrors  []string `json:"console_errors"`
-	PageErrors     []string `json:"page_errors"`
-	Screenshot     string   `json:"screenshot"`
-	Failure        string   `json:"failure"`
 }
 
 // TestGraphiQLSubscriptionInChromium: the gateway's own GraphiQL page (Config.Playground, with a query
@@ -430,10 +420,7 @@ func TestGraphiQLSubscriptionInChromium(t *testing.T) {
 	s.join(t, room.ID, "Alice")
 	var out browserLiveOutput
 	run.finish(&out)
-	t.Logf("playwright-core %s, Chromium %s", out.PlaywrightVersion, out.BrowserVersion)
-	for _, st := range out.Steps {
-		t.Logf("step %q saw %.300s", st.Action, st.Seen)
-	}
+	out.logSteps(t)
 	require.Empty(t, out.Failure)
 
 	t.Run("the live tab holds the subscription", func(t *testing.T) {
@@ -468,14 +455,5 @@ func TestGraphiQLSubscriptionInChromium(t *testing.T) {
 		}
 		assert.Empty(t, out.FailedRequests)
 	})
-	t.Run("no errors in the page", func(t *testing.T) {
-		assert.Empty(t, out.ConsoleErrors, "console errors (a CSP violation shows up here)")
-		assert.Empty(t, out.PageErrors)
-	})
-	t.Run("screenshot", func(t *testing.T) {
-		require.Equal(t, screenshot, out.Screenshot)
-		b, err := os.ReadFile(screenshot)
-		require.NoError(t, err)
-		assert.True(t, bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")), "not a PNG")
-	})
+	out.checkPage(t, screenshot, 0)
 }
