@@ -2,11 +2,13 @@ package gateway_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -25,6 +27,23 @@ type harness struct {
 
 func newHarness(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config) *harness {
 	t.Helper()
+	st := startStack(t, simCfg, cfg)
+	return &harness{sim: st.sim, simURL: st.simURL, gwURL: st.root + "/graphql"}
+}
+
+// stack is a simulator and a gateway over it, both served on loopback.
+type stack struct {
+	sim    *telnyxsim.Sim
+	simURL string // API base, …/v2
+	gw     *gateway.Gateway
+	root   string // the gateway's http://127.0.0.1:PORT
+}
+
+// startStack serves a simulator built from simCfg (accounts keyA and keyB unless it names its keys) and a
+// gateway over it configured by cfg (key mode with keyA unless cfg says otherwise). When the test ends the
+// gateway closes first, then the servers.
+func startStack(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config) stack {
+	t.Helper()
 	if simCfg.Keys == nil {
 		simCfg.Keys = []string{keyA, keyB}
 	}
@@ -37,9 +56,14 @@ func newHarness(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config) *harn
 	}
 	gw, err := gateway.New(cfg, gateway.WithHTTPClient(simSrv.Client()))
 	require.NoError(t, err)
-	gwSrv := httptest.NewServer(gw)
-	t.Cleanup(gwSrv.Close)
-	return &harness{sim: sim, simURL: simSrv.URL + "/v2", gwURL: gwSrv.URL + "/graphql"}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = gw.Close(ctx)
+		srv.Close()
+	})
+	return stack{sim: sim, simURL: simSrv.URL + "/v2", gw: gw, root: srv.URL}
 }
 
 // executor is one way of answering queries: the fast path (the default, which hands what it does not

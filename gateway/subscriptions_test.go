@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -34,29 +33,11 @@ type liveHarness struct {
 
 func newLiveHarness(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config) *liveHarness {
 	t.Helper()
-	if simCfg.Keys == nil {
-		simCfg.Keys = []string{keyA, keyB}
-	}
-	sim := telnyxsim.New(simCfg)
-	simSrv := httptest.NewServer(sim)
-	t.Cleanup(simSrv.Close)
-	cfg.BaseURL = simSrv.URL + "/v2"
-	if cfg.APIKey == "" && cfg.Auth != gateway.AuthForward {
-		cfg.APIKey = keyA
-	}
 	if cfg.LoaderWait == 0 {
 		cfg.LoaderWait = 5 * time.Millisecond
 	}
-	gw, err := gateway.New(cfg, gateway.WithHTTPClient(simSrv.Client()))
-	require.NoError(t, err)
-	srv := httptest.NewServer(gw)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = gw.Close(ctx)
-		srv.Close()
-	})
-	return &liveHarness{sim: sim, simURL: simSrv.URL + "/v2", gw: gw, url: srv.URL + "/graphql", wsURL: "ws" + strings.TrimPrefix(srv.URL, "http") + "/graphql"}
+	st := startStack(t, simCfg, cfg)
+	return &liveHarness{sim: st.sim, simURL: st.simURL, gw: st.gw, url: st.root + "/graphql", wsURL: "ws" + strings.TrimPrefix(st.root, "http") + "/graphql"}
 }
 
 // waitSubscribed waits until the hub holds n subscriptions (a subscription joins it before its first

@@ -156,9 +156,8 @@ func (s *Sim) emitLeft(a *account, pr *participantRec, reason string) {
 
 // eventLog keeps the last maxEventLog events of the simulator, every account's, in emission order.
 type eventLog struct {
-	mu   sync.Mutex
-	evs  []Event
-	base int
+	mu  sync.Mutex
+	evs []Event
 }
 
 const maxEventLog = 10000
@@ -166,14 +165,7 @@ const maxEventLog = 10000
 func (l *eventLog) add(e Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.evs = append(l.evs, e)
-	if len(l.evs) >= 2*maxEventLog {
-		n := len(l.evs) - maxEventLog
-		copy(l.evs, l.evs[n:])
-		clear(l.evs[maxEventLog:])
-		l.evs = l.evs[:maxEventLog]
-		l.base += n
-	}
+	l.evs, _ = appendCapped(l.evs, e, maxEventLog)
 }
 
 // Events returns the last events the simulator emitted for an account (key "" = every account), oldest first;
@@ -181,12 +173,8 @@ func (l *eventLog) add(e Event) {
 func (s *Sim) Events(key string) []Event {
 	s.events.mu.Lock()
 	defer s.events.mu.Unlock()
-	evs := s.events.evs
-	if len(evs) > maxEventLog {
-		evs = evs[len(evs)-maxEventLog:]
-	}
 	out := []Event{}
-	for _, e := range evs {
+	for _, e := range lastN(s.events.evs, maxEventLog) {
 		if key == "" || e.Account == key {
 			out = append(out, e)
 		}

@@ -42,15 +42,9 @@ func (b *statsBook) begin(route, path, rawQuery string) int {
 	b.total++
 	b.byRoute[route]++
 	seq := b.base + len(b.recs)
-	b.recs = append(b.recs, RequestRecord{Route: route, Path: path, RawQuery: rawQuery})
-	// Trim in chunks so that appending stays amortised O(1).
-	if len(b.recs) >= 2*maxRecords {
-		n := len(b.recs) - maxRecords
-		copy(b.recs, b.recs[n:])
-		clear(b.recs[maxRecords:])
-		b.recs = b.recs[:maxRecords]
-		b.base += n
-	}
+	var dropped int
+	b.recs, dropped = appendCapped(b.recs, RequestRecord{Route: route, Path: path, RawQuery: rawQuery}, maxRecords)
+	b.base += dropped
 	return seq
 }
 
@@ -65,10 +59,7 @@ func (b *statsBook) finish(seq, status int) {
 func (b *statsBook) snapshot() Stats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	recs := b.recs
-	if len(recs) > maxRecords {
-		recs = recs[len(recs)-maxRecords:]
-	}
+	recs := lastN(b.recs, maxRecords)
 	return Stats{
 		Total:    b.total,
 		ByRoute:  maps.Clone(b.byRoute),

@@ -177,6 +177,28 @@ func removeWhere[T any](xs []T, drop func(T) bool) []T {
 	return out
 }
 
+// appendCapped appends x to a list that keeps its last limit items, trimming in chunks (once it holds twice
+// limit) so that appending stays amortised O(1); dropped is how many items the trim removed from the front.
+// Readers take the last limit items (lastN).
+func appendCapped[T any](xs []T, x T, limit int) (out []T, dropped int) {
+	xs = append(xs, x)
+	if len(xs) < 2*limit {
+		return xs, 0
+	}
+	n := len(xs) - limit
+	copy(xs, xs[n:])
+	clear(xs[limit:])
+	return xs[:limit], n
+}
+
+// lastN is the last n items of xs (all of them when there are fewer).
+func lastN[T any](xs []T, n int) []T {
+	if len(xs) > n {
+		return xs[len(xs)-n:]
+	}
+	return xs
+}
+
 func microsTime(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
 func microsTimePtr(us int64) *time.Time {

@@ -19,13 +19,13 @@ import (
 
 // Webhook defaults (README "Webhooks").
 const (
-	DefaultWebhookTimeout  = 2 * time.Second // Telnyx's platform default, used when webhook_timeout_secs is null or 0
-	DefaultWebhookAttempts = 3               // attempts per URL, as Telnyx documents for messaging
-	DefaultWebhookBackoff  = time.Second     // before a URL's 2nd attempt; doubles for each further one
-	DefaultWebhookQueue    = 1024
-	DefaultWebhookWorkers  = 4
-	defaultReorderHold     = 100 * time.Millisecond
-	maxAckBody             = 64 << 10 // the part of a receiver's answer read (and ignored) before closing
+	DefaultWebhookTimeout     = 2 * time.Second // Telnyx's platform default, used when webhook_timeout_secs is null or 0
+	DefaultWebhookAttempts    = 3               // attempts per URL, as Telnyx documents for messaging
+	DefaultWebhookBackoff     = time.Second     // before a URL's 2nd attempt; doubles for each further one
+	DefaultWebhookQueue       = 1024
+	DefaultWebhookWorkers     = 4
+	DefaultWebhookReorderHold = 100 * time.Millisecond // longest a reorder group waits to fill
+	maxAckBody                = 64 << 10               // the part of a receiver's answer read (and ignored) before closing
 )
 
 // WebhookFaults misbehave the way Telnyx's delivery may: late, duplicated, out of order. The zero value
@@ -83,7 +83,6 @@ type hookBook struct {
 
 	queue chan *delivery
 	work  chan *delivery
-	stop  chan struct{}
 	ctx   context.Context
 	done  context.CancelFunc
 	wg    sync.WaitGroup
@@ -114,7 +113,6 @@ func (h *hookBook) init(s *Sim, cfg Config) {
 	}
 	h.queue = make(chan *delivery, cmpOr(cfg.WebhookQueue, DefaultWebhookQueue))
 	h.work = make(chan *delivery)
-	h.stop = make(chan struct{})
 	h.ctx, h.done = context.WithCancel(context.Background())
 }
 
@@ -169,15 +167,15 @@ func (h *hookBook) enqueue(ev *eventRec, r *roomRec) {
 		h.stats.Undeliverable++
 		return
 	}
-	if !h.closed && !h.started {
+	if h.closed {
+		h.stats.Dropped += len(chains)
+		return
+	}
+	if !h.started {
 		h.start()
 	}
 	for i := range chains {
 		d := &chains[i]
-		if h.closed {
-			h.stats.Dropped++
-			continue
-		}
 		select {
 		case h.queue <- d:
 			h.stats.Queued++
@@ -205,7 +203,6 @@ func (h *hookBook) close() {
 		return
 	}
 	h.closed = true
-	close(h.stop)
 	h.done()
 	h.mu.Unlock()
 	h.wg.Wait()
@@ -235,7 +232,7 @@ func (h *hookBook) dispatch() {
 		select {
 		case h.work <- d:
 			return true
-		case <-h.stop:
+		case <-h.ctx.Done():
 			h.abandon(1)
 			return false
 		}
@@ -257,7 +254,7 @@ func (h *hookBook) dispatch() {
 			holdC = hold.C
 		}
 		select {
-		case <-h.stop:
+		case <-h.ctx.Done():
 			h.abandon(len(held))
 			return
 		case <-holdC:
@@ -287,7 +284,7 @@ func (h *hookBook) dispatch() {
 				continue
 			}
 			if len(held) == 0 {
-				hold.Reset(cmpOr(f.ReorderHold, defaultReorderHold))
+				hold.Reset(cmpOr(f.ReorderHold, DefaultWebhookReorderHold))
 			}
 			held = append(held, batch...)
 			if len(held) >= f.ReorderWindow {
@@ -313,7 +310,7 @@ func (h *hookBook) worker() {
 	defer h.wg.Done()
 	for {
 		select {
-		case <-h.stop:
+		case <-h.ctx.Done():
 			return
 		case d := <-h.work:
 			h.deliver(d)

@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		hookDupRate     = fs.Float64("webhook-duplicate-rate", 0, "probability that a delivery is made twice")
 		hookDupEvery    = fs.Int("webhook-duplicate-every", 0, "every nth delivery is made twice (0 = never)")
 		hookReorder     = fs.Int("webhook-reorder", 0, "hold deliveries in groups of this many and release each reversed (0/1 = off)")
-		hookReorderHold = fs.Duration("webhook-reorder-hold", 100*time.Millisecond, "longest a -webhook-reorder group waits to fill")
+		hookReorderHold = fs.Duration("webhook-reorder-hold", telnyxsim.DefaultWebhookReorderHold, "longest a -webhook-reorder group waits to fill")
 
 		live          = fs.String("live", "", `make busy rooms change on their own at this rate: "2/s", "30/m", "0.5" (per second); "" or 0 = off`)
 		liveRooms     = fs.Int("live-rooms", telnyxsim.DefaultLiveRooms, "busy rooms per account (those with the most sessions)")
