@@ -38,12 +38,6 @@ func parseID(arg, id string, want nodeid.Type) (string, error) {
 	return "", invalid(arg, "%s must be a UUID such as 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 or a %s's global id, got %q", arg, want, truncate(id, 64))
 }
 
-// checkID refuses an id argument that parseID refuses.
-func checkID(arg, id string, want nodeid.Type) error {
-	_, err := parseID(arg, id, want)
-	return err
-}
-
 // invalid is a BAD_USER_INPUT error about the argument at path field (extensions.field).
 func invalid(field, format string, args ...any) *apperr.Error {
 	e := apperr.Errorf(apperr.BadUserInput, format, args...)

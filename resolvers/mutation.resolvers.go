@@ -28,11 +28,10 @@ func (r *mutationResolver) CreateRoom(ctx context.Context, input graph.CreateRoo
 }
 
 func (r *mutationResolver) UpdateRoom(ctx context.Context, id string, input graph.UpdateRoomInput) (*graph.RoomPayload, error) {
-	p, err := updateRoomArgs(id, input)
+	id, p, err := updateRoomArgs(id, input)
 	if err != nil {
 		return nil, refuse(ctx, err)
 	}
-	id, _ = parseID("id", id, nodeid.Room) // checked by updateRoomArgs
 	rec, err := loaders.From(ctx).UpdateRoom(ctx, id, p)
 	if err != nil {
 		return nil, blame(err, roomFields)
@@ -75,11 +74,10 @@ func (r *mutationResolver) UnmuteParticipants(ctx context.Context, sessionID str
 }
 
 func (r *mutationResolver) GenerateJoinClientToken(ctx context.Context, roomID string, input *graph.JoinClientTokenInput) (*graph.JoinClientTokenPayload, error) {
-	p, err := generateJoinClientTokenArgs(roomID, input)
+	roomID, p, err := generateJoinClientTokenArgs(roomID, input)
 	if err != nil {
 		return nil, err
 	}
-	roomID, _ = parseID("roomId", roomID, nodeid.Room) // checked by generateJoinClientTokenArgs
 	t, err := loaders.From(ctx).GenerateJoinClientToken(ctx, roomID, p)
 	if err != nil {
 		return nil, err
@@ -89,11 +87,10 @@ func (r *mutationResolver) GenerateJoinClientToken(ctx context.Context, roomID s
 }
 
 func (r *mutationResolver) RefreshClientToken(ctx context.Context, roomID string, refreshToken string, tokenTTLSecs *int) (*graph.RefreshClientTokenPayload, error) {
-	p, err := refreshClientTokenArgs(roomID, refreshToken, tokenTTLSecs)
+	roomID, p, err := refreshClientTokenArgs(roomID, refreshToken, tokenTTLSecs)
 	if err != nil {
 		return nil, err
 	}
-	roomID, _ = parseID("roomId", roomID, nodeid.Room) // checked by refreshClientTokenArgs
 	t, err := loaders.From(ctx).RefreshClientToken(ctx, roomID, p)
 	if err != nil {
 		return nil, err

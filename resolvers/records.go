@@ -146,11 +146,10 @@ func parseIDs(arg string, ids []string, errs []error) ([]string, []error) {
 
 // participantsAction runs a kick, mute or unmute after checking its arguments.
 func (r *Resolver) participantsAction(ctx context.Context, act loaders.Action, sessionID string, sel graph.ParticipantSelection) (*graph.RoomSessionPayload, error) {
-	a, err := participantsActionArgs(sessionID, sel)
+	sessionID, a, err := participantsActionArgs(sessionID, sel)
 	if err != nil {
 		return nil, refuse(ctx, err)
 	}
-	sessionID, _ = parseID("sessionId", sessionID, nodeid.RoomSession) // checked by participantsActionArgs
 	if err := loaders.From(ctx).ParticipantsAction(ctx, act, sessionID, a); err != nil {
 		return nil, err
 	}

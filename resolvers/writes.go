@@ -21,9 +21,10 @@ import (
 func createRoomArgs(input graph.CreateRoomInput) (telnyx.RoomParams, error) { return roomParams(input) }
 
 // updateRoomArgs: an explicit null on a webhook setting clears it (sent upstream as null); left out, or
-// null on the other settings, keeps the value.
-func updateRoomArgs(id string, input graph.UpdateRoomInput) (telnyx.RoomParams, error) {
-	idErr := checkID("id", id, nodeid.Room)
+// null on the other settings, keeps the value. It returns the room's Telnyx id too (as every *Args that
+// checks an id).
+func updateRoomArgs(id string, input graph.UpdateRoomInput) (string, telnyx.RoomParams, error) {
+	uuid, idErr := parseID("id", id, nodeid.Room)
 	p := telnyx.RoomParams{
 		UniqueName:              input.UniqueName,
 		MaxParticipants:         input.MaxParticipants,
@@ -37,7 +38,7 @@ func updateRoomArgs(id string, input graph.UpdateRoomInput) (telnyx.RoomParams, 
 			WebhookTimeoutSecs:      cleared(input.WebhookTimeoutSecs),
 		},
 	}
-	return p, errors.Join(idErr, checkRoomParams(p))
+	return uuid, p, errors.Join(idErr, checkRoomParams(p))
 }
 
 // cleared reports an input field given as an explicit null.
@@ -46,10 +47,10 @@ func cleared[T any](o graphql.Omittable[*T]) bool {
 	return set && v == nil
 }
 
-func participantsActionArgs(sessionID string, sel graph.ParticipantSelection) (telnyx.ParticipantsAction, error) {
-	idErr := checkID("sessionId", sessionID, nodeid.RoomSession)
+func participantsActionArgs(sessionID string, sel graph.ParticipantSelection) (string, telnyx.ParticipantsAction, error) {
+	uuid, idErr := parseID("sessionId", sessionID, nodeid.RoomSession)
 	a, err := participantsAction(sel)
-	return a, errors.Join(idErr, err)
+	return uuid, a, errors.Join(idErr, err)
 }
 
 // refuse reports every error of a failed argument check: each one but the first as its own GraphQL
@@ -66,30 +67,32 @@ func refuse(ctx context.Context, err error) error {
 	return all[0]
 }
 
-func generateJoinClientTokenArgs(roomID string, input *graph.JoinClientTokenInput) (telnyx.JoinClientTokenParams, error) {
-	if err := checkID("roomId", roomID, nodeid.Room); err != nil {
-		return telnyx.JoinClientTokenParams{}, err
+func generateJoinClientTokenArgs(roomID string, input *graph.JoinClientTokenInput) (string, telnyx.JoinClientTokenParams, error) {
+	uuid, err := parseID("roomId", roomID, nodeid.Room)
+	if err != nil {
+		return "", telnyx.JoinClientTokenParams{}, err
 	}
 	var p telnyx.JoinClientTokenParams
 	if input != nil {
 		p = telnyx.JoinClientTokenParams{TokenTTLSecs: input.TokenTTLSecs, RefreshTokenTTLSecs: input.RefreshTokenTTLSecs}
 	}
 	if err := checkTTL("input.tokenTtlSecs", p.TokenTTLSecs, telnyx.MinTokenTTLSecs, telnyx.MaxTokenTTLSecs); err != nil {
-		return p, err
+		return uuid, p, err
 	}
-	return p, checkTTL("input.refreshTokenTtlSecs", p.RefreshTokenTTLSecs, telnyx.MinRefreshTokenTTLSecs, telnyx.MaxRefreshTokenTTLSecs)
+	return uuid, p, checkTTL("input.refreshTokenTtlSecs", p.RefreshTokenTTLSecs, telnyx.MinRefreshTokenTTLSecs, telnyx.MaxRefreshTokenTTLSecs)
 }
 
 // refreshClientTokenArgs never repeats the refresh token in an error: it is a credential.
-func refreshClientTokenArgs(roomID, refreshToken string, tokenTTLSecs *int) (telnyx.RefreshClientTokenParams, error) {
-	if err := checkID("roomId", roomID, nodeid.Room); err != nil {
-		return telnyx.RefreshClientTokenParams{}, err
+func refreshClientTokenArgs(roomID, refreshToken string, tokenTTLSecs *int) (string, telnyx.RefreshClientTokenParams, error) {
+	uuid, err := parseID("roomId", roomID, nodeid.Room)
+	if err != nil {
+		return "", telnyx.RefreshClientTokenParams{}, err
 	}
 	p := telnyx.RefreshClientTokenParams{RefreshToken: refreshToken, TokenTTLSecs: tokenTTLSecs}
 	if strings.TrimSpace(refreshToken) == "" {
-		return p, apperr.Errorf(apperr.BadUserInput, "refreshToken must not be empty: give the refreshToken generateJoinClientToken returned")
+		return uuid, p, apperr.Errorf(apperr.BadUserInput, "refreshToken must not be empty: give the refreshToken generateJoinClientToken returned")
 	}
-	return p, checkTTL("tokenTtlSecs", tokenTTLSecs, telnyx.MinTokenTTLSecs, telnyx.MaxTokenTTLSecs)
+	return uuid, p, checkTTL("tokenTtlSecs", tokenTTLSecs, telnyx.MinTokenTTLSecs, telnyx.MaxTokenTTLSecs)
 }
 
 func checkTTL(arg string, v *int, lo, hi int) error {
@@ -137,7 +140,7 @@ func checkWrite(name string, args map[string]any) error {
 		if id, err = graphql.UnmarshalID(args["id"]); err == nil {
 			var up graph.UpdateRoomInput
 			if up, err = updateInput(args["input"]); err == nil {
-				_, err = updateRoomArgs(id, up)
+				_, _, err = updateRoomArgs(id, up)
 			}
 		}
 	case "deleteRoom", "endRoomSession":
@@ -147,14 +150,14 @@ func checkWrite(name string, args map[string]any) error {
 		}
 		var id string
 		if id, err = graphql.UnmarshalID(args["id"]); err == nil {
-			err = checkID("id", id, want)
+			_, err = parseID("id", id, want)
 		}
 	case "kickParticipants", "muteParticipants", "unmuteParticipants":
 		var sel graph.ParticipantSelection
 		var id string
 		if id, err = graphql.UnmarshalID(args["sessionId"]); err == nil {
 			if sel, err = participantSelection(args["participants"]); err == nil {
-				_, err = participantsActionArgs(id, sel)
+				_, _, err = participantsActionArgs(id, sel)
 			}
 		}
 	case "generateJoinClientToken":
@@ -162,7 +165,7 @@ func checkWrite(name string, args map[string]any) error {
 		var in *graph.JoinClientTokenInput
 		if id, err = graphql.UnmarshalID(args["roomId"]); err == nil {
 			if in, err = joinClientTokenInput(args["input"]); err == nil {
-				_, err = generateJoinClientTokenArgs(id, in)
+				_, _, err = generateJoinClientTokenArgs(id, in)
 			}
 		}
 	case "refreshClientToken":
@@ -174,7 +177,7 @@ func checkWrite(name string, args map[string]any) error {
 					ttl, err = optional(x, graphql.UnmarshalInt)
 				}
 				if err == nil {
-					_, err = refreshClientTokenArgs(id, refresh, ttl)
+					_, _, err = refreshClientTokenArgs(id, refresh, ttl)
 				}
 			}
 		}

@@ -95,7 +95,7 @@ func TestCheckWriteFields(t *testing.T) {
 func TestUpdateInputTellsNullFromAbsent(t *testing.T) {
 	in, err := updateInput(map[string]any{"webhookEventUrl": nil, "webhookTimeoutSecs": 3})
 	assert.NoError(t, err)
-	p, err := updateRoomArgs("0ccc7b54-4df3-4bca-a65a-3da1ecc777f0", in)
+	_, p, err := updateRoomArgs("0ccc7b54-4df3-4bca-a65a-3da1ecc777f0", in)
 	assert.NoError(t, err)
 	assert.True(t, p.Clear.WebhookEventURL, "explicit null clears")
 	assert.False(t, p.Clear.WebhookEventFailoverURL, "absent keeps")
