@@ -271,11 +271,4 @@ func sessionSelectsParticipants(ctx context.Context) bool {
 // needsRecord reports whether the current field, which returns a typ, selects a field that needs typ's
 // record. When none does (only keys and __typename), a stub with the id answers the field without an
 // upstream call. A field the origin table does not know needs the record: never a half object.
-func needsRecord(ctx context.Context, typ origin.Type) bool {
-	for _, f := range selection.Fields(ctx) {
-		if field := typ.Field(f.Name); field == origin.Unknown || field.NeedsRecord() {
-			return true
-		}
-	}
-	return false
-}
+func needsRecord(ctx context.Context, typ origin.Type) bool { return needsRecordAs(ctx, typ, nil) }

@@ -39,8 +39,8 @@ var (
 	participantAsNode = []string{"RoomParticipant", "Node"}
 )
 
-// needsRecordAs reports whether the current Node field, resolving to an object of typ, selects a field of
-// typ that needs its record (fields under another type's condition do not count).
+// needsRecordAs is needsRecord for a field whose selection holds type conditions (a Node field, resolving
+// to an object of typ): only fields for the implementors given count (nil: every field).
 func needsRecordAs(ctx context.Context, typ origin.Type, implementors []string) bool {
 	oc := graphql.GetOperationContext(ctx)
 	for _, f := range selection.Collect(oc, graphql.GetFieldContext(ctx).Field.Selections, implementors) {

@@ -57,7 +57,7 @@ func Choose(s Settings) (Policy, error) {
 	if s.TargetMiB == 0 {
 		return Policy{Reason: "heap target 0: the Go runtime's policy applies"}, nil
 	}
-	return Policy{TargetBytes: uint64(s.TargetMiB) << 20, Reason: fmt.Sprintf("heap target %d MiB (GOGC tuned between 100 and 500)", s.TargetMiB)}, nil
+	return Policy{TargetBytes: uint64(s.TargetMiB) << 20, Reason: fmt.Sprintf("heap target %d MiB (GOGC tuned between %d and %d)", s.TargetMiB, minGCPercent, maxGCPercent)}, nil
 }
 
 // Apply puts p in force for the process until stop is called, which gives GOGC back the value it had.

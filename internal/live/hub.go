@@ -121,14 +121,7 @@ func (h *Hub) Rooms() []string {
 func (h *Hub) Interrupt() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	n := 0
-	for _, subs := range h.rooms {
-		for s := range subs {
-			h.removeLocked(s, ErrGap)
-			n++
-		}
-	}
-	return n
+	return h.removeAllLocked(ErrGap)
 }
 
 // Close ends every subscription with ErrShutdown and refuses new ones.
@@ -136,11 +129,19 @@ func (h *Hub) Close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.closed = true
+	h.removeAllLocked(ErrShutdown)
+}
+
+// removeAllLocked ends every subscription with err and reports how many it ended.
+func (h *Hub) removeAllLocked(err error) int {
+	n := 0
 	for _, subs := range h.rooms {
 		for s := range subs {
-			h.removeLocked(s, ErrShutdown)
+			h.removeLocked(s, err)
+			n++
 		}
 	}
+	return n
 }
 
 func (h *Hub) removeLocked(s *Subscription, err error) {

@@ -40,12 +40,11 @@ type Waves struct {
 	batches int                // batches started and not finished (running, or waiting for a nested need)
 	kinds   map[Kind]*kindKeys // every key each loader was asked for while counting
 	queued  []*kindKeys        // loaders with keys not yet dispatched
-	flush   map[Kind]func()    // each loader's Flush
 }
 
 // kindKeys is what the count knows of one loader's keys.
 type kindKeys struct {
-	kind   Kind
+	flush  func() // the loader's Flush
 	state  map[any]*keyState
 	opened []any // keys asked for and not yet dispatched
 	queued bool
@@ -72,7 +71,7 @@ func (l *Loaders) StartWaves() *Waves {
 	if l == nil {
 		return nil
 	}
-	w := &Waves{l: l, active: 1, kinds: map[Kind]*kindKeys{}, flush: map[Kind]func(){}}
+	w := &Waves{l: l, active: 1, kinds: map[Kind]*kindKeys{}}
 	l.waves.Store(w)
 	return w
 }
@@ -147,7 +146,7 @@ func (w *Waves) dispatch() {
 			}
 		}
 		ks.opened, ks.queued, ks.nested = ks.opened[:0], false, false
-		w.flush[ks.kind]()
+		ks.flush()
 	}
 	w.queued = kept
 }
@@ -155,7 +154,7 @@ func (w *Waves) dispatch() {
 func (w *Waves) keys(kind Kind) *kindKeys {
 	ks := w.kinds[kind]
 	if ks == nil {
-		ks = &kindKeys{kind: kind, state: map[any]*keyState{}}
+		ks = &kindKeys{state: map[any]*keyState{}}
 		w.kinds[kind] = ks
 	}
 	return ks
@@ -194,8 +193,8 @@ func ask[K comparable, V any](ctx context.Context, l *Loaders, kind Kind, dl *da
 			ks.queued = true
 			w.queued = append(w.queued, ks)
 		}
-		if w.flush[kind] == nil {
-			w.flush[kind] = dl.Flush
+		if ks.flush == nil {
+			ks.flush = dl.Flush
 		}
 	}
 	if nested && st.phase == keyOpen {

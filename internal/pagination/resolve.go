@@ -68,7 +68,6 @@ type Request struct {
 	// cursors were issued, and Rebase places it where the cuts are now.
 	After, Before Cut
 	first, last   int // the counts as given (first defaulted), -1 when absent; for Rebase
-	anchored      bool
 }
 
 // Cut is where an after or before cursor cuts the list.
@@ -121,7 +120,7 @@ func Resolve(a Args, lim Limits, codec Codec, scope string) (Request, error) {
 	}
 	r := place(after.At, before.At, first, last)
 	if after.Anchored || before.Anchored {
-		r.After, r.Before, r.first, r.last, r.anchored = after, before, first, last, true
+		r.After, r.Before, r.first, r.last = after, before, first, last
 	}
 	return r, nil
 }
@@ -162,13 +161,13 @@ func place(after, before, first, last int) Request {
 
 // Anchored reports whether a cursor of the request carries an anchor: its window must then be placed
 // where the anchor is now (Rebase), not where it was.
-func (r Request) Anchored() bool { return r.anchored }
+func (r Request) Anchored() bool { return r.After.Anchored || r.Before.Anchored }
 
 // Rebase returns the request placed with its anchored cuts at the offsets after and before, where their
 // anchors cut the list now (an argument is ignored for a cut that is absent or not anchored, which stays
 // at its At). The result carries no anchors. A request that is not Anchored is returned as it is.
 func (r Request) Rebase(after, before int) Request {
-	if !r.anchored {
+	if !r.Anchored() {
 		return r
 	}
 	a, b := r.After.At, r.Before.At
@@ -192,7 +191,7 @@ const Slack = 10
 // gets its Known window.
 func (r Request) Probe() (Window, bool) {
 	known, ok := r.Known()
-	if !r.anchored {
+	if !r.Anchored() {
 		return known, ok
 	}
 	lo, hi := MaxOffset, -1

@@ -185,7 +185,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return snap.response(req), nil
 	}
 	led := false // set only in the closure that runs, the leader's; read after its result arrives
-	ch := t.group.DoChan(key+"\x00"+sharedGen, func() (_ any, err error) {
+	flight := key
+	if sharedGen != "" {
+		flight += "\x00" + sharedGen // readers of another shared generation do not share this read
+	}
+	ch := t.group.DoChan(flight, func() (_ any, err error) {
 		led = true
 		// singleflight re-panics a panic of DoChan's function on a goroutine of its own, which would take
 		// the process down: a bug below must stay an error of this call.
@@ -332,8 +336,8 @@ func (t *Transport) lookup(req *http.Request, cred [32]byte) (string, uint64, *s
 	var g [8]byte
 	binary.BigEndian.PutUint64(g[:], gen)
 	key := req.Method + " " + req.URL.String() + "\x00" + req.Header.Get("Accept") + "\x00" + string(cred[:]) + string(g[:])
-	if t.cfg.CacheTTL <= 0 {
-		return key, gen, nil
+	if t.cfg.CacheTTL <= 0 || t.shared() {
+		return key, gen, nil // shared: the cache is Redis's (sharedLookup), the local one stays empty
 	}
 	e, ok := t.cache[key]
 	if !ok {
