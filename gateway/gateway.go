@@ -80,7 +80,6 @@ type Gateway struct {
 	graphql http.Handler
 	mux     *http.ServeMux
 	obs     *observer
-	hub     *live.Hub        // verified webhook events → subscriptions (internal/live)
 	door    *webhook.Handler // POST /webhooks/telnyx; nil without Config.WebhookPublicKeys
 	subs    *subscriptions
 	shared  *shared // Redis (Config.RedisURL); nil without
@@ -169,7 +168,6 @@ func assemble(cfg Config, o options, obs *observer, basePath string, sh *shared)
 		graphql: obs.graphQLHandler(endpoint),
 		mux:     http.NewServeMux(),
 		obs:     obs,
-		hub:     hub,
 		subs:    subs,
 		shared:  sh,
 	}

@@ -37,7 +37,7 @@ func openShared(cfg Config, obs *observer) (*shared, error) {
 // startBus starts the event and hold bus: events to hub, other replicas' holds to hold.
 func (s *shared) startBus(hub *live.Hub, hold func(cred [32]byte, until time.Time, capped bool)) {
 	if s != nil {
-		s.bus = redisstate.NewBus(s.client, hub, hold, 0)
+		s.bus = redisstate.NewBus(s.client, hub, hold)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -415,14 +414,13 @@ func (s *subscriptions) close(ctx context.Context) error {
 // keeps the upgrade request's headers in the context, for the connection's credential, and counts the
 // connection open (roomgraph_websocket_connections) while gqlgen serves it.
 func checkUpgrade(cfg Config, metrics *telemetry.Metrics, next http.Handler) http.Handler {
-	allowed := allowOrigin(cfg.CORSOrigins)
-	anyOrigin := slices.Contains(cfg.CORSOrigins, "*")
+	allowed := allowOrigin(cfg.CORSOrigins) // "*" allows every origin
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if origin := r.Header.Get("Origin"); origin != "" && !anyOrigin && !sameOrigin(r, origin) && !allowed(origin) {
+		if origin := r.Header.Get("Origin"); origin != "" && !sameOrigin(r, origin) && !allowed(origin) {
 			refuse(w, r, http.StatusForbidden, "FORBIDDEN_ORIGIN", "this page's origin may not open a WebSocket to this server (see ROOMGRAPH_CORS_ORIGINS)")
 			return
 		}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Log formats.
@@ -72,5 +74,30 @@ func saneRequestID(s string) bool {
 			return false
 		}
 	}
+	return true
+}
+
+// Throttle lets one event per key through each Every (a warn line that a flood must not multiply); the
+// rest are for the caller to drop or log lower. Keys must come from a small fixed set (reasons, features):
+// each is remembered.
+type Throttle struct {
+	Every time.Duration
+
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// Allow reports whether key's event may go through now, and if so starts its next interval.
+func (t *Throttle) Allow(key string) bool {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if last, ok := t.last[key]; ok && now.Sub(last) < t.Every {
+		return false
+	}
+	if t.last == nil {
+		t.last = map[string]time.Time{}
+	}
+	t.last[key] = now
 	return true
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,4 +80,19 @@ func TestIsOperationName(t *testing.T) {
 	} {
 		assert.Equal(t, want, telemetry.IsOperationName(name), "%q", name)
 	}
+}
+
+// TestThrottle: one event per key and interval goes through; keys are independent; once the interval has
+// passed, one goes through again.
+func TestThrottle(t *testing.T) {
+	th := telemetry.Throttle{Every: time.Hour}
+	assert.True(t, th.Allow("a"))
+	assert.False(t, th.Allow("a"), "the same key within the interval")
+	assert.True(t, th.Allow("b"), "another key")
+	assert.False(t, th.Allow("b"))
+
+	short := telemetry.Throttle{Every: time.Nanosecond}
+	assert.True(t, short.Allow("a"))
+	time.Sleep(time.Millisecond)
+	assert.True(t, short.Allow("a"), "the next interval")
 }

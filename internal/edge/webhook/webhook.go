@@ -163,8 +163,8 @@ type Handler struct {
 	abandoned atomic.Int64
 
 	logMu    sync.Mutex
-	warned   map[string]time.Time // reason → last warn line
-	unknowns map[string]struct{}  // unknown event types logged
+	warned   telemetry.Throttle  // one warn line per reason and minute
+	unknowns map[string]struct{} // unknown event types logged
 }
 
 // queued is an accepted event waiting for a worker.
@@ -197,7 +197,7 @@ func New(cfg Config) (*Handler, error) {
 		dedupe:   cfg.Dedupe,
 		budget:   semaphore.NewWeighted(cfg.MaxBodyBytesInFlight),
 		queue:    make(chan queued, cfg.QueueSize),
-		warned:   map[string]time.Time{},
+		warned:   telemetry.Throttle{Every: time.Minute},
 		unknowns: map[string]struct{}{},
 	}
 	if h.metrics == nil {
@@ -431,16 +431,7 @@ func warns(reason string) bool {
 
 // mayWarn lets one warn line per reason through each minute, so that a flood of refusals cannot flood
 // the log; the others go at debug.
-func (h *Handler) mayWarn(reason string) bool {
-	now := time.Now()
-	h.logMu.Lock()
-	defer h.logMu.Unlock()
-	if last, ok := h.warned[reason]; ok && now.Sub(last) < time.Minute {
-		return false
-	}
-	h.warned[reason] = now
-	return true
-}
+func (h *Handler) mayWarn(reason string) bool { return h.warned.Allow(reason) }
 
 // unknownType counts an event of a type roomgraph does not know, and logs the first of each type.
 func (h *Handler) unknownType(ctx context.Context, typ string) {

@@ -17,9 +17,9 @@ import (
 
 // Bounds of the Bus.
 const (
-	// DefaultStreamLength is about how many entries the stream keeps (XADD MAXLEN ~): what a replica that
+	// StreamLength is about how many entries the stream keeps (XADD MAXLEN ~): what a replica that
 	// lost Redis for a moment reads back when it returns. Telnyx's video events are rare next to it.
-	DefaultStreamLength = 10_000
+	StreamLength = 10_000
 	// holdQueue bounds the holds waiting to be sent (a hold is sent from a goroutine of the Bus: the
 	// request that saw the 429 does not wait for Redis).
 	holdQueue = 256
@@ -46,7 +46,6 @@ type Bus struct {
 	c      *Client
 	hub    *live.Hub
 	hold   func(cred [32]byte, until time.Time, capped bool)
-	maxLen int64
 	stream string
 	holds  chan holdMsg
 }
@@ -58,12 +57,9 @@ type holdMsg struct {
 }
 
 // NewBus starts the Bus's reader (and sender of holds) on c: events go to hub, holds of other replicas to
-// hold (may be nil). maxLen bounds the stream (DefaultStreamLength when 0). They stop with c.Close.
-func NewBus(c *Client, hub *live.Hub, hold func(cred [32]byte, until time.Time, capped bool), maxLen int64) *Bus {
-	if maxLen <= 0 {
-		maxLen = DefaultStreamLength
-	}
-	b := &Bus{c: c, hub: hub, hold: hold, maxLen: maxLen, stream: c.key("bus"), holds: make(chan holdMsg, holdQueue)}
+// hold (may be nil); the stream keeps about StreamLength entries. They stop with c.Close.
+func NewBus(c *Client, hub *live.Hub, hold func(cred [32]byte, until time.Time, capped bool)) *Bus {
+	b := &Bus{c: c, hub: hub, hold: hold, stream: c.key("bus"), holds: make(chan holdMsg, holdQueue)}
 	c.OnRecover(b.gap)
 	c.wg.Add(2)
 	go b.read()
@@ -86,7 +82,7 @@ func (b *Bus) Publish(e live.Event) int {
 	body, err := json.Marshal(e)
 	if err == nil {
 		err = b.c.do(b.c.ctx, telemetry.RedisEvents, func(ctx context.Context) error {
-			return b.c.rdb.XAdd(ctx, &redis.XAddArgs{Stream: b.stream, MaxLen: b.maxLen, Approx: true,
+			return b.c.rdb.XAdd(ctx, &redis.XAddArgs{Stream: b.stream, MaxLen: StreamLength, Approx: true,
 				Values: []any{"k", "event", "o", b.c.replica, "e", body}}).Err()
 		})
 	}
@@ -124,7 +120,7 @@ func (b *Bus) sendHolds() {
 				capped = "1"
 			}
 			_ = b.c.do(b.c.ctx, telemetry.RedisHolds, func(ctx context.Context) error {
-				return b.c.rdb.XAdd(ctx, &redis.XAddArgs{Stream: b.stream, MaxLen: b.maxLen, Approx: true,
+				return b.c.rdb.XAdd(ctx, &redis.XAddArgs{Stream: b.stream, MaxLen: StreamLength, Approx: true,
 					Values: []any{"k", "hold", "o", b.c.replica, "h", hex.EncodeToString(h.cred[:]),
 						"u", strconv.FormatInt(h.until.UnixMilli(), 10), "c", capped}}).Err()
 			})

@@ -84,9 +84,9 @@ type Client struct {
 
 	up        atomic.Bool
 	upCh      chan struct{} // closed while up; replaced when down
-	mu        sync.Mutex    // guards upCh, onRecover, warned
+	mu        sync.Mutex    // guards upCh, onRecover
 	onRecover []func()
-	warned    map[string]time.Time
+	warned    telemetry.Throttle // one warn line per feature and minute
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -141,7 +141,7 @@ func Open(cfg Config) (*Client, error) {
 		logger:   cfg.Logger,
 		metrics:  cfg.Metrics,
 		upCh:     make(chan struct{}),
-		warned:   map[string]time.Time{},
+		warned:   telemetry.Throttle{Every: time.Minute},
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.metrics.RedisState(false)
@@ -252,15 +252,7 @@ func (c *Client) waitUp() <-chan struct{} {
 // fallback counts and logs (once a minute per feature) a use of feature without Redis.
 func (c *Client) fallback(feature string) {
 	c.metrics.RedisFallback(feature)
-	now := time.Now()
-	c.mu.Lock()
-	last, ok := c.warned[feature]
-	warn := !ok || now.Sub(last) >= time.Minute
-	if warn {
-		c.warned[feature] = now
-	}
-	c.mu.Unlock()
-	if warn {
+	if c.warned.Allow(feature) {
 		c.logger.LogAttrs(context.Background(), slog.LevelWarn, "redis unavailable: a shared feature falls back to this process (logged once a minute per feature)",
 			slog.String("feature", feature))
 	}

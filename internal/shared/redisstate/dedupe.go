@@ -33,13 +33,10 @@ func (d *Dedupe) Claim(ctx context.Context, id string) (bool, error) {
 		first, err = d.c.rdb.SetNX(ctx, d.c.key("webhook:", id), d.c.replica, d.window).Result()
 		return err
 	})
-	if err != nil {
-		return d.local.Claim(ctx, id)
+	if err == nil && !first {
+		return false, nil // another replica claimed it
 	}
-	if !first {
-		return false, nil
-	}
-	// Taken here: remembered here too, for the time Redis may be down.
+	// Taken here, or Redis did not answer: remembered here too, for the time Redis may be down.
 	return d.local.Claim(ctx, id)
 }
 

@@ -74,8 +74,8 @@ func TestBusFansOutEventsAndHolds(t *testing.T) {
 		capped bool
 	}
 	holdsA, holdsB := make(chan held, 4), make(chan held, 4)
-	busA := redisstate.NewBus(a.c, hubA, func(c [32]byte, u time.Time, capped bool) { holdsA <- held{c, u, capped} }, 0)
-	redisstate.NewBus(b.c, hubB, func(c [32]byte, u time.Time, capped bool) { holdsB <- held{c, u, capped} }, 0)
+	busA := redisstate.NewBus(a.c, hubA, func(c [32]byte, u time.Time, capped bool) { holdsA <- held{c, u, capped} })
+	redisstate.NewBus(b.c, hubB, func(c [32]byte, u time.Time, capped bool) { holdsB <- held{c, u, capped} })
 	subA, err := hubA.Subscribe("room-1")
 	require.NoError(t, err)
 	subB, err := hubB.Subscribe("room-1")
@@ -172,7 +172,7 @@ func TestRedisDownAndBack(t *testing.T) {
 	srv := redistest.Start(t)
 	a := open(t, srv.URL(), "t:")
 	hub := live.NewHub(live.HubConfig{})
-	bus := redisstate.NewBus(a.c, hub, nil, 0)
+	bus := redisstate.NewBus(a.c, hub, nil)
 	dedupe := redisstate.NewDedupe(a.c, memory(t), time.Minute)
 	require.True(t, a.c.Up())
 	sub, err := hub.Subscribe("room-1")

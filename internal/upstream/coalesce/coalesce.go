@@ -59,9 +59,10 @@ type Config struct {
 	// cached at all (calls in flight are still shared): an in-process cache would not see the writes of
 	// the other replicas.
 	Shared SharedCache
-	// MaxSharedBody is the largest answer kept in Shared (default 1 MiB); larger ones are not kept.
-	MaxSharedBody int
 }
+
+// maxSharedBody is the largest answer kept in Config.Shared; larger ones are not kept.
+const maxSharedBody = 1 << 20
 
 // SharedCache is a read cache shared by replicas, versioned per credential (internal/shared/redisstate).
 // cred is the SHA-256 of the credential's Authorization header; key identifies the read. Every method
@@ -151,9 +152,6 @@ func New(next http.RoundTripper, cfg Config, hooks Hooks) *Transport {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.MaxSharedBody <= 0 {
-		cfg.MaxSharedBody = 1 << 20
 	}
 	return &Transport{next: next, cfg: cfg, hooks: hooks, cache: map[string]*entry{}, gen: map[[32]byte]uint64{}}
 }

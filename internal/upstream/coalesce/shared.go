@@ -24,20 +24,18 @@ func (t *Transport) sharedLookup(req *http.Request, cred [32]byte, key string) (
 	if err != nil {
 		return nil, "", ""
 	}
-	if val == nil {
-		return nil, gen, skey
+	if val != nil {
+		if snap, err := decodeSnapshot(val); err == nil {
+			return snap, gen, skey
+		}
 	}
-	snap, err := decodeSnapshot(val)
-	if err != nil {
-		return nil, gen, skey
-	}
-	return snap, gen, skey
+	return nil, gen, skey // a miss, or an answer that does not decode (refilled by this read)
 }
 
 // sharedStore keeps snap in the shared store unless a write of the credential started or ended since the
 // read started, here (the local generation) or anywhere (the store compares the shared one).
 func (t *Transport) sharedStore(ctx context.Context, cred [32]byte, gen uint64, sharedGen, skey string, snap *snapshot) {
-	if t.generation(cred) != gen || len(snap.body) > t.cfg.MaxSharedBody {
+	if t.generation(cred) != gen || len(snap.body) > maxSharedBody {
 		return
 	}
 	_ = t.cfg.Shared.Store(context.WithoutCancel(ctx), cred, sharedGen, skey, encodeSnapshot(snap), t.cfg.CacheTTL)
