@@ -14,7 +14,6 @@ import (
 	"github.com/roomgraph/roomgraph/internal/live"
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
-	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
@@ -154,32 +153,21 @@ func eventModel(e live.Event) model.RoomEvent {
 // selected, then fetched with the event's loaders.
 
 func eventRoom(ctx context.Context, e *model.EventBase) (*model.Room, error) {
-	room := &model.Room{ID: e.RoomID}
-	if needsRecord(ctx, origin.Room) {
-		rec, err := loaders.From(ctx).Room(ctx, e.RoomID)
-		if err != nil {
-			return nil, err
-		}
-		room.Data = rec
-	}
-	return room, nil
+	return room(ctx, e.RoomID, nil)
 }
 
 func eventSession(ctx context.Context, e *model.EventBase) (*telnyx.RoomSession, error) {
 	if e.SessionID == "" {
 		return nil, nil
 	}
-	return session(ctx, e.SessionID)
+	return session(ctx, e.SessionID, nil)
 }
 
 func eventParticipant(ctx context.Context, id string) (*telnyx.RoomParticipant, error) {
 	if id == "" {
 		return nil, nil
 	}
-	if !needsRecord(ctx, origin.RoomParticipant) {
-		return &telnyx.RoomParticipant{ID: id}, nil
-	}
-	return loaders.From(ctx).Participant(ctx, id)
+	return participant(ctx, id, nil)
 }
 
 // roomUpdated: the room is read again after events, and sent when what was read differs from what was

@@ -99,7 +99,7 @@ func (r *mutationResolver) RefreshClientToken(ctx context.Context, roomID string
 }
 
 func (r *roomSessionPayloadResolver) Session(ctx context.Context, obj *graph.RoomSessionPayload) (*telnyx.RoomSession, error) {
-	return session(ctx, obj.SessionID)
+	return session(ctx, obj.SessionID, nil)
 }
 
 func (r *roomSessionPayloadResolver) Room(ctx context.Context, obj *graph.RoomSessionPayload) (*model.Room, error) {

@@ -8,11 +8,9 @@ import (
 
 	"github.com/roomgraph/roomgraph/internal/apperr"
 	"github.com/roomgraph/roomgraph/internal/exec/selection"
-	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
 	"github.com/roomgraph/roomgraph/internal/model/nodeid"
 	"github.com/roomgraph/roomgraph/internal/model/origin"
-	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
 // maxNodes bounds Query.nodes(ids:): each id may cost a call.
@@ -54,32 +52,22 @@ func needsRecordAs(ctx context.Context, typ origin.Type, implementors []string) 
 // node resolves one global id: a stub with the id when the selection needs no record, else the record
 // through the operation's loaders (one call per object and operation, batched with the others).
 func node(ctx context.Context, typ nodeid.Type, uuid string) (model.Node, error) {
-	l := loaders.From(ctx)
+	// Each returns its own pointer type: a failed fetch must be a nil Node, not a typed nil in one.
 	switch typ {
 	case nodeid.Room:
-		room := &model.Room{ID: uuid}
-		if needsRecordAs(ctx, origin.Room, roomAsNode) {
-			rec, err := l.Room(ctx, uuid)
-			if err != nil {
-				return nil, err
-			}
-			room.Data = rec
+		r, err := room(ctx, uuid, roomAsNode)
+		if err != nil {
+			return nil, err
 		}
-		return room, nil
+		return r, nil
 	case nodeid.RoomSession:
-		if !needsRecordAs(ctx, origin.RoomSession, sessionAsNode) {
-			return &telnyx.RoomSession{ID: uuid}, nil
-		}
-		s, err := l.Session(ctx, uuid, sessionSelectsParticipants(ctx))
+		s, err := session(ctx, uuid, sessionAsNode)
 		if err != nil {
 			return nil, err
 		}
 		return s, nil
 	default:
-		if !needsRecordAs(ctx, origin.RoomParticipant, participantAsNode) {
-			return &telnyx.RoomParticipant{ID: uuid}, nil
-		}
-		p, err := l.Participant(ctx, uuid)
+		p, err := participant(ctx, uuid, participantAsNode)
 		if err != nil {
 			return nil, err
 		}

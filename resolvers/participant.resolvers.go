@@ -13,7 +13,7 @@ import (
 )
 
 func (r *roomParticipantResolver) Session(ctx context.Context, obj *telnyx.RoomParticipant) (*telnyx.RoomSession, error) {
-	return session(ctx, obj.SessionID)
+	return session(ctx, obj.SessionID, nil)
 }
 
 func (r *Resolver) RoomParticipant() graph.RoomParticipantResolver {

@@ -12,7 +12,6 @@ import (
 	"github.com/roomgraph/roomgraph/internal/loaders"
 	"github.com/roomgraph/roomgraph/internal/model"
 	"github.com/roomgraph/roomgraph/internal/model/nodeid"
-	"github.com/roomgraph/roomgraph/internal/model/origin"
 	"github.com/roomgraph/roomgraph/internal/upstream/telnyx"
 )
 
@@ -21,17 +20,7 @@ func (r *queryResolver) Room(ctx context.Context, id string) (*model.Room, error
 	if err != nil {
 		return nil, err
 	}
-	room := &model.Room{ID: id}
-	if needsRecord(ctx, origin.Room) {
-		// Fetched here, not by the first field that needs it, so that an unknown room is null, not a half
-		// object.
-		rec, err := loaders.From(ctx).Room(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		room.Data = rec
-	}
-	return room, nil
+	return room(ctx, id, nil)
 }
 
 func (r *queryResolver) Rooms(ctx context.Context, filter *graph.RoomFilter, first *int, after *string, last *int, before *string) (*model.RoomConnection, error) {

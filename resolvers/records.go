@@ -36,13 +36,38 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
-// session resolves a session reference by id: a stub when no selected field needs the session's record,
-// else one fetch per operation (with participants when they are selected).
-func session(ctx context.Context, id string) (*telnyx.RoomSession, error) {
-	if !needsRecord(ctx, origin.RoomSession) {
+// References by id (a field that names a room, session or participant, an event's objects, a global id):
+// a stub when no selected field needs the object's record, else one fetch per object and operation. as
+// are the type conditions of the selection that apply (needsRecordAs; nil: every field counts).
+
+// room resolves a room reference; the room is fetched here, not by the first field that needs it, so that
+// an unknown room is null (or its field's error), never a half object.
+func room(ctx context.Context, id string, as []string) (*model.Room, error) {
+	r := &model.Room{ID: id}
+	if needsRecordAs(ctx, origin.Room, as) {
+		rec, err := loaders.From(ctx).Room(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		r.Data = rec
+	}
+	return r, nil
+}
+
+// session resolves a session reference (with participants when they are selected).
+func session(ctx context.Context, id string, as []string) (*telnyx.RoomSession, error) {
+	if !needsRecordAs(ctx, origin.RoomSession, as) {
 		return &telnyx.RoomSession{ID: id}, nil
 	}
 	return loaders.From(ctx).Session(ctx, id, sessionSelectsParticipants(ctx))
+}
+
+// participant resolves a participant reference.
+func participant(ctx context.Context, id string, as []string) (*telnyx.RoomParticipant, error) {
+	if !needsRecordAs(ctx, origin.RoomParticipant, as) {
+		return &telnyx.RoomParticipant{ID: id}, nil
+	}
+	return loaders.From(ctx).Participant(ctx, id)
 }
 
 // Mutation input checks: the contract's ranges, enforced before any upstream call.
