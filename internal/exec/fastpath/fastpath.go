@@ -302,7 +302,7 @@ func ahead[T any](r *run, ctx context.Context, fields []graphql.CollectedField, 
 		}
 		pre[last] = seg
 	default:
-		segs := fanOut(r, len(fields),
+		segs := fanOut(r, len(fields), n,
 			func(i int) bool { return wait(r, &fields[i], obj) == deferred },
 			func(i int) ([]byte, bool) { return field(r, ctx, nil, &fields[i], obj) })
 		if segs == nil {
@@ -317,21 +317,13 @@ func ahead[T any](r *run, ctx context.Context, fields []graphql.CollectedField, 
 	return pre
 }
 
-// fanOut runs write(i) for each i < n that want accepts (every i when want is nil), each on its own
-// goroutine into its own segment, indexed by i. nil when one failed or panicked. The goroutines take the
-// caller's place among the operation's need-adders until the last one ends (loaders.Waves.Go).
-func fanOut(r *run, n int, want func(i int) bool, write func(i int) ([]byte, bool)) [][]byte {
+// fanOut runs write(i) for each i < n that want accepts (every i when want is nil; accepted: how many it
+// accepts, which the caller knows), each on its own goroutine into its own segment, indexed by i. nil when
+// one failed or panicked. The goroutines take the caller's place among the operation's need-adders until
+// the last one ends (loaders.Waves.Go).
+func fanOut(r *run, n, accepted int, want func(i int) bool, write func(i int) ([]byte, bool)) [][]byte {
 	segs := make([][]byte, n)
-	started := n
-	if want != nil {
-		started = 0
-		for i := range n {
-			if want(i) {
-				started++
-			}
-		}
-	}
-	group := r.waves.Go(started)
+	group := r.waves.Go(accepted)
 	var wg sync.WaitGroup
 	for i := range n {
 		if want != nil && !want(i) {
@@ -363,7 +355,7 @@ type elemFunc[T any] func(r *run, ctx context.Context, b []byte, fields []graphq
 // order into b, with no goroutine and no context.
 func list[T any](r *run, ctx context.Context, b []byte, fields []graphql.CollectedField, items []T, slow bool, elem elemFunc[T]) ([]byte, bool) {
 	if slow && len(items) > 1 {
-		segs := fanOut(r, len(items), nil, func(i int) ([]byte, bool) {
+		segs := fanOut(r, len(items), len(items), nil, func(i int) ([]byte, bool) {
 			return elem(r, withIndex(ctx, i, &items[i]), nil, fields, &items[i])
 		})
 		if segs == nil {
