@@ -360,16 +360,10 @@ func serveSimulator(sim *telnyxsim.Sim) (string, func(), error) {
 // busiestRoom picks the demo room with the most sessions, so the ready query shows something. It is the first
 // of the simulator's busy rooms (telnyxsim.Sim.LiveRooms), so with live mode on it also changes on its own.
 func busiestRoom(sim *telnyxsim.Sim, key string) string {
-	rooms := sim.Rooms(key)
-	if len(rooms) == 0 {
-		return "00000000-0000-0000-0000-000000000000"
+	if rooms := sim.LiveRooms(key); len(rooms) > 0 {
+		return rooms[0]
 	}
-	// Count each room's sessions once (Sessions copies the list), then take the largest.
-	counts := make(map[string]int, len(rooms))
-	for _, s := range sim.Sessions(key, "") {
-		counts[s.RoomID]++
-	}
-	return slices.MaxFunc(rooms, func(a, b telnyxsim.Room) int { return counts[a.ID] - counts[b.ID] }).ID
+	return "00000000-0000-0000-0000-000000000000"
 }
 
 func demoQuery(roomID string) string {

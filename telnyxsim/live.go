@@ -49,15 +49,15 @@ func (s *Sim) initLive(cfg LiveConfig) {
 	n := cmpOr(cfg.Rooms, DefaultLiveRooms)
 	l.rooms = map[string][]string{}
 	for _, k := range s.keys {
-		rooms := s.Rooms(k) // API order: created_at desc, id asc
-		counts := map[string]int{}
-		for _, x := range s.Sessions(k, "") {
-			counts[x.RoomID]++
-		}
-		slices.SortStableFunc(rooms, func(a, b Room) int { return counts[b.ID] - counts[a.ID] })
+		// The busiest rooms first, ties in API order (created_at desc, id asc).
+		a := s.accounts[k]
+		a.mu.RLock()
+		rooms := slices.Clone(a.rooms)
+		slices.SortStableFunc(rooms, func(x, y *roomRec) int { return len(y.sessions) - len(x.sessions) })
 		for _, r := range rooms[:min(n, len(rooms))] {
-			l.rooms[k] = append(l.rooms[k], r.ID)
+			l.rooms[k] = append(l.rooms[k], r.id)
 		}
+		a.mu.RUnlock()
 	}
 	l.stop = make(chan struct{})
 	if cfg.Rate > 0 {
