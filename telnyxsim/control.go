@@ -49,8 +49,7 @@ func (s *Sim) onlyPost(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method == http.MethodPost {
 		return true
 	}
-	w.Header().Set("Allow", http.MethodPost)
-	s.controlError(w, errMethod("The method "+r.Method+" is not allowed on "+r.URL.Path+"; allowed: POST."))
+	s.controlError(w, notAllowed(w, r, http.MethodPost))
 	return false
 }
 
@@ -59,8 +58,7 @@ func (s *Sim) onlyPost(w http.ResponseWriter, r *http.Request) bool {
 // key → 401.
 func (s *Sim) servePublicKey(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		s.controlError(w, errMethod("The method "+r.Method+" is not allowed on "+r.URL.Path+"; allowed: GET, HEAD."))
+		s.controlError(w, notAllowed(w, r, "GET, HEAD"))
 		return
 	}
 	key := s.keys[0]

@@ -30,6 +30,12 @@ func errMethod(detail string) apiError {
 	return apiError{status: http.StatusMethodNotAllowed, code: "10015", title: "Method not allowed", detail: detail}
 }
 
+// notAllowed sets Allow (the methods allowed, ", "-separated) and returns the 405 that names them.
+func notAllowed(w http.ResponseWriter, r *http.Request, allow string) apiError {
+	w.Header().Set("Allow", allow)
+	return errMethod("The method " + r.Method + " is not allowed on " + r.URL.Path + "; allowed: " + allow + ".")
+}
+
 func errBadParam(param, detail string) apiError {
 	return apiError{status: http.StatusUnprocessableEntity, code: "10015", title: "Bad Request", detail: detail, parameter: param}
 }

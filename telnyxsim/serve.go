@@ -193,8 +193,7 @@ func (s *Sim) dispatch(w http.ResponseWriter, r *http.Request, m routeMatch, key
 	}
 	if m.route == RouteUnknown {
 		if m.allow != "" {
-			w.Header().Set("Allow", m.allow)
-			e := errMethod("The method " + r.Method + " is not allowed on " + r.URL.Path + "; allowed: " + m.allow + ".")
+			e := notAllowed(w, r, m.allow)
 			return e.status, appendErrors(b, e)
 		}
 		e := errNotFound("No API route matches " + r.Method + " " + r.URL.Path + ".")
