@@ -777,15 +777,18 @@ report_sweep() {
 		"$WORK/plot" -in "$RUNS_TSV" -variant "$variant" -o "$svgdir/sweep-$variant.svg" \
 			-title "roomgraph vs Tailcall vs Hive Gateway vs REST, $variant CPUs" || die "bench/plot $variant"
 	done
+	# Rendered once (versions, date and load asked once), the plots' folder left as a placeholder: the report
+	# references them beside it, BENCHMARKS.md from the repository's root.
+	sweep_body "@IMGDIR@" >"$WORK/sweep-body.tmpl"
 	{
 		echo "# Concurrency sweep: roomgraph vs Tailcall v$TC_VERSION vs Hive Gateway vs direct REST (bench/run.sh --sweep)"
 		echo
-		sweep_body ""
+		sed 's|@IMGDIR@||' "$WORK/sweep-body.tmpl"
 	} >"$OUT"
 	# BENCHMARKS.md keeps the latest sweep between its markers (only for the default output path).
 	if [ "$OUT_DEFAULT" = 1 ] && grep -q '^<!-- sweep:begin -->$' "$ROOT/BENCHMARKS.md"; then
 		local rel=${svgdir#"$ROOT"/}
-		sweep_body "$rel/" >"$WORK/sweep-body.md"
+		sed "s|@IMGDIR@|$rel/|" "$WORK/sweep-body.tmpl" >"$WORK/sweep-body.md"
 		awk -v body="$WORK/sweep-body.md" '
 			/^<!-- sweep:begin -->$/ { print; print ""; while ((getline l < body) > 0) print l; print ""; skip = 1; next }
 			/^<!-- sweep:end -->$/ { skip = 0 }
