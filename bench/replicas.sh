@@ -71,17 +71,22 @@ PIDS=()
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# stop_all stops every process this script started, by pid: TERM, then KILL after 5 s.
-stop_all() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for _ in $(seq 50); do
-		local alive=0
-		for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+# stop_pids PID...: TERM them all, then KILL those still running after 10 s.
+stop_pids() {
+	local pid alive _
+	for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for _ in $(seq 100); do
+		alive=0
+		for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
 		[ "$alive" = 0 ] && break
 		sleep 0.1
 	done
-	for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+	for pid in "$@"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+# stop_all stops every process this script started, by pid.
+stop_all() {
+	stop_pids "${PIDS[@]}"
 	PIDS=()
 }
 cleanup() {
@@ -156,12 +161,7 @@ start_replica() {
 }
 
 stop_replicas() {
-	local pid
-	for pid in "${REPLICA_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${REPLICA_PIDS[@]}"; do
-		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-	done
+	stop_pids "${REPLICA_PIDS[@]}"
 	REPLICA_PIDS=()
 }
 
