@@ -38,15 +38,7 @@ func (r *Resolver) subscribe(ctx context.Context, roomID string, full bool) (*li
 		// A torn read (the session ended between the room's call and the session's) is read again in a
 		// fresh scope; the last one is sent as it is, which only a session ending at each attempt makes.
 		for n := 1; n <= rereadAttempts; n++ {
-			scope := stream.From(ctx).Scope()
-			sctx, cancel := scope.Context(ctx)
-			rd, err = readRoom(sctx, roomID)
-			cancel()
-			if err != nil {
-				break
-			}
-			rd.scope = scope
-			if !rd.torn {
+			if rd, err = readScoped(ctx, stream.From(ctx), roomID); err != nil || !rd.torn {
 				break
 			}
 		}
@@ -317,12 +309,7 @@ func (r *Resolver) resubscribe(id string, old *live.Subscription) (*live.Subscri
 // (the room is then not sent: it must never go backwards).
 func (r *Resolver) reread(ctx context.Context, g *stream.Gate, id string, facts *facts) *roomRead {
 	for n := 1; n <= rereadAttempts; n++ {
-		scope := g.Scope()
-		sctx, cancel := scope.Context(ctx)
-		rd, err := readRoom(sctx, id)
-		cancel()
-		if err == nil && !facts.contradicts(rd) {
-			rd.scope = scope
+		if rd, err := readScoped(ctx, g, id); err == nil && !facts.contradicts(rd) {
 			return rd
 		}
 		if ctx.Err() != nil || n == rereadAttempts {
@@ -337,6 +324,19 @@ func (r *Resolver) reread(ctx context.Context, g *stream.Gate, id string, facts 
 		}
 	}
 	return nil
+}
+
+// readScoped reads the room in a new scope of g, the read stamped with it (the answer is resolved in it).
+func readScoped(ctx context.Context, g *stream.Gate, id string) (*roomRead, error) {
+	scope := g.Scope()
+	sctx, cancel := scope.Context(ctx)
+	defer cancel()
+	rd, err := readRoom(sctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rd.scope = scope
+	return rd, nil
 }
 
 // facts are what events said that a read must not contradict: who left and which sessions ended (a

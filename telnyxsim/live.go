@@ -150,24 +150,20 @@ func (a *account) trimSessions(r *roomRec, keep int) {
 	if len(r.sessions) <= keep {
 		return
 	}
+	var old []*sessionRec
 	drop := map[*sessionRec]bool{}
 	for _, x := range r.sessions[keep:] { // created_at desc: the oldest are last
 		if !x.active {
+			old = append(old, x)
 			drop[x] = true
 		}
 	}
-	if len(drop) == 0 {
+	if len(old) == 0 {
 		return
 	}
-	for x := range drop {
-		delete(a.sessionByID, x.id)
-		for _, p := range x.participants {
-			delete(a.participantByID, p.id)
-		}
-	}
-	r.sessions = removeWhere(r.sessions, func(x *sessionRec) bool { return drop[x] })
-	a.sessions = removeWhere(a.sessions, func(x *sessionRec) bool { return drop[x] })
-	a.participants = removeWhere(a.participants, func(p *participantRec) bool { return drop[p.session] })
+	dropped := func(x *sessionRec) bool { return drop[x] }
+	a.forgetSessions(old, dropped)
+	r.sessions = removeWhere(r.sessions, dropped)
 }
 
 // ParseRate reads a live rate: "2/s", "30/m", "120/h", a bare number of changes per second ("0.5"), or

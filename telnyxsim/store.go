@@ -153,14 +153,20 @@ func (a *account) deleteRoom(r *roomRec) {
 	if len(r.sessions) == 0 {
 		return
 	}
-	for _, s := range r.sessions {
+	a.forgetSessions(r.sessions, func(x *sessionRec) bool { return x.room == r })
+}
+
+// forgetSessions removes sessions (those drop says, which are exactly these) and their participants from
+// the account's indexes and lists. Called with a.mu held.
+func (a *account) forgetSessions(sessions []*sessionRec, drop func(*sessionRec) bool) {
+	for _, s := range sessions {
 		delete(a.sessionByID, s.id)
 		for _, p := range s.participants {
 			delete(a.participantByID, p.id)
 		}
 	}
-	a.sessions = removeWhere(a.sessions, func(x *sessionRec) bool { return x.room == r })
-	a.participants = removeWhere(a.participants, func(x *participantRec) bool { return x.session.room == r })
+	a.sessions = removeWhere(a.sessions, drop)
+	a.participants = removeWhere(a.participants, func(p *participantRec) bool { return drop(p.session) })
 }
 
 func removeWhere[T any](xs []T, drop func(T) bool) []T {
