@@ -351,10 +351,11 @@ func (h *Handler) process(q queued) {
 	if h.cfg.OnEvent != nil {
 		h.onEvent(ctx, span, e)
 	}
+	// Counted before it is published, so whoever sees the event also sees it counted.
+	h.metrics.WebhookProcessed()
 	if h.cfg.Hub != nil {
 		span.SetAttributes(attribute.Int("roomgraph.webhook.subscribers", h.cfg.Hub.Publish(e)))
 	}
-	h.metrics.WebhookProcessed()
 }
 
 func (h *Handler) onEvent(ctx context.Context, span oteltrace.Span, e live.Event) {
