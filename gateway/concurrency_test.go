@@ -18,9 +18,13 @@ import (
 	"github.com/roomgraph/roomgraph/telnyxsim"
 )
 
-// inflight wraps an upstream and records the most requests it had at once.
+// inflight wraps an upstream and records the most requests it had at once. With hold > 0, each request
+// waits (at most 5 s) until hold requests are in at once before it is answered: a gateway that sends
+// its calls together reaches the peak however slowly its goroutines start, one that sends fewer at once
+// shows a lower peak after the wait, and one that sends more shows a higher one.
 type inflight struct {
 	next      http.Handler
+	hold      int64
 	now, peak atomic.Int64
 }
 
@@ -32,6 +36,9 @@ func (f *inflight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if n <= p || f.peak.CompareAndSwap(p, n) {
 			break
 		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); f.peak.Load() < f.hold && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
 	}
 	f.next.ServeHTTP(w, r)
 }
@@ -64,8 +71,8 @@ func TestFanOutBound(t *testing.T) { forExecutors(t, testFanOutBound) }
 func testFanOutBound(t *testing.T, e executor) {
 	for _, limit := range []int{1, 2, 5} {
 		sim := telnyxsim.New(telnyxsim.Config{Keys: []string{keyA}, Rooms: 8})
-		sim.SetFault(telnyxsim.RouteListRoomSessions, telnyxsim.Fault{Latency: 50 * time.Millisecond})
-		up := &inflight{next: sim}
+		sim.SetFault(telnyxsim.RouteListRoomSessions, telnyxsim.Fault{Latency: 50 * time.Millisecond}) // calls over the bound would overlap
+		up := &inflight{next: sim, hold: int64(limit)}
 		// A 20ms loader window: the five needs meet in one batch even on a loaded machine (at 1ms the
 		// batch split under a parallel -race run and the peak read 4 of 5).
 		cfg := gateway.Config{MaxParallel: limit, LoaderWait: 20 * time.Millisecond}

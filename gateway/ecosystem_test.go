@@ -212,7 +212,9 @@ func testCrossRequestCoalescing(t *testing.T, e executor) {
 	run := func(t *testing.T, cfg gateway.Config, keys ...string) (*telnyxsim.Sim, []string) {
 		cfg.Auth = gateway.AuthForward
 		h := newHarness(t, defaultSim(), e.config(cfg))
-		h.sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{Latency: 150 * time.Millisecond})
+		// Every request must reach the coalescer while the first call is still out: a second is
+		// generous for goroutines starting on a loaded CI host.
+		h.sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{Latency: time.Second})
 		bodies := make([]string, len(keys))
 		done := make(chan struct{})
 		for i, k := range keys {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -740,6 +741,37 @@ func (h *liveHarness) subscriptionMetrics(t *testing.T) map[string]float64 {
 	return out
 }
 
+// waitMetrics waits (10 s) until every series of want has its value: a subscription's start and end
+// are counted on goroutines of their own, after the hub has it or lets it go (which waitSubscribed sees).
+// With exact, no other subscription series may exist. On a time-out it reports the difference.
+func (h *liveHarness) waitMetrics(t *testing.T, want map[string]float64, exact bool) {
+	t.Helper()
+	match := func(got map[string]float64) bool {
+		if exact {
+			return maps.Equal(want, got)
+		}
+		for series, v := range want {
+			if got[series] != v {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	got := h.subscriptionMetrics(t)
+	for !match(got) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+		got = h.subscriptionMetrics(t)
+	}
+	if exact {
+		assert.Equal(t, want, got)
+		return
+	}
+	for series, v := range want {
+		assert.Equal(t, v, got[series], series)
+	}
+}
+
 // TestSubscriptionMetrics: /metrics counts WebSocket connections, subscriptions active by transport,
 // started, refused (a limit, an unreadable room, shutting down) and ended by reason (the client's
 // complete, the client gone, shutdown), and the answers delivered. (SLOW_CONSUMER: TestSlowConsumer.)
@@ -762,7 +794,7 @@ func TestSubscriptionMetrics(t *testing.T) {
 	notMine := c2.subscribe(roomEventsQuery, map[string]any{"id": h.sim.Rooms(keyB)[0].ID})
 	r, _ = c2.next(notMine)
 	require.Equal(t, "NOT_FOUND", r.code())
-	assert.Equal(t, map[string]float64{
+	h.waitMetrics(t, map[string]float64{
 		"roomgraph_websocket_connections":                2,
 		"roomgraph_subscriptions_active/sse":             1,
 		"roomgraph_subscriptions_active/ws":              2,
@@ -770,7 +802,7 @@ func TestSubscriptionMetrics(t *testing.T) {
 		"roomgraph_subscriptions_started_total/ws":       2,
 		"roomgraph_subscriptions_refused_total/limit/ws": 1,
 		"roomgraph_subscriptions_refused_total/error/ws": 1,
-	}, h.subscriptionMetrics(t))
+	}, true)
 
 	h.gw.Hub().Publish(event(live.ParticipantJoined, "m1", room.ID, room.ActiveSessionID, present[0].ID, time.Now()))
 	got := map[string]string{}
@@ -791,10 +823,8 @@ func TestSubscriptionMetrics(t *testing.T) {
 	h.waitSubscribed(t, 1)
 	require.NoError(t, sse.resp.Body.Close())
 	h.waitSubscribed(t, 0)
-	require.Eventually(t, func() bool { return h.subscriptionMetrics(t)["roomgraph_websocket_connections"] == 1 },
-		5*time.Second, 5*time.Millisecond, "c1's connection no longer counted")
-	counts := h.subscriptionMetrics(t)
-	for series, want := range map[string]float64{
+	h.waitMetrics(t, map[string]float64{
+		"roomgraph_websocket_connections":                     1, // c1's connection no longer counted
 		"roomgraph_subscriptions_active/sse":                  0,
 		"roomgraph_subscriptions_active/ws":                   0,
 		"roomgraph_subscription_events_delivered_total/ws":    2,
@@ -802,9 +832,7 @@ func TestSubscriptionMetrics(t *testing.T) {
 		"roomgraph_subscriptions_ended_total/complete/ws":     1,
 		"roomgraph_subscriptions_ended_total/client_gone/ws":  1,
 		"roomgraph_subscriptions_ended_total/client_gone/sse": 1,
-	} {
-		assert.Equal(t, want, counts[series], series)
-	}
+	}, false)
 
 	// Shutdown ends the rest, refuses new ones, and closes the connections.
 	c2.subscribe(roomEventsQuery, vars)
@@ -822,10 +850,8 @@ func TestSubscriptionMetrics(t *testing.T) {
 	name, r = late.next(t)
 	require.Equal(t, "next", name)
 	require.Equal(t, "SHUTTING_DOWN", r.code())
-	require.Eventually(t, func() bool { return h.subscriptionMetrics(t)["roomgraph_websocket_connections"] == 0 },
-		5*time.Second, 5*time.Millisecond, "Close closes the WebSocket connections")
-	counts = h.subscriptionMetrics(t)
-	for series, want := range map[string]float64{
+	h.waitMetrics(t, map[string]float64{
+		"roomgraph_websocket_connections":                         0, // Close closes the WebSocket connections
 		"roomgraph_subscriptions_active/sse":                      0,
 		"roomgraph_subscriptions_active/ws":                       0,
 		"roomgraph_subscriptions_started_total/sse":               2,
@@ -833,7 +859,5 @@ func TestSubscriptionMetrics(t *testing.T) {
 		"roomgraph_subscriptions_ended_total/shutdown/ws":         1,
 		"roomgraph_subscriptions_ended_total/shutdown/sse":        1,
 		"roomgraph_subscriptions_refused_total/shutting_down/sse": 1,
-	} {
-		assert.Equal(t, want, counts[series], series)
-	}
+	}, false)
 }
