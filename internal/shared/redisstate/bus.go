@@ -61,8 +61,14 @@ type holdMsg struct {
 func NewBus(c *Client, hub *live.Hub, hold func(cred [32]byte, until time.Time, capped bool)) *Bus {
 	b := &Bus{c: c, hub: hub, hold: hold, stream: c.key("bus"), holds: make(chan holdMsg, holdQueue)}
 	c.OnRecover(b.gap)
+	// The reader starts after the stream's last entry as it is now (when Redis is up), so that an event
+	// added once NewBus has returned reaches this replica even before its reader first runs.
+	last := ""
+	if c.Up() {
+		last, _ = b.lastID()
+	}
 	c.wg.Add(2)
-	go b.read()
+	go b.read(last)
 	go b.sendHolds()
 	return b
 }
@@ -128,10 +134,10 @@ func (b *Bus) sendHolds() {
 	}
 }
 
-// read follows the stream while Redis is up, from the entry after the last one read.
-func (b *Bus) read() {
+// read follows the stream while Redis is up, from the entry after last (the last one read; "" for
+// after the stream's last entry when Redis is first up).
+func (b *Bus) read(last string) {
 	defer b.c.wg.Done()
-	last := ""
 	for {
 		select {
 		case <-b.c.ctx.Done():

@@ -80,7 +80,6 @@ func TestBusFansOutEventsAndHolds(t *testing.T) {
 	require.NoError(t, err)
 	subB, err := hubB.Subscribe("room-1")
 	require.NoError(t, err)
-	time.Sleep(100 * time.Millisecond) // both readers past the stream's start
 
 	ev := live.Event{ID: "ev-1", Type: live.ParticipantJoined, RoomID: "room-1", OccurredAt: time.Now().UTC().Truncate(time.Millisecond)}
 	assert.Equal(t, -1, busA.Publish(ev), "through Redis, not to the local hub directly")
