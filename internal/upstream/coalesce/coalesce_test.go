@@ -136,14 +136,16 @@ func TestWritesAreNeverShared(t *testing.T) {
 
 func TestOneCallerGivingUpDoesNotFailTheOthers(t *testing.T) {
 	f := newFixture(t, coalesce.Config{})
-	f.sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{Latency: 200 * time.Millisecond})
+	// The shared call lasts a second: the other callers join it however slowly their goroutines start.
+	f.sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{Latency: time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		_, _, err := f.do(t, ctx, http.MethodGet, "/rooms", k1)
 		assert.ErrorIs(t, err, context.Canceled)
 	})
-	time.Sleep(30 * time.Millisecond) // the first caller leads the shared call
+	require.Eventually(t, func() bool { return f.sim.Stats().Total == 1 }, 5*time.Second, time.Millisecond,
+		"the first caller leads the shared call")
 	results := make([]int, 3)
 	wg.Go(func() {
 		parallel(3, func(i int) { results[i], _, _ = f.do(t, context.Background(), http.MethodGet, "/rooms", k1) })

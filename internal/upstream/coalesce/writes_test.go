@@ -49,14 +49,13 @@ func (g *gated) RoundTrip(req *http.Request) (*http.Response, error) {
 		Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: req}, nil
 }
 
-// next returns the next request that reached the upstream, or nil when none comes in time (the caller was
-// answered without an upstream call, or is waiting on another caller's).
-func (g *gated) next(t *testing.T) *call {
-	t.Helper()
+// next returns the next request that reached the upstream, or nil when none comes within wait (the caller
+// was answered without an upstream call, or is waiting on another caller's).
+func (g *gated) next(wait time.Duration) *call {
 	select {
 	case c := <-g.arrived:
 		return c
-	case <-time.After(500 * time.Millisecond):
+	case <-time.After(wait):
 		return nil
 	}
 }
@@ -84,7 +83,7 @@ func start(t *testing.T, tr http.RoundTripper, method string) <-chan string {
 // arrive waits for the next upstream request and checks its method.
 func (g *gated) arrive(t *testing.T, method string) *call {
 	t.Helper()
-	c := g.next(t)
+	c := g.next(10 * time.Second)
 	require.NotNil(t, c, "a %s reaches the upstream", method)
 	require.Equal(t, method, c.method)
 	return c
@@ -108,7 +107,7 @@ func answer(t *testing.T, c *call, res <-chan string) string {
 func readAfter(t *testing.T, g *gated, tr http.RoundTripper) string {
 	t.Helper()
 	res := start(t, tr, http.MethodGet)
-	timeout := time.After(time.Second)
+	timeout := time.After(10 * time.Second)
 	for {
 		select {
 		case c := <-g.arrived:
@@ -219,7 +218,9 @@ func TestReadsBetweenWritesStillShare(t *testing.T) {
 	a := start(t, tr, http.MethodGet)
 	ac := g.arrive(t, http.MethodGet)
 	b := start(t, tr, http.MethodGet)
-	require.Nil(t, g.next(t), "the second read joins the first")
+	// b has two seconds to reach the transport; a b that came later would find no read in flight and
+	// make its own call (seen here), or be answered from the cache after the release (shared stays 0).
+	require.Nil(t, g.next(2*time.Second), "the second read joins the first")
 	close(ac.release)
 	assert.Equal(t, "1", <-a)
 	assert.Equal(t, "1", <-b)
