@@ -162,7 +162,8 @@ func TestResetFault(t *testing.T) {
 func TestHangFault(t *testing.T) {
 	sim, c := startSim(t, smallConfig())
 	sim.SetFault(telnyxsim.RouteListRooms, telnyxsim.Fault{HangRate: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	// A second: the request reaches the simulator (which counts it on arrival) before it gives up.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v2/rooms", nil)
 	require.NoError(t, err)

@@ -29,12 +29,15 @@ import (
 	"github.com/roomgraph/roomgraph/internal/telemetry"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"))
+// httpClientGoroutines are the HTTP client's connection goroutines, which end a moment after the
+// connections are closed: not the door's.
+var httpClientGoroutines = []goleak.Option{
+	goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+	goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+	goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
 }
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, httpClientGoroutines...) }
 
 const room = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
 
@@ -528,7 +531,7 @@ func TestBodiesInFlightBounded(t *testing.T) {
 // TestCloseDrainsTheQueue: Close hands every queued event on before it returns, later deliveries get 503,
 // and no goroutine is left.
 func TestCloseDrainsTheQueue(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer goleak.VerifyNone(t, append(httpClientGoroutines, goleak.IgnoreCurrent())...)
 	release := make(chan struct{})
 	var processed atomic.Int32
 	d := newDoor(t, func(c *webhook.Config) {
@@ -557,7 +560,7 @@ func TestCloseDrainsTheQueue(t *testing.T) {
 // TestCloseBounded: when the queue is not handed on within DrainTimeout, the hook's context ends, what
 // is left is counted as abandoned, and Close says so.
 func TestCloseBounded(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer goleak.VerifyNone(t, append(httpClientGoroutines, goleak.IgnoreCurrent())...)
 	started := make(chan struct{}, 8)
 	d := newDoor(t, func(c *webhook.Config) {
 		c.DrainTimeout = 20 * time.Millisecond

@@ -522,7 +522,8 @@ func TestSimErrorsAndFaults(t *testing.T) {
 			if key == "" {
 				key = simKey
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			// Long enough for the call to reach the simulator (counted on arrival) on a loaded host.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
 			if tc.fault.HangRate == 0 {
 				ctx = context.Background()
