@@ -58,11 +58,8 @@ func gatewayOver(t *testing.T, upstream http.Handler, cfg gateway.Config) string
 	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
 	cfg.BaseURL, cfg.APIKey = up.URL+"/v2", keyA
-	gw, err := gateway.New(cfg)
-	require.NoError(t, err)
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
-	return srv.URL + "/graphql"
+	_, root := serveOver(t, cfg, up)
+	return root + "/graphql"
 }
 
 // TestFanOutBound: one wave's calls go out together, but never more than MaxParallel at once.

@@ -74,11 +74,8 @@ func serveGateway(t *testing.T, sim *telnyxsim.Sim, cfg gateway.Config) string {
 	simSrv := httptest.NewServer(sim)
 	t.Cleanup(simSrv.Close)
 	cfg.BaseURL, cfg.APIKey = simSrv.URL+"/v2", keyA
-	gw, err := gateway.New(cfg, gateway.WithHTTPClient(simSrv.Client()))
-	require.NoError(t, err)
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	_, root := serveOver(t, cfg, simSrv)
+	return root
 }
 
 // postRaw posts one GraphQL request and returns the status and the body as sent.

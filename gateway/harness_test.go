@@ -54,7 +54,15 @@ func startStack(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config) stack
 	if cfg.APIKey == "" && cfg.Auth != gateway.AuthForward {
 		cfg.APIKey = keyA
 	}
-	gw, err := gateway.New(cfg, gateway.WithHTTPClient(simSrv.Client()))
+	gw, root := serveOver(t, cfg, simSrv)
+	return stack{sim: sim, simURL: simSrv.URL + "/v2", gw: gw, root: root}
+}
+
+// serveOver serves a gateway configured by cfg and opts, calling the upstream through up's client, and
+// returns it with its http://127.0.0.1:PORT. When the test ends the gateway closes, then its server.
+func serveOver(t testing.TB, cfg gateway.Config, up *httptest.Server, opts ...gateway.Option) (*gateway.Gateway, string) {
+	t.Helper()
+	gw, err := gateway.New(cfg, append([]gateway.Option{gateway.WithHTTPClient(up.Client())}, opts...)...)
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	t.Cleanup(func() {
@@ -63,7 +71,7 @@ func startStack(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config) stack
 		_ = gw.Close(ctx)
 		srv.Close()
 	})
-	return stack{sim: sim, simURL: simSrv.URL + "/v2", gw: gw, root: srv.URL}
+	return gw, srv.URL
 }
 
 // executor is one way of answering queries: the fast path (the default, which hands what it does not

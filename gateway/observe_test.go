@@ -85,12 +85,8 @@ func newObserved(t testing.TB, simCfg telnyxsim.Config, cfg gateway.Config, trac
 		t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 		opts = append(opts, gateway.WithTracerProvider(tp))
 	}
-	gw, err := gateway.New(cfg, append(opts, gateway.WithLogger(logger), gateway.WithHTTPClient(simSrv.Client()))...)
-	require.NoError(t, err)
-	o.gw = gw
-	gwSrv := httptest.NewServer(gw)
-	t.Cleanup(gwSrv.Close)
-	o.base, o.gwURL = gwSrv.URL, gwSrv.URL+"/graphql"
+	o.gw, o.base = serveOver(t, cfg, simSrv, append(opts, gateway.WithLogger(logger))...)
+	o.gwURL = o.base + "/graphql"
 	return o
 }
 

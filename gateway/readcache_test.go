@@ -129,12 +129,8 @@ func TestWritesAreNeverHiddenByEarlierReads(t *testing.T) {
 				}
 				simSrv := httptest.NewServer(upstream)
 				t.Cleanup(simSrv.Close)
-				gw, err := gateway.New(gateway.Config{BaseURL: simSrv.URL + "/v2", APIKey: keyA, ReadCacheTTL: m.cacheTTL},
-					gateway.WithHTTPClient(simSrv.Client()))
-				require.NoError(t, err)
-				gwSrv := httptest.NewServer(gw)
-				t.Cleanup(gwSrv.Close)
-				h := &harness{sim: sim, simURL: simSrv.URL + "/v2", gwURL: gwSrv.URL + "/graphql"}
+				_, root := serveOver(t, gateway.Config{BaseURL: simSrv.URL + "/v2", APIKey: keyA, ReadCacheTTL: m.cacheTTL}, simSrv)
+				h := &harness{sim: sim, simURL: simSrv.URL + "/v2", gwURL: root + "/graphql"}
 
 				var room, session string
 				for _, s := range sim.Sessions(keyA, "") {

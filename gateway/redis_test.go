@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
@@ -45,16 +44,8 @@ func newReplicaSet(t *testing.T, n int, cfg gateway.Config) *replicaSet {
 		cfg.LoaderWait = 5 * time.Millisecond
 	}
 	for range n {
-		gw, err := gateway.New(cfg, gateway.WithHTTPClient(simSrv.Client()))
-		require.NoError(t, err)
-		srv := httptest.NewServer(gw)
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = gw.Close(ctx)
-			srv.Close()
-		})
-		rs.gws, rs.roots = append(rs.gws, gw), append(rs.roots, srv.URL)
+		gw, root := serveOver(t, cfg, simSrv)
+		rs.gws, rs.roots = append(rs.gws, gw), append(rs.roots, root)
 	}
 	rs.sample = &harness{sim: rs.sim, simURL: simSrv.URL + "/v2", gwURL: rs.roots[0] + "/graphql"}
 	return rs

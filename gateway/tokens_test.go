@@ -208,14 +208,10 @@ func TestJoinClientTokensNeverLogged(t *testing.T) {
 	spans := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	gw, err := gateway.New(gateway.Config{APIKey: keyA, BaseURL: simSrv.URL + "/v2", AllowTrace: true},
-		gateway.WithHTTPClient(simSrv.Client()),
+	_, root := serveOver(t, gateway.Config{APIKey: keyA, BaseURL: simSrv.URL + "/v2", AllowTrace: true}, simSrv,
 		gateway.WithLogger(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 		gateway.WithTracerProvider(tp))
-	require.NoError(t, err)
-	gwSrv := httptest.NewServer(gw)
-	t.Cleanup(gwSrv.Close)
-	h := &harness{sim: sim, simURL: simSrv.URL + "/v2", gwURL: gwSrv.URL + "/graphql"}
+	h := &harness{sim: sim, simURL: simSrv.URL + "/v2", gwURL: root + "/graphql"}
 	room := sim.Rooms(keyA)[0].ID
 
 	var secrets, traces []string
