@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -743,33 +742,19 @@ func (h *liveHarness) subscriptionMetrics(t *testing.T) map[string]float64 {
 
 // waitMetrics waits (10 s) until every series of want has its value: a subscription's start and end
 // are counted on goroutines of their own, after the hub has it or lets it go (which waitSubscribed sees).
-// With exact, no other subscription series may exist. On a time-out it reports the difference.
+// With exact, no other subscription series may exist. On a time-out it reports the last difference.
 func (h *liveHarness) waitMetrics(t *testing.T, want map[string]float64, exact bool) {
 	t.Helper()
-	match := func(got map[string]float64) bool {
+	assert.EventuallyWithT(t, func(c *assert.CollectT) {
+		got := h.subscriptionMetrics(t)
 		if exact {
-			return maps.Equal(want, got)
+			assert.Equal(c, want, got)
+			return
 		}
 		for series, v := range want {
-			if got[series] != v {
-				return false
-			}
+			assert.Equal(c, v, got[series], series)
 		}
-		return true
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	got := h.subscriptionMetrics(t)
-	for !match(got) && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-		got = h.subscriptionMetrics(t)
-	}
-	if exact {
-		assert.Equal(t, want, got)
-		return
-	}
-	for series, v := range want {
-		assert.Equal(t, v, got[series], series)
-	}
+	}, 10*time.Second, 5*time.Millisecond)
 }
 
 // TestSubscriptionMetrics: /metrics counts WebSocket connections, subscriptions active by transport,
